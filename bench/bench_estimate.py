@@ -1,0 +1,73 @@
+"""Benchmark: warm estimate() per call, and a cold CLI process against `import yaml`.
+
+Run: `make bench` (or `.venv/bin/python bench/bench_estimate.py`). Prints figures;
+asserts nothing. Targets (issue 2): warm median <= 20 us; cold CLI <= 4x a bare
+`python -c "import yaml"`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from estimator import estimate  # noqa: E402
+
+CASES = {
+    "by id": {"hardware": "nvidia-a100-sxm4-80gb", "hours": 72, "count": 8, "region": "gcp:us-central1"},
+    "by nvidia-smi name": {"hardware": "NVIDIA A100-SXM4-80GB", "hours": 72, "count": 8, "region": "FR"},
+    "instance": {"instance": "aws:p4d.24xlarge", "hours": 10, "region": "aws:us-east-1"},
+}
+
+
+def warm(kwargs: dict[str, object], calls: int = 20_000, rounds: int = 7) -> float:
+    """Median over rounds of the mean time per call, in microseconds."""
+    estimate(**kwargs)  # type: ignore[arg-type]
+    per_call = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            estimate(**kwargs)  # type: ignore[arg-type]
+        per_call.append((time.perf_counter() - start) / calls * 1e6)
+    return statistics.median(per_call)
+
+
+def cold(argv: list[str], runs: int = 15) -> float:
+    """Median wall time of a new process, in milliseconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True, cwd=ROOT)
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def main() -> None:
+    print("warm estimate(), median per call:")
+    for name, kwargs in CASES.items():
+        print(f"  {name:<20} {warm(kwargs):7.1f} us")
+    py = sys.executable
+    heavy = subprocess.run(
+        [py, "-c", "import sys, estimator; print([m for m in ('pandas', 'streamlit') if m in sys.modules])"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout.strip()
+    print(f"modules pulled in by `import estimator` among pandas/streamlit: {heavy}")
+    base = cold([py, "-c", "import yaml"])
+    cli = cold(
+        [py, "-m", "estimator", "estimate", "--hardware", "A100 SXM4 80GB", "--hours", "72", "--count", "8",
+         "--region", "gcp:us-central1"]
+    )  # fmt: skip
+    print(f"cold `python -c 'import yaml'`       {base:7.1f} ms")
+    print(f"cold `co2-estimator estimate ...`    {cli:7.1f} ms  ({cli / base:.2f}x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,656 @@
+"""Load, validate and look up the shipped data and users' own data files.
+
+The shipped files (``data/hardware.yaml``, ``data/regions.csv``,
+``data/providers.yaml``) are read once per process and cached. Users' files in
+the same schema (docs/data-schema.md) merge over them: a row with an existing
+id replaces it. Any bad row stops the load with a ``DataError`` naming the
+file, the row and the field; nothing is half-loaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import io
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from estimator.errors import (
+    DataError,
+    UnknownHardwareError,
+    UnknownInstanceError,
+    UnknownProviderError,
+    UnknownRegionError,
+)
+from estimator.names import NameIndex, Resolved, norm
+from estimator.records import (
+    DEVICE_KINDS,
+    GRID_KINDS,
+    POWER_BASES,
+    REGION_KINDS,
+    Device,
+    Instance,
+    Provider,
+    PueFigure,
+    Region,
+)
+
+DATA_FILES = ("hardware.yaml", "regions.csv", "providers.yaml")
+REGION_COLUMNS = [
+    "id",
+    "kind",
+    "name",
+    "country",
+    "subdivision",
+    "provider",
+    "location",
+    "grid",
+    "intensity_g_per_kwh",
+    "year",
+    "source",
+    "pue",
+    "pue_year",
+    "pue_source",
+    "cfe_pct",
+    "cfe_year",
+    "cfe_source",
+    "aliases",
+    "note",
+]
+MAX_USER_FILE_BYTES = 50_000_000
+YEAR_RANGE = (1990, 2100)
+DEVICE_YEAR_RANGE = (2000, 2030)
+INTENSITY_YEAR_RANGE = (2015, 2026)
+# Vendor words people leave out ("A100 SXM4 80GB" for "NVIDIA A100 SXM4 80GB").
+VENDOR_WORDS = ("nvidia", "tesla", "geforce", "quadro", "amd", "radeon", "instinct", "intel")
+
+
+def data_dir() -> Path:
+    """The shipped data folder: inside the installed package, else the source tree."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data", here.parent / "data"):
+        if (candidate / "hardware.yaml").is_file():
+            return candidate
+    raise DataError(f"shipped data not found next to {here}; reinstall co2-estimator")
+
+
+# ---------------------------------------------------------------- validation
+
+
+class _Row:
+    """Typed access to one raw row; every problem raises DataError with its place."""
+
+    def __init__(self, where: str, raw: Mapping[str, Any], allowed: Sequence[str]) -> None:
+        self.where = where
+        self.raw = {k: v for k, v in raw.items() if v is not None and v != ""}
+        unknown = [k for k in raw if k not in allowed]
+        if unknown:
+            import difflib
+
+            close = difflib.get_close_matches(str(unknown[0]), allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise DataError(f"{where}: unknown field {unknown[0]!r}{hint}; allowed fields: {', '.join(allowed)}")
+
+    def fail(self, key: str, problem: str) -> DataError:
+        return DataError(f"{self.where}: field {key!r}: {problem}")
+
+    def has(self, key: str) -> bool:
+        return key in self.raw
+
+    def text(self, key: str, required: bool = True) -> str:
+        value = self.raw.get(key)
+        if value is None:
+            if required:
+                raise self.fail(key, "missing; it is required")
+            return ""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise self.fail(key, f"expected text, got {value!r}")
+        return str(value).strip()
+
+    def number(self, key: str, low: float, high: float, required: bool = True) -> float | None:
+        value = self.raw.get(key)
+        if value is None:
+            if required:
+                raise self.fail(key, f"missing; it is required (a number from {low:g} to {high:g})")
+            return None
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+        except (TypeError, ValueError):
+            raise self.fail(key, f"expected a number from {low:g} to {high:g}, got {value!r}") from None
+        if not (math.isfinite(number) and low <= number <= high):
+            raise self.fail(key, f"{number:g} is outside the allowed range {low:g} to {high:g}")
+        return number
+
+    def integer(self, key: str, low: int, high: int, required: bool = True) -> int | None:
+        number = self.number(key, low, high, required)
+        if number is None:
+            return None
+        if number != int(number):
+            raise self.fail(key, f"expected a whole number, got {self.raw[key]!r}")
+        return int(number)
+
+    def choice(self, key: str, allowed: Sequence[str]) -> str:
+        value = self.text(key)
+        if value not in allowed:
+            raise self.fail(key, f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    def names(self, key: str) -> tuple[str, ...]:
+        value = self.raw.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            items = [v.strip() for v in value.split("|")]
+        elif isinstance(value, list):
+            items = [str(v).strip() for v in value]
+        else:
+            raise self.fail(key, f"expected a list of names, got {value!r}")
+        if any(not v for v in items):
+            raise self.fail(key, "contains an empty name")
+        return tuple(items)
+
+    def trio(self, value_key: str, low: float, high: float) -> tuple[float | None, int | None, str]:
+        """A figure with its year and source: all three or none."""
+        stem = value_key.rsplit("_", 1)[0] if value_key.endswith("_pct") else value_key
+        keys = (value_key, f"{stem}_year", f"{stem}_source")
+        present = [k for k in keys if self.has(k)]
+        if not present:
+            return None, None, ""
+        if len(present) != 3:
+            missing = [k for k in keys if k not in present]
+            raise self.fail(missing[0], f"{', '.join(present)} given without it; give all three or none")
+        value = self.number(value_key, low, high)
+        year = self.integer(keys[1], *YEAR_RANGE)
+        return value, year, self.text(keys[2])
+
+
+DEVICE_FIELDS = [
+    "id",
+    "name",
+    "vendor",
+    "kind",
+    "tdp_w",
+    "power_basis",
+    "memory_gb",
+    "cores",
+    "threads",
+    "released",
+    "year",
+    "source",
+    "aliases",
+    "note",
+]
+INSTANCE_FIELDS = [
+    "id",
+    "provider",
+    "name",
+    "accelerator",
+    "accelerator_count",
+    "vcpus",
+    "cpu",
+    "memory_gb",
+    "released",
+    "year",
+    "source",
+    "aliases",
+    "note",
+]
+PROVIDER_FIELDS = ["id", "name", "aliases", "pue", "pue_year", "pue_source", "note"]
+
+
+def _device(row: _Row) -> Device:
+    kind = row.choice("kind", DEVICE_KINDS)
+    cores = row.integer("cores", 1, 1024, required=kind == "cpu")
+    threads = row.integer("threads", 1, 4096, required=kind == "cpu")
+    if cores is not None and threads is not None and threads < cores:
+        raise row.fail("threads", f"{threads} threads is fewer than {cores} cores")
+    return Device(
+        id=_slug(row),
+        name=row.text("name"),
+        vendor=row.text("vendor").lower(),
+        kind=kind,
+        tdp_w=float(row.number("tdp_w", 1, 5000) or 0),
+        power_basis=row.choice("power_basis", POWER_BASES),
+        released=int(row.integer("released", *DEVICE_YEAR_RANGE) or 0),
+        year=int(row.integer("year", *DEVICE_YEAR_RANGE) or 0),
+        source=row.text("source"),
+        memory_gb=row.number("memory_gb", 0.1, 10_000, required=kind not in ("cpu",)),
+        cores=cores,
+        threads=threads,
+        aliases=row.names("aliases"),
+        note=row.text("note", required=False),
+    )
+
+
+def _slug(row: _Row) -> str:
+    ident = row.text("id")
+    if ident != ident.lower() or not all(c.isalnum() or c in "-._" for c in ident):
+        raise row.fail("id", f"{ident!r} must be a lowercase slug of letters, digits and '-'")
+    return ident
+
+
+def _instance(row: _Row) -> Instance:
+    ident = row.text("id")
+    provider = row.text("provider").lower()
+    name = row.text("name")
+    if ident != f"{provider}:{name}":
+        raise row.fail("id", f"{ident!r} must be provider:name, here {provider}:{name}")
+    accelerator = row.text("accelerator", required=False) or None
+    count = row.integer("accelerator_count", 1, 1024, required=accelerator is not None)
+    if accelerator is None and count:
+        raise row.fail("accelerator_count", "given without an accelerator")
+    return Instance(
+        id=ident,
+        provider=provider,
+        name=name,
+        vcpus=int(row.integer("vcpus", 1, 4096) or 0),
+        memory_gb=float(row.number("memory_gb", 0.1, 100_000) or 0),
+        year=int(row.integer("year", *DEVICE_YEAR_RANGE) or 0),
+        source=row.text("source"),
+        accelerator=accelerator,
+        accelerator_count=count or 0,
+        cpu=row.text("cpu", required=False) or None,
+        released=row.integer("released", *DEVICE_YEAR_RANGE, required=False),
+        aliases=row.names("aliases"),
+        note=row.text("note", required=False),
+    )
+
+
+def _region(row: _Row) -> Region:
+    kind = row.choice("kind", REGION_KINDS)
+    ident = row.text("id")
+    grid = row.text("grid", required=False)
+    inherits = grid and not row.has("intensity_g_per_kwh")
+    if inherits:
+        for key in ("year", "source"):
+            if row.has(key):
+                raise row.fail(key, "given without intensity_g_per_kwh; give all three or none")
+    provider = row.text("provider", required=kind == "cloud").lower()
+    if kind == "cloud" and not ident.startswith(f"{provider}:"):
+        raise row.fail("id", f"cloud region id {ident!r} must start with '{provider}:'")
+    if kind != "cloud" and provider:
+        raise row.fail("provider", "only cloud rows name a provider")
+    pue, pue_year, pue_source = row.trio("pue", 1.0, 3.0)
+    cfe, cfe_year, cfe_source = row.trio("cfe_pct", 0, 100)
+    return Region(
+        id=ident,
+        kind=kind,
+        name=row.text("name"),
+        country=row.text("country", required=kind != "world").upper(),
+        intensity_g_per_kwh=math.nan if inherits else float(row.number("intensity_g_per_kwh", 0, 1200) or 0),
+        year=0 if inherits else int(row.integer("year", *INTENSITY_YEAR_RANGE) or 0),
+        source="" if inherits else row.text("source"),
+        subdivision=row.text("subdivision", required=False).upper(),
+        provider=provider,
+        location=row.text("location", required=kind == "cloud"),
+        grid=grid,
+        pue=pue,
+        pue_year=pue_year,
+        pue_source=pue_source,
+        cfe_pct=cfe,
+        cfe_year=cfe_year,
+        cfe_source=cfe_source,
+        aliases=row.names("aliases"),
+        note=row.text("note", required=False),
+    )
+
+
+def _provider(row: _Row) -> Provider:
+    pue, pue_year, pue_source = row.trio("pue", 1.0, 3.0)
+    return Provider(
+        id=row.text("id").lower(),
+        name=row.text("name"),
+        aliases=row.names("aliases"),
+        pue=pue,
+        pue_year=pue_year,
+        pue_source=pue_source,
+        note=row.text("note", required=False),
+    )
+
+
+# ---------------------------------------------------------------- reading files
+
+
+@dataclass
+class _Tables:
+    """Rows gathered from files, by id, before cross-checks."""
+
+    devices: dict[str, Device] = field(default_factory=dict)
+    instances: dict[str, Instance] = field(default_factory=dict)
+    regions: dict[str, Region] = field(default_factory=dict)
+    providers: dict[str, Provider] = field(default_factory=dict)
+    industry_pue: PueFigure | None = None
+    origin: dict[tuple[str, str], Path] = field(default_factory=dict)  # (table, id) -> file
+
+    def where(self, table: str, ident: str) -> str:
+        """Where a row came from, for messages: 'path: devices lab-gpu'."""
+        return f"{self.origin.get((table, ident), 'data')}: {table} {ident}"
+
+
+def _load_yaml(path: Path, text: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataError(f"{path}:{line}: not valid YAML: {problem}") from None
+
+
+def _read_text(path: Path, user: bool) -> str:
+    try:
+        if user:
+            if path.is_dir():
+                raise DataError(f"{path}: is a folder; give a .yaml, .yml or .csv data file")
+            size = path.stat().st_size
+            if size > MAX_USER_FILE_BYTES:
+                raise DataError(f"{path}: {size:,} bytes is over the {MAX_USER_FILE_BYTES:,}-byte limit")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such data file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not UTF-8 text; data files are UTF-8 YAML or CSV") from None
+
+
+def _add(
+    tables: _Tables,
+    table: dict[str, Any],
+    rows: Any,
+    path: Path,
+    section: str,
+    allowed: Sequence[str],
+    build: Callable[[_Row], Any],
+) -> None:
+    if not isinstance(rows, list):
+        raise DataError(f"{path}: {section!r} must be a list of rows, got {type(rows).__name__}")
+    seen: set[str] = set()
+    for n, raw in enumerate(rows, start=1):
+        where = f"{path}: {section} row {n}"
+        if not isinstance(raw, Mapping):
+            raise DataError(f"{where}: expected a mapping of fields, got {raw!r}")
+        if raw.get("id"):
+            where += f" (id {raw['id']})"
+        record = build(_Row(where, raw, allowed))
+        if record.id in seen:
+            raise DataError(f"{where}: field 'id': {record.id!r} appears twice in this file")
+        seen.add(record.id)
+        table[record.id] = record
+        tables.origin[(section, record.id)] = path
+
+
+def _read_regions_csv(tables: _Tables, path: Path, text: str) -> None:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in ("id", "kind", "name") if c not in header]
+    if missing:
+        raise DataError(f"{path}: line 1: header lacks column {missing[0]!r}; columns are {','.join(REGION_COLUMNS)}")
+    seen: set[str] = set()
+    for raw in reader:
+        where = f"{path}: line {reader.line_num}"
+        if None in raw:
+            raise DataError(f"{where}: more fields than the header's {len(header)} columns")
+        if raw.get("id"):
+            where += f" (id {raw['id']})"
+        region = _region(_Row(where, raw, REGION_COLUMNS))
+        if region.id in seen:
+            raise DataError(f"{where}: field 'id': {region.id!r} appears twice in this file")
+        seen.add(region.id)
+        tables.regions[region.id] = region
+        tables.origin[("regions", region.id)] = path
+
+
+def _read_yaml(tables: _Tables, path: Path, text: str) -> None:
+    doc = _load_yaml(path, text)
+    if doc is None:
+        raise DataError(f"{path}: the file is empty")
+    sections = ("devices", "instances", "regions", "providers", "industry_average_pue")
+    if not isinstance(doc, Mapping):
+        raise DataError(f"{path}: expected a mapping with keys {', '.join(sections)}")
+    for key in doc:
+        if key not in sections:
+            raise DataError(f"{path}: unknown top-level key {key!r}; allowed: {', '.join(sections)}")
+    _add(tables, tables.devices, doc.get("devices", []), path, "devices", DEVICE_FIELDS, _device)
+    _add(tables, tables.instances, doc.get("instances", []), path, "instances", INSTANCE_FIELDS, _instance)
+    _add(tables, tables.regions, doc.get("regions", []), path, "regions", REGION_COLUMNS, _region)
+    _add(tables, tables.providers, doc.get("providers", []), path, "providers", PROVIDER_FIELDS, _provider)
+    if "industry_average_pue" in doc:
+        raw = doc["industry_average_pue"]
+        where = f"{path}: industry_average_pue"
+        if not isinstance(raw, Mapping):
+            raise DataError(f"{where}: expected a mapping with pue, year, source")
+        row = _Row(where, raw, ("pue", "year", "source"))
+        tables.industry_pue = PueFigure(
+            pue=float(row.number("pue", 1.0, 3.0) or 0),
+            year=int(row.integer("year", *YEAR_RANGE) or 0),
+            source=row.text("source"),
+        )
+
+
+def _read_file(tables: _Tables, path: Path, user: bool) -> bytes:
+    text = _read_text(path, user)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        _read_regions_csv(tables, path, text)
+    elif suffix in (".yaml", ".yml"):
+        _read_yaml(tables, path, text)
+    else:
+        raise DataError(f"{path}: unknown data file type {suffix!r}; use .yaml, .yml or .csv")
+    return text.encode("utf-8")
+
+
+# ---------------------------------------------------------------- the catalog
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Validated tables with their name indexes. Build with ``load_catalog``."""
+
+    devices: Mapping[str, Device]
+    instances: Mapping[str, Instance]
+    regions: Mapping[str, Region]
+    providers: Mapping[str, Provider]
+    industry_pue: PueFigure
+    data_version: str
+    device_index: NameIndex
+    instance_index: NameIndex
+    region_index: NameIndex
+    provider_index: NameIndex
+
+    def device(self, query: str) -> tuple[Device, Resolved]:
+        """The device ``query`` names (id, alias, nvidia-smi name, loose name)."""
+        hit = self.device_index.resolve(query)
+        return self.devices[hit.id], hit
+
+    def instance(self, query: str) -> tuple[Instance, Resolved]:
+        """The instance type ``query`` names (``aws:p4d.24xlarge`` or ``p4d.24xlarge``)."""
+        hit = self.instance_index.resolve(query)
+        return self.instances[hit.id], hit
+
+    def provider(self, query: str) -> Provider:
+        return self.providers[self.provider_index.resolve(query).id]
+
+    def region(self, query: str, provider: str | None = None) -> tuple[Region, Resolved]:
+        """The region ``query`` names; with ``provider``, that provider's regions are tried first."""
+        if provider:
+            pid = self.provider(provider).id
+            own = {r.id for r in self.regions.values() if r.provider == pid}
+            try:
+                hit = self.region_index.resolve(query, own)
+                return self.regions[hit.id], hit
+            except UnknownRegionError:
+                pass
+        hit = self.region_index.resolve(query)
+        return self.regions[hit.id], hit
+
+    def region_place(self, region: Region) -> str:
+        """Human-readable place: 'Council Bluffs, Iowa, USA', 'California, USA', 'France'."""
+        if region.location:
+            return region.location
+        if region.kind in ("world", "country") or region.country not in self.regions:
+            return region.name
+        return f"{region.name}, {self.regions[region.country].name}"
+
+
+def _device_index(devices: Mapping[str, Device]) -> NameIndex:
+    names = [(alias, d.id) for d in devices.values() for alias in (d.name, *d.aliases)]
+    stripped = []
+    for alias, ident in names:
+        words = alias.split()
+        while words and norm(words[0]) in VENDOR_WORDS:
+            words = words[1:]
+        if words:
+            stripped.append((" ".join(words), ident))
+    return NameIndex(
+        "hardware",
+        devices,
+        [names, stripped],
+        lambda i: f"{i} ({devices[i].name})",
+        UnknownHardwareError,
+    )
+
+
+def _check_device_names(tables: _Tables) -> None:
+    owner: dict[str, str] = {}
+    for d in tables.devices.values():
+        for name in {d.id, d.name, *d.aliases}:
+            other = owner.setdefault(norm(name), d.id)
+            if other != d.id:
+                raise DataError(
+                    f"{tables.where('devices', d.id)}: name or alias {name!r} already names device {other!r} "
+                    f"({tables.where('devices', other)}); an alias may point to one device only "
+                    "(to replace a shipped device, reuse its id)"
+                )
+
+
+def _region_index(regions: Mapping[str, Region], providers: Mapping[str, Provider]) -> NameIndex:
+    grid = [(n, r.id) for r in regions.values() if not r.is_cloud for n in (r.name, *r.aliases)]
+    bare = [(r.id.split(":", 1)[1], r.id) for r in regions.values() if r.is_cloud]
+    for r in regions.values():
+        if r.is_cloud and r.provider in providers:
+            for alias in providers[r.provider].aliases:
+                bare.append((f"{alias}:{r.id.split(':', 1)[1]}", r.id))
+    cloud = [(n, r.id) for r in regions.values() if r.is_cloud for n in (r.name, *r.aliases)]
+    return NameIndex(
+        "region",
+        regions,
+        [grid, cloud],
+        lambda i: f"{i} ({regions[i].name})",
+        UnknownRegionError,
+        exact_tiers=bare,
+    )
+
+
+def _link_regions(tables: _Tables) -> None:
+    """Cross-check region rows and fill intensities inherited through ``grid``."""
+    regions, providers = tables.regions, tables.providers
+    for r in list(regions.values()):
+        where = tables.where("regions", r.id)
+        if r.kind != "world" and (r.country not in regions or regions[r.country].kind != "country"):
+            raise DataError(f"{where}: field 'country': {r.country!r} is not a country row")
+        if r.is_cloud and r.provider not in providers:
+            raise DataError(
+                f"{where}: field 'provider': {r.provider!r} is not in providers.yaml "
+                f"(known: {', '.join(sorted(providers))})"
+            )
+        if r.grid:
+            target = regions.get(r.grid)
+            if target is None or target.kind not in GRID_KINDS:
+                raise DataError(f"{where}: field 'grid': {r.grid!r} is not a world, country, subdivision or zone row")
+            if math.isnan(r.intensity_g_per_kwh):
+                regions[r.id] = replace(
+                    r,
+                    intensity_g_per_kwh=target.intensity_g_per_kwh,
+                    year=target.year,
+                    source=target.source,
+                    intensity_from=target.id,
+                )
+
+
+def _check_instances(tables: _Tables) -> None:
+    for inst in tables.instances.values():
+        where = tables.where("instances", inst.id)
+        if inst.provider not in tables.providers:
+            raise DataError(f"{where}: field 'provider': {inst.provider!r} is not in providers.yaml")
+        acc = tables.devices.get(inst.accelerator or "")
+        if inst.accelerator and (acc is None or acc.is_cpu):
+            raise DataError(f"{where}: field 'accelerator': {inst.accelerator!r} is not an accelerator device id")
+        cpu = tables.devices.get(inst.cpu or "")
+        if inst.cpu and (cpu is None or not cpu.is_cpu):
+            raise DataError(f"{where}: field 'cpu': {inst.cpu!r} is not a CPU device id")
+
+
+def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
+    tables = _Tables()
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(_read_file(tables, path, user=False))
+    version = digest.hexdigest()[:12]
+    if user_paths:
+        user = hashlib.sha256()
+        for path in user_paths:
+            user.update(_read_file(tables, path, user=True))
+        version += f"+user.{user.hexdigest()[:8]}"
+    if tables.industry_pue is None:
+        raise DataError("providers.yaml: industry_average_pue is missing")
+    _check_device_names(tables)
+    _check_instances(tables)
+    _link_regions(tables)
+    providers = tables.providers
+    return Catalog(
+        devices=tables.devices,
+        instances=tables.instances,
+        regions=tables.regions,
+        providers=providers,
+        industry_pue=tables.industry_pue,
+        data_version=version,
+        device_index=_device_index(tables.devices),
+        instance_index=NameIndex(
+            "instance type",
+            tables.instances,
+            [[(a, i.id) for i in tables.instances.values() for a in i.aliases]],
+            lambda i: i,
+            UnknownInstanceError,
+            exact_tiers=[(i.name, i.id) for i in tables.instances.values()],
+        ),
+        region_index=_region_index(tables.regions, providers),
+        provider_index=NameIndex(
+            "provider",
+            providers,
+            [[(n, p.id) for p in providers.values() for n in (p.name, *p.aliases)]],
+            lambda i: f"{i} ({providers[i].name})",
+            UnknownProviderError,
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _cached(user_files: tuple[tuple[str, float, int], ...]) -> Catalog:
+    shipped = data_dir()
+    return _build([shipped / name for name in DATA_FILES], [Path(p) for p, _, _ in user_files])
+
+
+def load_catalog(data_files: Iterable[str | os.PathLike[str]] | None = None) -> Catalog:
+    """The shipped catalog merged with ``data_files`` (cached per files and mtimes)."""
+    key: list[tuple[str, float, int]] = []
+    for entry in data_files or ():
+        path = Path(entry).expanduser()
+        try:
+            stat = path.stat()
+            key.append((str(path.resolve()), stat.st_mtime, stat.st_size))
+        except OSError:
+            key.append((str(path), 0.0, -1))  # the build reports the missing file
+    return _cached(tuple(key))

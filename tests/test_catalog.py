@@ -1,0 +1,150 @@
+"""Loading users' own data files: merged over the shipped data, or refused whole
+with the file, row and field named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import estimator
+from estimator.catalog import REGION_COLUMNS, load_catalog
+from estimator.errors import DataError
+
+DEVICE = """
+devices:
+  - id: lab-gpu
+    name: Lab GPU 9000
+    vendor: lab
+    kind: gpu
+    tdp_w: {tdp}
+    power_basis: tdp
+    memory_gb: 48
+    released: 2025
+    year: 2025
+    source: vendor datasheet, 2025
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_user_device_merges_and_replaces(tmp_path: Path) -> None:
+    mine = write(tmp_path, "mine.yaml", DEVICE.format(tdp=275))
+    cat = load_catalog([mine])
+    assert cat.devices["lab-gpu"].tdp_w == 275
+    assert "lab-gpu" not in load_catalog().devices  # the shipped catalog is untouched
+    override = write(tmp_path, "override.yaml", DEVICE.format(tdp=275).replace("lab-gpu", "nvidia-t4"))
+    assert load_catalog([override]).devices["nvidia-t4"].name == "Lab GPU 9000"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (DEVICE.format(tdp=-5), "devices row 1 (id lab-gpu): field 'tdp_w'"),
+        (DEVICE.format(tdp="lots"), "expected a number"),
+        (DEVICE.format(tdp=100).replace("kind: gpu", "kind: fpga"), "'fpga' is not one of"),
+        (DEVICE.format(tdp=100).replace("    source: vendor datasheet, 2025\n", ""), "field 'source': missing"),
+        (DEVICE.format(tdp=100).replace("tdp_w:", "tdp:"), "unknown field 'tdp' (did you mean 'tdp_w'?)"),
+        (DEVICE.format(tdp=100).replace("Lab GPU 9000", "Tesla T4"), "already names device 'nvidia-t4'"),
+        ("devices: [1, 2]", "expected a mapping of fields"),
+        ("gpus: []", "unknown top-level key 'gpus'"),
+        ("devices:\n  - id: [unclosed\n", "not valid YAML"),
+        ("", "the file is empty"),
+        (
+            "instances:\n  - {id: 'aws:x1', provider: aws, name: x1, accelerator: nvidia-t5, accelerator_count: 1,"
+            " vcpus: 4, memory_gb: 16, year: 2024, source: aws docs 2024}\n",
+            "'nvidia-t5' is not an accelerator device id",
+        ),
+    ],
+)
+def test_bad_yaml_rows_are_refused(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "mine.yaml", text)
+    with pytest.raises(DataError) as info:
+        load_catalog([path])
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def region_csv(*rows: str) -> str:
+    return ",".join(REGION_COLUMNS) + "\n" + "".join(r + "\n" for r in rows)
+
+
+def test_user_regions_csv(tmp_path: Path) -> None:
+    path = write(tmp_path, "sites.csv", region_csv("lab-site,zone,Lab site,FR,,,,,12.5,2025,our utility 2025,,,,,,,,"))
+    e = estimator.estimate(hardware="nvidia-t4", hours=10, region="Lab site", pue=1.0, data_files=[path])
+    # 70 W × 10 h = 0.7 kWh × 12.5 g/kWh = 8.75 g
+    assert e.co2e_g == pytest.approx(8.75)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("lab,zone,Lab,FR,,,,,5000,2025,x source,,,,,,,,", "line 3 (id lab): field 'intensity_g_per_kwh'"),
+        ("lab,zone,Lab,FR,,,,,50,2010,x source,,,,,,,,", "field 'year'"),
+        ("lab,zone,Lab,XX,,,,,50,2024,x source,,,,,,,,", "'XX' is not a country row"),
+        ("lab,zone,Lab,FR,,,,,50,2024,x source,1.2,,,,,,,", "give all three or none"),
+        ("lab,zone,Lab,FR,,,,,50,2024,x source,,,,,,,,,extra", "more fields than the header"),
+        ("x:lab,cloud,Lab,FR,,x,Paris,,50,2024,x source,,,,,,,,", "'x' is not in providers.yaml"),
+        ("lab,zone,Lab,FR,,,,NOPE,,,,,,,,,,,", "'NOPE' is not a world, country"),
+    ],
+)
+def test_bad_region_rows_are_refused(tmp_path: Path, row: str, message: str) -> None:
+    good = "ok-site,zone,OK,FR,,,,,10,2024,x source,,,,,,,,"
+    path = write(tmp_path, "sites.csv", region_csv(good, row))
+    with pytest.raises(DataError, match=r"sites\.csv") as info:
+        load_catalog([path])
+    assert message in str(info.value)
+    # nothing half-loaded: the good row of the refused file is nowhere
+    assert "ok-site" not in load_catalog().regions
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.yaml", None, "no such data file"),
+        ("notes.txt", "hello", "unknown data file type '.txt'"),
+        ("binary.yaml", b"\xff\xfe\x00\x01", "not UTF-8"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, name: str, content: str | bytes | None, message: str) -> None:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        load_catalog([path])
+
+
+def test_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="is a folder"):
+        load_catalog([tmp_path])
+
+
+def test_changed_file_is_reloaded(tmp_path: Path) -> None:
+    path = write(tmp_path, "mine.yaml", DEVICE.format(tdp=100))
+    assert load_catalog([path]).devices["lab-gpu"].tdp_w == 100
+    path.write_text(DEVICE.format(tdp=120) + "\n# edited\n", encoding="utf-8")
+    assert load_catalog([path]).devices["lab-gpu"].tdp_w == 120
+
+
+def test_listing_api() -> None:
+    gpus = estimator.hardware(kind="gpu")
+    assert gpus and all(d.kind == "gpu" for d in gpus)
+    assert all({"id", "name", "kind", "tdp_w", "source"} <= set(d.to_dict()) for d in gpus)
+    aws = estimator.instances("aws")
+    assert aws and all(i.provider == "aws" for i in aws)
+    gcp = estimator.regions(provider="Google Cloud")
+    assert gcp and all(r.provider == "gcp" for r in gcp)
+    clean = estimator.cleanest_regions("gcp", n=3)
+    assert len(clean) == 3
+    assert [r.intensity_g_per_kwh for r in clean] == sorted(r.intensity_g_per_kwh for r in clean)
+    assert clean[0].intensity_g_per_kwh == min(r.intensity_g_per_kwh for r in gcp)
+    with pytest.raises(estimator.InputError, match="kind must be one of"):
+        estimator.hardware(kind="fpga")
+    with pytest.raises(estimator.InputError):
+        estimator.cleanest_regions("gcp", n=0)

@@ -1,0 +1,107 @@
+"""The real CLI in a subprocess: output, formats, and one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import run_cli
+
+
+def test_estimate_text_shows_arithmetic_and_sources() -> None:
+    r = run_cli(
+        "estimate",
+        "--hardware",
+        "A100 SXM4 80GB",
+        "--hours",
+        "72",
+        "--count",
+        "8",
+        "--region",
+        "world",
+        "--pue",
+        "1.1",
+        "--intensity",
+        "430",
+    )
+    assert r.returncode == 0, r.stderr
+    assert "8 × 400 W × 72 h × PUE 1.10 = 253.4 kWh × 430 g/kWh = 109.0 kg CO2e" in r.stdout
+    assert "Sources:" in r.stdout and "TDP 400 W" in r.stdout
+    assert "upper bound" in r.stdout
+
+
+def test_estimate_json_and_yaml_agree() -> None:
+    args = ("estimate", "--hardware", "nvidia-a100-sxm4-80gb", "--hours", "10", "--region", "FR")
+    j = json.loads(run_cli(*args, "--format", "json").stdout)
+    y = yaml.safe_load(run_cli(*args, "--format", "yaml").stdout)
+    assert j["co2e_g"] == pytest.approx(y["co2e_g"])
+    assert j["region"]["id"] == "FR"
+    # 400 W × 10 h × PUE 1.56 = 6.24 kWh
+    assert j["energy_kwh"] == pytest.approx(6.24)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--hours", "-3"), "hours must be greater than 0"),
+        (("--hours", "abc"), "--hours must be a number"),
+        (("--hours", "nan"), "finite"),
+        (("--hours", "1", "--count", "0"), "count must be 1 or more"),
+        (("--hours", "1", "--count", "2.5"), "whole number"),
+        (("--hours", "1", "--utilization", "1.5"), "utilization"),
+        (("--hours", "1", "--pue", "0.5"), "pue must be"),
+        (("--hours", "1", "--intensity", "-4"), "intensity"),
+        (("--hours", "1", "--power-w", "0"), "power_w"),
+        (("--hours", "1", "--region", "Atlantis"), "unknown region"),
+        (("--hours", "1", "--hardware", "A100"), "ambiguous"),
+        (("--hours", "1", "--hardware", "Quantum Toaster 9000"), "unknown hardware"),
+        (("--hours", "1", "--data", "/nonexistent/mine.yaml"), "no such data file"),
+        ((), "--hours"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args: tuple[str, ...], message: str) -> None:
+    base = ["estimate", "--hardware", "nvidia-a100-sxm4-80gb", "--region", "FR"]
+    if "--hardware" in args:
+        base = ["estimate", "--region", "FR"]
+    r = run_cli(*base, *args)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert message in lines[0]
+    assert "Traceback" not in r.stderr
+
+
+def test_listing_commands() -> None:
+    hw = run_cli("hardware", "a100")
+    assert hw.returncode == 0 and "nvidia-a100-sxm4-80gb" in hw.stdout
+    regions = run_cli("regions", "--provider", "gcp", "--sort", "intensity", "--format", "json")
+    rows = json.loads(regions.stdout)
+    assert rows and all(r["provider"] == "gcp" for r in rows)
+    values = [r["intensity_g_per_kwh"] for r in rows]
+    assert values == sorted(values)
+    inst = run_cli("instances", "p4d")
+    assert inst.returncode == 0 and "aws:p4d.24xlarge" in inst.stdout
+    none = run_cli("hardware", "zzzz-no-such-thing")
+    assert none.returncode == 0 and "no devices match" in none.stdout
+
+
+def test_bad_provider_exits_2() -> None:
+    r = run_cli("regions", "--provider", "amazn")
+    assert r.returncode == 2 and "unknown provider" in r.stderr
+
+
+def test_user_data_file_bad_row(tmp_path: Path) -> None:
+    bad = tmp_path / "mine.yaml"
+    bad.write_text("devices:\n  - id: x1\n    name: X1\n    vendor: lab\n    kind: gpu\n    tdp_w: -5\n", "utf-8")
+    r = run_cli("hardware", "--data", str(bad))
+    assert r.returncode == 2
+    assert "devices row 1 (id x1)" in r.stderr and "'tdp_w'" in r.stderr
+
+
+def test_python_m_and_version() -> None:
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith("co2-estimator ")
