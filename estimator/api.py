@@ -284,7 +284,7 @@ def estimate(
             "kind": device.kind if device else None,
             "tdp_w": device.tdp_w if device else None,
             "power_basis": device.power_basis if device else None,
-            "count": specs[0].count if device else None,
+            "count": specs[0].number if device else None,
             "instance": inst.id if inst else None,
         }
     return core.compute(

@@ -16,7 +16,7 @@ import io
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -318,16 +318,16 @@ def _provider(row: _Row) -> Provider:
 # ---------------------------------------------------------------- reading files
 
 
-@dataclass
 class _Tables:
     """Rows gathered from files, by id, before cross-checks."""
 
-    devices: dict[str, Device] = field(default_factory=dict)
-    instances: dict[str, Instance] = field(default_factory=dict)
-    regions: dict[str, Region] = field(default_factory=dict)
-    providers: dict[str, Provider] = field(default_factory=dict)
-    industry_pue: PueFigure | None = None
-    origin: dict[tuple[str, str], Path] = field(default_factory=dict)  # (table, id) -> file
+    def __init__(self) -> None:
+        self.devices: dict[str, Device] = {}
+        self.instances: dict[str, Instance] = {}
+        self.regions: dict[str, Region] = {}
+        self.providers: dict[str, Provider] = {}
+        self.industry_pue: PueFigure | None = None
+        self.origin: dict[tuple[str, str], Path] = {}  # (table, id) -> file
 
     def where(self, table: str, ident: str) -> str:
         """Where a row came from, for messages: 'path: devices lab-gpu'."""
@@ -469,6 +469,7 @@ class Catalog:
     instance_index: NameIndex
     region_index: NameIndex
     provider_index: NameIndex
+    provider_regions: Mapping[str, frozenset[str]]
 
     def device(self, query: str) -> tuple[Device, Resolved]:
         """The device ``query`` names (id, alias, nvidia-smi name, loose name)."""
@@ -487,7 +488,7 @@ class Catalog:
         """The region ``query`` names; with ``provider``, that provider's regions are tried first."""
         if provider:
             pid = self.provider(provider).id
-            own = {r.id for r in self.regions.values() if r.provider == pid}
+            own = self.provider_regions.get(pid, frozenset())
             try:
                 hit = self.region_index.resolve(query, own)
                 return self.regions[hit.id], hit
@@ -518,7 +519,7 @@ def _device_index(devices: Mapping[str, Device]) -> NameIndex:
         "hardware",
         devices,
         [names, stripped],
-        lambda i: f"{i} ({devices[i].name})",
+        {i: f"{i} ({d.name})" for i, d in devices.items()},
         UnknownHardwareError,
     )
 
@@ -548,7 +549,7 @@ def _region_index(regions: Mapping[str, Region], providers: Mapping[str, Provide
         "region",
         regions,
         [grid, cloud],
-        lambda i: f"{i} ({regions[i].name})",
+        {i: f"{i} ({r.name})" for i, r in regions.items()},
         UnknownRegionError,
         exact_tiers=bare,
     )
@@ -622,7 +623,7 @@ def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
             "instance type",
             tables.instances,
             [[(a, i.id) for i in tables.instances.values() for a in i.aliases]],
-            lambda i: i,
+            {},
             UnknownInstanceError,
             exact_tiers=[(i.name, i.id) for i in tables.instances.values()],
         ),
@@ -631,16 +632,78 @@ def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
             "provider",
             providers,
             [[(n, p.id) for p in providers.values() for n in (p.name, *p.aliases)]],
-            lambda i: f"{i} ({providers[i].name})",
+            {i: f"{i} ({p.name})" for i, p in providers.items()},
             UnknownProviderError,
         ),
+        provider_regions={
+            pid: frozenset(r.id for r in tables.regions.values() if r.provider == pid) for pid in providers
+        },
     )
+
+
+def cache_dir() -> Path | None:
+    """Where the parsed shipped catalog is cached; None when caching is off.
+
+    ``CO2_ESTIMATOR_CACHE_DIR`` sets it, ``CO2_ESTIMATOR_NO_CACHE=1`` turns it off;
+    the default follows XDG (``~/.cache/co2-estimator``).
+    """
+    if os.environ.get("CO2_ESTIMATOR_NO_CACHE"):
+        return None
+    explicit = os.environ.get("CO2_ESTIMATOR_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "co2-estimator"
+
+
+def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
+    """The shipped catalog, from the pickle cache when the files are unchanged.
+
+    Parsing and indexing the shipped files takes a few hundred milliseconds;
+    unpickling takes a few. The key is the files' SHA-256 with the package and
+    Python versions, so any change rebuilds. Any cache problem falls back to a
+    build: the cache is never needed to get a correct answer.
+    """
+    import pickle
+    import sys
+    import tempfile
+
+    from estimator.version import __version__
+
+    folder = cache_dir()
+    if folder is None:
+        return _build(paths, [])
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    py = f"{sys.version_info.major}{sys.version_info.minor}"
+    target = folder / f"catalog-{__version__}-py{py}-{digest.hexdigest()[:20]}.pickle"
+    try:
+        with open(target, "rb") as fh:
+            cached = pickle.load(fh)  # our own file, keyed by content
+        if isinstance(cached, Catalog):
+            return cached
+    except Exception:  # missing, stale or corrupt: rebuild
+        pass
+    catalog = _build(paths, [])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("catalog-*.pickle"):
+            old.unlink(missing_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
+            pickle.dump(catalog, tmp, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp.name, target)
+    except OSError:
+        pass  # a read-only home: run without a cache
+    return catalog
 
 
 @functools.lru_cache(maxsize=16)
 def _cached(user_files: tuple[tuple[str, float, int], ...]) -> Catalog:
-    shipped = data_dir()
-    return _build([shipped / name for name in DATA_FILES], [Path(p) for p, _, _ in user_files])
+    shipped = [data_dir() / name for name in DATA_FILES]
+    if not user_files:
+        return _shipped_catalog(shipped)
+    return _build(shipped, [Path(p) for p, _, _ in user_files])
 
 
 def load_catalog(data_files: Iterable[str | os.PathLike[str]] | None = None) -> Catalog:

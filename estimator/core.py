@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Any
+from typing import Any, NamedTuple
 
 from estimator.errors import InputError
 
@@ -119,9 +119,8 @@ def check_cores(cores: object) -> float:
 # ---------------------------------------------------------------- values
 
 
-@dataclass(frozen=True, slots=True)
-class ComponentSpec:
-    """One part of the draw: ``count`` × ``power_w`` × ``utilization``.
+class ComponentSpec(NamedTuple):
+    """One part of the draw: ``number`` × ``power_w`` × ``utilization``.
 
     ``power_source`` says where ``power_w`` came from (datasheet TDP, the
     user's override, the memory constant) with its source and year.
@@ -129,7 +128,7 @@ class ComponentSpec:
 
     label: str
     kind: str  # "accelerator", "cpu", "memory"
-    count: float
+    number: float  # devices, cores, vCPUs or GB of memory
     power_w: float
     utilization: float
     power_source: str
@@ -242,8 +241,8 @@ class Estimate:
 
 
 def draw_w(specs: tuple[ComponentSpec, ...]) -> float:
-    """Σ count × power_w × utilization, in watts."""
-    return sum(s.count * s.power_w * s.utilization for s in specs)
+    """Σ number × power_w × utilization, in watts."""
+    return sum(s.number * s.power_w * s.utilization for s in specs)
 
 
 def energy_kwh(draw: float, hours: float, pue: float) -> float:
@@ -264,10 +263,10 @@ def compute(
         Component(
             label=s.label,
             kind=s.kind,
-            count=s.count,
+            count=s.number,
             power_w=s.power_w,
             utilization=s.utilization,
-            draw_w=(d := s.count * s.power_w * s.utilization),
+            draw_w=(d := s.number * s.power_w * s.utilization),
             energy_kwh=(e := d * hours / 1000.0),
             co2e_g=e * intensity_g_per_kwh,
             power_source=s.power_source,

@@ -16,8 +16,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from estimator.errors import AmbiguousNameError, NotFoundError
 
@@ -27,6 +27,8 @@ MAX_LISTED = 12
 
 def fold(text: str) -> str:
     """Lower-case, strip accents (Montréal -> montreal); keep punctuation."""
+    if text.isascii():
+        return text.lower().strip()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
@@ -40,8 +42,7 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(text)))
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(NamedTuple):
     """The id a query resolved to, and whether it matched loosely (by words)."""
 
     id: str
@@ -56,7 +57,7 @@ class NameIndex:
         what: str,
         ids: Iterable[str],
         tiers: Sequence[Iterable[tuple[str, str]]],
-        label: Callable[[str], str],
+        labels: Mapping[str, str],
         error: type[NotFoundError] = NotFoundError,
         exact_tiers: Iterable[tuple[str, str]] = (),
     ) -> None:
@@ -66,28 +67,27 @@ class NameIndex:
         case only (``us-east-1`` must not match ``us-east1``).
 
         ``what`` names the table in messages ("hardware", "region");
-        ``label`` turns an id into what a message shows ("id (Display Name)");
+        ``labels`` maps an id to what a message shows ("id (Display Name)");
         ``error`` is the ``NotFoundError`` subclass raised on a miss.
         """
         self.what = what
-        self._label = label
+        self._labels = dict(labels)
         self._error = error
         self._exact: dict[str, str] = {i.lower(): i for i in ids}
         self._bare: dict[str, set[str]] = {}
         for name, ident in exact_tiers:
             self._bare.setdefault(fold(name), set()).add(ident)
         self._tiers: list[dict[str, set[str]]] = []
-        self._words: dict[str, list[tuple[str, ...]]] = {}
+        self._names: dict[str, list[str]] = {i: [i] for i in self._exact.values()}
+        self._words: dict[str, list[tuple[str, ...]]] | None = None  # built on first loose lookup
         for tier in tiers:
             keys: dict[str, set[str]] = {}
             for name, ident in tier:
                 key = norm(name)
                 if key:
                     keys.setdefault(key, set()).add(ident)
-                self._words.setdefault(ident, []).append(words(name))
+                self._names.setdefault(ident, []).append(name)
             self._tiers.append(keys)
-        for ident in self._exact.values():
-            self._words.setdefault(ident, []).append(words(ident))
 
     def resolve(self, query: str, allowed: Collection[str] | None = None) -> Resolved:
         """The id ``query`` names, restricted to ``allowed`` ids when given."""
@@ -114,7 +114,9 @@ class NameIndex:
     def _by_words(self, query: tuple[str, ...], allowed: Collection[str] | None) -> list[str]:
         if not query:
             return []
-        pool = self._words if allowed is None else {i: self._words[i] for i in allowed}
+        if self._words is None:
+            self._words = {i: [words(n) for n in names] for i, names in self._names.items()}
+        pool = self._words if allowed is None else {i: self._words[i] for i in allowed if i in self._words}
         exact = [i for i, names in pool.items() if any(set(query) <= set(n) for n in names)]
         if exact:
             return sorted(exact)
@@ -124,7 +126,7 @@ class NameIndex:
 
     def _ambiguous(self, text: str, ids: Iterable[str]) -> AmbiguousNameError:
         ordered = sorted(ids)
-        shown = [self._label(i) for i in ordered[:MAX_LISTED]]
+        shown = [self._labels.get(i, i) for i in ordered[:MAX_LISTED]]
         more = f" and {len(ordered) - MAX_LISTED} more" if len(ordered) > MAX_LISTED else ""
         return AmbiguousNameError(
             f"{self.what} {text!r} is ambiguous: it matches {len(ordered)} entries: "
@@ -148,7 +150,8 @@ class NameIndex:
             if choices[key] not in picked:
                 picked.append(choices[key])
         picked = picked[:3]
-        hint = f" Closest matches: {'; '.join(self._label(i) for i in picked)}." if picked else " No close match."
+        shown = "; ".join(self._labels.get(i, i) for i in picked)
+        hint = f" Closest matches: {shown}." if picked else " No close match."
         return self._error(f"unknown {self.what} {text!r}.{hint}", tuple(picked))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 DEVICE_KINDS = ("gpu", "tpu", "npu", "soc", "cpu")
 POWER_BASES = ("tdp", "tbp", "measured", "estimate")
@@ -11,7 +11,7 @@ REGION_KINDS = ("world", "country", "subdivision", "zone", "cloud")
 GRID_KINDS = ("world", "country", "subdivision", "zone")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Device:
     """An accelerator or CPU. ``tdp_w`` is per device (per package for CPUs)."""
 
@@ -40,7 +40,7 @@ class Device:
         return row
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Instance:
     """A cloud instance type: its accelerators, vCPUs and memory."""
 
@@ -64,7 +64,7 @@ class Instance:
         return row
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Region:
     """A place with a grid carbon intensity: world, country, grid zone or cloud region.
 
@@ -102,7 +102,7 @@ class Region:
         return row
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Provider:
     """A cloud provider and its fleet PUE where it publishes one."""
 
@@ -115,8 +115,7 @@ class Provider:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class PueFigure:
+class PueFigure(NamedTuple):
     """A PUE value with its year and source."""
 
     pue: float

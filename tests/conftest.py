@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from estimator.catalog import Catalog, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
+# Keep the parsed-catalog cache of test runs out of the user's ~/.cache.
+os.environ.setdefault("CO2_ESTIMATOR_CACHE_DIR", tempfile.mkdtemp(prefix="co2-estimator-cache-"))
 
 
 @pytest.fixture(scope="session")

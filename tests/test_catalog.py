@@ -148,3 +148,33 @@ def test_listing_api() -> None:
         estimator.hardware(kind="fpga")
     with pytest.raises(estimator.InputError):
         estimator.cleanest_regions("gcp", n=0)
+
+
+def test_cache_round_trip_and_corrupt_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from estimator import catalog as cat_mod
+
+    monkeypatch.setenv("CO2_ESTIMATOR_CACHE_DIR", str(tmp_path))
+    shipped = [cat_mod.data_dir() / n for n in cat_mod.DATA_FILES]
+    built = cat_mod._shipped_catalog(shipped)
+    files = list(tmp_path.glob("catalog-*.pickle"))
+    assert len(files) == 1
+    cached = cat_mod._shipped_catalog(shipped)
+    assert cached is not built
+    assert cached.devices == built.devices and cached.regions == built.regions
+    assert cached.data_version == built.data_version
+    assert cached.device("NVIDIA A100-SXM4-80GB")[0].id == "nvidia-a100-sxm4-80gb"
+    files[0].write_bytes(b"not a pickle")
+    rebuilt = cat_mod._shipped_catalog(shipped)
+    assert rebuilt.devices == built.devices
+
+
+def test_cache_off_and_unwritable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from estimator import catalog as cat_mod
+
+    shipped = [cat_mod.data_dir() / n for n in cat_mod.DATA_FILES]
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("CO2_ESTIMATOR_CACHE_DIR", str(blocker / "sub"))  # cannot be created
+    assert cat_mod._shipped_catalog(shipped).devices
+    monkeypatch.setenv("CO2_ESTIMATOR_NO_CACHE", "1")
+    assert cat_mod.cache_dir() is None
