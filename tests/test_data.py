@@ -165,3 +165,39 @@ def test_did_you_mean(catalog: Catalog) -> None:
     with pytest.raises(UnknownHardwareError) as info:
         catalog.device("H100 SMX5")
     assert "nvidia-h100-sxm5-80gb" in info.value.suggestions
+
+
+@pytest.mark.parametrize(
+    ("query", "provider", "expected"),
+    [
+        ("Iowa", None, "US-IA"),
+        ("Iowa", "gcp", "gcp:us-central1"),
+        ("Montréal", "gcp", "gcp:northamerica-northeast1"),
+        ("Montreal", "aws", "aws:ca-central-1"),
+        ("Frankfurt", "aws", "aws:eu-central-1"),
+        ("East US", None, "azure:eastus"),
+        ("Europe (Frankfurt)", None, "aws:eu-central-1"),
+        ("West Europe", None, "azure:westeurope"),
+        ("us-central1", None, "gcp:us-central1"),
+        ("eastus", None, "azure:eastus"),
+        ("google:europe-west4", None, "gcp:europe-west4"),
+        ("québec", None, "CA-QC"),
+        ("CA-QC", None, "CA-QC"),
+        ("se-se3", None, "SE-SE3"),
+        ("Czech Republic", None, "CZ"),
+    ],
+)
+def test_region_lookup_by_name(catalog: Catalog, query: str, provider: str | None, expected: str) -> None:
+    assert catalog.region(query, provider)[0].id == expected
+
+
+def test_city_shared_by_providers_is_ambiguous(catalog: Catalog) -> None:
+    with pytest.raises(AmbiguousNameError) as info:
+        catalog.region("Frankfurt")
+    assert {"aws:eu-central-1", "gcp:europe-west3", "azure:germanywestcentral"} <= set(info.value.candidates)
+
+
+def test_grid_spread_is_real(catalog: Catalog) -> None:
+    # Québec's hydro grid against Poland's coal: the factor the tool exists to show
+    assert catalog.regions["CA-QC"].intensity_g_per_kwh < 50
+    assert catalog.regions["PL"].intensity_g_per_kwh > 500
