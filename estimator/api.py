@@ -115,6 +115,7 @@ def _region_info(catalog: Catalog, region: Region) -> dict[str, Any]:
         "place": catalog.region_place(region),
         "country": region.country,
         "provider": region.provider,
+        "provider_name": catalog.providers[region.provider].name if region.provider in catalog.providers else "",
         "intensity_g_per_kwh": region.intensity_g_per_kwh,
         "year": region.year,
         "source": region.source,

@@ -10,10 +10,12 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from estimator import api, lookup
 from estimator.catalog import load_catalog
+from estimator.core import Estimate
 from estimator.errors import EstimatorError
 from estimator.names import matches
 from estimator.report import num
@@ -60,29 +62,63 @@ def _add_data(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_estimate_args(p: argparse.ArgumentParser, hours_required: bool = True) -> None:
+    p.add_argument("--hardware", help="device id or name, e.g. 'A100 SXM4 80GB', 'Tesla V100-SXM2-16GB'")
+    p.add_argument("--instance", help="cloud instance type, e.g. aws:p4d.24xlarge")
+    p.add_argument("--hours", type=_number("--hours", "72"), required=hours_required, help="wall-clock hours, > 0")
+    p.add_argument("--count", type=_whole("--count"), help="number of devices (default 1 or the instance's)")
+    p.add_argument("--region", help="gcp:us-central1, aws:us-east-1, FR, US-CA, world, or a name")
+    p.add_argument("--provider", help="narrows a region name to one provider's regions")
+    p.add_argument("--pue", type=_number("--pue", "1.1"), help="override the PUE (1 to 3)")
+    p.add_argument("--intensity", type=_number("--intensity", "430"), help="override, gCO2e/kWh")
+    p.add_argument("--power-w", type=_number("--power-w", "300"), help="override watts per device")
+    p.add_argument("--utilization", type=_number("--utilization", "0.8"), default=1.0, help="(0, 1], default 1")
+    p.add_argument("--cpu", help="CPU model, adds its draw")
+    p.add_argument("--cpu-count", type=_whole("--cpu-count"), help="whole CPUs (packages)")
+    p.add_argument("--cpu-cores", type=_number("--cpu-cores", "16"), help="cores used (TDP/cores each)")
+    p.add_argument("--cpu-utilization", type=_number("--cpu-utilization", "0.5"), default=1.0)
+    p.add_argument("--memory-gb", type=_number("--memory-gb", "64"), help="RAM in GB (0.3725 W/GB)")
+    _add_data(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Offline, sourced carbon footprint of machine-learning work.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     est = sub.add_parser("estimate", help="energy and CO2e of one run", description="Energy and CO2e of one run.")
-    est.add_argument("--hardware", help="device id or name, e.g. 'A100 SXM4 80GB', 'Tesla V100-SXM2-16GB'")
-    est.add_argument("--instance", help="cloud instance type, e.g. aws:p4d.24xlarge")
-    est.add_argument("--hours", type=_number("--hours", "72"), required=True, help="wall-clock hours, > 0")
-    est.add_argument("--count", type=_whole("--count"), help="number of devices (default 1 or the instance's)")
-    est.add_argument("--region", help="gcp:us-central1, aws:us-east-1, FR, US-CA, world, or a name")
-    est.add_argument("--provider", help="narrows a region name to one provider's regions")
-    est.add_argument("--pue", type=_number("--pue", "1.1"), help="override the PUE (1 to 3)")
-    est.add_argument("--intensity", type=_number("--intensity", "430"), help="override, gCO2e/kWh")
-    est.add_argument("--power-w", type=_number("--power-w", "300"), help="override watts per device")
-    est.add_argument("--utilization", type=_number("--utilization", "0.8"), default=1.0, help="(0, 1], default 1")
-    est.add_argument("--cpu", help="CPU model, adds its draw")
-    est.add_argument("--cpu-count", type=_whole("--cpu-count"), help="whole CPUs (packages)")
-    est.add_argument("--cpu-cores", type=_number("--cpu-cores", "16"), help="cores used (TDP/cores each)")
-    est.add_argument("--cpu-utilization", type=_number("--cpu-utilization", "0.5"), default=1.0)
-    est.add_argument("--memory-gb", type=_number("--memory-gb", "64"), help="RAM in GB (0.3725 W/GB)")
-    est.add_argument("--format", choices=("text", "json", "yaml"), default="text")
-    _add_data(est)
+    _add_estimate_args(est)
+    est.add_argument(
+        "--format",
+        choices=("text", "json", "yaml", "modelcard", "markdown", "latex"),
+        default="text",
+        help="modelcard: the co2_eq_emissions YAML; markdown/latex: a paragraph for a paper",
+    )
+    est.add_argument("--training-type", default="pre-training", help="for --format modelcard")
+
+    card = sub.add_parser(
+        "card",
+        help="write co2_eq_emissions into a model card",
+        description="Merge the co2_eq_emissions block into a model card (README.md). Prints the change as a "
+        "unified diff; --write updates the file atomically. Only that block changes.",
+    )
+    card.add_argument("path", help="the model card, e.g. README.md")
+    _add_estimate_args(card, hours_required=False)
+    card.add_argument("--training-type", default="pre-training", help="pre-training or fine-tuning")
+    card.add_argument("--location", help="override geographical_location, e.g. 'Iowa, USA'")
+    card.add_argument("--from-codecarbon", metavar="CSV", help="use a CodeCarbon emissions.csv instead of an estimate")
+    card.add_argument("--run-id", help="with --from-codecarbon: the run (default: the last)")
+    card.add_argument("--write", action="store_true", help="update the file (default: only show the diff)")
+
+    scan = sub.add_parser(
+        "scan",
+        help="emissions of every model card in a folder",
+        description="Read co2_eq_emissions from every README.md below DIR (the Hub's emissions_thresholds, offline).",
+    )
+    scan.add_argument("dir", help="a folder of model folders")
+    scan.add_argument("--min-g", type=_number("--min-g", "1000"), help="keep cards with at least this many grams")
+    scan.add_argument("--max-g", type=_number("--max-g", "1e6"), help="keep cards with at most this many grams")
+    scan.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
     hw = sub.add_parser("hardware", help="list devices", description="List devices (accelerators and CPUs).")
     hw.add_argument("query", nargs="?", help="words to look for, e.g. 'a100' or 'epyc 7742'")
@@ -125,8 +161,8 @@ def _emit(rows: list[Any], fmt: str, header: Sequence[str], cells: Callable[[Any
     print(f"\n{len(rows)} {what}")
 
 
-def _cmd_estimate(args: argparse.Namespace) -> None:
-    e = api.estimate(
+def _estimate(args: argparse.Namespace) -> Estimate:
+    return api.estimate(
         hardware=args.hardware,
         hours=args.hours,
         count=args.count,
@@ -144,16 +180,83 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
         provider=args.provider,
         data_files=args.data,
     )
+
+
+def _cmd_estimate(args: argparse.Namespace) -> None:
+    from estimator import report
+
+    e = _estimate(args)
     if args.format == "json":
         print(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
     elif args.format == "yaml":
         import yaml
 
         print(yaml.safe_dump(e.to_dict(), sort_keys=False, allow_unicode=True), end="")
+    elif args.format == "modelcard":
+        print(e.to_yaml(args.training_type), end="")
+    elif args.format == "markdown":
+        print(report.markdown_paragraph(e))
+    elif args.format == "latex":
+        print(report.latex_paragraph(e))
+        print(f"\n% BibTeX:\n% {report.LACOSTE_BIBTEX.replace(chr(10), chr(10) + '% ')}")
     else:
-        from estimator.report import text
+        print(report.text(e))
 
-        print(text(e))
+
+def _cmd_card(args: argparse.Namespace) -> None:
+    from estimator import modelcard
+
+    if args.from_codecarbon:
+        import importlib
+
+        codecarbon = importlib.import_module("estimator.codecarbon")
+        measured = codecarbon.from_codecarbon(args.from_codecarbon, run_id=args.run_id)
+        block = measured.to_model_card(args.training_type, args.location)["co2_eq_emissions"]
+    else:
+        block = modelcard.card_block(_estimate(args), args.training_type, args.location)
+    update = modelcard.update_card(args.path, block, write=args.write)
+    if not update.changed:
+        print(f"{args.path}: already up to date; nothing to change")
+        return
+    sys.stdout.write(update.diff())
+    if args.write:
+        print(f"wrote {args.path}")
+    else:
+        print("(dry run: add --write to update the file)")
+
+
+def _cmd_scan(args: argparse.Namespace) -> None:
+    from estimator import modelcard
+
+    records = modelcard.scan(args.dir, args.min_g, args.max_g)
+    if args.format == "json":
+        print(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+        return
+    if args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["path", "emissions_g", "training_type", "hardware_used", "source", "flags"])
+        for r in records:
+            flags = "; ".join(r.flags)
+            writer.writerow([r.path, r.emissions_g, r.training_type, r.hardware_used, r.source, flags])
+        return
+    root = Path(args.dir)
+    rows = [
+        (
+            str(Path(r.path).parent.relative_to(root)) if Path(r.path).is_relative_to(root) else r.path,
+            "" if r.emissions_g is None else num(r.emissions_g),
+            r.hardware_used or "",
+            (r.source or "")[:40],
+            "; ".join(r.flags),
+        )
+        for r in records
+    ]
+    if not rows:
+        print("no model cards match")
+        return
+    print(_table(rows, ("model", "emissions g", "hardware", "source", "flags")))
+    print(f"\n{len(rows)} model cards")
 
 
 def _cmd_hardware(args: argparse.Namespace) -> None:
@@ -225,13 +328,22 @@ def _cmd_regions(args: argparse.Namespace) -> None:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "estimate": _cmd_estimate,
+    "card": _cmd_card,
+    "scan": _cmd_scan,
     "hardware": _cmd_hardware,
     "instances": _cmd_instances,
     "regions": _cmd_regions,
 }
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    sys.stderr.write(f"{PROG}: warning: {message}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import warnings
+
+    warnings.showwarning = _show_warning
     args = build_parser().parse_args(argv)
     try:
         COMMANDS[args.command](args)

@@ -214,6 +214,25 @@ class Estimate:
             "package_version": self.package_version,
         }
 
+    def to_model_card(
+        self, training_type: str = "pre-training", location: str | None = None, source: str | None = None
+    ) -> dict[str, Any]:
+        """``{"co2_eq_emissions": {...}}`` for a Hugging Face model card (emissions in grams).
+
+        A convenience over ``estimator.modelcard.card_block``.
+        """
+        from estimator.modelcard import card_block
+
+        return {"co2_eq_emissions": card_block(self, training_type, location, source)}
+
+    def to_yaml(
+        self, training_type: str = "pre-training", location: str | None = None, source: str | None = None
+    ) -> str:
+        """The same block as YAML text, ready for a card's front matter."""
+        from estimator.modelcard import to_yaml
+
+        return to_yaml(self.to_model_card(training_type, location, source)["co2_eq_emissions"])
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready mapping of the whole estimate."""
         return {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from estimator.core import Estimate
 
 
@@ -82,7 +84,147 @@ def text(e: Estimate) -> str:
             f"carbon-free energy for {e.region['id']} ({e.region['cfe_source']}, {e.region['cfe_year']})"
         )
     lines.append(f"  data {e.data_version}, co2-estimator {e.package_version}")
+    lines += ["", "About as much as:"]
+    lines += [f"  {q}" for q in equivalents(e.co2e_g)]
     if e.warnings:
         lines += ["", "Notes:"]
         lines += [f"  - {w}" for w in e.warnings]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- equivalents
+
+# Sourced constants. gCO2e per unit.
+CAR_US_G_PER_KM = 400 / 1.609344
+CAR_US_SOURCE = "US EPA, Greenhouse Gas Emissions from a Typical Passenger Vehicle (2023): about 400 g CO2 per mile"
+CAR_EU_G_PER_KM = 175.0
+CAR_EU_SOURCE = (
+    "UK Government GHG conversion factors 2019 and Cai et al. 2018 (Atmos. Environ.), "
+    "175 g/km average car, as used by Green Algorithms (Lannelongue et al. 2021)"
+)
+FLIGHT_PAR_LON_G = 50_000.0
+FLIGHT_NY_SF_G = 570_000.0
+FLIGHT_SOURCE = "carbonfootprint.com flight calculator, one economy passenger, as used by Green Algorithms (2021)"
+TREE_YEAR_G = 11_000.0
+TREE_SOURCE = (
+    "Nowak & Crane 2002, Carbon storage and sequestration by urban trees in the USA "
+    "(Environ. Pollut. 116): ~11 kg CO2 per tree per year, as used by Green Algorithms"
+)
+LACOSTE_2019 = "Lacoste, Luccioni, Schmidt & Dandres (2019), Quantifying the Carbon Emissions of Machine Learning"
+LACOSTE_2019_URL = "https://arxiv.org/abs/1910.09700"
+LACOSTE_BIBTEX = """@article{lacoste2019quantifying,
+  title   = {Quantifying the Carbon Emissions of Machine Learning},
+  author  = {Lacoste, Alexandre and Luccioni, Alexandra and Schmidt, Victor and Dandres, Thomas},
+  journal = {arXiv preprint arXiv:1910.09700},
+  year    = {2019}
+}"""
+
+
+class Equivalent(NamedTuple):
+    """The same emissions expressed as something familiar, with its source."""
+
+    amount: float
+    unit: str
+    source: str
+
+    def __str__(self) -> str:
+        return f"{num(self.amount, 3)} {self.unit}"
+
+
+def equivalents(co2e_g: float) -> list[Equivalent]:
+    """Car km (US and EU), flights, tree-years: each with the constant's source."""
+    return [
+        Equivalent(co2e_g / CAR_US_G_PER_KM, "km driven by an average US car", CAR_US_SOURCE),
+        Equivalent(co2e_g / CAR_EU_G_PER_KM, "km driven by an average European car", CAR_EU_SOURCE),
+        Equivalent(co2e_g / FLIGHT_PAR_LON_G, "one-way Paris–London flights (one passenger)", FLIGHT_SOURCE),
+        Equivalent(co2e_g / FLIGHT_NY_SF_G, "one-way New York–San Francisco flights (one passenger)", FLIGHT_SOURCE),
+        Equivalent(co2e_g / TREE_YEAR_G, "tree-years of CO2 uptake", TREE_SOURCE),
+    ]
+
+
+# ---------------------------------------------------------------- publishing text
+
+
+def _facts(e: Estimate) -> dict[str, str]:
+    accelerators = [c for c in e.components if c.kind in ("accelerator", "cpu")]
+    main = accelerators[0] if accelerators else e.components[0]
+    region = e.region or {}
+    provider = region.get("provider_name") or ""
+    where = region.get("place") or "an unspecified location"
+    if provider:
+        where = f"{provider} region {str(region['id']).split(':', 1)[1]} ({region['place']})"
+    return {
+        "hardware": f"{num(main.count)} × {main.label}",
+        "power": f"{num(main.power_w)} W {'per device' if main.count != 1 else ''}".strip(),
+        "hours": num(e.hours),
+        "device_hours": num(e.hours * main.count),
+        "where": where,
+        "intensity": num(e.intensity_g_per_kwh),
+        "pue": f"{e.pue:.2f}",
+        "energy": energy(e.energy_kwh),
+        "co2e": mass(e.co2e_g),
+        "version": e.package_version,
+        "data": e.data_version,
+    }
+
+
+def markdown_paragraph(e: Estimate) -> str:
+    """A paragraph for a paper or README, in Markdown, citing the method."""
+    f = _facts(e)
+    return (
+        f"Experiments ran for {f['hours']} hours on {f['hardware']} ({f['device_hours']} device-hours; "
+        f"{f['power']}, the vendor's TDP, an upper bound of draw) in {f['where']}, "
+        f"whose grid emits {f['intensity']} gCO2e/kWh (location-based). With a PUE of {f['pue']}, this is "
+        f"{f['energy']} and an estimated **{f['co2e']}**. Estimated with co2-estimator {f['version']} "
+        f"(data {f['data']}), following the method of the Machine Learning Impact calculator "
+        f"([{LACOSTE_2019}]({LACOSTE_2019_URL}))."
+    )
+
+
+def _latex_escape(text: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
+        text = text.replace(a, b)
+    return (
+        text.replace("×", r"$\times$").replace("CO2e", r"CO\textsubscript{2}e").replace("CO2", r"CO\textsubscript{2}")
+    )
+
+
+def latex_paragraph(e: Estimate) -> str:
+    """The same paragraph in LaTeX, citing ``lacoste2019quantifying`` (BibTeX in ``LACOSTE_BIBTEX``)."""
+    f = {k: _latex_escape(v) for k, v in _facts(e).items()}
+    return (
+        f"Experiments ran for {f['hours']} hours on {f['hardware']} ({f['device_hours']} device-hours; "
+        f"{f['power']}, the vendor's TDP, an upper bound of draw) in {f['where']}, "
+        f"whose grid emits {f['intensity']}~gCO\\textsubscript{{2}}e/kWh (location-based). "
+        f"With a PUE of {f['pue']}, this is {f['energy']} and an estimated \\textbf{{{f['co2e']}}}. "
+        f"Estimated with co2-estimator {f['version']} (data {f['data']}), following the method of the "
+        f"Machine Learning Impact calculator~\\cite{{lacoste2019quantifying}}."
+    )
+
+
+def environmental_impact_section(e: Estimate) -> str:
+    """The "Environmental Impact" section of the Hub's model-card template, filled in."""
+    f = _facts(e)
+    region = e.region or {}
+    provider = region.get("provider_name") or "none (on-premise or unspecified)"
+    compute_region = region.get("id", "unspecified")
+    if region.get("place"):
+        compute_region = f"{compute_region} ({region['place']})"
+    lines = [
+        "## Environmental Impact",
+        "",
+        "Carbon emissions estimated with co2-estimator, following the method of the "
+        f"[Machine Learning Impact calculator](https://mlco2.github.io/impact#compute) presented in "
+        f"[Lacoste et al. (2019)]({LACOSTE_2019_URL}).",
+        "",
+        f"- **Hardware Type:** {f['hardware']}",
+        f"- **Hours used:** {f['hours']}",
+        f"- **Cloud Provider:** {provider}",
+        f"- **Compute Region:** {compute_region}",
+        f"- **Carbon Emitted:** {f['co2e']} (location-based: {f['energy']} including PUE {f['pue']}, "
+        f"at {f['intensity']} gCO2e/kWh)",
+        "",
+        "Power is the vendor's TDP, an upper bound of what the hardware draws; embodied emissions "
+        "(manufacturing), idle nodes and networking are not included.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -105,3 +105,71 @@ def test_user_data_file_bad_row(tmp_path: Path) -> None:
 def test_python_m_and_version() -> None:
     r = run_cli("--version")
     assert r.returncode == 0 and r.stdout.startswith("co2-estimator ")
+
+
+CARD_ARGS = ("--hardware", "nvidia-a100-sxm4-80gb", "--hours", "72", "--count", "8", "--region", "world",
+             "--pue", "1.1", "--intensity", "430")  # fmt: skip
+
+
+def test_card_dry_run_then_write(tmp_path: Path) -> None:
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n# Model\n", encoding="utf-8")
+    dry = run_cli("card", str(card), *CARD_ARGS)
+    assert dry.returncode == 0, dry.stderr
+    assert "+co2_eq_emissions:" in dry.stdout and "+  emissions: 108979.2" in dry.stdout
+    assert card.read_text(encoding="utf-8") == "---\nlicense: mit\n---\n# Model\n"
+    wrote = run_cli("card", str(card), *CARD_ARGS, "--training-type", "fine-tuning", "--write")
+    assert wrote.returncode == 0, wrote.stderr
+    meta = yaml.safe_load(card.read_text(encoding="utf-8").split("---\n")[1])
+    assert meta["license"] == "mit"
+    assert meta["co2_eq_emissions"]["emissions"] == pytest.approx(108_979.2)
+    again = run_cli("card", str(card), *CARD_ARGS, "--training-type", "fine-tuning", "--write")
+    assert "already up to date" in again.stdout
+
+
+def test_card_errors_exit_2_and_touch_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "README.md"
+    bad.write_text("---\nlicense: [mit\n---\n", encoding="utf-8")
+    r = run_cli("card", str(bad), *CARD_ARGS, "--write")
+    assert r.returncode == 2 and "not valid YAML" in r.stderr and len(r.stderr.splitlines()) == 1
+    assert bad.read_text(encoding="utf-8") == "---\nlicense: [mit\n---\n"
+    missing = run_cli("card", str(tmp_path / "nope.md"), *CARD_ARGS)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_unknown_training_type_is_a_one_line_warning(tmp_path: Path) -> None:
+    card = tmp_path / "README.md"
+    card.write_text("# Model\n", encoding="utf-8")
+    r = run_cli("card", str(card), *CARD_ARGS, "--training-type", "distillation")
+    assert r.returncode == 0
+    assert r.stderr.strip().startswith("co2-estimator: warning: training_type 'distillation'")
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("modelcard", "co2_eq_emissions:\n  emissions: 108979.2\n"),
+        ("markdown", "**109.0 kg CO2e**"),
+        ("latex", r"\cite{lacoste2019quantifying}"),
+    ],
+)
+def test_publishing_formats(fmt: str, expected: str) -> None:
+    r = run_cli("estimate", *CARD_ARGS, "--format", fmt)
+    assert r.returncode == 0, r.stderr
+    assert expected in r.stdout
+
+
+def test_scan_formats(tmp_path: Path) -> None:
+    for name, grams in (("small", 12), ("big", 5000)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "README.md").write_text(f"---\nco2_eq_emissions:\n  emissions: {grams}\n---\n", "utf-8")
+    table = run_cli("scan", str(tmp_path))
+    assert table.returncode == 0 and table.stdout.index("small") < table.stdout.index("big")
+    rows = json.loads(run_cli("scan", str(tmp_path), "--min-g", "100", "--format", "json").stdout)
+    assert [(Path(r["path"]).parent.name, r["emissions_g"]) for r in rows] == [("big", 5000)]
+    csv_out = run_cli("scan", str(tmp_path), "--format", "csv").stdout.splitlines()
+    assert csv_out[0].startswith("path,emissions_g")
+    assert len(csv_out) == 3
+    bad = run_cli("scan", str(tmp_path / "missing"))
+    assert bad.returncode == 2 and "not a folder" in bad.stderr
