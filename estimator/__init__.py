@@ -7,6 +7,9 @@
 Importing this package loads neither pandas nor streamlit.
 """
 
+from typing import TYPE_CHECKING, Any
+
+from estimator.alternatives import Alternative, alternatives
 from estimator.api import estimate
 from estimator.catalog import Catalog, load_catalog
 from estimator.core import Component, Estimate
@@ -21,11 +24,36 @@ from estimator.errors import (
     UnknownProviderError,
     UnknownRegionError,
 )
+from estimator.inference import InferenceEstimate, Lifecycle, estimate_inference, lifecycle, score_per_gram
 from estimator.lookup import cleanest_regions, hardware, instances, regions
+from estimator.preflight import Preflight, preflight
 from estimator.records import Device, Instance, Provider, Region
 from estimator.version import __version__
 
+if TYPE_CHECKING:  # loaded on first use: they import pandas (batch) or are rarely needed
+    from estimator.batch import estimate_many
+    from estimator.codecarbon import from_codecarbon
+
+_LAZY = {"estimate_many": "estimator.batch", "from_codecarbon": "estimator.codecarbon"}
+
+
+def __getattr__(name: str) -> Any:
+    """``estimate_many`` and ``from_codecarbon``, imported on first use so ``import estimator`` stays light."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'estimator' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
+    "Alternative",
     "AmbiguousNameError",
     "Catalog",
     "Component",
@@ -33,9 +61,12 @@ __all__ = [
     "Device",
     "Estimate",
     "EstimatorError",
+    "InferenceEstimate",
     "InputError",
     "Instance",
+    "Lifecycle",
     "NotFoundError",
+    "Preflight",
     "Provider",
     "Region",
     "UnknownHardwareError",
@@ -43,10 +74,17 @@ __all__ = [
     "UnknownProviderError",
     "UnknownRegionError",
     "__version__",
+    "alternatives",
     "cleanest_regions",
     "estimate",
+    "estimate_inference",
+    "estimate_many",
+    "from_codecarbon",
     "hardware",
     "instances",
+    "lifecycle",
     "load_catalog",
+    "preflight",
     "regions",
+    "score_per_gram",
 ]

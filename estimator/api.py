@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -23,6 +24,12 @@ POWER_BASIS_WORDS = {
     "measured": "measured average power",
     "estimate": "estimated power",
 }
+# Low end of the draw range: compute-intensive training measured at 76 % of rated
+# power on 8-GPU H100 nodes (Newkirk et al. 2025, "Empirically calibrated H100 node
+# power models...", arXiv:2506.14551; Latif et al. 2024, arXiv:2412.08602, saw at
+# most 82 %). Lighter jobs draw less: pass your own draw_low_fraction.
+TYPICAL_TRAINING_DRAW_FRACTION = 0.76
+DRAW_FRACTION_SOURCE = "Newkirk et al. 2025 (arXiv:2506.14551): training at 76 % of rated power"
 TDP_WARNING = (
     "TDP is an upper bound of draw: real draw during training is usually lower. "
     "Set utilization (or power_w from nvidia-smi) for a tighter figure."
@@ -146,6 +153,95 @@ def _pue(catalog: Catalog, pue: float | None, region: Region | None, provider_id
     return avg.pue, "industry-average", f"industry average PUE {avg.pue:g} ({avg.source}, {avg.year})"
 
 
+def _embodied(
+    catalog: Catalog, specs: list[ComponentSpec], hours: float, inst: Instance | None
+) -> tuple[float, float, list[str]]:
+    """Amortised manufacturing emissions (central, high) of the hardware used for ``hours``."""
+    emb = catalog.embodied
+    life = emb.lifetime
+    if life is None:
+        return math.nan, math.nan, ["no embodied lifetime in the data"]
+    central = high = 0.0
+    basis: list[str] = [
+        f"amortised over {life.years:g} years (high end {life.years_short:g}) at {life.utilization:.0%} "
+        f"utilisation ({life.source}, {life.year})"
+    ]
+    parts: list[tuple[float, float, str]] = []  # (kg per item, item-hours, what)
+    if inst is not None and inst.id in emb.instances:
+        fig = emb.instances[inst.id]
+        parts.append((fig.kg, hours, f"{inst.id}: {fig.kg:g} kg share of its host ({fig.source}, {fig.year})"))
+    else:
+        for s in specs:
+            device = catalog.devices.get(s.device_id)
+            if device is None or s.kind == "memory":
+                continue
+            found = emb.devices.get(device.id) or emb.kinds.get(device.kind)
+            if found is None:
+                basis.append(f"no embodied figure for {device.name} ({device.kind}); left out")
+                continue
+            if device.is_cpu:
+                server = emb.cpu_server
+                items = s.number * s.power_w / device.tdp_w  # packages: cores and vCPUs as fractions
+            else:
+                server = emb.accelerator_server
+                items = s.number
+            kg = found.kg + (server.kg / server.per if server else 0.0)
+            what = f"{device.name}: {found.kg:g} kg ({found.source}, {found.year})"
+            if server:
+                what += f" + 1/{server.per} of a {server.kg:g} kg server ({server.source}, {server.year})"
+            parts.append((kg, items * hours, what))
+    for kg, item_hours, what in parts:
+        central += core.embodied_g(kg, item_hours, life.years, life.utilization)
+        high += core.embodied_g(kg, item_hours, life.years_short, life.utilization)
+        basis.append(what)
+    if not parts:
+        return math.nan, math.nan, basis
+    return central, high, basis
+
+
+def _draw_range(
+    catalog: Catalog, specs: list[ComponentSpec], utilization: float, low_fraction: float | None
+) -> tuple[list[ComponentSpec], list[str]]:
+    """Give catalog-TDP components (at utilization 1) the low-end fraction of their draw."""
+    if low_fraction is not None:
+        fraction = core.check_utilization(low_fraction, "draw_low_fraction")
+        source = f"your draw_low_fraction {fraction:g}"
+    else:
+        fraction, source = TYPICAL_TRAINING_DRAW_FRACTION, DRAW_FRACTION_SOURCE
+    out, spread = [], False
+    for s in specs:
+        from_tdp = s.device_id and not s.power_source.startswith("user") and s.kind != "memory"
+        if from_tdp and s.utilization == 1.0 and utilization == 1.0 and fraction < 1:
+            out.append(s._replace(low_fraction=fraction))
+            spread = True
+        else:
+            out.append(s)
+    return out, [f"draw: {num_text(fraction)} to 1 × TDP ({source})"] if spread else []
+
+
+def num_text(value: float) -> str:
+    return f"{value:g}"
+
+
+def _intensity_range(
+    ci: float, basis: str, region: Region | None, given: tuple[float, float] | None
+) -> tuple[float, float, str]:
+    if given is not None:
+        try:
+            low, high = (core.check_intensity(v) for v in given)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"intensity_range must be (low, high) in gCO2e/kWh: {exc}") from None
+        if low > high:
+            raise InputError(f"intensity_range low bound {low:g} is above the high bound {high:g}")
+        if not low <= ci <= high:
+            raise InputError(f"intensity_range {low:g}..{high:g} does not contain the intensity used, {ci:g}")
+        return low, high, f"intensity: {low:g} to {high:g} gCO2e/kWh (your range)"
+    if basis == "region" and region is not None and region.intensity_low_g_per_kwh is not None:
+        low, high = region.intensity_low_g_per_kwh, region.intensity_high_g_per_kwh or ci
+        return low, high, f"intensity: {low:g} to {high:g} gCO2e/kWh across sources and years ({region.spread_note})"
+    return ci, ci, ""
+
+
 def estimate(
     hardware: str | None = None,
     hours: float | None = None,
@@ -163,6 +259,9 @@ def estimate(
     cpu_utilization: float = 1.0,
     memory_gb: float | None = None,
     provider: str | None = None,
+    draw_low_fraction: float | None = None,
+    intensity_range: tuple[float, float] | None = None,
+    trials: int = 1,
     data_files: DataFiles = None,
 ) -> Estimate:
     """Energy (kWh) and emissions (gCO2e) of running ``hardware`` for ``hours``.
@@ -177,6 +276,10 @@ def estimate(
         CPU and memory; explicit arguments win.
     cpu, cpu_count (packages) or cpu_cores (cores, TDP/cores each), cpu_utilization;
     memory_gb (0.3725 W/GB). provider: narrows a region name ("Frankfurt").
+    draw_low_fraction: low end of the range, as a fraction of TDP (default 0.76,
+        Newkirk et al. 2025); applies to catalog TDPs at utilization 1 only.
+    intensity_range: (low, high) gCO2e/kWh, overriding the data's spread.
+    trials: runs of this job (a sweep): the result is for all of them.
     data_files: your own YAML/CSV rows merged over the shipped data.
     """
     catalog = load_catalog(data_files)
@@ -184,6 +287,8 @@ def estimate(
     hours_f = core.check_hours(hours) if hours is not None else None
     if hours_f is None:
         raise InputError("hours is required: wall-clock hours the job ran, > 0, e.g. 72")
+    n_trials = core.check_count(trials, "trials")
+    hours_f *= n_trials
     util = core.check_utilization(utilization)
     cpu_util = core.check_utilization(cpu_utilization, "cpu_utilization")
     power = core.check_power_w(power_w) if power_w is not None else None
@@ -257,6 +362,12 @@ def estimate(
         if d.power_basis in ("measured", "estimate"):
             warnings.append(f"{d.name}: {POWER_BASIS_WORDS[d.power_basis]}, not a vendor TDP. {d.note}".strip())
 
+    specs, range_basis = _draw_range(catalog, specs, util, draw_low_fraction)
+    embodied, embodied_high, embodied_basis = _embodied(catalog, specs, hours_f, inst)
+    ci_low, ci_high, ci_basis_text = _intensity_range(ci, ci_basis, reg, intensity_range)
+    if ci_basis_text:
+        range_basis.append(ci_basis_text)
+
     inputs = {
         k: v
         for k, v in {
@@ -274,6 +385,11 @@ def estimate(
             "cpu_cores": cpu_cores,
             "cpu_utilization": cpu_utilization,
             "memory_gb": memory_gb,
+            "provider": provider,
+            "draw_low_fraction": draw_low_fraction,
+            "intensity_range": list(intensity_range) if intensity_range is not None else None,
+            "data_files": [os.fspath(f) for f in data_files] if data_files else None,
+            "trials": trials if trials != 1 else None,
         }.items()
         if v is not None
     }
@@ -293,6 +409,13 @@ def estimate(
         hours=hours_f,
         pue=pue_value,
         intensity_g_per_kwh=ci,
+        intensity_low_g_per_kwh=ci_low,
+        intensity_high_g_per_kwh=ci_high,
+        range_basis=tuple(range_basis),
+        embodied_g=embodied,
+        embodied_high_g=embodied_high,
+        embodied_basis=tuple(embodied_basis),
+        trials=n_trials,
         pue_basis=pue_basis,
         pue_source=pue_source,
         intensity_basis=ci_basis,

@@ -16,11 +16,12 @@ import io
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from estimator.errors import (
+    AmbiguousNameError,
     DataError,
     UnknownHardwareError,
     UnknownInstanceError,
@@ -32,15 +33,18 @@ from estimator.records import (
     DEVICE_KINDS,
     GRID_KINDS,
     POWER_BASES,
+    PRECISIONS,
     REGION_KINDS,
     Device,
+    EmbodiedFigure,
     Instance,
+    Lifetime,
     Provider,
     PueFigure,
     Region,
 )
 
-DATA_FILES = ("hardware.yaml", "regions.csv", "providers.yaml")
+DATA_FILES = ("hardware.yaml", "regions.csv", "providers.yaml", "embodied.yaml")
 REGION_COLUMNS = [
     "id",
     "kind",
@@ -61,6 +65,9 @@ REGION_COLUMNS = [
     "cfe_source",
     "aliases",
     "note",
+    "intensity_low_g_per_kwh",
+    "intensity_high_g_per_kwh",
+    "spread_note",
 ]
 MAX_USER_FILE_BYTES = 50_000_000
 YEAR_RANGE = (1990, 2100)
@@ -186,6 +193,10 @@ DEVICE_FIELDS = [
     "source",
     "aliases",
     "note",
+    "peak_tflops",
+    "peak_source",
+    "peak_year",
+    "peak_note",
 ]
 INSTANCE_FIELDS = [
     "id",
@@ -226,7 +237,33 @@ def _device(row: _Row) -> Device:
         threads=threads,
         aliases=row.names("aliases"),
         note=row.text("note", required=False),
+        **_peaks(row),
     )
+
+
+def _peaks(row: _Row) -> dict[str, Any]:
+    """Optional dense peak throughput per precision, with its own source and year."""
+    raw = row.raw.get("peak_tflops")
+    if raw is None:
+        for key in ("peak_source", "peak_year", "peak_note"):
+            if row.has(key):
+                raise row.fail(key, "given without peak_tflops")
+        return {}
+    if not isinstance(raw, Mapping) or not raw:
+        raise row.fail("peak_tflops", f"expected a mapping of precision to TFLOPS, e.g. {{bf16: 312}}; got {raw!r}")
+    peaks = []
+    for precision, value in raw.items():
+        if precision not in PRECISIONS:
+            raise row.fail("peak_tflops", f"unknown precision {precision!r}; allowed: {', '.join(PRECISIONS)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100_000:
+            raise row.fail("peak_tflops", f"{precision}: expected TFLOPS greater than 0, got {value!r}")
+        peaks.append((precision, float(value)))
+    return {
+        "peak_tflops": tuple(sorted(peaks, key=lambda p: PRECISIONS.index(p[0]))),
+        "peak_source": row.text("peak_source"),
+        "peak_year": row.integer("peak_year", *DEVICE_YEAR_RANGE),
+        "peak_note": row.text("peak_note", required=False),
+    }
 
 
 def _slug(row: _Row) -> str:
@@ -267,7 +304,7 @@ def _region(row: _Row) -> Region:
     kind = row.choice("kind", REGION_KINDS)
     ident = row.text("id")
     grid = row.text("grid", required=False)
-    inherits = grid and not row.has("intensity_g_per_kwh")
+    inherits = bool(grid) and not row.has("intensity_g_per_kwh")
     if inherits:
         for key in ("year", "source"):
             if row.has(key):
@@ -299,7 +336,30 @@ def _region(row: _Row) -> Region:
         cfe_source=cfe_source,
         aliases=row.names("aliases"),
         note=row.text("note", required=False),
+        **_spread(row, inherits),
     )
+
+
+def _spread(row: _Row, inherits: bool) -> dict[str, Any]:
+    """The optional low/high intensity bounds; both or neither, around the row's own figure."""
+    low = row.number("intensity_low_g_per_kwh", 0, 1200, required=False)
+    high = row.number("intensity_high_g_per_kwh", 0, 1200, required=False)
+    if (low is None) != (high is None):
+        raise row.fail(
+            "intensity_high_g_per_kwh" if high is None else "intensity_low_g_per_kwh", "give both bounds or neither"
+        )
+    if low is None or high is None:
+        return {}
+    if inherits:
+        raise row.fail("intensity_low_g_per_kwh", "a row inheriting its figure through 'grid' inherits its bounds too")
+    own = float(row.number("intensity_g_per_kwh", 0, 1200) or 0)
+    if not low <= own <= high:
+        raise row.fail("intensity_low_g_per_kwh", f"bounds {low:g}..{high:g} do not contain the figure {own:g}")
+    return {
+        "intensity_low_g_per_kwh": low,
+        "intensity_high_g_per_kwh": high,
+        "spread_note": row.text("spread_note", required=False),
+    }
 
 
 def _provider(row: _Row) -> Provider:
@@ -328,6 +388,7 @@ class _Tables:
         self.providers: dict[str, Provider] = {}
         self.industry_pue: PueFigure | None = None
         self.origin: dict[tuple[str, str], Path] = {}  # (table, id) -> file
+        self.embodied = Embodied()
 
     def where(self, table: str, ident: str) -> str:
         """Where a row came from, for messages: 'path: devices lab-gpu'."""
@@ -417,7 +478,7 @@ def _read_yaml(tables: _Tables, path: Path, text: str) -> None:
     doc = _load_yaml(path, text)
     if doc is None:
         raise DataError(f"{path}: the file is empty")
-    sections = ("devices", "instances", "regions", "providers", "industry_average_pue")
+    sections = ("devices", "instances", "regions", "providers", "industry_average_pue", *EMBODIED_SECTIONS)
     if not isinstance(doc, Mapping):
         raise DataError(f"{path}: expected a mapping with keys {', '.join(sections)}")
     for key in doc:
@@ -427,6 +488,7 @@ def _read_yaml(tables: _Tables, path: Path, text: str) -> None:
     _add(tables, tables.instances, doc.get("instances", []), path, "instances", INSTANCE_FIELDS, _instance)
     _add(tables, tables.regions, doc.get("regions", []), path, "regions", REGION_COLUMNS, _region)
     _add(tables, tables.providers, doc.get("providers", []), path, "providers", PROVIDER_FIELDS, _provider)
+    _read_embodied(tables.embodied, doc, path)
     if "industry_average_pue" in doc:
         raw = doc["industry_average_pue"]
         where = f"{path}: industry_average_pue"
@@ -435,6 +497,79 @@ def _read_yaml(tables: _Tables, path: Path, text: str) -> None:
         row = _Row(where, raw, ("pue", "year", "source"))
         tables.industry_pue = PueFigure(
             pue=float(row.number("pue", 1.0, 3.0) or 0),
+            year=int(row.integer("year", *YEAR_RANGE) or 0),
+            source=row.text("source"),
+        )
+
+
+EMBODIED_SECTIONS = ("embodied_lifetime", "embodied_devices", "embodied_servers", "embodied_instances")
+
+
+@dataclass
+class Embodied:
+    """Manufacturing footprints: per device id, per device kind (defaults), per server, per instance."""
+
+    devices: dict[str, EmbodiedFigure] = field(default_factory=dict)
+    kinds: dict[str, EmbodiedFigure] = field(default_factory=dict)
+    accelerator_server: EmbodiedFigure | None = None  # shared by `per` accelerators
+    cpu_server: EmbodiedFigure | None = None  # shared by `per` CPU sockets
+    instances: dict[str, EmbodiedFigure] = field(default_factory=dict)
+    lifetime: Lifetime | None = None
+
+
+def _figure(row: _Row, per: int = 1) -> EmbodiedFigure:
+    return EmbodiedFigure(
+        kg=float(row.number("embodied_kg", 0, 1_000_000) or 0),
+        year=int(row.integer("year", *YEAR_RANGE) or 0),
+        source=row.text("source"),
+        note=row.text("note", required=False),
+        per=per,
+    )
+
+
+def _rows(doc: Mapping[str, Any], key: str, path: Path) -> list[tuple[str, Mapping[str, Any]]]:
+    rows = doc.get(key, [])
+    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+        raise DataError(f"{path}: {key!r} must be a list of mappings")
+    return [(f"{path}: {key} row {n}" + (f" (id {r['id']})" if r.get("id") else ""), r) for n, r in enumerate(rows, 1)]
+
+
+def _read_embodied(out: Embodied, doc: Mapping[str, Any], path: Path) -> None:
+    common = ("embodied_kg", "year", "source", "note")
+    for where, raw in _rows(doc, "embodied_devices", path):
+        row = _Row(where, raw, ("id", "kind", *common))
+        if row.has("id") == row.has("kind"):
+            raise row.fail("id", "give a device id, or a kind for the kind's default (not both)")
+        if row.has("kind"):
+            out.kinds[row.choice("kind", DEVICE_KINDS)] = _figure(row)
+        else:
+            out.devices[row.text("id")] = _figure(row)
+    for where, raw in _rows(doc, "embodied_servers", path):
+        row = _Row(where, raw, ("id", "accelerators", "sockets", *common))
+        if row.has("accelerators") == row.has("sockets"):
+            raise row.fail("accelerators", "a server figure is shared by its accelerators or by its sockets: give one")
+        if row.has("accelerators"):
+            out.accelerator_server = _figure(row, int(row.integer("accelerators", 1, 1024) or 1))
+        else:
+            out.cpu_server = _figure(row, int(row.integer("sockets", 1, 64) or 1))
+    for where, raw in _rows(doc, "embodied_instances", path):
+        row = _Row(where, raw, ("id", "host_embodied_kg", *common))
+        row.number("host_embodied_kg", 0, 1_000_000, required=False)
+        out.instances[row.text("id")] = _figure(row)
+    if "embodied_lifetime" in doc:
+        raw = doc["embodied_lifetime"]
+        where = f"{path}: embodied_lifetime"
+        if not isinstance(raw, Mapping):
+            raise DataError(f"{where}: expected a mapping with years, years_short, utilization, year, source")
+        row = _Row(where, raw, ("years", "years_short", "utilization", "year", "source", "note"))
+        years = float(row.number("years", 0.5, 30) or 0)
+        short = float(row.number("years_short", 0.5, 30) or 0)
+        if short > years:
+            raise row.fail("years_short", f"{short:g} is longer than years {years:g}")
+        out.lifetime = Lifetime(
+            years=years,
+            years_short=short,
+            utilization=float(row.number("utilization", 0.01, 1) or 0),
             year=int(row.integer("year", *YEAR_RANGE) or 0),
             source=row.text("source"),
         )
@@ -470,6 +605,7 @@ class Catalog:
     region_index: NameIndex
     provider_index: NameIndex
     provider_regions: Mapping[str, frozenset[str]]
+    embodied: Embodied
 
     def device(self, query: str) -> tuple[Device, Resolved]:
         """The device ``query`` names (id, alias, nvidia-smi name, loose name)."""
@@ -485,14 +621,18 @@ class Catalog:
         return self.providers[self.provider_index.resolve(query).id]
 
     def region(self, query: str, provider: str | None = None) -> tuple[Region, Resolved]:
-        """The region ``query`` names; with ``provider``, that provider's regions are tried first."""
+        """The region ``query`` names; with ``provider``, that provider's regions are tried first.
+
+        Within the provider only a firm match counts (an id or a name, not a
+        loose word match), so "FR" stays France when the provider is AWS.
+        """
         if provider:
             pid = self.provider(provider).id
-            own = self.provider_regions.get(pid, frozenset())
             try:
-                hit = self.region_index.resolve(query, own)
-                return self.regions[hit.id], hit
-            except UnknownRegionError:
+                hit = self.region_index.resolve(query, self.provider_regions.get(pid, frozenset()))
+                if not hit.loose:
+                    return self.regions[hit.id], hit
+            except (UnknownRegionError, AmbiguousNameError):
                 pass
         hit = self.region_index.resolve(query)
         return self.regions[hit.id], hit
@@ -578,6 +718,19 @@ def _link_regions(tables: _Tables) -> None:
                     year=target.year,
                     source=target.source,
                     intensity_from=target.id,
+                    intensity_low_g_per_kwh=target.intensity_low_g_per_kwh,
+                    intensity_high_g_per_kwh=target.intensity_high_g_per_kwh,
+                    spread_note=target.spread_note,
+                )
+            elif r.intensity_low_g_per_kwh is None:
+                # an own figure (Google's) beside its grid's: the two sources bound the range
+                figures = (r.intensity_g_per_kwh, target.intensity_g_per_kwh)
+                regions[r.id] = replace(
+                    r,
+                    intensity_low_g_per_kwh=min(figures),
+                    intensity_high_g_per_kwh=max(figures),
+                    spread_note=f"{r.id} {r.intensity_g_per_kwh:g} ({r.year}); grid {target.id} "
+                    f"{target.intensity_g_per_kwh:g} ({target.year})",
                 )
 
 
@@ -635,6 +788,7 @@ def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
             {i: f"{i} ({p.name})" for i, p in providers.items()},
             UnknownProviderError,
         ),
+        embodied=tables.embodied,
         provider_regions={
             pid: frozenset(r.id for r in tables.regions.values() if r.provider == pid) for pid in providers
         },
@@ -660,8 +814,9 @@ def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
     """The shipped catalog, from the pickle cache when the files are unchanged.
 
     Parsing and indexing the shipped files takes a few hundred milliseconds;
-    unpickling takes a few. The key is the files' SHA-256 with the package and
-    Python versions, so any change rebuilds. Any cache problem falls back to a
+    unpickling takes a few. The key is the SHA-256 of the data files and of the
+    modules that build the catalog, with the package and Python versions, so any
+    change rebuilds. Any cache problem falls back to a
     build: the cache is never needed to get a correct answer.
     """
     import pickle
@@ -674,8 +829,9 @@ def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
     if folder is None:
         return _build(paths, [])
     digest = hashlib.sha256()
-    for path in paths:
-        digest.update(path.read_bytes())
+    here = Path(__file__).resolve().parent
+    for path in (*paths, here / "catalog.py", here / "records.py", here / "names.py"):
+        digest.update(path.read_bytes())  # the data and the code that builds the catalog
     py = f"{sys.version_info.major}{sys.version_info.minor}"
     target = folder / f"catalog-{__version__}-py{py}-{digest.hexdigest()[:20]}.pickle"
     try:

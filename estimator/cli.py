@@ -78,6 +78,7 @@ def _add_estimate_args(p: argparse.ArgumentParser, hours_required: bool = True) 
     p.add_argument("--cpu-cores", type=_number("--cpu-cores", "16"), help="cores used (TDP/cores each)")
     p.add_argument("--cpu-utilization", type=_number("--cpu-utilization", "0.5"), default=1.0)
     p.add_argument("--memory-gb", type=_number("--memory-gb", "64"), help="RAM in GB (0.3725 W/GB)")
+    p.add_argument("--trials", type=_whole("--trials"), default=1, help="runs of this job, for a sweep (default 1)")
     _add_data(p)
 
 
@@ -95,6 +96,52 @@ def build_parser() -> argparse.ArgumentParser:
         help="modelcard: the co2_eq_emissions YAML; markdown/latex: a paragraph for a paper",
     )
     est.add_argument("--training-type", default="pre-training", help="for --format modelcard")
+    est.add_argument(
+        "--score", type=_number("--score", "0.91"), help="a quality score (e.g. accuracy): prints score per gram"
+    )
+
+    inf = sub.add_parser(
+        "inference",
+        help="energy and CO2e of serving requests",
+        description="Energy and CO2e of serving requests: in total, per request and per 1,000 requests.",
+    )
+    inf.add_argument("--hardware", help="device id or name")
+    inf.add_argument("--instance", help="cloud instance type, e.g. aws:g5.xlarge")
+    inf.add_argument("--region", help="gcp:us-central1, aws:us-east-1, FR, US-CA, world, or a name")
+    inf.add_argument("--provider", help="narrows a region name to one provider's regions")
+    inf.add_argument("--requests", type=_number("--requests", "1000000"), required=True, help="requests served")
+    rate = inf.add_mutually_exclusive_group(required=True)
+    rate.add_argument("--seconds-per-request", type=_number("--seconds-per-request", "0.25"))
+    rate.add_argument("--requests-per-second", type=_number("--requests-per-second", "40"))
+    inf.add_argument("--count", type=_whole("--count"), help="devices serving together (default 1)")
+    inf.add_argument("--pue", type=_number("--pue", "1.1"))
+    inf.add_argument("--intensity", type=_number("--intensity", "430"), help="override, gCO2e/kWh")
+    inf.add_argument("--power-w", type=_number("--power-w", "300"))
+    inf.add_argument("--utilization", type=_number("--utilization", "0.5"), default=1.0)
+    inf.add_argument("--score", type=_number("--score", "0.91"), help="a quality score: prints score per gram")
+    inf.add_argument("--format", choices=("text", "json"), default="text")
+    _add_data(inf)
+
+    pre = sub.add_parser(
+        "preflight",
+        help="emissions of a training run before it happens, from its compute",
+        description="Device-hours and CO2e from training compute: FLOPs, or 6 × params × tokens; "
+        "device-hours = FLOPs / (dense peak × MFU).",
+    )
+    pre.add_argument("--flops", type=_number("--flops", "8.4e22"), help="total training FLOPs")
+    pre.add_argument("--params", type=_number("--params", "7e9"), help="parameters (with --tokens)")
+    pre.add_argument("--tokens", type=_number("--tokens", "2e12"), help="training tokens (with --params)")
+    pre.add_argument("--hardware", required=True, help="accelerator, e.g. 'H100 SXM'")
+    pre.add_argument("--count", type=_whole("--count"), default=1, help="accelerators (default 1)")
+    pre.add_argument("--region", help="gcp:us-central1, aws:us-east-1, FR, US-CA, world, or a name")
+    pre.add_argument("--provider", help="narrows a region name to one provider's regions")
+    pre.add_argument("--mfu", type=_number("--mfu", "0.4"), help="model FLOPs utilisation (default 0.4, range 0.3-0.5)")
+    pre.add_argument("--precision", default="bf16", help="fp32, tf32, bf16, fp16, fp8 or int8 (default bf16)")
+    pre.add_argument("--trials", type=_whole("--trials"), default=1, help="runs in the sweep (default 1)")
+    pre.add_argument("--pue", type=_number("--pue", "1.1"))
+    pre.add_argument("--intensity", type=_number("--intensity", "430"), help="override, gCO2e/kWh")
+    pre.add_argument("--format", choices=("text", "json"), default="text")
+    _add_data(pre)
 
     card = sub.add_parser(
         "card",
@@ -139,7 +186,36 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("--sort", choices=("id", "intensity", "name"), default="id")
     reg.add_argument("--format", choices=("table", "json"), default="table")
     _add_data(reg)
+    _add_batch_parsers(sub)
     return parser
+
+
+def _add_batch_parsers(sub: Any) -> None:
+    bat = sub.add_parser(
+        "batch",
+        help="estimate every run in a CSV or Parquet file",
+        description="Estimate every run in a CSV or Parquet file (columns: hardware or instance, hours, "
+        "region, optional count, pue, intensity, power_w, utilization, ...). Other columns pass through; "
+        "a bad row gets its message in the 'error' column.",
+    )
+    bat.add_argument("runs", help="runs file: .csv (any delimiter) or .parquet")
+    bat.add_argument("-o", "--output", help="results file, .csv or .parquet (default: CSV on stdout)")
+    bat.add_argument("--strict", action="store_true", help="stop at the first bad row, naming its line and column")
+    bat.add_argument("--sep", help="CSV delimiter (default: guessed from the header)")
+    bat.add_argument("--no-progress", action="store_true", help="no progress bar (it only shows on a terminal)")
+    _add_data(bat)
+
+    cc = sub.add_parser(
+        "from-codecarbon",
+        help="a CodeCarbon emissions.csv run, beside our estimate",
+        description="Read CodeCarbon's emissions.csv: the measured run as a model-card block, and our "
+        "TDP-based estimate of the same run with the ratio between them.",
+    )
+    cc.add_argument("emissions", help="CodeCarbon's emissions.csv")
+    cc.add_argument("--run-id", help="the run to read (a unique prefix will do; default: the last row)")
+    cc.add_argument("--format", choices=("text", "json", "modelcard"), default="text")
+    cc.add_argument("--training-type", default="pre-training", help="for the model card: pre-training or fine-tuning")
+    _add_data(cc)
 
 
 def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
@@ -178,6 +254,7 @@ def _estimate(args: argparse.Namespace) -> Estimate:
         cpu_utilization=args.cpu_utilization,
         memory_gb=args.memory_gb,
         provider=args.provider,
+        trials=args.trials,
         data_files=args.data,
     )
 
@@ -201,6 +278,82 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
         print(f"\n% BibTeX:\n% {report.LACOSTE_BIBTEX.replace(chr(10), chr(10) + '% ')}")
     else:
         print(report.text(e))
+
+
+def _cmd_inference(args: argparse.Namespace) -> None:
+    from estimator import report
+    from estimator.inference import estimate_inference, score_per_gram
+
+    result = estimate_inference(
+        hardware=args.hardware,
+        region=args.region,
+        requests=args.requests,
+        seconds_per_request=args.seconds_per_request,
+        requests_per_second=args.requests_per_second,
+        count=args.count,
+        pue=args.pue,
+        utilization=args.utilization,
+        intensity=args.intensity,
+        power_w=args.power_w,
+        instance=args.instance,
+        provider=args.provider,
+        data_files=args.data,
+    )
+    per_gram = score_per_gram(args.score, result.co2e_g) if args.score is not None else None
+    if args.format == "json":
+        out = result.to_dict()
+        if per_gram is not None:
+            out["score_per_g"] = per_gram
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    print(
+        f"{report.mass(result.co2e_g)} for {num(result.requests)} requests "
+        f"({report.mass(result.co2e_g_per_1k_requests)} per 1,000; {report.mass(result.co2e_g_per_request)} "
+        f"and {num(result.energy_wh_per_request)} Wh per request)"
+    )
+    print(f"serving time: {num(result.hours)} h")
+    if per_gram is not None:
+        print(f"score per gram CO2e: {num(per_gram)}")
+    print()
+    print(report.text(result.estimate))
+
+
+def _cmd_preflight(args: argparse.Namespace) -> None:
+    from estimator import report
+    from estimator.preflight import preflight
+
+    p = preflight(
+        flops=args.flops,
+        params=args.params,
+        tokens=args.tokens,
+        hardware=args.hardware,
+        count=args.count,
+        region=args.region,
+        mfu=args.mfu,
+        precision=args.precision,
+        trials=args.trials,
+        pue=args.pue,
+        intensity=args.intensity,
+        provider=args.provider,
+        data_files=args.data,
+    )
+    if args.format == "json":
+        print(json.dumps(p.to_dict(), indent=2, ensure_ascii=False))
+        return
+    fewest, most = p.device_hours_range
+    print(
+        f"{report.mass(p.co2e_g)} expected (range {report.mass(p.low)} to {report.mass(p.high)}) "
+        f"for {p.compute_flop:.3g} FLOP{f' × {p.trials} trials' if p.trials > 1 else ''}"
+    )
+    print(
+        f"device-hours: {num(p.device_hours)} (range {num(fewest)}-{num(most)}) "
+        f"at MFU {p.mfu:g} ({p.mfu_range[0]:g}-{p.mfu_range[1]:g})"
+    )
+    print("assumptions:")
+    for a in p.assumptions:
+        print(f"  - {a}")
+    print()
+    print(report.text(p.estimate))
 
 
 def _cmd_card(args: argparse.Namespace) -> None:
@@ -326,13 +479,50 @@ def _cmd_regions(args: argparse.Namespace) -> None:
     )
 
 
+def _cmd_batch(args: argparse.Namespace) -> None:
+    from estimator.batch import estimate_file, summary_text
+    from estimator.errors import InputError
+
+    try:
+        summary = estimate_file(
+            args.runs,
+            args.output,
+            data_files=args.data,
+            strict=args.strict,
+            sep=args.sep,
+            progress=False if args.no_progress else None,
+        )
+    except KeyboardInterrupt:
+        raise InputError("interrupted; no output written") from None
+    print(summary_text(summary), file=sys.stdout if args.output else sys.stderr)
+
+
+def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
+    from estimator.codecarbon import from_codecarbon, text
+
+    run = from_codecarbon(args.emissions, args.run_id, data_files=args.data)
+    if args.format == "json":
+        print(json.dumps(run.to_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "modelcard":
+        import yaml
+
+        card = run.to_model_card(training_type=args.training_type)
+        print(yaml.safe_dump(card, sort_keys=False, allow_unicode=True), end="")
+    else:
+        print(text(run))
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "estimate": _cmd_estimate,
     "card": _cmd_card,
+    "inference": _cmd_inference,
+    "preflight": _cmd_preflight,
     "scan": _cmd_scan,
     "hardware": _cmd_hardware,
     "instances": _cmd_instances,
     "regions": _cmd_regions,
+    "batch": _cmd_batch,
+    "from-codecarbon": _cmd_from_codecarbon,
 }
 
 

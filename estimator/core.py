@@ -133,6 +133,7 @@ class ComponentSpec(NamedTuple):
     utilization: float
     power_source: str
     device_id: str = ""
+    low_fraction: float = 1.0  # of power_w × utilization, for the low end of the range
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,29 @@ class Estimate:
     data_version: str = ""
     package_version: str = ""
     warnings: tuple[str, ...] = ()
+    energy_low_kwh: float = math.nan
+    co2e_low_g: float = math.nan
+    co2e_high_g: float = math.nan
+    range_basis: tuple[str, ...] = ()
+    embodied_g: float = math.nan
+    embodied_high_g: float = math.nan
+    embodied_basis: tuple[str, ...] = ()
+    trials: int = 1
+
+    @property
+    def low(self) -> float:
+        """Low end of the emissions range, gCO2e (typical draw below TDP, lowest intensity source)."""
+        return self.co2e_low_g
+
+    @property
+    def central(self) -> float:
+        """The central estimate, gCO2e (== ``co2e_g``)."""
+        return self.co2e_g
+
+    @property
+    def high(self) -> float:
+        """High end of the emissions range, gCO2e (TDP draw, highest intensity source)."""
+        return self.co2e_high_g
 
     @property
     def co2e_kg(self) -> float:
@@ -239,6 +263,14 @@ class Estimate:
             "energy_kwh": self.energy_kwh,
             "co2e_g": self.co2e_g,
             "co2e_kg": self.co2e_kg,
+            "co2e_low_g": self.co2e_low_g,
+            "co2e_high_g": self.co2e_high_g,
+            "energy_low_kwh": self.energy_low_kwh,
+            "range_basis": list(self.range_basis),
+            "embodied_g": self.embodied_g,
+            "embodied_high_g": self.embodied_high_g,
+            "embodied_basis": list(self.embodied_basis),
+            "trials": self.trials,
             "hours": self.hours,
             "draw_w": self.draw_w,
             "it_energy_kwh": self.it_energy_kwh,
@@ -259,6 +291,15 @@ class Estimate:
         }
 
 
+def embodied_g(kg: float, item_hours: float, lifetime_years: float, utilization: float) -> float:
+    """Manufacturing emissions amortised over use: kg × 1000 × hours / (years × 8760 h × utilization).
+
+    The method of Luccioni et al. 2022 (BLOOM): a share of the item's footprint
+    per hour of its expected in-use life.
+    """
+    return kg * 1000.0 * item_hours / (lifetime_years * 8760.0 * utilization)
+
+
 def draw_w(specs: tuple[ComponentSpec, ...]) -> float:
     """Σ number × power_w × utilization, in watts."""
     return sum(s.number * s.power_w * s.utilization for s in specs)
@@ -275,9 +316,15 @@ def compute(
     hours: float,
     pue: float,
     intensity_g_per_kwh: float,
+    intensity_low_g_per_kwh: float | None = None,
+    intensity_high_g_per_kwh: float | None = None,
     **provenance: Any,
 ) -> Estimate:
-    """The estimate for already-checked plain values (see the module formula)."""
+    """The estimate for already-checked plain values (see the module formula).
+
+    The range: low = Σ draw × low_fraction × hours × PUE × intensity_low;
+    high = the TDP-based draw × hours × PUE × intensity_high.
+    """
     components = tuple(
         Component(
             label=s.label,
@@ -295,6 +342,9 @@ def compute(
     )
     total_draw = draw_w(specs)
     total_kwh = energy_kwh(total_draw, hours, pue)
+    low_kwh = energy_kwh(sum(s.number * s.power_w * s.utilization * s.low_fraction for s in specs), hours, pue)
+    ci_low = intensity_g_per_kwh if intensity_low_g_per_kwh is None else intensity_low_g_per_kwh
+    ci_high = intensity_g_per_kwh if intensity_high_g_per_kwh is None else intensity_high_g_per_kwh
     return Estimate(
         hours=hours,
         pue=pue,
@@ -304,5 +354,8 @@ def compute(
         it_energy_kwh=total_draw * hours / 1000.0,
         energy_kwh=total_kwh,
         co2e_g=total_kwh * intensity_g_per_kwh,
+        energy_low_kwh=low_kwh,
+        co2e_low_g=low_kwh * ci_low,
+        co2e_high_g=total_kwh * ci_high,
         **provenance,
     )

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
 DEVICE_KINDS = ("gpu", "tpu", "npu", "soc", "cpu")
+PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8")
 POWER_BASES = ("tdp", "tbp", "measured", "estimate")
 REGION_KINDS = ("world", "country", "subdivision", "zone", "cloud")
 GRID_KINDS = ("world", "country", "subdivision", "zone")
@@ -29,14 +30,24 @@ class Device:
     threads: int | None = None
     aliases: tuple[str, ...] = ()
     note: str = ""
+    peak_tflops: tuple[tuple[str, float], ...] = ()  # dense peak per precision (int8: TOPS)
+    peak_source: str = ""
+    peak_year: int | None = None
+    peak_note: str = ""
 
     @property
     def is_cpu(self) -> bool:
         return self.kind == "cpu"
 
+    @property
+    def peaks(self) -> dict[str, float]:
+        """Dense peak TFLOPS by precision ("bf16": 312.0), as the vendor publishes them."""
+        return dict(self.peak_tflops)
+
     def to_dict(self) -> dict[str, Any]:
         row = asdict(self)
         row["aliases"] = list(self.aliases)
+        row["peak_tflops"] = self.peaks
         return row
 
 
@@ -91,6 +102,9 @@ class Region:
     cfe_source: str = ""
     aliases: tuple[str, ...] = ()
     note: str = ""
+    intensity_low_g_per_kwh: float | None = None
+    intensity_high_g_per_kwh: float | None = None
+    spread_note: str = ""
 
     @property
     def is_cloud(self) -> bool:
@@ -113,6 +127,30 @@ class Provider:
     pue_year: int | None = None
     pue_source: str = ""
     note: str = ""
+
+
+class EmbodiedFigure(NamedTuple):
+    """Manufacturing emissions of one item, kgCO2e, with its source.
+
+    ``per`` says what one item is: a device, an accelerator's share of its
+    server, a CPU socket's share, an instance's share of its host.
+    """
+
+    kg: float
+    year: int
+    source: str
+    note: str = ""
+    per: int = 1  # the server figure is shared by this many accelerators or sockets
+
+
+class Lifetime(NamedTuple):
+    """How embodied emissions are spread: years of service and the share of them in use."""
+
+    years: float
+    years_short: float
+    utilization: float
+    year: int
+    source: str
 
 
 class PueFigure(NamedTuple):

@@ -53,10 +53,19 @@ def arithmetic(e: Estimate) -> str:
             term += f" × {num(c.utilization)}"
         terms.append(term)
     draw = terms[0] if len(terms) == 1 else f"({' + '.join(terms)})"
+    hours = f"{num(e.hours / e.trials)} h × {e.trials} trials" if e.trials > 1 else f"{num(e.hours)} h"
     return (
-        f"{draw} × {num(e.hours)} h × PUE {e.pue:.2f} = {num(e.energy_kwh, zeros=True)} kWh"
+        f"{draw} × {hours} × PUE {e.pue:.2f} = {num(e.energy_kwh, zeros=True)} kWh"
         f" × {num(e.intensity_g_per_kwh)} g/kWh = {mass(e.co2e_g)}"
     )
+
+
+def mass_range(e: Estimate) -> str:
+    """'54.79–110.5 kg CO2e' in one unit, or '' when the range has collapsed."""
+    if not (e.low < e.high):
+        return ""
+    unit, size = next(((u, z) for u, z in (("t", 1e6), ("kg", 1e3), ("g", 1.0)) if e.high >= z), ("g", 1.0))
+    return f"{num(e.low / size, zeros=True)}–{num(e.high / size, zeros=True)} {unit} CO2e"
 
 
 def text(e: Estimate) -> str:
@@ -64,12 +73,16 @@ def text(e: Estimate) -> str:
     where = ""
     if e.region:
         where = f" in {e.region['id']} ({e.region['place']})"
-    lines = [
-        f"{mass(e.co2e_g)} from {energy(e.energy_kwh)}{where}",
-        arithmetic(e),
-        "",
-        "Breakdown:",
-    ]
+    lines = [f"{mass(e.co2e_g)} from {energy(e.energy_kwh)}{where}", arithmetic(e)]
+    spread = mass_range(e)
+    if spread:
+        lines.append(f"range: {spread} ({'; '.join(e.range_basis)})")
+    if e.embodied_g == e.embodied_g:  # not NaN
+        lines.append(
+            f"embodied (manufacturing, shown beside, not added): {mass(e.embodied_g)}"
+            f" (up to {mass(e.embodied_high_g)} over a shorter life)"
+        )
+    lines += ["", "Breakdown:"]
     width = max(len(c.label) for c in e.breakdown)
     for c in e.breakdown:
         lines.append(f"  {c.label:<{width}}  {num(c.draw_w):>8} W  {energy(c.energy_kwh):>12}  {mass(c.co2e_g):>16}")
@@ -78,6 +91,8 @@ def text(e: Estimate) -> str:
         lines.append(f"  power: {c.power_source}")
     lines.append(f"  intensity: {e.intensity_source}")
     lines.append(f"  PUE ({e.pue_basis}): {e.pue_source}")
+    for basis in e.embodied_basis:
+        lines.append(f"  embodied: {basis}")
     if e.region and e.region.get("cfe_pct") is not None:
         lines.append(
             f"  market-based, shown beside and not subtracted: the provider reports {num(e.region['cfe_pct'])} % "
@@ -163,6 +178,13 @@ def _facts(e: Estimate) -> dict[str, str]:
         "pue": f"{e.pue:.2f}",
         "energy": energy(e.energy_kwh),
         "co2e": mass(e.co2e_g),
+        "range": f" (range {mass_range(e)})" if mass_range(e) else "",
+        "embodied": (
+            f" Manufacturing the hardware adds an estimated {mass(e.embodied_g)} of embodied emissions "
+            f"(amortised over its life; not included above)."
+            if e.embodied_g == e.embodied_g
+            else ""
+        ),
         "version": e.package_version,
         "data": e.data_version,
     }
@@ -175,14 +197,15 @@ def markdown_paragraph(e: Estimate) -> str:
         f"Experiments ran for {f['hours']} hours on {f['hardware']} ({f['device_hours']} device-hours; "
         f"{f['power']}, the vendor's TDP, an upper bound of draw) in {f['where']}, "
         f"whose grid emits {f['intensity']} gCO2e/kWh (location-based). With a PUE of {f['pue']}, this is "
-        f"{f['energy']} and an estimated **{f['co2e']}**. Estimated with co2-estimator {f['version']} "
+        f"{f['energy']} and an estimated **{f['co2e']}**{f['range']}. Estimated with co2-estimator {f['version']} "
         f"(data {f['data']}), following the method of the Machine Learning Impact calculator "
         f"([{LACOSTE_2019}]({LACOSTE_2019_URL}))."
+        f"{f['embodied']}"
     )
 
 
 def _latex_escape(text: str) -> str:
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#")):
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"), ("–", "--")):
         text = text.replace(a, b)
     return (
         text.replace("×", r"$\times$").replace("CO2e", r"CO\textsubscript{2}e").replace("CO2", r"CO\textsubscript{2}")
@@ -196,9 +219,9 @@ def latex_paragraph(e: Estimate) -> str:
         f"Experiments ran for {f['hours']} hours on {f['hardware']} ({f['device_hours']} device-hours; "
         f"{f['power']}, the vendor's TDP, an upper bound of draw) in {f['where']}, "
         f"whose grid emits {f['intensity']}~gCO\\textsubscript{{2}}e/kWh (location-based). "
-        f"With a PUE of {f['pue']}, this is {f['energy']} and an estimated \\textbf{{{f['co2e']}}}. "
+        f"With a PUE of {f['pue']}, this is {f['energy']} and an estimated \\textbf{{{f['co2e']}}}{f['range']}. "
         f"Estimated with co2-estimator {f['version']} (data {f['data']}), following the method of the "
-        f"Machine Learning Impact calculator~\\cite{{lacoste2019quantifying}}."
+        f"Machine Learning Impact calculator~\\cite{{lacoste2019quantifying}}.{f['embodied']}"
     )
 
 
@@ -221,10 +244,16 @@ def environmental_impact_section(e: Estimate) -> str:
         f"- **Hours used:** {f['hours']}",
         f"- **Cloud Provider:** {provider}",
         f"- **Compute Region:** {compute_region}",
-        f"- **Carbon Emitted:** {f['co2e']} (location-based: {f['energy']} including PUE {f['pue']}, "
+        f"- **Carbon Emitted:** {f['co2e']}{f['range']} (location-based: {f['energy']} including PUE {f['pue']}, "
         f"at {f['intensity']} gCO2e/kWh)",
         "",
-        "Power is the vendor's TDP, an upper bound of what the hardware draws; embodied emissions "
-        "(manufacturing), idle nodes and networking are not included.",
+        "Power is the vendor's TDP, an upper bound of what the hardware draws; idle nodes and networking "
+        "are not included.",
     ]
+    if e.embodied_g == e.embodied_g:
+        lines += [
+            "",
+            f"- **Embodied emissions (manufacturing, not included above):** {mass(e.embodied_g)} "
+            f"(up to {mass(e.embodied_high_g)} with a shorter hardware life)",
+        ]
     return "\n".join(lines) + "\n"

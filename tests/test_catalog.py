@@ -87,7 +87,7 @@ def test_user_regions_csv(tmp_path: Path) -> None:
         ("lab,zone,Lab,FR,,,,,50,2010,x source,,,,,,,,", "field 'year'"),
         ("lab,zone,Lab,XX,,,,,50,2024,x source,,,,,,,,", "'XX' is not a country row"),
         ("lab,zone,Lab,FR,,,,,50,2024,x source,1.2,,,,,,,", "give all three or none"),
-        ("lab,zone,Lab,FR,,,,,50,2024,x source,,,,,,,,,extra", "more fields than the header"),
+        ("lab,zone,Lab,FR,,,,,50,2024,x source,,,,,,,,,,,,,extra", "more fields than the header"),
         ("x:lab,cloud,Lab,FR,,x,Paris,,50,2024,x source,,,,,,,,", "'x' is not in providers.yaml"),
         ("lab,zone,Lab,FR,,,,NOPE,,,,,,,,,,,", "'NOPE' is not a world, country"),
     ],

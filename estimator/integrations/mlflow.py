@@ -1,0 +1,102 @@
+"""Log an estimate to MLflow: metrics, params, and the model-card YAML as an artifact.
+
+Needs the optional extra: ``pip install 'co2-estimator[mlflow]'``. Works with any
+tracking URI MLflow supports, including a local folder (no server).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from estimator.core import Estimate
+from estimator.errors import EstimatorError
+from estimator.inference import InferenceEstimate, score_per_gram
+
+ARTIFACT = "co2_eq_emissions.yaml"
+
+
+class MissingExtraError(EstimatorError, ImportError):
+    """An optional dependency is not installed; the message names the extra."""
+
+
+def _mlflow() -> Any:
+    try:
+        import mlflow
+    except ImportError:
+        raise MissingExtraError(
+            "MLflow is not installed: pip install 'co2-estimator[mlflow]' (or pip install mlflow)"
+        ) from None
+    return mlflow
+
+
+def metrics_and_params(
+    estimate: Estimate, inference: InferenceEstimate | None = None, score: float | None = None
+) -> tuple[dict[str, float], dict[str, str]]:
+    """What ``log_estimate`` logs, as plain mappings (metric names are MLflow-safe)."""
+    metrics = {
+        "energy_kwh": estimate.energy_kwh,
+        "co2e_g": estimate.co2e_g,
+        "co2e_low_g": estimate.low,
+        "co2e_high_g": estimate.high,
+    }
+    if inference is not None:
+        metrics["co2e_g_per_1k_requests"] = inference.co2e_g_per_1k_requests
+        metrics["energy_wh_per_request"] = inference.energy_wh_per_request
+    if score is not None:
+        metrics["score_per_g_co2e"] = score_per_gram(score, estimate.co2e_g)
+    hardware = estimate.hardware or {}
+    region = estimate.region or {}
+    params = {
+        "co2_hardware": str(hardware.get("id") or ", ".join(c.label for c in estimate.components)),
+        "co2_count": str(hardware.get("count") or ""),
+        "co2_instance": str(hardware.get("instance") or ""),
+        "co2_region": str(region.get("id") or ""),
+        "co2_pue": f"{estimate.pue:g}",
+        "co2_pue_basis": estimate.pue_basis,
+        "co2_intensity_g_per_kwh": f"{estimate.intensity_g_per_kwh:g}",
+        "co2_hours": f"{estimate.hours:g}",
+        "co2_data_version": estimate.data_version,
+        "co2_estimator_version": estimate.package_version,
+    }
+    return metrics, {k: v for k, v in params.items() if v}
+
+
+def log_estimate(
+    estimate: Estimate,
+    run_id: str | None = None,
+    inference: InferenceEstimate | None = None,
+    score: float | None = None,
+    training_type: str = "pre-training",
+) -> str:
+    """Log ``estimate`` to the MLflow run ``run_id`` (default: the active run, else a new one).
+
+    Returns the run id. Metrics: energy_kwh, co2e_g, co2e_low_g, co2e_high_g, and
+    per-1k-requests emissions when ``inference`` is given, score per gram when
+    ``score`` is; params: hardware, count, region, PUE, intensity, data version;
+    artifact: the model card's co2_eq_emissions YAML.
+    """
+    mlflow = _mlflow()
+    metrics, params = metrics_and_params(estimate, inference, score)
+    started = False
+    if run_id is None:
+        active = mlflow.active_run()
+        if active is None:
+            active = mlflow.start_run()
+            started = True
+        run_id = active.info.run_id
+    client = mlflow.tracking.MlflowClient()
+    try:
+        for metric, number in metrics.items():
+            client.log_metric(run_id, metric, float(number))
+        for param, text in params.items():
+            client.log_param(run_id, param, text)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / ARTIFACT
+            path.write_text(estimate.to_yaml(training_type), encoding="utf-8")
+            client.log_artifact(run_id, str(path))
+    finally:
+        if started:
+            mlflow.end_run()
+    return str(run_id)

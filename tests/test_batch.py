@@ -1,0 +1,359 @@
+"""estimate_many and `co2-estimator batch`: per-row equality with estimate(), bad rows, strict, files, Dask."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from estimator import estimate
+from estimator.batch import OUTPUT_COLUMNS, BatchRowError, estimate_file, estimate_many
+from estimator.errors import EstimatorError, InputError
+from tests.conftest import run_cli
+
+ROWS: list[dict[str, Any]] = [
+    {"hardware": "A100 SXM4 80GB", "hours": 72, "count": 8, "region": "gcp:us-central1"},
+    {"hardware": "NVIDIA A100-SXM4-80GB", "hours": 1.5, "region": "FR"},
+    {"instance": "aws:p4d.24xlarge", "hours": 10, "region": "aws:us-east-1"},
+    {"hardware": "Tesla V100-SXM2-16GB", "hours": 3, "count": 2, "region": "US-CA", "utilization": 0.7},
+    {"hardware": "nvidia-t4", "hours": 0.25, "region": "NA", "pue": 1.2},  # NA is Namibia
+    {"hardware": "nvidia-h100-sxm5-80gb", "hours": 2, "count": 4, "intensity": 20.5},
+    {"hardware": "my lab board", "power_w": 75, "hours": 5, "region": "DE"},
+    {"hardware": "nvidia-a100-sxm4-80gb", "power_w": 310, "hours": 5, "count": 2, "region": "SE", "pue": 1.05},
+    {"cpu": "amd-epyc-7742", "cpu_cores": 16, "hours": 4, "region": "world", "memory_gb": 64},
+    {
+        "hardware": "nvidia-l4",
+        "cpu": "amd-epyc-7742",
+        "cpu_count": 2,
+        "hours": 4,
+        "region": "Frankfurt",
+        "provider": "gcp",
+    },
+]
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows)
+
+
+def _kwargs(row: pd.Series[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if k in ("run",) or v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        value = v.item() if isinstance(v, np.generic) else v
+        out[str(k)] = int(value) if k in ("count", "cpu_count") and float(value).is_integer() else value
+    return out
+
+
+def test_every_row_equals_estimate_exactly() -> None:
+    runs = _frame(ROWS)
+    out = estimate_many(runs)
+    assert list(out.columns) == [*runs.columns, *OUTPUT_COLUMNS]
+    for i, row in runs.iterrows():
+        e = estimate(**_kwargs(row))
+        got: Any = out.loc[i]  # type: ignore[call-overload]
+        assert got["error"] is None
+        assert got["energy_kwh"] == e.energy_kwh  # bit for bit, not approx
+        assert got["co2e_g"] == e.co2e_g
+        assert got["draw_w"] == e.draw_w
+        assert got["pue_used"] == e.pue and got["pue_basis"] == e.pue_basis
+        assert got["intensity_g_per_kwh"] == e.intensity_g_per_kwh
+        assert got["intensity_basis"] == e.intensity_basis
+        assert got["hardware_id"] == (e.hardware or {}).get("id")
+        assert got["region_id"] == (e.region or {}).get("id")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "hardware": st.sampled_from(["nvidia-a100-sxm4-80gb", "Tesla T4", "H100 SXM", "A100", "nope-gpu"]),
+                "hours": st.one_of(st.floats(-1, 1e4), st.just(float("nan")), st.integers(-2, 500)),
+                "count": st.one_of(st.none(), st.integers(-1, 16), st.floats(0, 9)),
+                "region": st.sampled_from(["FR", "gcp:us-central1", "aws:us-east-1", "Atlantis", "world"]),
+                "utilization": st.one_of(st.none(), st.floats(-0.5, 1.5)),
+                "pue": st.one_of(st.none(), st.floats(0.5, 3.5)),
+                "power_w": st.one_of(st.none(), st.floats(-10, 2000)),
+            }
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_property_rows_match_estimate_or_its_error(rows: list[dict[str, Any]]) -> None:
+    runs = pd.DataFrame(rows).astype({"count": float, "utilization": float, "pue": float, "power_w": float})
+    out = estimate_many(runs)
+    assert len(out) == len(runs)
+    for i in range(len(runs)):
+        kwargs = _kwargs(runs.iloc[i])
+        message: str | None = None
+        try:
+            e = estimate(**kwargs)
+        except EstimatorError as exc:
+            message = " ".join(str(exc).split())
+        if message is not None:
+            assert out["error"].iat[i] == message
+            assert np.isnan(out["co2e_g"].to_numpy()[i])
+            continue
+        assert out["error"].iat[i] is None
+        assert out["co2e_g"].iat[i] == e.co2e_g
+        assert out["energy_kwh"].iat[i] == e.energy_kwh
+
+
+def test_bad_rows_get_messages_and_are_never_dropped() -> None:
+    runs = pd.DataFrame(
+        {
+            "job": ["ok", "typo", "neg", "text", "blank", "ambiguous", "nowhere", "ok2"],
+            "hardware": [
+                "nvidia-t4",
+                "Quantum Toaster",
+                "nvidia-t4",
+                "nvidia-t4",
+                "nvidia-t4",
+                "A100",
+                "nvidia-t4",
+                "",
+            ],
+            "hours": [1, 1, -3, "abc", None, 1, 1, 2],
+            "region": ["FR", "FR", "FR", "FR", "FR", "FR", "Atlantis", "FR"],
+        },
+        index=[10, 11, 12, 13, 14, 15, 16, 17],
+    )
+    out = estimate_many(runs)
+    assert list(out.index) == list(runs.index) and list(out["job"]) == list(runs["job"])
+    errors: dict[str, Any] = dict(zip(out["job"], out["error"], strict=True))
+    assert errors["ok"] is None
+    assert "unknown hardware 'Quantum Toaster'" in errors["typo"]
+    assert "hours must be greater than 0" in errors["neg"]
+    assert "hours must be a number" in errors["text"] and "'abc'" in errors["text"]
+    assert "hours is required" in errors["blank"]
+    assert "ambiguous" in errors["ambiguous"]
+    assert "unknown region 'Atlantis'" in errors["nowhere"]
+    assert "nothing to estimate" in errors["ok2"]  # blank hardware is "not given"
+    bad = out["error"].notna()
+    assert out.loc[bad, "co2e_g"].isna().all() and out.loc[~bad, "co2e_g"].notna().all()
+
+
+def test_same_bad_name_in_many_combinations_gets_the_same_message() -> None:
+    runs = pd.DataFrame(
+        {
+            "hardware": ["Quantum Toaster"] * 3 + ["nvidia-t4"],
+            "hours": 1,
+            "region": ["FR", "DE", "Atlantis", "Atlantis"],
+        }
+    )
+    out = estimate_many(runs)
+    errors: list[Any] = list(out["error"])
+    assert errors[0] == errors[1] == errors[2]
+    assert "unknown region" in errors[3]
+
+
+def test_strict_raises_at_first_bad_row_naming_row_and_column() -> None:
+    runs = pd.DataFrame({"hardware": ["nvidia-t4", "nvidia-t4", "nope"], "hours": [1, -1, 1], "region": "FR"})
+    with pytest.raises(BatchRowError, match=r"row 1 \(index 1\), column 'hours': hours must be greater than 0") as info:
+        estimate_many(runs, strict=True)
+    assert info.value.column == "hours" and info.value.position == 1
+    assert isinstance(info.value, InputError)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"hardware": ["nvidia-t4"], "region": ["FR"]}, "missing column 'hours'"),
+        ({"Hours": [1], "hardware": ["nvidia-t4"], "region": ["FR"]}, "found 'Hours'"),
+        ({"gpu": ["nvidia-t4"], "hours": [1], "region": ["FR"]}, "missing column 'hardware' or 'instance'"),
+        ({"hardware": ["nvidia-t4"], "hours": [1]}, "missing column 'region'"),
+    ],
+)
+def test_missing_columns_are_named(columns: dict[str, list[Any]], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        estimate_many(pd.DataFrame(columns))
+
+
+def test_not_a_dataframe() -> None:
+    with pytest.raises(InputError, match="pandas DataFrame"):
+        estimate_many([{"hours": 1}])  # type: ignore[arg-type]
+
+
+def test_empty_frame_keeps_dtypes() -> None:
+    empty = estimate_many(pd.DataFrame({"hardware": pd.Series([], dtype=object), "hours": [], "region": []}))
+    full = estimate_many(pd.DataFrame({"hardware": ["nvidia-t4"], "hours": [1.0], "region": ["FR"]}))
+    assert len(empty) == 0
+    assert dict(empty.dtypes[list(OUTPUT_COLUMNS)]) == dict(full.dtypes[list(OUTPUT_COLUMNS)])
+
+
+def test_partitions_give_the_same_answer_as_the_whole() -> None:
+    runs = _frame(ROWS * 3)
+    whole = estimate_many(runs)
+    parts = pd.concat([estimate_many(runs.iloc[i : i + 7]) for i in range(0, len(runs), 7)])
+    pd.testing.assert_frame_equal(whole, parts)
+
+
+def test_dask_map_partitions_on_a_local_scheduler() -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    runs = _frame(ROWS * 4).reset_index(names="run")
+    runs.loc[5, "hardware"] = "Quantum Toaster"
+    ddf = dd.from_pandas(runs, npartitions=3)
+    meta = estimate_many(runs.iloc[:0])
+    result = ddf.map_partitions(estimate_many, meta=meta).compute(scheduler="processes", num_workers=2)
+    expected = estimate_many(runs)
+    pd.testing.assert_frame_equal(
+        result.sort_values("run").reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False
+    )
+    assert result["error"].notna().sum() == 1
+
+
+# ---------------------------------------------------------------- files and the CLI
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+CSV = (
+    "job,hardware,instance,hours,count,region,note\n"
+    'a,A100 SXM4 80GB,,72,8,gcp:us-central1,"hello, world"\n'
+    "b,NVIDIA A100-SXM4-80GB,,1.5,,FR,\n"
+    "c,,aws:p4d.24xlarge,10,,aws:us-east-1,x\n"
+    "\n"
+    "d,Quantum Toaster,,3,1,FR,y\n"
+    "e,nvidia-t4,,abc,1,NA,z\n"
+)
+
+
+def test_csv_file_round_trip_keeps_rows_order_and_passthrough(tmp_path: Path) -> None:
+    src = _write(tmp_path / "runs.csv", CSV)
+    summary = estimate_file(src, tmp_path / "out.csv", progress=False)
+    assert (summary.rows, summary.errors) == (5, 2)
+    out = pd.read_csv(tmp_path / "out.csv", keep_default_na=False, na_values={"co2e_g": [""]})
+    assert list(out["job"]) == ["a", "b", "c", "d", "e"]
+    assert out["note"].iloc[0] == "hello, world"
+    assert out["region"].iloc[4] == "NA"
+    e = estimate(hardware="A100 SXM4 80GB", hours=72, count=8, region="gcp:us-central1")
+    assert out["co2e_g"].iloc[0] == e.co2e_g  # shortest repr round-trips exactly
+    assert "unknown hardware" in out["error"].iloc[3]
+    assert summary.co2e_g == pytest.approx(out["co2e_g"].sum())
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
+
+
+def test_parquet_round_trip(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    runs = _frame(ROWS)
+    runs["run"] = [f"r{i}" for i in range(len(runs))]
+    runs.to_parquet(tmp_path / "runs.parquet")
+    estimate_file(tmp_path / "runs.parquet", tmp_path / "out.parquet", progress=False)
+    back = pd.read_parquet(tmp_path / "out.parquet")
+    expected = estimate_many(runs)
+    assert list(back.columns) == list(expected.columns)
+    np.testing.assert_array_equal(back["co2e_g"].to_numpy(), expected["co2e_g"].to_numpy())
+    assert list(back["run"]) == list(runs["run"])
+    # CSV in, Parquet out: the error column is text even when every row is good
+    src = _write(tmp_path / "ok.csv", "hardware,hours,region\nnvidia-t4,1,FR\n")
+    estimate_file(src, tmp_path / "ok.parquet", progress=False)
+    pq: Any = pytest.importorskip("pyarrow.parquet")
+
+    assert str(pq.read_schema(tmp_path / "ok.parquet").field("error").type) in ("string", "large_string")
+
+
+def test_strict_names_the_file_line_and_column_and_writes_nothing(tmp_path: Path) -> None:
+    src = _write(tmp_path / "runs.csv", CSV)
+    dest = tmp_path / "out.csv"
+    _write(dest, "old results\n")
+    with pytest.raises(BatchRowError, match=r"runs.csv, line 6, column 'hardware': unknown hardware") as info:
+        estimate_file(src, dest, strict=True, progress=False)
+    assert info.value.line == 6
+    assert dest.read_text() == "old results\n"  # untouched, never half-written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "runs.csv"]
+
+
+def test_semicolon_files_are_sniffed_and_wrong_sep_explained(tmp_path: Path) -> None:
+    src = _write(tmp_path / "semi.csv", "hardware;hours;region\nnvidia-t4;1,5;FR\nnvidia-t4;2;FR\n")
+    summary = estimate_file(src, tmp_path / "out.csv", progress=False)
+    assert summary.rows == 2 and summary.errors == 1  # "1,5" is not a number; the row says so
+    with pytest.raises(InputError, match="';'-separated"):
+        estimate_file(src, tmp_path / "out.csv", sep=",", progress=False)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is empty"),
+        ("\n\n", "is empty"),
+        ("hardware,hours\nnvidia-t4,1\n", "missing column 'region'"),
+        ('hardware,hours,region\nnvidia-t4,1,"FR\n', "cannot read as CSV"),
+    ],
+)
+def test_bad_files(tmp_path: Path, content: str, message: str) -> None:
+    src = _write(tmp_path / "runs.csv", content)
+    with pytest.raises(InputError, match=message):
+        estimate_file(src, tmp_path / "out.csv", progress=False)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_header_only_file_gives_header_only_output(tmp_path: Path) -> None:
+    src = _write(tmp_path / "runs.csv", "hardware,hours,region\n")
+    summary = estimate_file(src, tmp_path / "out.csv", progress=False)
+    assert summary.rows == 0
+    assert "energy_kwh" in (tmp_path / "out.csv").read_text()
+
+
+def test_output_may_not_overwrite_input(tmp_path: Path) -> None:
+    src = _write(tmp_path / "runs.csv", CSV)
+    with pytest.raises(InputError, match="is the input file"):
+        estimate_file(src, src, progress=False)
+
+
+def test_cli_batch(tmp_path: Path) -> None:
+    src = _write(tmp_path / "runs.csv", CSV)
+    r = run_cli("batch", str(src), "-o", str(tmp_path / "out.csv"))
+    assert r.returncode == 0, r.stderr
+    assert "5 runs" in r.stdout and "2 with an error" in r.stdout
+    stdout = run_cli("batch", str(src), "--no-progress")
+    assert stdout.returncode == 0 and stdout.stdout.startswith('"job"')
+    assert "5 runs" in stdout.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--strict",), "line 6, column 'hardware'"),
+        (("--sep", ";"), "missing column 'hours'"),
+    ],
+)
+def test_cli_batch_errors_exit_2_with_one_line(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    src = _write(tmp_path / "runs.csv", CSV)
+    r = run_cli("batch", str(src), "-o", str(tmp_path / "out.csv"), *args)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in r.stderr
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_cli_batch_missing_file_and_folder(tmp_path: Path) -> None:
+    for path, message in ((tmp_path / "nope.csv", "no such file"), (tmp_path, "is a folder")):
+        r = run_cli("batch", str(path), "-o", str(tmp_path / "out.csv"))
+        assert r.returncode == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_lazy_export_keeps_import_light() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys, estimator; a = 'pandas' in sys.modules; estimator.estimate_many; print(a, 'pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ["False", "True"]
+    assert os.environ.get("CO2_ESTIMATOR_CACHE_DIR")
