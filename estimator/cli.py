@@ -360,10 +360,9 @@ def _cmd_card(args: argparse.Namespace) -> None:
     from estimator import modelcard
 
     if args.from_codecarbon:
-        import importlib
+        from estimator.codecarbon import from_codecarbon
 
-        codecarbon = importlib.import_module("estimator.codecarbon")
-        measured = codecarbon.from_codecarbon(args.from_codecarbon, run_id=args.run_id)
+        measured = from_codecarbon(args.from_codecarbon, run_id=args.run_id)
         block = measured.to_model_card(args.training_type, args.location)["co2_eq_emissions"]
     else:
         block = modelcard.card_block(_estimate(args), args.training_type, args.location)

@@ -173,3 +173,14 @@ def test_scan_formats(tmp_path: Path) -> None:
     assert len(csv_out) == 3
     bad = run_cli("scan", str(tmp_path / "missing"))
     assert bad.returncode == 2 and "not a folder" in bad.stderr
+
+
+def test_card_from_codecarbon(tmp_path: Path) -> None:
+    card = tmp_path / "README.md"
+    card.write_text("# Model\n", encoding="utf-8")
+    source = Path(__file__).parent / "data" / "codecarbon_v3.csv"
+    r = run_cli("card", str(card), "--from-codecarbon", str(source), "--write")
+    assert r.returncode == 0, r.stderr
+    meta = yaml.safe_load(card.read_text(encoding="utf-8").split("---\n")[1])["co2_eq_emissions"]
+    assert "CodeCarbon" in meta["source"]
+    assert meta["emissions"] > 0
