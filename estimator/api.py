@@ -37,6 +37,18 @@ TDP_WARNING = (
 DataFiles = Sequence[str | os.PathLike[str]] | None
 
 
+_MEMO: dict[tuple[str, ...], Any] = {}  # per data version: strings and facts derived from rows
+
+
+def _memo(key: tuple[str, ...], make: Any) -> Any:
+    """The value for ``key``, made once (keys start with the catalog's data version)."""
+    try:
+        return _MEMO[key]
+    except KeyError:
+        value = _MEMO[key] = make()
+        return value
+
+
 @functools.cache
 def _power_source(device: Device) -> str:
     words = POWER_BASIS_WORDS[device.power_basis]
@@ -114,7 +126,25 @@ def _memory_spec(memory_gb: float) -> ComponentSpec:
     )
 
 
+def _intensity_facts(reg: Region) -> tuple[str, str]:
+    """The intensity's source line, and a warning when the figure is old."""
+    via = f" via grid row {reg.intensity_from}" if reg.intensity_from else ""
+    source = f"{reg.id} {reg.intensity_g_per_kwh:g} gCO2e/kWh{via} ({reg.source}, {reg.year})"
+    age = THIS_YEAR - reg.year
+    old = (
+        f"the intensity for {reg.id} describes {reg.year}, {age} years ago; grids change"
+        if age > OLD_FIGURE_YEARS
+        else ""
+    )
+    return source, old
+
+
 def _region_info(catalog: Catalog, region: Region) -> dict[str, Any]:
+    """The region's facts for the result (a fresh dict: callers may change theirs)."""
+    return dict(_memo(("region", catalog.data_version, region.id), lambda: _region_facts(catalog, region)))
+
+
+def _region_facts(catalog: Catalog, region: Region) -> dict[str, Any]:
     return {
         "id": region.id,
         "name": region.name,
@@ -163,8 +193,13 @@ def _embodied(
         return math.nan, math.nan, ["no embodied lifetime in the data"]
     central = high = 0.0
     basis: list[str] = [
-        f"amortised over {life.years:g} years (high end {life.years_short:g}) at {life.utilization:.0%} "
-        f"utilisation ({life.source}, {life.year})"
+        _memo(
+            ("life", catalog.data_version),
+            lambda: (
+                f"amortised over {life.years:g} years (high end {life.years_short:g}) at "
+                f"{life.utilization:.0%} utilisation ({life.source}, {life.year})"
+            ),
+        )
     ]
     parts: list[tuple[float, float, str]] = []  # (kg per item, item-hours, what)
     if inst is not None and inst.id in emb.instances:
@@ -175,20 +210,14 @@ def _embodied(
             device = catalog.devices.get(s.device_id)
             if device is None or s.kind == "memory":
                 continue
-            found = emb.devices.get(device.id) or emb.kinds.get(device.kind)
-            if found is None:
+            per_item = _memo(
+                ("embodied", catalog.data_version, device.id), functools.partial(_embodied_item, catalog, device)
+            )
+            if per_item is None:
                 basis.append(f"no embodied figure for {device.name} ({device.kind}); left out")
                 continue
-            if device.is_cpu:
-                server = emb.cpu_server
-                items = s.number * s.power_w / device.tdp_w  # packages: cores and vCPUs as fractions
-            else:
-                server = emb.accelerator_server
-                items = s.number
-            kg = found.kg + (server.kg / server.per if server else 0.0)
-            what = f"{device.name}: {found.kg:g} kg ({found.source}, {found.year})"
-            if server:
-                what += f" + 1/{server.per} of a {server.kg:g} kg server ({server.source}, {server.year})"
+            kg, what = per_item
+            items = s.number * s.power_w / device.tdp_w if device.is_cpu else s.number  # CPU cores/vCPUs as packages
             parts.append((kg, items * hours, what))
     for kg, item_hours, what in parts:
         central += core.embodied_g(kg, item_hours, life.years, life.utilization)
@@ -197,6 +226,20 @@ def _embodied(
     if not parts:
         return math.nan, math.nan, basis
     return central, high, basis
+
+
+def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None:
+    """kg per device (with its share of a server) and the sources, or None without a figure."""
+    emb = catalog.embodied
+    found = emb.devices.get(device.id) or emb.kinds.get(device.kind)
+    if found is None:
+        return None
+    server = emb.cpu_server if device.is_cpu else emb.accelerator_server
+    kg = found.kg + (server.kg / server.per if server else 0.0)
+    what = f"{device.name}: {found.kg:g} kg ({found.source}, {found.year})"
+    if server:
+        what += f" + 1/{server.per} of a {server.kg:g} kg server ({server.source}, {server.year})"
+    return kg, what
 
 
 def _draw_range(
@@ -238,7 +281,11 @@ def _intensity_range(
         return low, high, f"intensity: {low:g} to {high:g} gCO2e/kWh (your range)"
     if basis == "region" and region is not None and region.intensity_low_g_per_kwh is not None:
         low, high = region.intensity_low_g_per_kwh, region.intensity_high_g_per_kwh or ci
-        return low, high, f"intensity: {low:g} to {high:g} gCO2e/kWh across sources and years ({region.spread_note})"
+        text = _memo(
+            ("spread", region.id, str(low), str(high), region.spread_note),
+            lambda: f"intensity: {low:g} to {high:g} gCO2e/kWh across sources and years ({region.spread_note})",
+        )
+        return low, high, text
     return ci, ci, ""
 
 
@@ -343,11 +390,9 @@ def estimate(
             warnings.append(f"intensity {ci:g} gCO2e/kWh is very low; if it is in kg/kWh, multiply by 1000")
     elif reg is not None:
         ci, ci_basis = reg.intensity_g_per_kwh, "region"
-        via = f" via grid row {reg.intensity_from}" if reg.intensity_from else ""
-        ci_source = f"{reg.id} {ci:g} gCO2e/kWh{via} ({reg.source}, {reg.year})"
-        age = THIS_YEAR - reg.year
-        if age > OLD_FIGURE_YEARS:
-            warnings.append(f"the intensity for {reg.id} describes {reg.year}, {age} years ago; grids change")
+        ci_source, old = _memo(("ci", catalog.data_version, reg.id), lambda: _intensity_facts(reg))
+        if old:
+            warnings.append(old)
     else:
         raise InputError(
             "give region (e.g. 'gcp:us-central1', 'aws:us-east-1', 'FR', 'US-CA' or 'world') or intensity in gCO2e/kWh"
