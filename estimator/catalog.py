@@ -1,4 +1,4 @@
-"""Load, validate and look up the shipped data and users' own data files.
+"""Load and look up the shipped data and users' own data files.
 
 The shipped files (``data/hardware.yaml``, ``data/regions.csv``,
 ``data/providers.yaml``) are read once per process and cached. Users' files in
@@ -16,7 +16,7 @@ import io
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,49 +30,31 @@ from estimator.errors import (
 )
 from estimator.names import NameIndex, Resolved, norm
 from estimator.records import (
-    DEVICE_KINDS,
     GRID_KINDS,
-    POWER_BASES,
-    PRECISIONS,
-    REGION_KINDS,
     Device,
-    EmbodiedFigure,
     Instance,
-    Lifetime,
     Provider,
     PueFigure,
     Region,
 )
+from estimator.schema import (
+    DEVICE_FIELDS,
+    EMBODIED_SECTIONS,
+    INSTANCE_FIELDS,
+    PROVIDER_FIELDS,
+    REGION_COLUMNS,
+    YEAR_RANGE,
+    Embodied,
+    Row,
+    parse_device,
+    parse_instance,
+    parse_provider,
+    parse_region,
+    read_embodied,
+)
 
 DATA_FILES = ("hardware.yaml", "regions.csv", "providers.yaml", "embodied.yaml")
-REGION_COLUMNS = [
-    "id",
-    "kind",
-    "name",
-    "country",
-    "subdivision",
-    "provider",
-    "location",
-    "grid",
-    "intensity_g_per_kwh",
-    "year",
-    "source",
-    "pue",
-    "pue_year",
-    "pue_source",
-    "cfe_pct",
-    "cfe_year",
-    "cfe_source",
-    "aliases",
-    "note",
-    "intensity_low_g_per_kwh",
-    "intensity_high_g_per_kwh",
-    "spread_note",
-]
 MAX_USER_FILE_BYTES = 50_000_000
-YEAR_RANGE = (1990, 2100)
-DEVICE_YEAR_RANGE = (2000, 2030)
-INTENSITY_YEAR_RANGE = (2015, 2026)
 # Vendor words people leave out ("A100 SXM4 80GB" for "NVIDIA A100 SXM4 80GB").
 VENDOR_WORDS = ("nvidia", "tesla", "geforce", "quadro", "amd", "radeon", "instinct", "intel")
 
@@ -84,295 +66,6 @@ def data_dir() -> Path:
         if (candidate / "hardware.yaml").is_file():
             return candidate
     raise DataError(f"shipped data not found next to {here}; reinstall co2-estimator")
-
-
-# ---------------------------------------------------------------- validation
-
-
-class _Row:
-    """Typed access to one raw row; every problem raises DataError with its place."""
-
-    def __init__(self, where: str, raw: Mapping[str, Any], allowed: Sequence[str]) -> None:
-        self.where = where
-        self.raw = {k: v for k, v in raw.items() if v is not None and v != ""}
-        unknown = [k for k in raw if k not in allowed]
-        if unknown:
-            import difflib
-
-            close = difflib.get_close_matches(str(unknown[0]), allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise DataError(f"{where}: unknown field {unknown[0]!r}{hint}; allowed fields: {', '.join(allowed)}")
-
-    def fail(self, key: str, problem: str) -> DataError:
-        return DataError(f"{self.where}: field {key!r}: {problem}")
-
-    def has(self, key: str) -> bool:
-        return key in self.raw
-
-    def text(self, key: str, required: bool = True) -> str:
-        value = self.raw.get(key)
-        if value is None:
-            if required:
-                raise self.fail(key, "missing; it is required")
-            return ""
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise self.fail(key, f"expected text, got {value!r}")
-        return str(value).strip()
-
-    def number(self, key: str, low: float, high: float, required: bool = True) -> float | None:
-        value = self.raw.get(key)
-        if value is None:
-            if required:
-                raise self.fail(key, f"missing; it is required (a number from {low:g} to {high:g})")
-            return None
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            number = float(value)
-        except (TypeError, ValueError):
-            raise self.fail(key, f"expected a number from {low:g} to {high:g}, got {value!r}") from None
-        if not (math.isfinite(number) and low <= number <= high):
-            raise self.fail(key, f"{number:g} is outside the allowed range {low:g} to {high:g}")
-        return number
-
-    def integer(self, key: str, low: int, high: int, required: bool = True) -> int | None:
-        number = self.number(key, low, high, required)
-        if number is None:
-            return None
-        if number != int(number):
-            raise self.fail(key, f"expected a whole number, got {self.raw[key]!r}")
-        return int(number)
-
-    def choice(self, key: str, allowed: Sequence[str]) -> str:
-        value = self.text(key)
-        if value not in allowed:
-            raise self.fail(key, f"{value!r} is not one of {', '.join(allowed)}")
-        return value
-
-    def names(self, key: str) -> tuple[str, ...]:
-        value = self.raw.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            items = [v.strip() for v in value.split("|")]
-        elif isinstance(value, list):
-            items = [str(v).strip() for v in value]
-        else:
-            raise self.fail(key, f"expected a list of names, got {value!r}")
-        if any(not v for v in items):
-            raise self.fail(key, "contains an empty name")
-        return tuple(items)
-
-    def trio(self, value_key: str, low: float, high: float) -> tuple[float | None, int | None, str]:
-        """A figure with its year and source: all three or none."""
-        stem = value_key.rsplit("_", 1)[0] if value_key.endswith("_pct") else value_key
-        keys = (value_key, f"{stem}_year", f"{stem}_source")
-        present = [k for k in keys if self.has(k)]
-        if not present:
-            return None, None, ""
-        if len(present) != 3:
-            missing = [k for k in keys if k not in present]
-            raise self.fail(missing[0], f"{', '.join(present)} given without it; give all three or none")
-        value = self.number(value_key, low, high)
-        year = self.integer(keys[1], *YEAR_RANGE)
-        return value, year, self.text(keys[2])
-
-
-DEVICE_FIELDS = [
-    "id",
-    "name",
-    "vendor",
-    "kind",
-    "tdp_w",
-    "power_basis",
-    "memory_gb",
-    "cores",
-    "threads",
-    "released",
-    "year",
-    "source",
-    "aliases",
-    "note",
-    "peak_tflops",
-    "peak_source",
-    "peak_year",
-    "peak_note",
-]
-INSTANCE_FIELDS = [
-    "id",
-    "provider",
-    "name",
-    "accelerator",
-    "accelerator_count",
-    "vcpus",
-    "cpu",
-    "memory_gb",
-    "released",
-    "year",
-    "source",
-    "aliases",
-    "note",
-]
-PROVIDER_FIELDS = ["id", "name", "aliases", "pue", "pue_year", "pue_source", "note"]
-
-
-def _device(row: _Row) -> Device:
-    kind = row.choice("kind", DEVICE_KINDS)
-    cores = row.integer("cores", 1, 1024, required=kind == "cpu")
-    threads = row.integer("threads", 1, 4096, required=kind == "cpu")
-    if cores is not None and threads is not None and threads < cores:
-        raise row.fail("threads", f"{threads} threads is fewer than {cores} cores")
-    return Device(
-        id=_slug(row),
-        name=row.text("name"),
-        vendor=row.text("vendor").lower(),
-        kind=kind,
-        tdp_w=float(row.number("tdp_w", 1, 5000) or 0),
-        power_basis=row.choice("power_basis", POWER_BASES),
-        released=int(row.integer("released", *DEVICE_YEAR_RANGE) or 0),
-        year=int(row.integer("year", *DEVICE_YEAR_RANGE) or 0),
-        source=row.text("source"),
-        memory_gb=row.number("memory_gb", 0.1, 10_000, required=kind not in ("cpu",)),
-        cores=cores,
-        threads=threads,
-        aliases=row.names("aliases"),
-        note=row.text("note", required=False),
-        **_peaks(row),
-    )
-
-
-def _peaks(row: _Row) -> dict[str, Any]:
-    """Optional dense peak throughput per precision, with its own source and year."""
-    raw = row.raw.get("peak_tflops")
-    if raw is None:
-        for key in ("peak_source", "peak_year", "peak_note"):
-            if row.has(key):
-                raise row.fail(key, "given without peak_tflops")
-        return {}
-    if not isinstance(raw, Mapping) or not raw:
-        raise row.fail("peak_tflops", f"expected a mapping of precision to TFLOPS, e.g. {{bf16: 312}}; got {raw!r}")
-    peaks = []
-    for precision, value in raw.items():
-        if precision not in PRECISIONS:
-            raise row.fail("peak_tflops", f"unknown precision {precision!r}; allowed: {', '.join(PRECISIONS)}")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 100_000:
-            raise row.fail("peak_tflops", f"{precision}: expected TFLOPS greater than 0, got {value!r}")
-        peaks.append((precision, float(value)))
-    return {
-        "peak_tflops": tuple(sorted(peaks, key=lambda p: PRECISIONS.index(p[0]))),
-        "peak_source": row.text("peak_source"),
-        "peak_year": row.integer("peak_year", *DEVICE_YEAR_RANGE),
-        "peak_note": row.text("peak_note", required=False),
-    }
-
-
-def _slug(row: _Row) -> str:
-    ident = row.text("id")
-    if ident != ident.lower() or not all(c.isalnum() or c in "-._" for c in ident):
-        raise row.fail("id", f"{ident!r} must be a lowercase slug of letters, digits and '-'")
-    return ident
-
-
-def _instance(row: _Row) -> Instance:
-    ident = row.text("id")
-    provider = row.text("provider").lower()
-    name = row.text("name")
-    if ident != f"{provider}:{name}":
-        raise row.fail("id", f"{ident!r} must be provider:name, here {provider}:{name}")
-    accelerator = row.text("accelerator", required=False) or None
-    count = row.integer("accelerator_count", 1, 1024, required=accelerator is not None)
-    if accelerator is None and count:
-        raise row.fail("accelerator_count", "given without an accelerator")
-    return Instance(
-        id=ident,
-        provider=provider,
-        name=name,
-        vcpus=int(row.integer("vcpus", 1, 4096) or 0),
-        memory_gb=float(row.number("memory_gb", 0.1, 100_000) or 0),
-        year=int(row.integer("year", *DEVICE_YEAR_RANGE) or 0),
-        source=row.text("source"),
-        accelerator=accelerator,
-        accelerator_count=count or 0,
-        cpu=row.text("cpu", required=False) or None,
-        released=row.integer("released", *DEVICE_YEAR_RANGE, required=False),
-        aliases=row.names("aliases"),
-        note=row.text("note", required=False),
-    )
-
-
-def _region(row: _Row) -> Region:
-    kind = row.choice("kind", REGION_KINDS)
-    ident = row.text("id")
-    grid = row.text("grid", required=False)
-    inherits = bool(grid) and not row.has("intensity_g_per_kwh")
-    if inherits:
-        for key in ("year", "source"):
-            if row.has(key):
-                raise row.fail(key, "given without intensity_g_per_kwh; give all three or none")
-    provider = row.text("provider", required=kind == "cloud").lower()
-    if kind == "cloud" and not ident.startswith(f"{provider}:"):
-        raise row.fail("id", f"cloud region id {ident!r} must start with '{provider}:'")
-    if kind != "cloud" and provider:
-        raise row.fail("provider", "only cloud rows name a provider")
-    pue, pue_year, pue_source = row.trio("pue", 1.0, 3.0)
-    cfe, cfe_year, cfe_source = row.trio("cfe_pct", 0, 100)
-    return Region(
-        id=ident,
-        kind=kind,
-        name=row.text("name"),
-        country=row.text("country", required=kind != "world").upper(),
-        intensity_g_per_kwh=math.nan if inherits else float(row.number("intensity_g_per_kwh", 0, 1200) or 0),
-        year=0 if inherits else int(row.integer("year", *INTENSITY_YEAR_RANGE) or 0),
-        source="" if inherits else row.text("source"),
-        subdivision=row.text("subdivision", required=False).upper(),
-        provider=provider,
-        location=row.text("location", required=kind == "cloud"),
-        grid=grid,
-        pue=pue,
-        pue_year=pue_year,
-        pue_source=pue_source,
-        cfe_pct=cfe,
-        cfe_year=cfe_year,
-        cfe_source=cfe_source,
-        aliases=row.names("aliases"),
-        note=row.text("note", required=False),
-        **_spread(row, inherits),
-    )
-
-
-def _spread(row: _Row, inherits: bool) -> dict[str, Any]:
-    """The optional low/high intensity bounds; both or neither, around the row's own figure."""
-    low = row.number("intensity_low_g_per_kwh", 0, 1200, required=False)
-    high = row.number("intensity_high_g_per_kwh", 0, 1200, required=False)
-    if (low is None) != (high is None):
-        raise row.fail(
-            "intensity_high_g_per_kwh" if high is None else "intensity_low_g_per_kwh", "give both bounds or neither"
-        )
-    if low is None or high is None:
-        return {}
-    if inherits:
-        raise row.fail("intensity_low_g_per_kwh", "a row inheriting its figure through 'grid' inherits its bounds too")
-    own = float(row.number("intensity_g_per_kwh", 0, 1200) or 0)
-    if not low <= own <= high:
-        raise row.fail("intensity_low_g_per_kwh", f"bounds {low:g}..{high:g} do not contain the figure {own:g}")
-    return {
-        "intensity_low_g_per_kwh": low,
-        "intensity_high_g_per_kwh": high,
-        "spread_note": row.text("spread_note", required=False),
-    }
-
-
-def _provider(row: _Row) -> Provider:
-    pue, pue_year, pue_source = row.trio("pue", 1.0, 3.0)
-    return Provider(
-        id=row.text("id").lower(),
-        name=row.text("name"),
-        aliases=row.names("aliases"),
-        pue=pue,
-        pue_year=pue_year,
-        pue_source=pue_source,
-        note=row.text("note", required=False),
-    )
 
 
 # ---------------------------------------------------------------- reading files
@@ -434,7 +127,7 @@ def _add(
     path: Path,
     section: str,
     allowed: Sequence[str],
-    build: Callable[[_Row], Any],
+    build: Callable[[Row], Any],
 ) -> None:
     if not isinstance(rows, list):
         raise DataError(f"{path}: {section!r} must be a list of rows, got {type(rows).__name__}")
@@ -445,7 +138,7 @@ def _add(
             raise DataError(f"{where}: expected a mapping of fields, got {raw!r}")
         if raw.get("id"):
             where += f" (id {raw['id']})"
-        record = build(_Row(where, raw, allowed))
+        record = build(Row(where, raw, allowed))
         if record.id in seen:
             raise DataError(f"{where}: field 'id': {record.id!r} appears twice in this file")
         seen.add(record.id)
@@ -466,7 +159,7 @@ def _read_regions_csv(tables: _Tables, path: Path, text: str) -> None:
             raise DataError(f"{where}: more fields than the header's {len(header)} columns")
         if raw.get("id"):
             where += f" (id {raw['id']})"
-        region = _region(_Row(where, raw, REGION_COLUMNS))
+        region = parse_region(Row(where, raw, REGION_COLUMNS))
         if region.id in seen:
             raise DataError(f"{where}: field 'id': {region.id!r} appears twice in this file")
         seen.add(region.id)
@@ -484,92 +177,19 @@ def _read_yaml(tables: _Tables, path: Path, text: str) -> None:
     for key in doc:
         if key not in sections:
             raise DataError(f"{path}: unknown top-level key {key!r}; allowed: {', '.join(sections)}")
-    _add(tables, tables.devices, doc.get("devices", []), path, "devices", DEVICE_FIELDS, _device)
-    _add(tables, tables.instances, doc.get("instances", []), path, "instances", INSTANCE_FIELDS, _instance)
-    _add(tables, tables.regions, doc.get("regions", []), path, "regions", REGION_COLUMNS, _region)
-    _add(tables, tables.providers, doc.get("providers", []), path, "providers", PROVIDER_FIELDS, _provider)
-    _read_embodied(tables.embodied, doc, path)
+    _add(tables, tables.devices, doc.get("devices", []), path, "devices", DEVICE_FIELDS, parse_device)
+    _add(tables, tables.instances, doc.get("instances", []), path, "instances", INSTANCE_FIELDS, parse_instance)
+    _add(tables, tables.regions, doc.get("regions", []), path, "regions", REGION_COLUMNS, parse_region)
+    _add(tables, tables.providers, doc.get("providers", []), path, "providers", PROVIDER_FIELDS, parse_provider)
+    read_embodied(tables.embodied, doc, path)
     if "industry_average_pue" in doc:
         raw = doc["industry_average_pue"]
         where = f"{path}: industry_average_pue"
         if not isinstance(raw, Mapping):
             raise DataError(f"{where}: expected a mapping with pue, year, source")
-        row = _Row(where, raw, ("pue", "year", "source"))
+        row = Row(where, raw, ("pue", "year", "source"))
         tables.industry_pue = PueFigure(
             pue=float(row.number("pue", 1.0, 3.0) or 0),
-            year=int(row.integer("year", *YEAR_RANGE) or 0),
-            source=row.text("source"),
-        )
-
-
-EMBODIED_SECTIONS = ("embodied_lifetime", "embodied_devices", "embodied_servers", "embodied_instances")
-
-
-@dataclass
-class Embodied:
-    """Manufacturing footprints: per device id, per device kind (defaults), per server, per instance."""
-
-    devices: dict[str, EmbodiedFigure] = field(default_factory=dict)
-    kinds: dict[str, EmbodiedFigure] = field(default_factory=dict)
-    accelerator_server: EmbodiedFigure | None = None  # shared by `per` accelerators
-    cpu_server: EmbodiedFigure | None = None  # shared by `per` CPU sockets
-    instances: dict[str, EmbodiedFigure] = field(default_factory=dict)
-    lifetime: Lifetime | None = None
-
-
-def _figure(row: _Row, per: int = 1) -> EmbodiedFigure:
-    return EmbodiedFigure(
-        kg=float(row.number("embodied_kg", 0, 1_000_000) or 0),
-        year=int(row.integer("year", *YEAR_RANGE) or 0),
-        source=row.text("source"),
-        note=row.text("note", required=False),
-        per=per,
-    )
-
-
-def _rows(doc: Mapping[str, Any], key: str, path: Path) -> list[tuple[str, Mapping[str, Any]]]:
-    rows = doc.get(key, [])
-    if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
-        raise DataError(f"{path}: {key!r} must be a list of mappings")
-    return [(f"{path}: {key} row {n}" + (f" (id {r['id']})" if r.get("id") else ""), r) for n, r in enumerate(rows, 1)]
-
-
-def _read_embodied(out: Embodied, doc: Mapping[str, Any], path: Path) -> None:
-    common = ("embodied_kg", "year", "source", "note")
-    for where, raw in _rows(doc, "embodied_devices", path):
-        row = _Row(where, raw, ("id", "kind", *common))
-        if row.has("id") == row.has("kind"):
-            raise row.fail("id", "give a device id, or a kind for the kind's default (not both)")
-        if row.has("kind"):
-            out.kinds[row.choice("kind", DEVICE_KINDS)] = _figure(row)
-        else:
-            out.devices[row.text("id")] = _figure(row)
-    for where, raw in _rows(doc, "embodied_servers", path):
-        row = _Row(where, raw, ("id", "accelerators", "sockets", *common))
-        if row.has("accelerators") == row.has("sockets"):
-            raise row.fail("accelerators", "a server figure is shared by its accelerators or by its sockets: give one")
-        if row.has("accelerators"):
-            out.accelerator_server = _figure(row, int(row.integer("accelerators", 1, 1024) or 1))
-        else:
-            out.cpu_server = _figure(row, int(row.integer("sockets", 1, 64) or 1))
-    for where, raw in _rows(doc, "embodied_instances", path):
-        row = _Row(where, raw, ("id", "host_embodied_kg", *common))
-        row.number("host_embodied_kg", 0, 1_000_000, required=False)
-        out.instances[row.text("id")] = _figure(row)
-    if "embodied_lifetime" in doc:
-        raw = doc["embodied_lifetime"]
-        where = f"{path}: embodied_lifetime"
-        if not isinstance(raw, Mapping):
-            raise DataError(f"{where}: expected a mapping with years, years_short, utilization, year, source")
-        row = _Row(where, raw, ("years", "years_short", "utilization", "year", "source", "note"))
-        years = float(row.number("years", 0.5, 30) or 0)
-        short = float(row.number("years_short", 0.5, 30) or 0)
-        if short > years:
-            raise row.fail("years_short", f"{short:g} is longer than years {years:g}")
-        out.lifetime = Lifetime(
-            years=years,
-            years_short=short,
-            utilization=float(row.number("utilization", 0.01, 1) or 0),
             year=int(row.integer("year", *YEAR_RANGE) or 0),
             source=row.text("source"),
         )
@@ -747,6 +367,15 @@ def _check_instances(tables: _Tables) -> None:
             raise DataError(f"{where}: field 'cpu': {inst.cpu!r} is not a CPU device id")
 
 
+def _check_embodied(tables: _Tables) -> None:
+    for ident in tables.embodied.devices:
+        if ident not in tables.devices:
+            raise DataError(f"embodied_devices: {ident!r} is not a device id")
+    for ident in tables.embodied.instances:
+        if ident not in tables.instances:
+            raise DataError(f"embodied_instances: {ident!r} is not an instance id")
+
+
 def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
     tables = _Tables()
     digest = hashlib.sha256()
@@ -762,6 +391,7 @@ def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
         raise DataError("providers.yaml: industry_average_pue is missing")
     _check_device_names(tables)
     _check_instances(tables)
+    _check_embodied(tables)
     _link_regions(tables)
     providers = tables.providers
     return Catalog(
@@ -830,7 +460,7 @@ def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
         return _build(paths, [])
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for path in (*paths, here / "catalog.py", here / "records.py", here / "names.py"):
+    for path in (*paths, *(here / m for m in ("catalog.py", "schema.py", "records.py", "names.py"))):
         digest.update(path.read_bytes())  # the data and the code that builds the catalog
     py = f"{sys.version_info.major}{sys.version_info.minor}"
     target = folder / f"catalog-{__version__}-py{py}-{digest.hexdigest()[:20]}.pickle"
