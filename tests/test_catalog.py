@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import estimator
-from estimator.catalog import REGION_COLUMNS, load_catalog
+from estimator.catalog import load_catalog
+from estimator.schema import REGION_COLUMNS
 from estimator.errors import DataError
 
 DEVICE = """
