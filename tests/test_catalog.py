@@ -9,8 +9,8 @@ import pytest
 
 import estimator
 from estimator.catalog import load_catalog
-from estimator.schema import REGION_COLUMNS
 from estimator.errors import DataError
+from estimator.schema import REGION_COLUMNS
 
 DEVICE = """
 devices:
