@@ -1,14 +1,17 @@
-"""The web form: widgets in, the estimator API, results out. No arithmetic here."""
+"""The web form: widgets in, the estimator API, results out. No arithmetic here.
+
+Run: ``make run`` (``streamlit run app.py``). The sections live in ``app_pages/``.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 import estimator
-from estimator import report
+from app_pages import cleaner, inputs, lifecycle, methodology, publish, result, state
 from estimator.catalog import Catalog, load_catalog
 
-st.set_page_config(page_title="co2-estimator", page_icon="🌱", layout="centered")
+st.set_page_config(page_title="co2-estimator", layout="wide", initial_sidebar_state=360)
 
 
 @st.cache_resource
@@ -19,47 +22,38 @@ def catalog() -> Catalog:
 
 def main() -> None:
     cat = catalog()
+    link_errors = state.seed_once(cat)
     st.title("co2-estimator")
-    st.caption("Energy and CO2e of machine-learning work, offline and sourced.")
-
-    devices = sorted(cat.devices.values(), key=lambda d: (d.kind, d.name))
-    ids = [d.id for d in devices]
-    default_hw = ids.index("nvidia-a100-sxm4-80gb") if "nvidia-a100-sxm4-80gb" in ids else 0
-    hardware = st.selectbox(
-        "Hardware",
-        ids,
-        index=default_hw,
-        format_func=lambda i: f"{cat.devices[i].name} ({cat.devices[i].kind}, {report.num(cat.devices[i].tdp_w)} W)",
+    st.caption(
+        "Energy and CO2e of machine-learning work, offline and sourced: the method of the ML CO2 Impact "
+        "calculator (Lacoste et al. 2019), with PUE, ranges, cleaner regions and a model-card block."
     )
-    count = st.number_input("Number of devices", min_value=1, value=1, step=1)
-    hours = st.number_input("Hours", min_value=0.0, value=24.0, step=1.0)
-    regions = sorted(cat.regions.values(), key=lambda r: (r.kind != "cloud", r.id))
-    region_ids = [r.id for r in regions]
-    default_region = region_ids.index("gcp:us-central1") if "gcp:us-central1" in region_ids else 0
-    region = st.selectbox(
-        "Region",
-        region_ids,
-        index=default_region,
-        format_func=lambda i: (
-            f"{i} — {cat.region_place(cat.regions[i])} ({report.num(cat.regions[i].intensity_g_per_kwh)} g/kWh)"
-        ),
-    )
+    for message in link_errors:
+        st.error(f"From the link: {message}")
+    job = inputs.sidebar(cat)
+    link = dict(job.link)
     try:
-        e = estimator.estimate(hardware=hardware, hours=hours, count=int(count), region=region)
+        e = estimator.estimate(**job.kwargs)
     except estimator.EstimatorError as exc:
         st.error(str(exc))
+        state.write_link(link)
         return
-    col1, col2 = st.columns(2)
-    col1.metric("Emissions", report.mass(e.co2e_g))
-    col2.metric("Energy", report.energy(e.energy_kwh))
-    st.code(report.arithmetic(e), language=None)
-    st.markdown("**Sources**")
-    for c in e.components:
-        st.markdown(f"- power: {c.power_source}")
-    st.markdown(f"- intensity: {e.intensity_source}")
-    st.markdown(f"- PUE ({e.pue_basis}): {e.pue_source}")
-    for w in e.warnings:
-        st.info(w)
+    result.headline(e)
+    tabs = st.tabs(
+        ["Breakdown & sources", "Cleaner regions", "Model card & paper", "Inference & lifecycle", "Methodology"]
+    )
+    with tabs[0]:
+        result.details(e, job.notes)
+    with tabs[1]:
+        cleaner.section(e)
+    with tabs[2]:
+        publish.section(e, job.training_type)
+    with tabs[3]:
+        link |= lifecycle.section(cat, e, job.kwargs)
+    with tabs[4]:
+        methodology.section()
+    state.write_link(link)
+    st.caption("Share this page's URL: it holds every input above.")
 
 
 main()

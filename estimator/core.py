@@ -291,6 +291,11 @@ class Estimate:
         }
 
 
+def hours_from_device_hours(device_hours: float, count: int) -> float:
+    """Wall-clock hours when ``count`` devices share ``device_hours`` of work."""
+    return device_hours / count
+
+
 def embodied_g(kg: float, item_hours: float, lifetime_years: float, utilization: float) -> float:
     """Manufacturing emissions amortised over use: kg × 1000 × hours / (years × 8760 h × utilization).
 

@@ -1,39 +1,478 @@
-"""The web form through Streamlit's AppTest: it computes through the API and shows errors."""
+"""The web form through Streamlit's AppTest: every input path computes through the API,
+every bad input shows the API's message (never an exception), the link round-trips,
+and the downloads hold exactly what the API writes."""
 
 from __future__ import annotations
 
+from typing import Any
+from unittest import mock
+
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import estimator
-from estimator import report
+from estimator import modelcard, report
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
+DEFAULT: dict[str, Any] = {"hardware": "nvidia-a100-sxm4-80gb", "hours": 24.0, "count": 1, "region": "gcp:us-central1"}
 
 
-def test_first_load_shows_a_result() -> None:
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    assert not at.exception
-    assert at.metric[0].label == "Emissions"
-    hw, region = at.selectbox[0].value, at.selectbox[1].value
-    e = estimator.estimate(hardware=hw, hours=24.0, count=1, region=region)
-    assert at.metric[0].value == report.mass(e.co2e_g)
-    assert report.arithmetic(e) in [c.value for c in at.code]
+def run(params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r}: {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def codes(at: AppTest) -> list[str]:
+    """The code blocks' text (st.code drops a trailing newline: so do we, on both sides)."""
+    return [c.value.rstrip("\n") for c in at.code]
+
+
+def in_code(at: AppTest, text: str) -> bool:
+    return text.rstrip("\n") in codes(at)
+
+
+def shows(at: AppTest, e: estimator.Estimate) -> None:
+    """The page shows ``e``: emissions, energy and the arithmetic line."""
+    assert metric(at, "Emissions") == report.mass(e.co2e_g)
+    assert metric(at, "Energy") == report.energy(e.energy_kwh)
+    assert in_code(at, report.arithmetic(e))
+
+
+def api_error(**kwargs: Any) -> str:
+    with pytest.raises(estimator.EstimatorError) as info:
+        estimator.estimate(**(DEFAULT | kwargs))
+    return str(info.value)
+
+
+# ---------------------------------------------------------------- first load and each input path
+
+
+def test_first_load_shows_a_result_with_range_sources_and_link() -> None:
+    at = run()
+    e = estimator.estimate(**DEFAULT)
+    shows(at, e)
+    assert not errors(at)
+    assert f"**Range: {report.mass_range(e)}**" in [m.value for m in at.markdown]
+    assert any("; ".join(e.range_basis) == c.value for c in at.caption)
+    text = "\n".join(m.value for m in at.markdown)
+    assert e.intensity_source in text and e.pue_source in text
+    assert any(w in [i.value for i in at.info] for w in e.warnings)
+    assert at.query_params == {
+        "hardware": DEFAULT["hardware"],
+        "count": "1",
+        "hours": "24",
+        "region": DEFAULT["region"],
+    }
+
+
+def test_market_based_note_is_shown_beside_not_subtracted() -> None:
+    at = run()
+    e = estimator.estimate(**DEFAULT)
+    assert e.region is not None and e.region["cfe_pct"] is not None
+    note = next(c.value for c in at.caption if "carbon-free energy" in c.value)
+    assert "not subtracted" in note and f"{report.num(e.region['cfe_pct'])} %" in note
+    assert metric(at, "Emissions") == report.mass(e.co2e_g)  # location-based, untouched
 
 
 def test_changing_inputs_updates_the_number() -> None:
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.number_input[0].set_value(8).run()
-    at.number_input[1].set_value(72.0).run()
-    at.selectbox[1].set_value("FR").run()
-    e = estimator.estimate(hardware=at.selectbox[0].value, hours=72.0, count=8, region="FR")
-    assert at.metric[0].value == report.mass(e.co2e_g)
-
-
-@pytest.mark.parametrize("hours", [0.0])
-def test_bad_hours_shows_error_not_exception(hours: float) -> None:
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    at.number_input[1].set_value(hours).run()
+    at = run()
+    at.number_input(key="count").set_value(8).run()
+    at.number_input(key="hours").set_value(72.0).run()
+    at.selectbox(key="provider").set_value("onprem").run()
+    at.selectbox(key="region").set_value("FR").run()
     assert not at.exception
-    assert "hours must be greater than 0" in at.error[0].value
+    shows(at, estimator.estimate(hardware=DEFAULT["hardware"], hours=72.0, count=8, region="FR"))
+    assert at.query_params["region"] == "FR" and at.query_params["count"] == "8"
+
+
+def test_switching_provider_picks_one_of_its_regions() -> None:
+    at = run()
+    at.selectbox(key="provider").set_value("aws").run()
+    assert at.selectbox(key="region").value == "aws:us-east-1"
+    shows(at, estimator.estimate(**(DEFAULT | {"region": "aws:us-east-1"})))
+    labels = at.selectbox(key="region").options
+    assert all("g/kWh" in label for label in labels), "region options show the intensity"
+
+
+def test_hardware_options_are_grouped_by_kind() -> None:
+    at = run()
+    box = at.selectbox(key="hardware")
+    kinds = [label.rsplit("(", 1)[1].split(",")[0] for label in box.options]
+    order = ["GPU", "TPU", "NPU", "SoC", "CPU"]
+    assert kinds == sorted(kinds, key=order.index)
+    at.selectbox(key="hardware").set_value("nvidia-h100-sxm5-80gb").run()
+    shows(at, estimator.estimate(**(DEFAULT | {"hardware": "nvidia-h100-sxm5-80gb"})))
+
+
+def test_cloud_instance_type() -> None:
+    at = run()
+    at.radio(key="what").set_value("instance").run()
+    at.selectbox(key="instance").set_value("aws:p4d.24xlarge").run()
+    assert at.selectbox(key="region").value == "aws:us-east-1"
+    at.number_input(key="hours").set_value(10.0).run()
+    shows(at, estimator.estimate(instance="aws:p4d.24xlarge", hours=10.0, region="aws:us-east-1"))
+    assert at.query_params["instance"] == "aws:p4d.24xlarge" and "hardware" not in at.query_params
+
+
+def test_total_device_hours() -> None:
+    at = run()
+    at.number_input(key="count").set_value(4).run()
+    at.radio(key="duration").set_value("device_hours").run()
+    at.number_input(key="device_hours").set_value(100.0).run()
+    shows(at, estimator.estimate(**(DEFAULT | {"count": 4, "hours": 25.0})))
+    assert at.query_params["device_hours"] == "100" and "hours" not in at.query_params
+
+
+def test_pue_prefilled_from_the_region_with_its_source_and_editable() -> None:
+    at = run()
+    e = estimator.estimate(**DEFAULT)
+    assert at.number_input(key="pue").value == e.pue
+    assert any(e.pue_source in c.value for c in at.sidebar.caption)
+    at.selectbox(key="region").set_value("gcp:europe-west9").run()
+    other = estimator.estimate(**(DEFAULT | {"region": "gcp:europe-west9"}))
+    assert at.number_input(key="pue").value == other.pue, "an untouched PUE follows the region"
+    at.number_input(key="pue").set_value(1.0).run()
+    shows(at, estimator.estimate(**(DEFAULT | {"region": "gcp:europe-west9", "pue": 1.0})))
+    assert at.query_params["pue"] == "1"
+
+
+def test_advanced_utilization_power_cpu_memory() -> None:
+    at = run()
+    at.number_input(key="utilization").set_value(0.6).run()
+    shows(at, estimator.estimate(**(DEFAULT | {"utilization": 0.6})))
+    at.number_input(key="power_w").set_value(310.0).run()
+    at.selectbox(key="cpu").set_value("amd-epyc-7742").run()
+    at.number_input(key="cpu_count").set_value(2).run()
+    at.number_input(key="memory_gb").set_value(512.0).run()
+    job = DEFAULT | {"utilization": 0.6, "power_w": 310.0, "cpu": "amd-epyc-7742", "cpu_count": 2, "memory_gb": 512.0}
+    e = estimator.estimate(**job)
+    shows(at, e)
+    table = at.dataframe[0].value
+    assert list(table["component"]) == [c.label for c in e.breakdown]
+    at.radio(key="cpu_by").set_value("cores").run()
+    at.number_input(key="cpu_cores").set_value(16.0).run()
+    at.number_input(key="cpu_utilization").set_value(0.5).run()
+    job = {k: v for k, v in job.items() if k != "cpu_count"} | {"cpu_cores": 16.0, "cpu_utilization": 0.5}
+    shows(at, estimator.estimate(**job))
+    assert at.query_params["cpu_cores"] == "16" and at.query_params["cpu"] == "amd-epyc-7742"
+
+
+def test_custom_intensity_and_no_region_alternatives() -> None:
+    at = run()
+    at.checkbox(key="custom_intensity").check().run()
+    at.number_input(key="intensity").set_value(100.0).run()
+    shows(at, estimator.estimate(**(DEFAULT | {"intensity": 100.0})))
+    e = estimator.estimate(**(DEFAULT | {"intensity": 100.0}))
+    with pytest.raises(estimator.EstimatorError) as info:
+        estimator.alternatives(e, scope="all")
+    assert str(info.value) in [i.value for i in at.info]
+
+
+def test_training_type_goes_in_the_card() -> None:
+    at = run()
+    at.selectbox(key="training_type").set_value("fine-tuning").run()
+    e = estimator.estimate(**DEFAULT)
+    assert in_code(at, e.to_yaml("fine-tuning"))
+    assert at.query_params["training_type"] == "fine-tuning"
+
+
+def test_equivalents_and_breakdown_chart() -> None:
+    at = run()
+    e = estimator.estimate(**DEFAULT)
+    text = "\n".join(m.value for m in at.markdown)
+    for q in report.equivalents(e.co2e_g):
+        assert str(q) in text and q.source in text
+    assert at.get("vega_lite_chart"), "charts are drawn"
+
+
+# ---------------------------------------------------------------- bad input from the form
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "changes"),
+    [
+        ("hours", 0.0, {"hours": 0.0}),
+        ("device_hours", 0.0, {"hours": 0.0}),
+        ("intensity", 5000.0, {"intensity": 5000.0}),
+        ("utilization", 0.0, {"utilization": 0.0}),
+        ("power_w", 0.0, {"power_w": 0.0}),
+    ],
+)
+def test_bad_form_input_shows_the_api_message(key: str, value: float, changes: dict[str, float]) -> None:
+    at = run()
+    if key == "device_hours":
+        at.radio(key="duration").set_value("device_hours").run()
+    if key == "intensity":
+        at.checkbox(key="custom_intensity").check().run()
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    assert errors(at) == [api_error(**changes)]
+    at.number_input(key=key).set_value(1.0 if key != "intensity" else 50.0).run()  # the form stays usable
+    assert not errors(at) and metric(at, "Emissions")
+
+
+# ---------------------------------------------------------------- the shareable link
+
+
+def test_link_restores_the_form_and_the_result() -> None:
+    params = {
+        "hardware": "NVIDIA H100 80GB HBM3",  # an nvidia-smi name is resolved to the catalog's id
+        "count": "8",
+        "hours": "36.5",
+        "region": "FR",
+        "utilization": "0.7",
+        "memory_gb": "256",
+        "training_type": "fine-tuning",
+    }
+    at = run(params)
+    assert not errors(at)
+    assert at.selectbox(key="hardware").value == "nvidia-h100-sxm5-80gb"
+    assert at.selectbox(key="provider").value == "onprem" and at.selectbox(key="region").value == "FR"
+    assert at.number_input(key="count").value == 8 and at.number_input(key="hours").value == 36.5
+    e = estimator.estimate(
+        hardware="nvidia-h100-sxm5-80gb", count=8, hours=36.5, region="FR", utilization=0.7, memory_gb=256.0
+    )
+    shows(at, e)
+    assert in_code(at, e.to_yaml("fine-tuning"))
+
+
+def test_link_round_trip_every_input() -> None:
+    at = run()
+    at.radio(key="what").set_value("instance").run()
+    at.selectbox(key="instance").set_value("gcp:a2-highgpu-8g").run()
+    at.selectbox(key="region").set_value("gcp:europe-west4").run()
+    at.number_input(key="hours").set_value(12.5).run()
+    at.number_input(key="pue").set_value(1.2).run()
+    at.selectbox(key="cpu").set_value("amd-epyc-7742").run()
+    at.radio(key="cpu_by").set_value("cores").run()
+    at.number_input(key="cpu_cores").set_value(12.0).run()
+    at.number_input(key="draw_low_fraction").set_value(0.5).run()
+    at.number_input(key="requests_per_day").set_value(5000).run()
+    at.number_input(key="days").set_value(90).run()
+    shown = metric(at, "Emissions"), metric(at, "Per 1,000 requests"), metric(at, "Whole life")
+    link = dict(at.query_params)
+    again = run(link)
+    assert not errors(again)
+    assert (metric(again, "Emissions"), metric(again, "Per 1,000 requests"), metric(again, "Whole life")) == shown
+    assert dict(again.query_params) == link
+
+
+def test_the_same_link_twice_gives_the_same_page() -> None:
+    first = run({"hardware": "tpu v4", "hours": "100", "region": "gcp:us-central2"})
+    second = run(dict(first.query_params))
+    assert [m.value for m in first.metric] == [m.value for m in second.metric]
+
+
+@pytest.mark.parametrize(
+    ("params", "changes"),
+    [
+        ({"hardware": "nope-9000"}, {"hardware": "nope-9000"}),
+        ({"hours": "-5"}, {"hours": -5}),
+        ({"hours": "abc"}, {"hours": "abc"}),
+        ({"count": "2.5"}, {"count": 2.5}),
+        ({"count": "many"}, {"count": "many"}),
+        ({"pue": "9"}, {"pue": 9}),
+        ({"region": "Atlantis"}, {"region": "Atlantis"}),
+        ({"utilization": "80"}, {"utilization": 80}),
+        ({"instance": "aws:nope.large"}, {"hardware": None, "count": None, "instance": "aws:nope.large"}),
+        ({"intensity": "-1"}, {"intensity": -1}),
+        ({"memory_gb": "lots"}, {"memory_gb": "lots"}),
+    ],
+)
+def test_bad_link_shows_the_api_message_and_the_form_stays_usable(
+    params: dict[str, str], changes: dict[str, Any]
+) -> None:
+    at = run(params)
+    assert errors(at) == [f"From the link: {api_error(**changes)}"]
+    assert metric(at, "Emissions"), "the rest of the link still gives a result"
+    at.number_input(key="hours").set_value(10.0).run()
+    assert not at.exception
+    assert metric(at, "Emissions") == report.mass(estimator.estimate(**(DEFAULT | {"hours": 10.0})).co2e_g)
+
+
+def test_bad_link_keeps_the_good_values() -> None:
+    at = run({"hardware": "nope", "hours": "48", "region": "FR"})
+    assert len(errors(at)) == 1 and "nope" in errors(at)[0]
+    shows(at, estimator.estimate(**(DEFAULT | {"hours": 48.0, "region": "FR"})))
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"training_type": "pre-train"}, "training_type must be one of"),
+        ({"requests_per_day": "-1"}, "requests must be a number greater than 0"),
+        ({"experiments_factor": "0.5"}, "experiments_factor must be 1 or more"),
+        ({"retrainings": "1.5"}, "retrainings must be a whole number"),
+        ({"seconds_per_request": "0"}, "seconds_per_request must be a number greater than 0"),
+    ],
+)
+def test_bad_link_other_sections(params: dict[str, str], needle: str) -> None:
+    at = run(params)
+    assert len(errors(at)) == 1 and needle in errors(at)[0]
+    shows(at, estimator.estimate(**DEFAULT))
+
+
+# ---------------------------------------------------------------- cleaner regions
+
+
+def _cleanest_region(provider: str) -> str:
+    region = estimator.cleanest_regions(provider, n=1)[0].id
+    while True:
+        options = estimator.alternatives(estimator.estimate(**(DEFAULT | {"region": region})), scope="provider")
+        if not options:
+            return region
+        region = str(options[0].estimate.region["id"])  # type: ignore[index]
+
+
+def test_alternatives_sentence_chart_and_saving() -> None:
+    at = run()
+    e = estimator.estimate(**DEFAULT)
+    best = estimator.alternatives(e, scope="provider")[0]
+    sentence = (
+        f"**Had this run in {best.label}, it would have emitted {report.mass(best.estimate.co2e_g)}, "
+        f"{report.mass(best.saving_g)} ({report.num(best.saving_pct, 3)} %) less.**"
+    )
+    assert sentence in [m.value for m in at.markdown]
+    table = next(d.value for d in at.dataframe if "saving vs yours" in d.value.columns)
+    assert table["group"].iloc[-1] == "your choice", "sorted: the chosen region emits most"
+    assert list(table["region"]).count(f"{e.region['id']} ({e.region['place']})") == 1  # type: ignore[index]
+    for a in estimator.alternatives(e, scope="all"):
+        assert a.label in list(table["region"])
+
+
+def test_the_providers_cleanest_region_says_so() -> None:
+    region = _cleanest_region("gcp")
+    at = run({"region": region})
+    assert any("You picked the provider's cleanest region" in m.value for m in at.markdown)
+
+
+def test_on_premise_alternatives_are_cloud_regions() -> None:
+    at = run({"region": "PL"})
+    best = estimator.alternatives(estimator.estimate(**(DEFAULT | {"region": "PL"})), scope="all")[0]
+    assert any(m.value.startswith(f"**Had this run in {best.label}") for m in at.markdown)
+
+
+# ---------------------------------------------------------------- publish
+
+
+def test_download_holds_exactly_estimate_to_yaml() -> None:
+    with mock.patch("streamlit.download_button", wraps=st.download_button) as spy:
+        at = run({"training_type": "fine-tuning"})
+    calls = [c for c in spy.call_args_list if c.kwargs.get("key") == "download_yaml"]
+    assert calls
+    data = calls[-1].args[1]
+    e = estimator.estimate(**DEFAULT)
+    assert data == e.to_yaml("fine-tuning")
+    assert calls[-1].kwargs["file_name"] == "co2_eq_emissions.yaml"
+    assert in_code(at, data)
+    assert at.get("download_button")
+
+
+def test_location_override_goes_in_the_card() -> None:
+    at = run()
+    at.text_input(key="location_text").input("Our lab, Montréal").run()
+    assert in_code(at, estimator.estimate(**DEFAULT).to_yaml("pre-training", "Our lab, Montréal"))
+
+
+def test_paper_paragraphs() -> None:
+    at = run()
+    e = estimator.estimate(**DEFAULT)
+    assert in_code(at, report.latex_paragraph(e))
+    assert in_code(at, report.markdown_paragraph(e))
+    assert in_code(at, report.LACOSTE_BIBTEX)
+    assert in_code(at, report.environmental_impact_section(e))
+
+
+CARD = "---\nlicense: mit\n# keep this comment\ntags: [a, b]\n---\n# My model\n\nBody.\n"
+
+
+def test_readme_upload_is_merged_safely() -> None:
+    with mock.patch("streamlit.download_button", wraps=st.download_button) as spy:
+        at = run()
+        at.file_uploader(key="readme").upload("README.md", CARD.encode(), "text/markdown").run()
+    assert not at.exception and not errors(at)
+    merged = next(c.args[1] for c in reversed(spy.call_args_list) if c.kwargs.get("key") == "download_readme")
+    e = estimator.estimate(**DEFAULT)
+    assert merged == modelcard.merge(CARD, modelcard.card_block(e, "pre-training"), "README.md")
+    assert "# keep this comment" in merged and merged.endswith("# My model\n\nBody.\n")
+    assert modelcard.read_card_text(merged).emissions_g == modelcard.grams(e.co2e_g)
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"---\nlicense: mit\n# never closed\n", "never closed"),
+        (b"---\nkey: [unclosed\n---\nbody\n", "not valid YAML"),
+        (b"---\nx: !!python/object/apply:os.system ['ls']\n---\n", "README.md"),
+        (b"\xff\xfe not utf-8", "not UTF-8"),
+        (b"binary\x00file", "looks binary"),
+    ],
+)
+def test_malformed_upload_shows_an_error_not_a_crash(content: bytes, needle: str) -> None:
+    at = run()
+    at.file_uploader(key="readme").upload("README.md", content, "text/markdown").run()
+    assert not at.exception
+    assert len(errors(at)) == 1 and needle in errors(at)[0]
+    assert metric(at, "Emissions") == report.mass(estimator.estimate(**DEFAULT).co2e_g)
+
+
+# ---------------------------------------------------------------- inference, lifecycle, methodology
+
+
+def test_inference_and_lifecycle() -> None:
+    at = run()
+    at.number_input(key="requests_per_day").set_value(200_000).run()
+    at.radio(key="rate_by").set_value("throughput").run()
+    at.number_input(key="requests_per_second").set_value(20.0).run()
+    at.number_input(key="days").set_value(180).run()
+    at.number_input(key="retrainings").set_value(2).run()
+    at.number_input(key="experiments_factor").set_value(3.0).run()
+    training = estimator.estimate(**DEFAULT)
+    day = estimator.estimate_inference(
+        DEFAULT["hardware"], DEFAULT["region"], requests=200_000, requests_per_second=20.0, count=1
+    )
+    life = estimator.lifecycle(training, day, retrainings=2, experiments_factor=3.0, period_days=180)
+    assert metric(at, "Per 1,000 requests") == report.mass(day.co2e_g_per_1k_requests)
+    assert metric(at, "Serving, per day") == report.mass(day.co2e_g)
+    assert metric(at, "Whole life") == report.mass(life.total_g)
+    assert any(f"({life.training_share:.1%})" in m.value for m in at.markdown)
+    assert at.query_params["requests_per_second"] == "20" and at.query_params["retrainings"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("requests_per_day", 0, "requests must be a number greater than 0"),
+        ("seconds_per_request", 0.0, "seconds_per_request must be a number greater than 0"),
+        ("days", 0, "period_days must be a number greater than 0"),
+        ("experiments_factor", 0.5, "experiments_factor must be 1 or more"),
+    ],
+)
+def test_bad_lifecycle_input_shows_the_api_message(key: str, value: float, needle: str) -> None:
+    at = run()
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    assert len(errors(at)) == 1 and needle in errors(at)[0]
+    assert metric(at, "Emissions"), "the training result stays"
+
+
+def test_methodology_is_on_the_page() -> None:
+    at = run()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "# Methodology" in text and "What the estimate leaves out" in text

@@ -1,0 +1,111 @@
+"""The number: emissions and energy with the range, the arithmetic, the notes; then the
+breakdown by component, the equivalents and every source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from estimator import Estimate, report
+
+
+def headline(e: Estimate) -> None:
+    """Emissions (with the range), energy, intensity and PUE, and the formula with its numbers."""
+    col1, col2, col3, col4 = st.columns([1.3, 1, 1, 0.8])
+    col1.metric("Emissions", report.mass(e.co2e_g), help="Location-based, central estimate.")
+    col2.metric("Energy", report.energy(e.energy_kwh), help="Including the facility overhead (PUE).")
+    col3.metric("Grid intensity", f"{report.num(e.intensity_g_per_kwh)} g/kWh", help=e.intensity_source)
+    col4.metric("PUE", f"{e.pue:.2f}", help=f"{e.pue_basis}: {e.pue_source}")
+    spread = report.mass_range(e)
+    if spread:
+        st.markdown(f"**Range: {spread}**")
+        st.caption("; ".join(e.range_basis))
+    else:
+        st.caption("No range: the draw is fixed and the intensity has a single source.")
+    st.code(report.arithmetic(e), language=None, wrap_lines=True)
+    _market_note(e)
+    for warning in e.warnings:
+        st.info(warning, icon="ℹ️")
+
+
+def _market_note(e: Estimate) -> None:
+    region = e.region or {}
+    if region.get("cfe_pct") is None:
+        return
+    st.caption(
+        f"Market-based, shown beside and **not subtracted**: {region.get('provider_name') or 'the provider'} "
+        f"reports {report.num(region['cfe_pct'])} % carbon-free energy for {region['id']} "
+        f"({region['cfe_year']}; {region['cfe_source']}). The estimate above counts the grid's "
+        "location-based intensity."
+    )
+
+
+def breakdown_rows(e: Estimate) -> list[dict[str, Any]]:
+    """One row per component (and the facility overhead), with the values as shown."""
+    return [
+        {
+            "component": c.label,
+            "gCO2e": c.co2e_g,
+            "emissions": report.mass(c.co2e_g),
+            "draw": f"{report.num(c.draw_w)} W",
+            "energy": report.energy(c.energy_kwh),
+        }
+        for c in e.breakdown
+    ]
+
+
+def bar_spec(
+    rows: list[dict[str, Any]], y: str, x_title: str, tooltip: list[str], color: dict[str, Any]
+) -> dict[str, Any]:
+    """A horizontal bar chart as a plain Vega-Lite spec (drawn by Streamlit's bundled Vega: offline)."""
+    return {
+        "data": {"values": rows},
+        "mark": {"type": "bar", "tooltip": False},
+        "height": {"step": 30},
+        "encoding": {
+            "x": {"field": "gCO2e", "type": "quantitative", "title": x_title},
+            "y": {"field": y, "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 360}},
+            "color": color,
+            "tooltip": [{"field": t, "type": "nominal"} for t in tooltip],
+        },
+    }
+
+
+def breakdown(e: Estimate) -> None:
+    """A bar per component, and the table with draw, energy and emissions."""
+    rows = breakdown_rows(e)
+    color = {"field": "component", "type": "nominal", "legend": None}
+    spec = bar_spec(rows, "component", "gCO2e", ["component", "draw", "energy", "emissions"], color)
+    st.vega_lite_chart(spec, width="stretch")
+    st.dataframe(pd.DataFrame(rows).drop(columns="gCO2e"), hide_index=True, width="stretch")
+
+
+def equivalents(e: Estimate) -> None:
+    st.markdown("**About as much as**")
+    found = report.equivalents(e.co2e_g)
+    st.markdown("\n".join(f"- {q}" for q in found))
+    with st.expander("Sources of the equivalents"):
+        st.markdown("\n".join(f"- {q.unit}: {q.source}" for q in found))
+
+
+def sources(e: Estimate) -> None:
+    st.markdown("**Sources**")
+    lines = [f"- power: {c.power_source}" for c in e.components]
+    lines.append(f"- intensity: {e.intensity_source}")
+    lines.append(f"- PUE ({e.pue_basis}): {e.pue_source}")
+    lines.append(f"- data {e.data_version}, co2-estimator {e.package_version}")
+    st.markdown("\n".join(lines))
+
+
+def details(e: Estimate, notes: list[str]) -> None:
+    """The 'Breakdown & sources' tab."""
+    for note in notes:
+        st.caption(note)
+    breakdown(e)
+    left, right = st.columns(2)
+    with left:
+        equivalents(e)
+    with right:
+        sources(e)
