@@ -26,6 +26,7 @@ from estimator.errors import (
 )
 from estimator.inference import InferenceEstimate, Lifecycle, estimate_inference, lifecycle, score_per_gram
 from estimator.lookup import cleanest_regions, hardware, instances, regions
+from estimator.modelcard import read_card, scan
 from estimator.preflight import Preflight, preflight
 from estimator.records import Device, Instance, Provider, Region
 from estimator.version import __version__
@@ -85,6 +86,8 @@ __all__ = [
     "lifecycle",
     "load_catalog",
     "preflight",
+    "read_card",
     "regions",
+    "scan",
     "score_per_gram",
 ]

@@ -97,6 +97,6 @@ def _hardware_option(e: Estimate, hardware: str | None, speedup: float | None) -
             "job, from your own measurement); co2-estimator never invents performance data"
         )
     ratio = check_power_w(speedup, "speedup")
-    other = _rerun(e, hardware=hardware, hours=e.hours / ratio, instance=None, power_w=None)
+    other = _rerun(e, hardware=hardware, hours=e.inputs["hours"] / ratio, instance=None, power_w=None)
     name = (other.hardware or {}).get("name") or hardware
     return _option(f"{name} at {ratio:g}× the speed", e, other)

@@ -34,7 +34,7 @@ TDP_WARNING = (
     "TDP is an upper bound of draw: real draw during training is usually lower. "
     "Set utilization (or power_w from nvidia-smi) for a tighter figure."
 )
-DataFiles = Sequence[str | os.PathLike[str]] | None
+DataFiles = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
 
 
 _MEMO: dict[tuple[str, ...], Any] = {}  # per data version: strings and facts derived from rows
@@ -47,6 +47,15 @@ def _memo(key: tuple[str, ...], make: Any) -> Any:
     except KeyError:
         value = _MEMO[key] = make()
         return value
+
+
+def _file_list(data_files: DataFiles) -> list[str] | None:
+    """The user's data files as a list of paths (one path given alone is one file)."""
+    if not data_files:
+        return None
+    if isinstance(data_files, str | os.PathLike):
+        return [os.fspath(data_files)]
+    return [os.fspath(f) for f in data_files]
 
 
 @functools.cache
@@ -65,7 +74,7 @@ def _device_spec(
 ) -> tuple[ComponentSpec, Device | None]:
     device: Device | None = None
     if hardware is not None:
-        if not isinstance(hardware, str):
+        if not isinstance(hardware, str) or not hardware.strip():
             raise InputError(f"hardware must be a name or id such as 'nvidia-a100-sxm4-80gb'; got {hardware!r}")
         try:
             device, hit = catalog.device(hardware)
@@ -94,6 +103,8 @@ def _cpu_spec(
     utilization: float,
     warnings: list[str],
 ) -> ComponentSpec:
+    if not isinstance(cpu, str) or not cpu.strip():
+        raise InputError(f"cpu must be a CPU model name or id such as 'amd-epyc-7742'; got {cpu!r}")
     device, hit = catalog.device(cpu)
     if not device.is_cpu:
         raise InputError(f"cpu {cpu!r} is {device.name}, a {device.kind}, not a CPU; pass it as hardware instead")
@@ -101,6 +112,11 @@ def _cpu_spec(
         warnings.append(f"cpu {cpu!r} read as {device.id} ({device.name})")
     if cpu_cores is not None:
         cores = device.cores or 1
+        if cpu_cores > cores:
+            raise InputError(
+                f"cpu_cores {cpu_cores:g} is more than the {cores} cores of {device.name}; "
+                "for several CPUs give cpu_count (whole CPUs) instead"
+            )
         per_core_w = device.tdp_w / cores
         source = f"{_power_source(device)} / {cores} cores"
         return ComponentSpec(f"{device.name} (per core)", "cpu", cpu_cores, per_core_w, utilization, source, device.id)
@@ -354,7 +370,7 @@ def estimate(
     device: Device | None = None
     main_hardware = hardware if hardware is not None else (inst.accelerator if inst else None)
     if main_hardware is not None or power is not None:
-        default_count = inst.accelerator_count if inst and hardware is None and inst.accelerator else 1
+        default_count = inst.accelerator_count if inst and inst.accelerator else 1
         n = core.check_count(count) if count is not None else default_count
         spec, device = _device_spec(catalog, main_hardware, n, power, util, warnings)
         specs.append(spec)
@@ -376,13 +392,19 @@ def estimate(
             "an instance (e.g. 'aws:p4d.24xlarge'), a cpu, or power_w"
         )
 
+    if provider is not None and (not isinstance(provider, str) or not provider.strip()):
+        raise InputError(f"provider must be a name such as 'aws', 'gcp' or 'azure'; got {provider!r}")
     reg: Region | None = None
     if region is not None:
         if not isinstance(region, str):
             raise InputError(f"region must be an id or a name such as 'gcp:us-central1' or 'FR'; got {region!r}")
         reg, rhit = catalog.region(region, provider or (inst.provider if inst else None))
         if rhit.loose:
-            warnings.append(f"region {region!r} read as {reg.id} ({reg.name})")
+            note = f"region {region!r} read as {reg.id} ({reg.name})"
+            if reg.is_cloud:
+                grid = reg.subdivision or reg.country
+                note += f", a cloud region with its provider's PUE; for the local grid give {grid}"
+            warnings.append(note)
     if intensity is not None:
         ci = core.check_intensity(intensity)
         ci_basis, ci_source = "user", f"user-supplied intensity {ci:g} gCO2e/kWh"
@@ -408,7 +430,9 @@ def estimate(
             warnings.append(f"{d.name}: {POWER_BASIS_WORDS[d.power_basis]}, not a vendor TDP. {d.note}".strip())
 
     specs, range_basis = _draw_range(catalog, specs, util, draw_low_fraction)
-    embodied, embodied_high, embodied_basis = _embodied(catalog, specs, hours_f, inst)
+    # the instance's host share applies only to the instance as it is; with other accelerators, their own figures
+    as_is = inst if hardware is None and (count is None or inst is None or count == inst.accelerator_count) else None
+    embodied, embodied_high, embodied_basis = _embodied(catalog, specs, hours_f, as_is)
     ci_low, ci_high, ci_basis_text = _intensity_range(ci, ci_basis, reg, intensity_range)
     if ci_basis_text:
         range_basis.append(ci_basis_text)
@@ -433,7 +457,7 @@ def estimate(
             "provider": provider,
             "draw_low_fraction": draw_low_fraction,
             "intensity_range": list(intensity_range) if intensity_range is not None else None,
-            "data_files": [os.fspath(f) for f in data_files] if data_files else None,
+            "data_files": _file_list(data_files),
             "trials": trials if trials != 1 else None,
         }.items()
         if v is not None

@@ -118,6 +118,10 @@ def _check_columns(columns: Sequence[Any]) -> None:
     found = f"; the columns found are: {', '.join(map(repr, names[:12]))}" if names else "; no columns found"
     if "hours" not in names:
         raise InputError(f"missing column 'hours' (wall-clock hours per run, > 0){hint('hours')}{found}")
+    if "trials" in names:
+        raise InputError(
+            "a 'trials' column is not read in batch: give one row per run, or multiply hours by the trials"
+        )
     if not any(c in names for c in ("hardware", "instance", "cpu", "power_w")):
         raise InputError(
             "missing column 'hardware' or 'instance': each run needs a device "
@@ -719,6 +723,8 @@ def estimate_file(
     """
     src = Path(source)
     dest = Path(output) if output is not None else None
+    if dest is not None and dest.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
+        raise InputError(f"the output {dest} must end in .csv or .parquet; got {dest.suffix or 'no suffix'!r}")
     if dest is not None and dest.resolve() == src.resolve():
         raise InputError(f"the output {dest} is the input file; write the results to another file")
     show = sys.stderr.isatty() if progress is None else progress

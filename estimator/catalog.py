@@ -255,6 +255,9 @@ class Catalog:
             except (UnknownRegionError, AmbiguousNameError):
                 pass
         hit = self.region_index.resolve(query)
+        if hit.tier == CLOUD_NAME_TIER:
+            # a city or display name of one cloud region, with no provider given: say how it was read
+            hit = hit._replace(loose=True)
         return self.regions[hit.id], hit
 
     def region_place(self, region: Region) -> str:
@@ -295,6 +298,9 @@ def _check_device_names(tables: _Tables) -> None:
                     f"({tables.where('devices', other)}); an alias may point to one device only "
                     "(to replace a shipped device, reuse its id)"
                 )
+
+
+CLOUD_NAME_TIER = 1  # _region_index's tiers: grid names and aliases first, then cloud names and aliases
 
 
 def _region_index(regions: Mapping[str, Region], providers: Mapping[str, Provider]) -> NameIndex:
@@ -465,6 +471,9 @@ def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
     py = f"{sys.version_info.major}{sys.version_info.minor}"
     target = folder / f"catalog-{__version__}-py{py}-{digest.hexdigest()[:20]}.pickle"
     try:
+        stat = target.stat()
+        if stat.st_uid != os.getuid() or stat.st_mode & 0o022:
+            raise PermissionError("not our own private file: rebuild instead of unpickling it")
         with open(target, "rb") as fh:
             cached = pickle.load(fh)  # our own file, keyed by content
         if isinstance(cached, Catalog):
@@ -474,7 +483,7 @@ def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
     catalog = _build(paths, [])
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("catalog-*.pickle"):
+        for old in folder.glob(f"catalog-{__version__}-py{py}-*.pickle"):  # our own stale keys only
             old.unlink(missing_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
             pickle.dump(catalog, tmp, protocol=pickle.HIGHEST_PROTOCOL)
@@ -492,8 +501,10 @@ def _cached(user_files: tuple[tuple[str, float, int], ...]) -> Catalog:
     return _build(shipped, [Path(p) for p, _, _ in user_files])
 
 
-def load_catalog(data_files: Iterable[str | os.PathLike[str]] | None = None) -> Catalog:
+def load_catalog(data_files: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None) -> Catalog:
     """The shipped catalog merged with ``data_files`` (cached per files and mtimes)."""
+    if isinstance(data_files, str | os.PathLike):
+        data_files = [data_files]  # one file, not its characters
     key: list[tuple[str, float, int]] = []
     for entry in data_files or ():
         path = Path(entry).expanduser()

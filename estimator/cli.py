@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from estimator import api, lookup
 from estimator.catalog import load_catalog
 from estimator.core import Estimate
-from estimator.errors import EstimatorError
+from estimator.errors import EstimatorError, InputError
 from estimator.names import matches
 from estimator.report import num
 from estimator.version import __version__
@@ -356,11 +356,21 @@ def _cmd_preflight(args: argparse.Namespace) -> None:
     print(report.text(p.estimate))
 
 
+ESTIMATE_ARGS = (
+    "hardware", "instance", "hours", "count", "region", "provider", "pue", "intensity", "power_w",
+    "cpu", "cpu_count", "cpu_cores", "memory_gb", "data",
+)  # fmt: skip
+
+
 def _cmd_card(args: argparse.Namespace) -> None:
     from estimator import modelcard
 
     if args.from_codecarbon:
         from estimator.codecarbon import from_codecarbon
+
+        given = [f"--{k.replace('_', '-')}" for k in ESTIMATE_ARGS if getattr(args, k) not in (None, 1.0, 1)]
+        if given:
+            raise InputError(f"--from-codecarbon takes the numbers from the file; leave out {', '.join(given)}")
 
         measured = from_codecarbon(args.from_codecarbon, run_id=args.run_id)
         block = measured.to_model_card(args.training_type, args.location)["co2_eq_emissions"]

@@ -300,7 +300,11 @@ def _ours(
         if device.is_cpu:
             logical = _float(row.get("cpu_count", ""))
             if logical and device.cores and device.threads:
-                kwargs.update(cpu=cpu_id, cpu_cores=logical * device.cores / device.threads)
+                packages = logical / device.threads
+                if packages >= 1 and packages.is_integer():  # whole CPUs: a multi-socket machine
+                    kwargs.update(cpu=cpu_id, cpu_count=int(packages))
+                else:
+                    kwargs.update(cpu=cpu_id, cpu_cores=logical * device.cores / device.threads)
                 notes.append(f"CPU share: {logical:g} logical CPUs of {device.name} ({device.threads} threads)")
             else:
                 kwargs.update(cpu=cpu_id)

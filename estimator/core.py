@@ -28,6 +28,8 @@ MEMORY_W_PER_GB_SOURCE = (
 PUE_RANGE = (1.0, 3.0)
 INTENSITY_RANGE_G_PER_KWH = (0.0, 2000.0)
 MAX_POWER_W = 100_000.0
+MAX_HOURS = 1e12  # beyond any real job: a unit mistake (finite results are checked too)
+MAX_COUNT = 10_000_000
 MAX_MEMORY_GB = 1_000_000.0
 
 
@@ -51,11 +53,13 @@ def check_hours(hours: object) -> float:
     number = _real("hours", hours, "hours > 0, e.g. 72")
     if number <= 0:
         raise InputError(f"hours must be greater than 0, e.g. 72; got {number:g}")
+    if number > MAX_HOURS:
+        raise InputError(f"hours must be at most {MAX_HOURS:g}; got {number:g}")
     return number
 
 
 def check_count(count: object, name: str = "count") -> int:
-    if type(count) is int and count >= 1:  # fast path
+    if type(count) is int and 1 <= count <= MAX_COUNT:  # fast path
         return count
     if isinstance(count, bool) or not isinstance(count, Real):
         raise InputError(f"{name} must be a whole number of devices, 1 or more; got {count!r}")
@@ -64,6 +68,8 @@ def check_count(count: object, name: str = "count") -> int:
         raise InputError(f"{name} must be a whole number of devices, 1 or more; got {count!r}")
     if number < 1:
         raise InputError(f"{name} must be 1 or more; got {int(number)}")
+    if number > MAX_COUNT:
+        raise InputError(f"{name} must be at most {MAX_COUNT:,}; got {number:g}")
     return int(number)
 
 
@@ -347,6 +353,8 @@ def compute(
     )
     total_draw = draw_w(specs)
     total_kwh = energy_kwh(total_draw, hours, pue)
+    if not math.isfinite(total_kwh * intensity_g_per_kwh):
+        raise InputError("the result is too large to compute; check hours, count and power for a unit mistake")
     low_kwh = energy_kwh(sum(s.number * s.power_w * s.utilization * s.low_fraction for s in specs), hours, pue)
     ci_low = intensity_g_per_kwh if intensity_low_g_per_kwh is None else intensity_low_g_per_kwh
     ci_high = intensity_g_per_kwh if intensity_high_g_per_kwh is None else intensity_high_g_per_kwh

@@ -192,6 +192,11 @@ def lifecycle(
     days = _positive("period_days", period_days, "365") if period_days is not None else None
     if inference is not None and not isinstance(inference, InferenceEstimate):
         raise InputError(f"inference must come from estimate_inference(); got {type(inference).__name__}")
+    if inference is not None and days is not None and inference.hours > 24:
+        raise InputError(
+            f"with period_days, inference must be ONE day of serving (requests per day); this one serves for "
+            f"{inference.hours:g} h, more than a day: make it with the requests of one day"
+        )
     training_g = training.co2e_g * float(experiments_factor) * (1 + retrainings)
     inference_g = 0.0
     if inference is not None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from estimator.core import Estimate
 from estimator.errors import EstimatorError, InputError
-from estimator.report import mass, num
+from estimator.report import mass, num, pue_text
 
 TRAINING_TYPES = ("pre-training", "fine-tuning")
 MAX_CARD_BYTES = 10_000_000
@@ -109,7 +109,8 @@ def card_block(
         )
     block: dict[str, Any] = {
         "emissions": grams(e.co2e_g),
-        "source": source or f"co2-estimator {e.package_version}: {METHOD}; PUE {e.pue:.2f}; data {e.data_version}",
+        "source": source
+        or f"co2-estimator {e.package_version}: {METHOD}; PUE {pue_text(e.pue)}; data {e.data_version}",
         "training_type": training_type,
     }
     where = location_text or location(e)
@@ -224,7 +225,16 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
             lines[span[0] : span[1]] = [rendered]
         new = fm.bom + fm.head + "".join(lines) + fm.tail
         expected = {k: v for k, v in fm.metadata.items() if k != "co2_eq_emissions"}
-    check = split_front_matter(new, name)
+    if fm.head and len([line for line in fm.lines if _KEY_LINE.match(line)]) > 1:
+        where = [str(i + 2) for i, line in enumerate(fm.lines) if _KEY_LINE.match(line)]
+        raise CardError(f"{name}: co2_eq_emissions appears more than once (lines {', '.join(where)}); keep one")
+    try:
+        check = split_front_matter(new, name)
+    except CardError as exc:
+        raise CardError(
+            f"{name}: replacing co2_eq_emissions would break the front matter (does the block define a YAML "
+            f"anchor used elsewhere?): {exc}; the file is left untouched"
+        ) from None
     others = {k: v for k, v in check.metadata.items() if k != "co2_eq_emissions"}
     if check.metadata.get("co2_eq_emissions") != block or others != expected:
         raise CardError(f"{name}: the merge would change other metadata; the file is left untouched")
@@ -396,7 +406,10 @@ def read_card_text(text: str, name: str = "model card") -> CardRecord:
                 fields[key] = str(raw[key])
     else:
         value = raw
-        flags.append("co2_eq_emissions is a bare value, not the mapping the Hub documents; read as grams")
+        flags.append(
+            "co2_eq_emissions is a bare value, not the mapping the Hub documents"
+            + ("; read as grams" if isinstance(raw, int | float) and not isinstance(raw, bool) else "")
+        )
     emissions, flag = parse_amount(value) if value is not None else (None, None)
     if flag:
         flags.append(flag)

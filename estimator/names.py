@@ -47,6 +47,7 @@ class Resolved(NamedTuple):
 
     id: str
     loose: bool = False
+    tier: int = -1  # which tier of names matched: -1 an id, 0.. the tiers in order
 
 
 class NameIndex:
@@ -98,15 +99,15 @@ class NameIndex:
         if hit is not None and (allowed is None or hit in allowed):
             return Resolved(hit)
         key = norm(text)
-        for tier_hit in (self._bare.get(fold(text)), *(tier.get(key) for tier in self._tiers)):
+        for index, tier_hit in enumerate((self._bare.get(fold(text)), *(tier.get(key) for tier in self._tiers))):
             found = tier_hit & set(allowed) if tier_hit and allowed is not None else tier_hit
             if found:
                 if len(found) == 1:
-                    return Resolved(next(iter(found)))
+                    return Resolved(next(iter(found)), tier=index - 1)
                 raise self._ambiguous(text, found)
         loose = self._by_words(words(text), allowed)
         if len(loose) == 1:
-            return Resolved(loose[0], loose=True)
+            return Resolved(loose[0], loose=True, tier=len(self._tiers))
         if loose:
             raise self._ambiguous(text, loose)
         raise self._not_found(text, allowed)

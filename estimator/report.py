@@ -41,6 +41,11 @@ def energy(kwh: float) -> str:
     return f"{num(kwh * 1000, zeros=True)} Wh" if kwh else "0 Wh"
 
 
+def pue_text(pue: float) -> str:
+    """'1.10' as PUEs are written, but every digit the number has ('1.125')."""
+    return f"{pue:.2f}" if round(pue, 2) == pue else f"{pue:g}"
+
+
 def arithmetic(e: Estimate) -> str:
     """The formula with the numbers used, e.g.
     ``8 × 400 W × 72 h × PUE 1.1 = 253.4 kWh × 430 g/kWh = 109 kg CO2e``."""
@@ -55,7 +60,7 @@ def arithmetic(e: Estimate) -> str:
     draw = terms[0] if len(terms) == 1 else f"({' + '.join(terms)})"
     hours = f"{num(e.hours / e.trials)} h × {e.trials} trials" if e.trials > 1 else f"{num(e.hours)} h"
     return (
-        f"{draw} × {hours} × PUE {e.pue:.2f} = {num(e.energy_kwh, zeros=True)} kWh"
+        f"{draw} × {hours} × PUE {pue_text(e.pue)} = {num(e.energy_kwh, zeros=True)} kWh"
         f" × {num(e.intensity_g_per_kwh)} g/kWh = {mass(e.co2e_g)}"
     )
 
