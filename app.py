@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 import estimator
-from app_pages import cleaner, inputs, lifecycle, methodology, publish, result, state
+from app_pages import cleaner, inputs, lifecycle, methodology, preflight, publish, result, state
 from estimator.catalog import Catalog, load_catalog
 
 st.set_page_config(page_title="co2-estimator", layout="wide", initial_sidebar_state=360)
@@ -40,17 +40,26 @@ def main() -> None:
         return
     result.headline(e)
     tabs = st.tabs(
-        ["Breakdown & sources", "Cleaner regions", "Model card & paper", "Inference & lifecycle", "Methodology"]
+        [
+            "Breakdown & sources",
+            "Before you train",
+            "Cleaner regions",
+            "Model card & paper",
+            "Inference & lifecycle",
+            "Methodology",
+        ]
     )
     with tabs[0]:
         result.details(e, job.notes)
     with tabs[1]:
-        cleaner.section(e)
+        preflight.section(cat, job.kwargs)
     with tabs[2]:
-        publish.section(e, job.training_type)
+        cleaner.section(e)
     with tabs[3]:
-        link |= lifecycle.section(cat, e, job.kwargs)
+        publish.section(e, job.training_type)
     with tabs[4]:
+        link |= lifecycle.section(cat, e, job.kwargs)
+    with tabs[5]:
         methodology.section()
     state.write_link(link)
     st.caption("Share this page's URL: it holds every input above.")

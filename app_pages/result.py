@@ -3,6 +3,7 @@ breakdown by component, the equivalents and every source."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -10,14 +11,23 @@ import streamlit as st
 
 from estimator import Estimate, report
 
+FIT = "content"  # a metric as wide as its value: never cut off, the row wraps instead
+
+
+def metric_row() -> Any:
+    """Metrics side by side, each as wide as its value; on a narrow page they wrap, never truncate."""
+    return st.container(horizontal=True, gap="medium")
+
 
 def headline(e: Estimate) -> None:
     """Emissions (with the range), energy, intensity and PUE, and the formula with its numbers."""
-    col1, col2, col3, col4 = st.columns([1.3, 1, 1, 0.8])
-    col1.metric("Emissions", report.mass(e.co2e_g), help="Location-based, central estimate.")
-    col2.metric("Energy", report.energy(e.energy_kwh), help="Including the facility overhead (PUE).")
-    col3.metric("Grid intensity", f"{report.num(e.intensity_g_per_kwh)} g/kWh", help=e.intensity_source)
-    col4.metric("PUE", f"{e.pue:.2f}", help=f"{e.pue_basis}: {e.pue_source}")
+    row = metric_row()
+    row.metric("Emissions", report.mass(e.co2e_g), help="Operational: location-based, central estimate.", width=FIT)
+    embodied_metric(row, e)
+    row.metric("Energy", report.energy(e.energy_kwh), help="Including the facility overhead (PUE).", width=FIT)
+    intensity = f"{report.num(e.intensity_g_per_kwh)} g/kWh"
+    row.metric("Grid intensity", intensity, help=e.intensity_source, width=FIT)
+    row.metric("PUE", f"{e.pue:.2f}", help=f"{e.pue_basis}: {e.pue_source}", width=FIT)
     spread = report.mass_range(e)
     if spread:
         st.markdown(f"**Range: {spread}**")
@@ -26,8 +36,56 @@ def headline(e: Estimate) -> None:
         st.caption("No range: the draw is fixed and the intensity has a single source.")
     st.code(report.arithmetic(e), language=None, wrap_lines=True)
     _market_note(e)
+    embodied_note(e)
     for warning in e.warnings:
         st.info(warning, icon="ℹ️")
+
+
+EMBODIED_LABEL = "Embodied (manufacturing)"
+NOT_INCLUDED = "shown beside, **not included** in the emissions above or in the model card's `emissions`"
+
+
+def has_embodied(e: Estimate) -> bool:
+    """False when the data has no embodied figure for the hardware (``embodied_g`` is NaN)."""
+    return not math.isnan(e.embodied_g)
+
+
+def embodied_metric(where: Any, e: Estimate) -> None:
+    """The embodied figure as a metric, beside the operational one; 'no figure' when there is none."""
+    if has_embodied(e):
+        where.metric(
+            EMBODIED_LABEL,
+            report.mass(e.embodied_g),
+            help=f"Manufacturing the hardware, amortised over its life; up to {report.mass(e.embodied_high_g)} "
+            "over a shorter life. Not included in the operational figure or the model card.",
+            width=FIT,
+        )
+    else:
+        where.metric(EMBODIED_LABEL, "no figure", help="No embodied figure for this hardware in the data.", width=FIT)
+
+
+def embodied_text(e: Estimate) -> str:
+    """One sentence: the embodied figure and its range, or that there is none; never added."""
+    if not has_embodied(e):
+        return (
+            "**Embodied (manufacturing): no figure** for this hardware in the data, so it is left out "
+            "(the emissions above are operational only)."
+        )
+    return (
+        f"**Embodied (manufacturing): {report.mass(e.embodied_g)}**, up to {report.mass(e.embodied_high_g)} "
+        f"over a shorter hardware life; {NOT_INCLUDED}."
+    )
+
+
+def embodied_note(e: Estimate) -> None:
+    """The embodied sentence, and its basis with the sources in an expander."""
+    st.markdown(embodied_text(e))
+    with st.expander("Embodied emissions: basis and sources"):
+        st.markdown(embodied_basis(e))
+
+
+def embodied_basis(e: Estimate) -> str:
+    return "\n".join(f"- {basis}" for basis in e.embodied_basis) or "- no basis given"
 
 
 def _market_note(e: Estimate) -> None:
@@ -95,6 +153,7 @@ def sources(e: Estimate) -> None:
     lines = [f"- power: {c.power_source}" for c in e.components]
     lines.append(f"- intensity: {e.intensity_source}")
     lines.append(f"- PUE ({e.pue_basis}): {e.pue_source}")
+    lines += [f"- embodied (not included): {basis}" for basis in e.embodied_basis]
     lines.append(f"- data {e.data_version}, co2-estimator {e.package_version}")
     st.markdown("\n".join(lines))
 

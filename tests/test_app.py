@@ -476,3 +476,183 @@ def test_methodology_is_on_the_page() -> None:
     at = run()
     text = "\n".join(m.value for m in at.markdown)
     assert "# Methodology" in text and "What the estimate leaves out" in text
+
+
+# ---------------------------------------------------------------- embodied beside operational (issue 9)
+
+
+def test_embodied_is_shown_beside_the_operational_figure_not_in_it() -> None:
+    at = run()
+    e = estimator.estimate(**DEFAULT)
+    assert e.embodied_g == e.embodied_g, "the default hardware has an embodied figure"
+    labels = [m.label for m in at.metric]
+    assert labels[:2] == ["Emissions", "Embodied (manufacturing)"], "beside the operational figure"
+    assert metric(at, "Embodied (manufacturing)") == report.mass(e.embodied_g)
+    assert metric(at, "Emissions") == report.mass(e.co2e_g), "operational, embodied not added"
+    sentence = next(m.value for m in at.markdown if m.value.startswith("**Embodied (manufacturing)"))
+    assert report.mass(e.embodied_g) in sentence and f"up to {report.mass(e.embodied_high_g)}" in sentence
+    assert "**not included**" in sentence and "model card" in sentence
+    text = "\n".join(m.value for m in at.markdown)
+    for basis in e.embodied_basis:
+        assert f"- {basis}" in text
+    assert in_code(at, e.to_yaml()), "the card's emissions stay operational"
+
+
+def test_no_embodied_figure_is_said_plainly() -> None:
+    at = run({"hardware": "nvidia-jetson-agx-thor"})
+    e = estimator.estimate(**(DEFAULT | {"hardware": "nvidia-jetson-agx-thor"}))
+    assert e.embodied_g != e.embodied_g  # NaN: no figure for this device
+    assert errors(at) == [_preflight_error(hardware="nvidia-jetson-agx-thor")], "only the tab's: no dense peak"
+    assert metric(at, "Embodied (manufacturing)") == "no figure"
+    assert any(m.value.startswith("**Embodied (manufacturing): no figure**") for m in at.markdown)
+    assert not any("nan" in m.value.split() for m in at.metric)
+    shows(at, e)
+
+
+# ---------------------------------------------------------------- before you train (issue 9)
+
+PREFLIGHT_TAB = "Before you train"
+PREFLIGHT_DEFAULT: dict[str, Any] = {
+    "params": 7e9,
+    "tokens": 2e12,
+    "hardware": DEFAULT["hardware"],
+    "count": 1,
+    "region": DEFAULT["region"],
+}
+
+
+def preflight_tab(at: AppTest) -> Any:
+    return next(t for t in at.tabs if t.label == PREFLIGHT_TAB)
+
+
+def shows_preflight(at: AppTest, p: estimator.Preflight) -> None:
+    """The tab shows ``p``: emissions and range, device- and wall-clock hours, energy, embodied, assumptions."""
+    tab = preflight_tab(at)
+    shown = {m.label: m.value for m in tab.metric}
+    e = p.estimate
+    assert shown == {
+        "Expected emissions": report.mass(p.co2e_g),
+        "Device-hours": report.num(p.device_hours),
+        "Wall-clock hours": report.num(e.inputs["hours"]),
+        "Expected energy": report.energy(e.energy_kwh),
+        "Embodied (manufacturing)": report.mass(e.embodied_g),
+    }
+    text = "\n".join(m.value for m in tab.markdown)
+    assert f"**Range: {report.mass(p.low)} to {report.mass(p.high)}**" in text
+    low, high = p.device_hours_range
+    captions = "\n".join(c.value for c in tab.caption)
+    assert f"Device-hours per run {report.num(low)} to {report.num(high)}" in captions
+    wall_low, wall_high = p.estimate_low.inputs["hours"], p.estimate_high.inputs["hours"]
+    assert f"wall-clock {report.num(wall_low)} h to {report.num(wall_high)} h" in captions
+    assert report.mass(e.embodied_g) in text and report.mass(e.embodied_high_g) in text
+    for assumption in p.assumptions:
+        assert f"- {assumption}" in text
+    assert report.arithmetic(e) in [c.value.rstrip("\n") for c in tab.code]
+
+
+def test_preflight_tab_defaults_equal_the_api() -> None:
+    at = run()
+    assert not errors(at)
+    assert at.selectbox(key="pf_precision").value == "bf16"
+    shows_preflight(at, estimator.preflight(**PREFLIGHT_DEFAULT))
+    assert "186,966" in [m.value for m in preflight_tab(at).metric], "Llama 2 7B check of docs/methodology.md"
+
+
+def test_preflight_tab_every_input_and_the_sidebars_job() -> None:
+    at = run()
+    at.selectbox(key="hardware").set_value("nvidia-h100-sxm5-80gb").run()
+    at.number_input(key="count").set_value(8).run()
+    at.selectbox(key="provider").set_value("onprem").run()
+    at.selectbox(key="region").set_value("FR").run()
+    at.number_input(key="pue").set_value(1.2).run()
+    at.radio(key="pf_compute_by").set_value("flops").run()
+    at.number_input(key="pf_flops").set_value(3.6e21).run()
+    at.selectbox(key="pf_precision").set_value("fp8").run()
+    at.number_input(key="pf_mfu_low").set_value(0.25).run()
+    at.number_input(key="pf_mfu").set_value(0.35).run()
+    at.number_input(key="pf_trials").set_value(20).run()
+    assert not errors(at)
+    p = estimator.preflight(
+        flops=3.6e21,
+        hardware="nvidia-h100-sxm5-80gb",
+        count=8,
+        region="FR",
+        mfu=0.35,
+        precision="fp8",
+        mfu_range=(0.25, 0.5),
+        trials=20,
+        pue=1.2,
+    )
+    shows_preflight(at, p)
+    assert any(f"{p.trials} trials: {report.num(p.estimate.hours)} h" in c.value for c in preflight_tab(at).caption)
+
+
+def test_preflight_uses_a_cloud_instances_accelerators() -> None:
+    at = run()
+    at.radio(key="what").set_value("instance").run()
+    at.selectbox(key="instance").set_value("aws:p4d.24xlarge").run()
+    inst = estimator.load_catalog().instances["aws:p4d.24xlarge"]
+    assert inst.accelerator is not None
+    p = estimator.preflight(
+        params=7e9, tokens=2e12, hardware=inst.accelerator, count=inst.accelerator_count, region="aws:us-east-1"
+    )
+    shows_preflight(at, p)
+
+
+def test_preflight_offers_only_the_devices_precisions() -> None:
+    at = run({"count": "64"})  # a K80 alone would need more than the API's 10,000,000 h
+    cat = estimator.load_catalog()
+    for device in ("nvidia-h100-sxm5-80gb", "nvidia-k80"):
+        at.selectbox(key="hardware").set_value(device).run()
+        peaks = cat.devices[device].peaks
+        assert at.selectbox(key="pf_precision").options == [p for p in estimator.records.PRECISIONS if p in peaks]
+        assert not errors(at)
+    assert at.selectbox(key="pf_precision").value == "fp32", "K80: fp32 only"
+    kwargs = PREFLIGHT_DEFAULT | {"hardware": "nvidia-k80", "count": 64, "precision": "fp32"}
+    shows_preflight(at, estimator.preflight(**kwargs))
+    at.selectbox(key="hardware").set_value("nvidia-a100-sxm4-80gb").run()
+    assert at.selectbox(key="pf_precision").value == "bf16", "an untouched precision follows the hardware"
+
+
+def _preflight_error(**changes: Any) -> str:
+    with pytest.raises(estimator.EstimatorError) as info:
+        estimator.preflight(**(PREFLIGHT_DEFAULT | changes))
+    return str(info.value)
+
+
+def test_preflight_error_for_a_precision_the_device_lacks() -> None:
+    at = run()
+    at.selectbox(key="hardware").set_value("nvidia-a10g").run()  # no published dense peak at all
+    assert not at.exception
+    assert at.selectbox(key="pf_precision").options == [] and at.selectbox(key="pf_precision").disabled
+    message = _preflight_error(hardware="nvidia-a10g", precision="bf16")
+    assert "no published dense peak for bf16" in message
+    assert errors(at) == [message]
+    assert not preflight_tab(at).metric, "no numbers without a peak"
+    shows(at, estimator.estimate(**(DEFAULT | {"hardware": "nvidia-a10g"})))  # the rest of the page works
+    at.selectbox(key="hardware").set_value("nvidia-a100-sxm4-80gb").run()
+    assert not errors(at)
+    shows_preflight(at, estimator.preflight(**PREFLIGHT_DEFAULT))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "changes"),
+    [
+        ("pf_mfu", 0.6, {"mfu": 0.6, "mfu_range": (0.3, 0.5)}),
+        ("pf_mfu", 0.0, {"mfu": 0.0, "mfu_range": (0.3, 0.5)}),
+        ("pf_mfu_low", 0.45, {"mfu": 0.4, "mfu_range": (0.45, 0.5)}),
+        ("pf_params", 0.0, {"params": 0.0}),
+    ],
+)
+def test_preflight_bad_input_shows_the_api_message(key: str, value: float, changes: dict[str, Any]) -> None:
+    at = run()
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    assert errors(at) == [_preflight_error(**changes)]
+    assert metric(at, "Emissions") == report.mass(estimator.estimate(**DEFAULT).co2e_g), "the page keeps working"
+    at.number_input(key=key).set_value(PREFLIGHT_VALUES[key]).run()
+    assert not errors(at)
+    shows_preflight(at, estimator.preflight(**PREFLIGHT_DEFAULT))
+
+
+PREFLIGHT_VALUES = {"pf_mfu": 0.4, "pf_mfu_low": 0.3, "pf_params": 7e9}
