@@ -263,8 +263,16 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
     from estimator import report
 
     e = _estimate(args)
+    per_gram = None
+    if args.score is not None:
+        from estimator.inference import score_per_gram
+
+        per_gram = score_per_gram(args.score, e.co2e_g)
     if args.format == "json":
-        print(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
+        out = e.to_dict()
+        if per_gram is not None:
+            out["score_per_g"] = per_gram
+        print(json.dumps(out, indent=2, ensure_ascii=False))
     elif args.format == "yaml":
         import yaml
 
@@ -278,6 +286,8 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
         print(f"\n% BibTeX:\n% {report.LACOSTE_BIBTEX.replace(chr(10), chr(10) + '% ')}")
     else:
         print(report.text(e))
+        if per_gram is not None:
+            print(f"\nscore per gram CO2e: {num(per_gram)}")
 
 
 def _cmd_inference(args: argparse.Namespace) -> None:
