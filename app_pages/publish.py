@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from estimator import Estimate, report
-from estimator.modelcard import MAX_CARD_BYTES, CardError, card_block, merge
+from estimator import Estimate, modelcard, report
+from estimator.modelcard import CardError, card_block, merge
 
 YAML_FILE = "co2_eq_emissions.yaml"
 YAML_MIME = "application/x-yaml"
@@ -18,15 +18,8 @@ def card_yaml(e: Estimate, training_type: str, location_text: str | None) -> str
 
 
 def decode_upload(name: str, data: bytes) -> str:
-    """An uploaded card as text; the same refusals as the CLI's ``read_text``."""
-    if len(data) > MAX_CARD_BYTES:
-        raise CardError(f"{name}: {len(data):,} bytes is over the {MAX_CARD_BYTES:,}-byte limit for a model card")
-    if b"\x00" in data:
-        raise CardError(f"{name}: looks binary (NUL bytes); a model card is UTF-8 text")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CardError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    """An uploaded card as text; the same refusals as the CLI (``modelcard.decode_card``)."""
+    return modelcard.decode_card(name, data)
 
 
 def _model_card(e: Estimate, training_type: str) -> str | None:

@@ -260,12 +260,19 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise CardError(f"{p}: not readable (permission denied)") from None
     except OSError as exc:
         raise CardError(f"{p}: cannot read it ({exc.strerror})") from None
-    if b"\x00" in raw:
-        raise CardError(f"{p}: looks binary (NUL bytes); a model card is UTF-8 text")
+    return decode_card(str(p), raw)
+
+
+def decode_card(name: str, data: bytes) -> str:
+    """A card's bytes as text, refusing oversized, binary and non-UTF-8 content (files and uploads)."""
+    if len(data) > MAX_CARD_BYTES:
+        raise CardError(f"{name}: {len(data):,} bytes is over the {MAX_CARD_BYTES:,}-byte limit for a model card")
+    if b"\x00" in data:
+        raise CardError(f"{name}: looks binary (NUL bytes); a model card is UTF-8 text")
     try:
-        return raw.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CardError(f"{p}: not UTF-8 text (byte {exc.start})") from None
+        raise CardError(f"{name}: not UTF-8 text (byte {exc.start})") from None
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
