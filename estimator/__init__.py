@@ -9,6 +9,8 @@ Importing this package loads neither pandas nor streamlit.
 
 from typing import TYPE_CHECKING, Any
 
+# alternatives and preflight share their module's name: imported eagerly, or the
+# submodule, once imported, would shadow the function of the same name.
 from estimator.alternatives import Alternative, alternatives
 from estimator.api import estimate
 from estimator.catalog import Catalog, load_catalog
@@ -24,22 +26,33 @@ from estimator.errors import (
     UnknownProviderError,
     UnknownRegionError,
 )
-from estimator.inference import InferenceEstimate, Lifecycle, estimate_inference, lifecycle, score_per_gram
 from estimator.lookup import cleanest_regions, hardware, instances, regions
-from estimator.modelcard import read_card, scan
 from estimator.preflight import Preflight, preflight
 from estimator.records import Device, Instance, Provider, Region
 from estimator.version import __version__
 
-if TYPE_CHECKING:  # loaded on first use: they import pandas (batch) or are rarely needed
+if TYPE_CHECKING:  # loaded on first use, so a cold `co2-estimator estimate` imports only what it needs
     from estimator.batch import estimate_many
     from estimator.codecarbon import from_codecarbon
+    from estimator.inference import InferenceEstimate, Lifecycle, estimate_inference, lifecycle, score_per_gram
+    from estimator.modelcard import read_card, scan
 
-_LAZY = {"estimate_many": "estimator.batch", "from_codecarbon": "estimator.codecarbon"}
+_LAZY = {
+    "InferenceEstimate": "estimator.inference",
+    "Lifecycle": "estimator.inference",
+    "estimate_inference": "estimator.inference",
+    "lifecycle": "estimator.inference",
+    "score_per_gram": "estimator.inference",
+    "estimate_many": "estimator.batch",
+    "from_codecarbon": "estimator.codecarbon",
+    "read_card": "estimator.modelcard",
+    "scan": "estimator.modelcard",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """``estimate_many`` and ``from_codecarbon``, imported on first use so ``import estimator`` stays light."""
+    """The names in ``_LAZY``, imported on first use so ``import estimator`` (and a cold
+    ``co2-estimator estimate``) loads only the core, and never pandas."""
     if name in _LAZY:
         import importlib
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
 import functools
 import math
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +17,7 @@ from estimator.records import Device, Instance, Region
 from estimator.version import __version__
 
 OLD_FIGURE_YEARS = 5
-THIS_YEAR = datetime.date.today().year
+THIS_YEAR = time.localtime().tm_year
 POWER_BASIS_WORDS = {
     "tdp": "TDP",
     "tbp": "typical board power",
@@ -199,6 +199,16 @@ def _pue(catalog: Catalog, pue: float | None, region: Region | None, provider_id
     return avg.pue, "industry-average", f"industry average PUE {avg.pue:g} ({avg.source}, {avg.year})"
 
 
+def _power_notes(catalog: Catalog, device_ids: tuple[str, ...]) -> list[str]:
+    """What to say about the power figures taken from the catalog: TDP is an upper bound; estimates are estimates."""
+    devices = [catalog.devices[i] for i in device_ids]
+    notes = [TDP_WARNING] if any(d.power_basis in ("tdp", "tbp") for d in devices) else []
+    for d in devices:
+        if d.power_basis in ("measured", "estimate"):
+            notes.append(f"{d.name}: {POWER_BASIS_WORDS[d.power_basis]}, not a vendor TDP. {d.note}".strip())
+    return notes
+
+
 def _embodied(
     catalog: Catalog, specs: list[ComponentSpec], hours: float, inst: Instance | None
 ) -> tuple[float, float, list[str]]:
@@ -258,6 +268,11 @@ def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None
     return kg, what
 
 
+@functools.lru_cache(maxsize=4096)
+def _with_low_fraction(spec: ComponentSpec, fraction: float) -> ComponentSpec:
+    return spec._replace(low_fraction=fraction)
+
+
 def _draw_range(
     catalog: Catalog, specs: list[ComponentSpec], utilization: float, low_fraction: float | None
 ) -> tuple[list[ComponentSpec], list[str]]:
@@ -271,7 +286,7 @@ def _draw_range(
     for s in specs:
         from_tdp = s.device_id and not s.power_source.startswith("user") and s.kind != "memory"
         if from_tdp and s.utilization == 1.0 and utilization == 1.0 and fraction < 1:
-            out.append(s._replace(low_fraction=fraction))
+            out.append(_with_low_fraction(s, fraction))
             spread = True
         else:
             out.append(s)
@@ -419,15 +434,20 @@ def estimate(
         raise InputError(
             "give region (e.g. 'gcp:us-central1', 'aws:us-east-1', 'FR', 'US-CA' or 'world') or intensity in gCO2e/kWh"
         )
-    pue_value, pue_basis, pue_source = _pue(catalog, pue, reg, inst.provider if inst else "")
-    from_catalog = [
-        catalog.devices[s.device_id] for s in specs if s.device_id and not s.power_source.startswith("user")
-    ]
-    if any(d.power_basis in ("tdp", "tbp") for d in from_catalog):
-        warnings.append(TDP_WARNING)
-    for d in from_catalog:
-        if d.power_basis in ("measured", "estimate"):
-            warnings.append(f"{d.name}: {POWER_BASIS_WORDS[d.power_basis]}, not a vendor TDP. {d.note}".strip())
+    if pue is not None:
+        pue_value, pue_basis, pue_source = _pue(catalog, pue, reg, "")
+    else:
+        where = (reg.id if reg else "", inst.provider if inst else "")
+        pue_value, pue_basis, pue_source = _memo(
+            ("pue", catalog.data_version, *where), functools.partial(_pue, catalog, None, reg, where[1])
+        )
+    from_catalog = tuple(s.device_id for s in specs if s.device_id and not s.power_source.startswith("user"))
+    if from_catalog:
+        warnings.extend(
+            _memo(
+                ("power", catalog.data_version, *from_catalog), functools.partial(_power_notes, catalog, from_catalog)
+            )
+        )
 
     specs, range_basis = _draw_range(catalog, specs, util, draw_low_fraction)
     # the instance's host share applies only to the instance as it is; with other accelerators, their own figures

@@ -9,10 +9,8 @@ file, the row and the field; nothing is half-loaded.
 
 from __future__ import annotations
 
-import csv
 import functools
 import hashlib
-import io
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -147,6 +145,9 @@ def _add(
 
 
 def _read_regions_csv(tables: _Tables, path: Path, text: str) -> None:
+    import csv  # only when the catalog is built, not when it comes from the cache
+    import io
+
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     missing = [c for c in ("id", "kind", "name") if c not in header]
@@ -210,7 +211,7 @@ def _read_file(tables: _Tables, path: Path, user: bool) -> bytes:
 # ---------------------------------------------------------------- the catalog
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, eq=False, repr=False)  # identity and a short repr: it holds thousands of rows
 class Catalog:
     """Validated tables with their name indexes. Build with ``load_catalog``."""
 

@@ -6,7 +6,6 @@ Bad input exits with status 2 and one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections.abc import Callable, Sequence
@@ -22,6 +21,12 @@ from estimator.report import num
 from estimator.version import __version__
 
 PROG = "co2-estimator"
+
+
+def _json(value: Any, **options: Any) -> str:
+    import json
+
+    return json.dumps(value, **options)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -228,7 +233,7 @@ def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
 
 def _emit(rows: list[Any], fmt: str, header: Sequence[str], cells: Callable[[Any], Sequence[Any]], what: str) -> None:
     if fmt == "json":
-        print(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
+        print(_json([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
         return
     if not rows:
         print(f"no {what} match")
@@ -272,7 +277,7 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
         out = e.to_dict()
         if per_gram is not None:
             out["score_per_g"] = per_gram
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print(_json(out, indent=2, ensure_ascii=False))
     elif args.format == "yaml":
         import yaml
 
@@ -314,7 +319,7 @@ def _cmd_inference(args: argparse.Namespace) -> None:
         out = result.to_dict()
         if per_gram is not None:
             out["score_per_g"] = per_gram
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        print(_json(out, indent=2, ensure_ascii=False))
         return
     print(
         f"{report.mass(result.co2e_g)} for {num(result.requests)} requests "
@@ -348,7 +353,7 @@ def _cmd_preflight(args: argparse.Namespace) -> None:
         data_files=args.data,
     )
     if args.format == "json":
-        print(json.dumps(p.to_dict(), indent=2, ensure_ascii=False))
+        print(_json(p.to_dict(), indent=2, ensure_ascii=False))
         return
     fewest, most = p.device_hours_range
     print(
@@ -402,7 +407,7 @@ def _cmd_scan(args: argparse.Namespace) -> None:
 
     records = modelcard.scan(args.dir, args.min_g, args.max_g)
     if args.format == "json":
-        print(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+        print(_json([r.to_dict() for r in records], indent=2, ensure_ascii=False))
         return
     if args.format == "csv":
         import csv
@@ -521,7 +526,7 @@ def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
 
     run = from_codecarbon(args.emissions, args.run_id, data_files=args.data)
     if args.format == "json":
-        print(json.dumps(run.to_dict(), indent=2, ensure_ascii=False))
+        print(_json(run.to_dict(), indent=2, ensure_ascii=False))
     elif args.format == "modelcard":
         import yaml
 

@@ -11,6 +11,7 @@ Lannelongue et al. 2021).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from numbers import Real
@@ -142,7 +143,7 @@ class ComponentSpec(NamedTuple):
     low_fraction: float = 1.0  # of power_w × utilization, for the low end of the range
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Component:
     """A component's draw, IT energy and emissions (facility overhead is its own row)."""
 
@@ -158,7 +159,7 @@ class Component:
     device_id: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Estimate:
     """The result of one estimate: totals, breakdown and provenance.
 
@@ -289,7 +290,7 @@ class Estimate:
             "intensity_source": self.intensity_source,
             "hardware": self.hardware,
             "region": self.region,
-            "breakdown": [{k: getattr(c, k) for k in Component.__slots__} for c in self.breakdown],
+            "breakdown": [dataclasses.asdict(c) for c in self.breakdown],
             "inputs": self.inputs,
             "data_version": self.data_version,
             "package_version": self.package_version,

@@ -9,10 +9,8 @@ The Hub reads ``co2_eq_emissions`` from the card's YAML front matter:
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -277,6 +275,8 @@ def decode_card(name: str, data: bytes) -> str:
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename."""
+    import tempfile
+
     p = Path(path)
     fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
     try:
@@ -305,6 +305,8 @@ class CardUpdate:
         return self.old != self.new
 
     def diff(self) -> str:
+        import difflib
+
         name = str(self.path)
         return "".join(
             difflib.unified_diff(

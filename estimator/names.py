@@ -13,7 +13,6 @@ Order of precedence for a query:
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -145,6 +144,8 @@ class NameIndex:
         for lowered, ident in self._exact.items():
             if allowed is None or ident in allowed:
                 choices.setdefault(norm(lowered), ident)
+        import difflib  # only on a miss: keeps a cold start light
+
         close = difflib.get_close_matches(norm(text), list(choices), n=12, cutoff=0.5)
         picked: list[str] = []
         for key in close:

@@ -7,7 +7,6 @@ Cross-row checks (aliases, references between tables) live in ``catalog``.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +64,8 @@ class Row:
         self.raw = {k: v for k, v in raw.items() if v is not None and v != ""}
         unknown = [k for k in raw if k not in allowed]
         if unknown:
+            import difflib
+
             close = difflib.get_close_matches(str(unknown[0]), allowed, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise DataError(f"{where}: unknown field {unknown[0]!r}{hint}; allowed fields: {', '.join(allowed)}")

@@ -15,3 +15,14 @@ def test_import_loads_neither_pandas_nor_streamlit() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_lazy_names_are_the_functions_even_after_their_modules_load() -> None:
+    code = (
+        "import estimator, estimator.inference, estimator.preflight, estimator.alternatives, estimator.modelcard; "
+        "names = ('preflight', 'alternatives', 'estimate_inference', 'lifecycle', 'read_card', 'scan'); "
+        "print(all(callable(getattr(estimator, n)) and not hasattr(getattr(estimator, n), '__path__') "
+        "and type(getattr(estimator, n)).__name__ == 'function' for n in names))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "True"
