@@ -7,7 +7,7 @@ import math
 import os
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from estimator import core
 from estimator.catalog import Catalog, load_catalog
@@ -35,18 +35,6 @@ TDP_WARNING = (
     "Set utilization (or power_w from nvidia-smi) for a tighter figure."
 )
 DataFiles = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
-
-
-_MEMO: dict[tuple[str, ...], Any] = {}  # per data version: strings and facts derived from rows
-
-
-def _memo(key: tuple[str, ...], make: Any) -> Any:
-    """The value for ``key``, made once (keys start with the catalog's data version)."""
-    try:
-        return _MEMO[key]
-    except KeyError:
-        value = _MEMO[key] = make()
-        return value
 
 
 def _file_list(data_files: DataFiles) -> list[str] | None:
@@ -155,11 +143,6 @@ def _intensity_facts(reg: Region) -> tuple[str, str]:
     return source, old
 
 
-def _region_info(catalog: Catalog, region: Region) -> dict[str, Any]:
-    """The region's facts for the result (a fresh dict: callers may change theirs)."""
-    return dict(_memo(("region", catalog.data_version, region.id), lambda: _region_facts(catalog, region)))
-
-
 def _region_facts(catalog: Catalog, region: Region) -> dict[str, Any]:
     return {
         "id": region.id,
@@ -219,13 +202,8 @@ def _embodied(
         return math.nan, math.nan, ["no embodied lifetime in the data"]
     central = high = 0.0
     basis: list[str] = [
-        _memo(
-            ("life", catalog.data_version),
-            lambda: (
-                f"amortised over {life.years:g} years (high end {life.years_short:g}) at "
-                f"{life.utilization:.0%} utilisation ({life.source}, {life.year})"
-            ),
-        )
+        f"amortised over {life.years:g} years (high end {life.years_short:g}) at "
+        f"{life.utilization:.0%} utilisation ({life.source}, {life.year})"
     ]
     parts: list[tuple[float, float, str]] = []  # (kg per item, item-hours, what)
     if inst is not None and inst.id in emb.instances:
@@ -236,9 +214,7 @@ def _embodied(
             device = catalog.devices.get(s.device_id)
             if device is None or s.kind == "memory":
                 continue
-            per_item = _memo(
-                ("embodied", catalog.data_version, device.id), functools.partial(_embodied_item, catalog, device)
-            )
+            per_item = _embodied_item(catalog, device)
             if per_item is None:
                 basis.append(f"no embodied figure for {device.name} ({device.kind}); left out")
                 continue
@@ -268,11 +244,6 @@ def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None
     return kg, what
 
 
-@functools.lru_cache(maxsize=4096)
-def _with_low_fraction(spec: ComponentSpec, fraction: float) -> ComponentSpec:
-    return spec._replace(low_fraction=fraction)
-
-
 def _draw_range(
     catalog: Catalog, specs: list[ComponentSpec], utilization: float, low_fraction: float | None
 ) -> tuple[list[ComponentSpec], list[str]]:
@@ -286,15 +257,11 @@ def _draw_range(
     for s in specs:
         from_tdp = s.device_id and not s.power_source.startswith("user") and s.kind != "memory"
         if from_tdp and s.utilization == 1.0 and utilization == 1.0 and fraction < 1:
-            out.append(_with_low_fraction(s, fraction))
+            out.append(s._replace(low_fraction=fraction))
             spread = True
         else:
             out.append(s)
-    return out, [f"draw: {num_text(fraction)} to 1 × TDP ({source})"] if spread else []
-
-
-def num_text(value: float) -> str:
-    return f"{value:g}"
+    return out, [f"draw: {fraction:g} to 1 × TDP ({source})"] if spread else []
 
 
 def _intensity_range(
@@ -312,10 +279,7 @@ def _intensity_range(
         return low, high, f"intensity: {low:g} to {high:g} gCO2e/kWh (your range)"
     if basis == "region" and region is not None and region.intensity_low_g_per_kwh is not None:
         low, high = region.intensity_low_g_per_kwh, region.intensity_high_g_per_kwh or ci
-        text = _memo(
-            ("spread", region.id, str(low), str(high), region.spread_note),
-            lambda: f"intensity: {low:g} to {high:g} gCO2e/kWh across sources and years ({region.spread_note})",
-        )
+        text = f"intensity: {low:g} to {high:g} gCO2e/kWh across sources and years ({region.spread_note})"
         return low, high, text
     return ci, ci, ""
 
@@ -361,12 +325,111 @@ def estimate(
     data_files: your own YAML/CSV rows merged over the shipped data.
     """
     catalog = load_catalog(data_files)
-    warnings: list[str] = []
     hours_f = core.check_hours(hours) if hours is not None else None
     if hours_f is None:
         raise InputError("hours is required: wall-clock hours the job ran, > 0, e.g. 72")
     n_trials = core.check_count(trials, "trials")
     hours_f *= n_trials
+    names = (hardware, count, region, pue, intensity, power_w, utilization, instance, cpu, cpu_count, cpu_cores)
+    rest = (cpu_utilization, memory_gb, provider, draw_low_fraction)
+    spread = tuple(intensity_range) if isinstance(intensity_range, list | tuple) else intensity_range
+    try:
+        plan = _cached_plan(catalog, *names, *rest, spread)
+    except TypeError:  # an unhashable argument: the uncached call says what is wrong with it
+        plan = _plan(catalog, *names, *rest, spread)  # type: ignore[arg-type]
+
+    inputs = {
+        k: v
+        for k, v in {
+            "hardware": hardware,
+            "hours": hours,
+            "count": count,
+            "region": region,
+            "pue": pue,
+            "intensity": intensity,
+            "power_w": power_w,
+            "utilization": utilization,
+            "instance": instance,
+            "cpu": cpu,
+            "cpu_count": cpu_count,
+            "cpu_cores": cpu_cores,
+            "cpu_utilization": cpu_utilization,
+            "memory_gb": memory_gb,
+            "provider": provider,
+            "draw_low_fraction": draw_low_fraction,
+            "intensity_range": list(intensity_range) if intensity_range is not None else None,
+            "data_files": _file_list(data_files),
+            "trials": trials if trials != 1 else None,
+        }.items()
+        if v is not None
+    }
+    return core.compute(
+        plan.specs,
+        hours=hours_f,
+        pue=plan.pue,
+        intensity_g_per_kwh=plan.intensity,
+        intensity_low_g_per_kwh=plan.intensity_low,
+        intensity_high_g_per_kwh=plan.intensity_high,
+        range_basis=plan.range_basis,
+        embodied_g=plan.embodied_per_hour * hours_f,
+        embodied_high_g=plan.embodied_high_per_hour * hours_f,
+        embodied_basis=plan.embodied_basis,
+        trials=n_trials,
+        pue_basis=plan.pue_basis,
+        pue_source=plan.pue_source,
+        intensity_basis=plan.intensity_basis,
+        intensity_source=plan.intensity_source,
+        region=dict(plan.region) if plan.region is not None else None,
+        hardware=dict(plan.hardware) if plan.hardware is not None else None,
+        inputs=inputs,
+        data_version=catalog.data_version,
+        package_version=__version__,
+        warnings=plan.warnings,
+    )
+
+
+class _Plan(NamedTuple):
+    """Everything an estimate needs besides its hours: names resolved to plain values and sources."""
+
+    specs: tuple[ComponentSpec, ...]
+    pue: float
+    pue_basis: str
+    pue_source: str
+    intensity: float
+    intensity_basis: str
+    intensity_source: str
+    intensity_low: float
+    intensity_high: float
+    range_basis: tuple[str, ...]
+    embodied_per_hour: float
+    embodied_high_per_hour: float
+    embodied_basis: tuple[str, ...]
+    region: dict[str, Any] | None  # copied into each Estimate
+    hardware: dict[str, Any] | None
+    warnings: tuple[str, ...]
+
+
+def _plan(
+    catalog: Catalog,
+    hardware: str | None,
+    count: int | None,
+    region: str | None,
+    pue: float | None,
+    intensity: float | None,
+    power_w: float | None,
+    utilization: float,
+    instance: str | None,
+    cpu: str | None,
+    cpu_count: int | None,
+    cpu_cores: float | None,
+    cpu_utilization: float,
+    memory_gb: float | None,
+    provider: str | None,
+    draw_low_fraction: float | None,
+    intensity_range: tuple[float, float] | None,
+) -> _Plan:
+    """Check the arguments and resolve every name (the same inputs give the same plan: cached)."""
+    warnings: list[str] = []
     util = core.check_utilization(utilization)
     cpu_util = core.check_utilization(cpu_utilization, "cpu_utilization")
     power = core.check_power_w(power_w) if power_w is not None else None
@@ -427,61 +490,24 @@ def estimate(
             warnings.append(f"intensity {ci:g} gCO2e/kWh is very low; if it is in kg/kWh, multiply by 1000")
     elif reg is not None:
         ci, ci_basis = reg.intensity_g_per_kwh, "region"
-        ci_source, old = _memo(("ci", catalog.data_version, reg.id), lambda: _intensity_facts(reg))
+        ci_source, old = _intensity_facts(reg)
         if old:
             warnings.append(old)
     else:
         raise InputError(
             "give region (e.g. 'gcp:us-central1', 'aws:us-east-1', 'FR', 'US-CA' or 'world') or intensity in gCO2e/kWh"
         )
-    if pue is not None:
-        pue_value, pue_basis, pue_source = _pue(catalog, pue, reg, "")
-    else:
-        where = (reg.id if reg else "", inst.provider if inst else "")
-        pue_value, pue_basis, pue_source = _memo(
-            ("pue", catalog.data_version, *where), functools.partial(_pue, catalog, None, reg, where[1])
-        )
+    pue_value, pue_basis, pue_source = _pue(catalog, pue, reg, inst.provider if inst else "")
     from_catalog = tuple(s.device_id for s in specs if s.device_id and not s.power_source.startswith("user"))
-    if from_catalog:
-        warnings.extend(
-            _memo(
-                ("power", catalog.data_version, *from_catalog), functools.partial(_power_notes, catalog, from_catalog)
-            )
-        )
+    warnings.extend(_power_notes(catalog, from_catalog))
 
     specs, range_basis = _draw_range(catalog, specs, util, draw_low_fraction)
     # the instance's host share applies only to the instance as it is; with other accelerators, their own figures
     as_is = inst if hardware is None and (count is None or inst is None or count == inst.accelerator_count) else None
-    embodied, embodied_high, embodied_basis = _embodied(catalog, specs, hours_f, as_is)
+    embodied, embodied_high, embodied_basis = _embodied(catalog, specs, 1.0, as_is)  # per hour
     ci_low, ci_high, ci_basis_text = _intensity_range(ci, ci_basis, reg, intensity_range)
     if ci_basis_text:
         range_basis.append(ci_basis_text)
-
-    inputs = {
-        k: v
-        for k, v in {
-            "hardware": hardware,
-            "hours": hours,
-            "count": count,
-            "region": region,
-            "pue": pue,
-            "intensity": intensity,
-            "power_w": power_w,
-            "utilization": utilization,
-            "instance": instance,
-            "cpu": cpu,
-            "cpu_count": cpu_count,
-            "cpu_cores": cpu_cores,
-            "cpu_utilization": cpu_utilization,
-            "memory_gb": memory_gb,
-            "provider": provider,
-            "draw_low_fraction": draw_low_fraction,
-            "intensity_range": list(intensity_range) if intensity_range is not None else None,
-            "data_files": _file_list(data_files),
-            "trials": trials if trials != 1 else None,
-        }.items()
-        if v is not None
-    }
     hw_info: dict[str, Any] | None = None
     if device is not None or inst is not None:
         hw_info = {
@@ -493,26 +519,24 @@ def estimate(
             "count": specs[0].number if device else None,
             "instance": inst.id if inst else None,
         }
-    return core.compute(
-        tuple(specs),
-        hours=hours_f,
+    return _Plan(
+        specs=tuple(specs),
         pue=pue_value,
-        intensity_g_per_kwh=ci,
-        intensity_low_g_per_kwh=ci_low,
-        intensity_high_g_per_kwh=ci_high,
-        range_basis=tuple(range_basis),
-        embodied_g=embodied,
-        embodied_high_g=embodied_high,
-        embodied_basis=tuple(embodied_basis),
-        trials=n_trials,
         pue_basis=pue_basis,
         pue_source=pue_source,
+        intensity=ci,
         intensity_basis=ci_basis,
         intensity_source=ci_source,
-        region=_region_info(catalog, reg) if reg else None,
+        intensity_low=ci_low,
+        intensity_high=ci_high,
+        range_basis=tuple(range_basis),
+        embodied_per_hour=embodied,
+        embodied_high_per_hour=embodied_high,
+        embodied_basis=tuple(embodied_basis),
+        region=_region_facts(catalog, reg) if reg else None,
         hardware=hw_info,
-        inputs=inputs,
-        data_version=catalog.data_version,
-        package_version=__version__,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+_cached_plan = functools.lru_cache(maxsize=1024)(_plan)

@@ -223,3 +223,22 @@ regions:
     # 75 W × 10 h = 0.75 kWh × 20 g = 15 g
     assert e.co2e_g == pytest.approx(15.0)
     assert "+user." in e.data_version
+
+
+def test_resolution_cache_shares_nothing_mutable() -> None:
+    first = estimate(hardware=A100, hours=1, region="gcp:us-central1")
+    assert first.region is not None and first.hardware is not None
+    first.region["id"] = "tampered"
+    first.hardware["tdp_w"] = 1
+    first.inputs["hours"] = 99
+    again = estimate(hardware=A100, hours=1, region="gcp:us-central1")
+    assert again.region is not None and again.region["id"] == "gcp:us-central1"
+    assert again.hardware is not None and again.hardware["tdp_w"] == 400
+    assert again.inputs["hours"] == 1
+
+
+def test_unhashable_arguments_get_the_packages_error() -> None:
+    with pytest.raises(InputError, match="hardware must be a name"):
+        estimate(hardware=["A100"], hours=1, region="FR")  # type: ignore[arg-type]
+    e = estimate(hardware=A100, hours=1, intensity=100, intensity_range=[50, 200])  # type: ignore[arg-type]
+    assert e.low < e.central < e.high
