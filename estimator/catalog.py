@@ -10,7 +10,6 @@ file, the row and the field; nothing is half-loaded.
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -385,6 +384,8 @@ def _check_embodied(tables: _Tables) -> None:
 
 def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
     tables = _Tables()
+    import hashlib
+
     digest = hashlib.sha256()
     for path in paths:
         digest.update(_read_file(tables, path, user=False))
@@ -451,9 +452,9 @@ def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
     """The shipped catalog, from the pickle cache when the files are unchanged.
 
     Parsing and indexing the shipped files takes a few hundred milliseconds;
-    unpickling takes a few. The key is the SHA-256 of the data files and of the
-    modules that build the catalog, with the package and Python versions, so any
-    change rebuilds. Any cache problem falls back to a
+    unpickling takes a few. The key is the size and modification time of the
+    data files and of the modules that build the catalog (no need to read them),
+    with the package and Python versions, so any change rebuilds. Any cache problem falls back to a
     build: the cache is never needed to get a correct answer.
     """
     import pickle
@@ -465,18 +466,22 @@ def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
     folder = cache_dir()
     if folder is None:
         return _build(paths, [])
-    digest = hashlib.sha256()
+    import binascii
+
     here = Path(__file__).resolve().parent
+    stamp = []
     for path in (*paths, *(here / m for m in ("catalog.py", "schema.py", "records.py", "names.py"))):
-        digest.update(path.read_bytes())  # the data and the code that builds the catalog
+        info = path.stat()  # the data and the code that builds the catalog: size and modification time
+        stamp.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
+    key = binascii.crc32("|".join(stamp).encode("utf-8"))
     py = f"{sys.version_info.major}{sys.version_info.minor}"
-    target = folder / f"catalog-{__version__}-py{py}-{digest.hexdigest()[:20]}.pickle"
+    target = folder / f"catalog-{__version__}-py{py}-{key:08x}.pickle"
     try:
         stat = target.stat()
         if stat.st_uid != os.getuid() or stat.st_mode & 0o022:
             raise PermissionError("not our own private file: rebuild instead of unpickling it")
         with open(target, "rb") as fh:
-            cached = pickle.load(fh)  # our own file, keyed by content
+            cached = pickle.load(fh)  # our own private file, keyed by what it was built from
         if isinstance(cached, Catalog):
             return cached
     except Exception:  # missing, stale or corrupt: rebuild
