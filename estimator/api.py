@@ -192,10 +192,10 @@ def _power_notes(catalog: Catalog, device_ids: tuple[str, ...]) -> list[str]:
     return notes
 
 
-def _embodied(
-    catalog: Catalog, specs: list[ComponentSpec], hours: float, inst: Instance | None
+def _embodied_per_hour(
+    catalog: Catalog, specs: list[ComponentSpec], inst: Instance | None
 ) -> tuple[float, float, list[str]]:
-    """Amortised manufacturing emissions (central, high) of the hardware used for ``hours``."""
+    """Amortised manufacturing emissions (central, high) per hour the hardware is used."""
     emb = catalog.embodied
     life = emb.lifetime
     if life is None:
@@ -205,10 +205,10 @@ def _embodied(
         f"amortised over {life.years:g} years (high end {life.years_short:g}) at "
         f"{life.utilization:.0%} utilisation ({life.source}, {life.year})"
     ]
-    parts: list[tuple[float, float, str]] = []  # (kg per item, item-hours, what)
+    parts: list[tuple[float, float, str]] = []  # (kg per item, items in use, what)
     if inst is not None and inst.id in emb.instances:
         fig = emb.instances[inst.id]
-        parts.append((fig.kg, hours, f"{inst.id}: {fig.kg:g} kg share of its host ({fig.source}, {fig.year})"))
+        parts.append((fig.kg, 1.0, f"{inst.id}: {fig.kg:g} kg share of its host ({fig.source}, {fig.year})"))
     else:
         for s in specs:
             device = catalog.devices.get(s.device_id)
@@ -220,10 +220,10 @@ def _embodied(
                 continue
             kg, what = per_item
             items = s.number * s.power_w / device.tdp_w if device.is_cpu else s.number  # CPU cores/vCPUs as packages
-            parts.append((kg, items * hours, what))
-    for kg, item_hours, what in parts:
-        central += core.embodied_g(kg, item_hours, life.years, life.utilization)
-        high += core.embodied_g(kg, item_hours, life.years_short, life.utilization)
+            parts.append((kg, items, what))
+    for kg, items, what in parts:  # one hour of use of each item
+        central += core.embodied_g(kg, items, life.years, life.utilization)
+        high += core.embodied_g(kg, items, life.years_short, life.utilization)
         basis.append(what)
     if not parts:
         return math.nan, math.nan, basis
@@ -504,7 +504,7 @@ def _plan(
     specs, range_basis = _draw_range(catalog, specs, util, draw_low_fraction)
     # the instance's host share applies only to the instance as it is; with other accelerators, their own figures
     as_is = inst if hardware is None and (count is None or inst is None or count == inst.accelerator_count) else None
-    embodied, embodied_high, embodied_basis = _embodied(catalog, specs, 1.0, as_is)  # per hour
+    embodied, embodied_high, embodied_basis = _embodied_per_hour(catalog, specs, as_is)
     ci_low, ci_high, ci_basis_text = _intensity_range(ci, ci_basis, reg, intensity_range)
     if ci_basis_text:
         range_basis.append(ci_basis_text)

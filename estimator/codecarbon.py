@@ -25,18 +25,13 @@ from estimator.api import DataFiles, estimate
 from estimator.catalog import load_catalog
 from estimator.core import Estimate
 from estimator.errors import AmbiguousNameError, EstimatorError, InputError, NotFoundError
+from estimator.modelcard import grams
 
 REQUIRED = ("duration", "emissions", "energy_consumed")
 _GPU = re.compile(r"^\s*(\d+)\s*x\s+(.+?)\s*$")
 MAX_FILE_BYTES = 200_000_000
 # CodeCarbon's cloud_provider values to our provider ids.
 _PROVIDERS = {"gcp": "gcp", "google": "gcp", "aws": "aws", "amazon": "aws", "azure": "azure"}
-
-
-def _grams(value: float) -> float:
-    """Grams to 10 significant digits, float noise dropped (the Hub stores a plain number)."""
-    rounded = float(f"{value:.10g}")
-    return int(rounded) if rounded.is_integer() and abs(rounded) < 1e15 else rounded
 
 
 @dataclass(frozen=True)
@@ -100,7 +95,7 @@ class CodeCarbonRun:
         if not isinstance(training_type, str) or not training_type.strip():
             raise InputError(f"training_type must be text such as pre-training or fine-tuning; got {training_type!r}")
         block: dict[str, Any] = {
-            "emissions": _grams(self.measured_co2e_g),
+            "emissions": grams(self.measured_co2e_g),
             "source": source or self.source,
             "training_type": training_type,
         }

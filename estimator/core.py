@@ -50,6 +50,13 @@ def _real(name: str, value: object, allowed: str) -> float:
     return number
 
 
+def check_positive(name: str, value: object, example: str) -> float:
+    """A finite number greater than 0 (requests, rates, FLOPs, parameters, days)."""
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)) or value <= 0:
+        raise InputError(f"{name} must be a number greater than 0, e.g. {example}; got {value!r}")
+    return float(value)
+
+
 def check_hours(hours: object) -> float:
     number = _real("hours", hours, "hours > 0, e.g. 72")
     if number <= 0:

@@ -17,14 +17,8 @@ from numbers import Real
 from typing import Any
 
 from estimator.api import DataFiles, estimate
-from estimator.core import Estimate
+from estimator.core import Estimate, check_positive
 from estimator.errors import InputError
-
-
-def _positive(name: str, value: object, example: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)) or value <= 0:
-        raise InputError(f"{name} must be a number greater than 0, e.g. {example}; got {value!r}")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -102,16 +96,16 @@ def estimate_inference(
     """
     if requests is None:
         raise InputError("requests is required: how many requests were (or will be) served, e.g. 1_000_000")
-    n = _positive("requests", requests, "1000000")
+    n = check_positive("requests", requests, "1000000")
     if (seconds_per_request is None) == (requests_per_second is None):
         raise InputError(
             "give exactly one of seconds_per_request (e.g. 0.25) or requests_per_second (e.g. 40), not "
             + ("both" if seconds_per_request is not None else "neither")
         )
     if seconds_per_request is not None:
-        seconds = _positive("seconds_per_request", seconds_per_request, "0.25")
+        seconds = check_positive("seconds_per_request", seconds_per_request, "0.25")
     else:
-        seconds = 1.0 / _positive("requests_per_second", requests_per_second, "40")
+        seconds = 1.0 / check_positive("requests_per_second", requests_per_second, "40")
     hours = n * seconds / 3600.0
     e = estimate(
         hardware=hardware,
@@ -189,7 +183,7 @@ def lifecycle(
         raise InputError(
             f"experiments_factor must be 1 or more (all runs relative to the final one); got {experiments_factor!r}"
         )
-    days = _positive("period_days", period_days, "365") if period_days is not None else None
+    days = check_positive("period_days", period_days, "365") if period_days is not None else None
     if inference is not None and not isinstance(inference, InferenceEstimate):
         raise InputError(f"inference must come from estimate_inference(); got {type(inference).__name__}")
     if inference is not None and days is not None and inference.hours > 24:

@@ -14,14 +14,12 @@ Gopher 32.5 %, Megatron-Turing NLG 30.2 %, PaLM 46.2 %) and 0.38–0.43 for Llam
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any
 
 from estimator.api import DataFiles, estimate
 from estimator.catalog import load_catalog
-from estimator.core import Estimate, check_count
+from estimator.core import Estimate, check_count, check_positive
 from estimator.errors import InputError
 from estimator.records import PRECISIONS
 
@@ -34,14 +32,8 @@ MFU_SOURCE = (
 DENSE_RULE_SOURCE = "6 × params × tokens for dense transformers (Kaplan et al. 2020; Hoffmann et al. 2022)"
 
 
-def _positive(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)) or value <= 0:
-        raise InputError(f"{name} must be a number greater than 0; got {value!r}")
-    return float(value)
-
-
 def _mfu(value: object, name: str = "mfu") -> float:
-    number = _positive(name, value)
+    number = check_positive(name, value, "0.4")
     if number > 1:
         hint = f"; did you mean {number / 100:g}?" if number <= 100 else ""
         raise InputError(f"{name} must be a fraction greater than 0 and at most 1; got {number:g}{hint}")
@@ -128,9 +120,9 @@ def preflight(
         raise InputError("give flops (total training FLOPs), or both params and tokens (6 × params × tokens)")
     assumptions: list[str] = []
     if flops is not None:
-        compute = _positive("flops", flops)
+        compute = check_positive("flops", flops, "8.4e22")
     else:
-        compute = 6.0 * _positive("params", params) * _positive("tokens", tokens)
+        compute = 6.0 * check_positive("params", params, "7e9") * check_positive("tokens", tokens, "2e12")
         assumptions.append(f"compute {compute:.3g} FLOP = {DENSE_RULE_SOURCE}")
     if precision not in PRECISIONS:
         raise InputError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")

@@ -183,7 +183,7 @@ def _facts(e: Estimate) -> dict[str, str]:
         "pue": f"{e.pue:.2f}",
         "energy": energy(e.energy_kwh),
         "co2e": mass(e.co2e_g),
-        "range": f" (range {mass_range(e)})" if mass_range(e) else "",
+        "range": f" (range {spread})" if (spread := mass_range(e)) else "",
         "embodied": (
             f" Manufacturing the hardware adds an estimated {mass(e.embodied_g)} of embodied emissions "
             f"(amortised over its life; not included above)."
