@@ -139,6 +139,7 @@ def test_zone_names_a_row_with_its_own_lifecycle_series(
 ) -> None:
     for r in regions.values():
         zone = r["zone"]
+        assert bool(zone) == bool(r["zone_source"]), f"{r['id']}: zone_source goes with zone"
         if zone:
             assert zone in regions, r["id"]
             assert lifecycle_years.get(zone), f"{r['id']} -> {zone}: no life-cycle rows"
