@@ -253,15 +253,19 @@ def _draw_range(
         source = f"your draw_low_fraction {fraction:g}"
     else:
         fraction, source = TYPICAL_TRAINING_DRAW_FRACTION, DRAW_FRACTION_SOURCE
-    out, spread = [], False
-    for s in specs:
+    out, spread, bounds = [], False, []
+    for spec in specs:
+        s = spec
         from_tdp = s.device_id and not s.power_source.startswith("user") and s.kind != "memory"
         if from_tdp and s.utilization == 1.0 and utilization == 1.0 and fraction < 1:
-            out.append(s._replace(low_fraction=fraction))
+            s = s._replace(low_fraction=fraction)
             spread = True
-        else:
-            out.append(s)
-    return out, [f"draw: {fraction:g} to 1 × TDP ({source})"] if spread else []
+        high_w = catalog.devices[s.device_id].tdp_high_w if from_tdp else None
+        if high_w is not None and s.kind == "accelerator":
+            s = s._replace(high_fraction=high_w / s.power_w)
+            bounds.append(f"{s.label}: power up to {high_w:g} W (estimate; see its note)")
+        out.append(s)
+    return out, ([f"draw: {fraction:g} to 1 × TDP ({source})"] if spread else []) + bounds
 
 
 def _intensity_range(

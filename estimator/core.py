@@ -148,6 +148,7 @@ class ComponentSpec(NamedTuple):
     power_source: str
     device_id: str = ""
     low_fraction: float = 1.0  # of power_w × utilization, for the low end of the range
+    high_fraction: float = 1.0  # of power_w × utilization, for the high end (an estimated power's upper bound)
 
 
 @dataclass(frozen=True)
@@ -342,7 +343,8 @@ def compute(
     """The estimate for already-checked plain values (see the module formula).
 
     The range: low = Σ draw × low_fraction × hours × PUE × intensity_low;
-    high = the TDP-based draw × hours × PUE × intensity_high.
+    high = Σ draw × high_fraction × hours × PUE × intensity_high (high_fraction is 1
+    except for a device whose estimated power has a published upper bound).
     """
     components = tuple(
         Component(
@@ -366,6 +368,9 @@ def compute(
     low_kwh = energy_kwh(sum(s.number * s.power_w * s.utilization * s.low_fraction for s in specs), hours, pue)
     ci_low = intensity_g_per_kwh if intensity_low_g_per_kwh is None else intensity_low_g_per_kwh
     ci_high = intensity_g_per_kwh if intensity_high_g_per_kwh is None else intensity_high_g_per_kwh
+    high_kwh = total_kwh
+    if any(s.high_fraction != 1.0 for s in specs):
+        high_kwh = energy_kwh(sum(s.number * s.power_w * s.utilization * s.high_fraction for s in specs), hours, pue)
     return Estimate(
         hours=hours,
         pue=pue,
@@ -377,6 +382,6 @@ def compute(
         co2e_g=total_kwh * intensity_g_per_kwh,
         energy_low_kwh=low_kwh,
         co2e_low_g=low_kwh * ci_low,
-        co2e_high_g=total_kwh * ci_high,
+        co2e_high_g=high_kwh * ci_high,
         **provenance,
     )
