@@ -53,6 +53,10 @@ COLUMNS = (
     "year",
     "note",
 )
+# The training low end this set calls for (the lead applies it in api.py as TYPICAL_TRAINING_DRAW_FRACTION): the
+# lowest measured average GPU draw among the training rows, 0.267 of TDP (DenseNet-121 on a P40, Dodge et al. 2022,
+# FAccT, Table 2), rounded down to a 0.05 step. Eleven Azure runs there drew 0.27 to 0.92 of TDP (median 0.43).
+RECOMMENDED_TRAINING_LOW_FRACTION = 0.25
 # Relative slack for "inside": the published figures are rounded, our arithmetic is not.
 TOLERANCE = 1e-9
 Group = Literal["training", "inference"]
@@ -64,6 +68,11 @@ def default_path() -> Path:
     from estimator.catalog import data_dir
 
     return data_dir() / "validation.csv"
+
+
+def _round(value: float) -> float:
+    """``value`` to 6 significant figures (no float noise in JSON or CSV)."""
+    return float(f"{value:.6g}")
 
 
 @dataclass(frozen=True)
@@ -249,6 +258,7 @@ class Check:
         return "Wh/request" if self.per_request else "kWh"
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain mapping for JSON and CSV, numbers to 6 significant figures (the sources give 2 to 6)."""
         return {
             "id": self.run.id,
             "kind": self.run.kind,
@@ -257,11 +267,11 @@ class Check:
             "count": self.run.count,
             "measured_scope": self.run.measured_scope,
             "unit": self.unit,
-            "estimate": self.shown(self.estimate_kwh),
-            "low": self.shown(self.low_kwh),
-            "high": self.shown(self.high_kwh),
-            "measured": self.shown(self.measured_kwh),
-            "ratio": self.ratio,
+            "estimate": _round(self.shown(self.estimate_kwh)),
+            "low": _round(self.shown(self.low_kwh)),
+            "high": _round(self.shown(self.high_kwh)),
+            "measured": _round(self.shown(self.measured_kwh)),
+            "ratio": _round(self.ratio),
             "inside": self.inside,
             "position": self.position,
             "reference": self.run.reference,
@@ -306,9 +316,9 @@ class Summary:
             "group": self.group,
             "runs": self.runs,
             "inside": self.inside,
-            "share_inside": self.share_inside,
-            "median_ratio": self.median_ratio,
-            "worst_ratio": worst.ratio if worst else None,
+            "share_inside": _round(self.share_inside),
+            "median_ratio": _round(self.median_ratio),
+            "worst_ratio": _round(worst.ratio) if worst else None,
             "worst_id": worst.run.id if worst else None,
             "outside": [c.run.id for c in self.checks if not c.inside],
         }
