@@ -507,3 +507,81 @@ def text(v: Validation) -> str:
 def to_csv_rows(v: Validation) -> Sequence[dict[str, Any]]:
     """One flat mapping per run (the JSON fields without the nesting)."""
     return [c.to_dict() for c in v.checks]
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def svg(v: Validation, width: int = 760, height: int = 620) -> str:
+    """Estimate against measured energy, log-log, our range as a bar: an SVG document (no dependencies).
+
+    x: measured kWh; y: our central estimate (dot) and range (bar), kWh, whole run
+    (per response for rows measured per request). On the diagonal the two agree.
+    Filled dots: measured inside our range; hollow: outside.
+    """
+    left, right, top, bottom = 78, 20, 66, 64
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [x for c in v.checks for x in (c.low_kwh, c.high_kwh, c.measured_kwh, c.estimate_kwh) if x > 0]
+    lo = math.floor(math.log10(min(values)))
+    hi = math.ceil(math.log10(max(values)))
+
+    def px(kwh: float) -> float:
+        return left + (math.log10(kwh) - lo) / (hi - lo) * plot_w
+
+    def py(kwh: float) -> float:
+        return top + plot_h - (math.log10(kwh) - lo) / (hi - lo) * plot_h
+
+    colours = {"training": "#1f77b4", "inference": "#d62728"}
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{left}" y="22" font-size="15" font-weight="bold">'
+        "co2-estimator against measured energy (data/validation.csv)</text>",
+        f'<text x="{left}" y="38" fill="#555">bar: our range (low draw to TDP); dot: central (TDP); '
+        "filled: measured inside it; dashed: estimate = measured</text>",
+        f'<text x="{left}" y="54" fill="#555">low end of the draw: {v.training_low_fraction:g} of TDP for training, '
+        f"{v.inference_low_fraction:g} for serving; ML.ENERGY rows are per response</text>",
+    ]
+    for decade in range(lo, hi + 1):
+        x, y = px(10.0**decade), py(10.0**decade)
+        label = f"1e{decade}"
+        out.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + plot_h}" stroke="#eee"/>')
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#eee"/>')
+        out.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{label}</text>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
+    out += [
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#333"/>',
+        f'<line x1="{px(10.0**lo):.1f}" y1="{py(10.0**lo):.1f}" x2="{px(10.0**hi):.1f}" y2="{py(10.0**hi):.1f}" '
+        'stroke="#999" stroke-dasharray="4 3"/>',
+        f'<text x="{left + plot_w / 2}" y="{height - 28}" text-anchor="middle">measured energy, kWh (log)</text>',
+        f'<text x="18" y="{top + plot_h / 2}" text-anchor="middle" transform="rotate(-90 18 {top + plot_h / 2})">'
+        "our estimate, kWh (log)</text>",
+    ]
+    for c in v.checks:
+        colour = colours[c.run.group]
+        x = px(c.measured_kwh)
+        fill = colour if c.inside else "white"
+        title = (
+            f"{c.run.id}: measured {_num(c.shown(c.measured_kwh))} {c.unit}, estimate {_num(c.shown(c.estimate_kwh))} "
+            f"({_num(c.shown(c.low_kwh))}-{_num(c.shown(c.high_kwh))}), ratio {_num(c.ratio)}x"
+        )
+        out.append(f"<g><title>{_esc(title)}</title>")
+        out.append(
+            f'<line x1="{x:.1f}" y1="{py(c.low_kwh):.1f}" x2="{x:.1f}" y2="{py(c.high_kwh):.1f}" '
+            f'stroke="{colour}" stroke-width="3" stroke-opacity="0.45"/>'
+        )
+        out.append(
+            f'<circle cx="{x:.1f}" cy="{py(c.estimate_kwh):.1f}" r="4" fill="{fill}" stroke="{colour}" '
+            'stroke-width="1.5"/></g>'
+        )
+    legend_y = height - 10
+    for i, (group, colour) in enumerate(colours.items()):
+        s = v.summaries[group]
+        x = left + i * 330
+        label = f"{group}: {s.inside} of {s.runs} inside, median ratio {_num(s.median_ratio)}x"
+        out.append(f'<circle cx="{x + 5}" cy="{legend_y - 4}" r="4" fill="{colour}"/>')
+        out.append(f'<text x="{x + 14}" y="{legend_y}">{_esc(label)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"

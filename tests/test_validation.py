@@ -217,3 +217,16 @@ def test_cli_bad_input_is_one_line() -> None:
     missing = _cli("--runs", "/nonexistent/runs.csv")
     assert missing.returncode == 2
     assert "cannot read the validation file" in missing.stderr
+
+
+def test_plot_is_svg_with_a_dot_and_a_bar_per_run() -> None:
+    import xml.dom.minidom
+
+    v = validate(training_low_fraction=RECOMMENDED_TRAINING_LOW_FRACTION)
+    doc = xml.dom.minidom.parseString(validation.svg(v))
+    groups = [g for g in doc.getElementsByTagName("g") if g.getElementsByTagName("title")]
+    assert len(groups) == len(v.checks)
+    hollow = [g for g in groups if g.getElementsByTagName("circle")[0].getAttribute("fill") == "white"]
+    assert len(hollow) == sum(not c.inside for c in v.checks)
+    # the committed plot is this one (regenerate with: python bench/validate.py --svg docs/validation.svg)
+    assert (ROOT / "docs" / "validation.svg").read_text(encoding="utf-8") == validation.svg(v)
