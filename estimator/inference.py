@@ -21,6 +21,7 @@ TDP, calibrated on the measured inference runs in ``data/validation.csv``
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from numbers import Real
@@ -144,6 +145,13 @@ class InferenceEstimate:
         return out
 
 
+def _named_draw_source(e: Estimate, fraction: float, source: str) -> Estimate:
+    """Name the source of a default draw fraction in the range basis (estimate() calls any given one 'yours')."""
+    yours = f"your draw_low_fraction {fraction:g}"
+    basis = tuple(b.replace(yours, source) for b in e.range_basis)
+    return dataclasses.replace(e, range_basis=basis) if basis != e.range_basis else e
+
+
 def estimate_inference(
     hardware: str | None = None,
     region: str | None = None,
@@ -241,6 +249,8 @@ def estimate_inference(
         assert up_hours is not None
         # serving time unknown: all up-time, between idle draw and TDP
         e = estimate(hours=up_hours, utilization=utilization, draw_low_fraction=idle_frac, **common)
+        if idle_fraction is None:
+            e = _named_draw_source(e, idle_frac, "idle " + IDLE_DRAW_SOURCE)
         return InferenceEstimate(n, up_hours, e, None, up_hours, n_days, busy_known=False)
     if seconds_per_request is not None:
         seconds = check_positive("seconds_per_request", seconds_per_request, "0.25")
@@ -253,6 +263,8 @@ def estimate_inference(
             "(hours_per_day × days): raise hours_per_day or days, or check the rate"
         )
     e = estimate(hours=hours, utilization=utilization, draw_low_fraction=serving_low, **common)
+    if draw_low_fraction is None:
+        e = _named_draw_source(e, serving_low, "serving: " + INFERENCE_DRAW_SOURCE)
     if up_hours is None:
         return InferenceEstimate(requests=n, hours=hours, estimate=e)
     idle_hours = up_hours - hours

@@ -283,3 +283,12 @@ def test_cli_always_on() -> None:
     bad = run("--hours-per-day", "30")
     assert bad.returncode == 2
     assert "at most 24" in bad.stderr
+
+
+def test_default_serving_and_idle_fractions_name_their_source() -> None:
+    served = estimate_inference(T4, "FR", 1000, seconds_per_request=1)
+    assert any("draw: 0.3 to 1 × TDP (serving: ML.ENERGY" in b for b in served.estimate.range_basis)
+    up = estimate_inference(T4, "FR", 1000, hours_per_day=24)
+    assert any("draw: 0.15 to 1 × TDP (idle Morrison et al. 2025" in b for b in up.estimate.range_basis)
+    own = estimate_inference(T4, "FR", 1000, seconds_per_request=1, draw_low_fraction=0.5)
+    assert any("your draw_low_fraction 0.5" in b for b in own.estimate.range_basis)
