@@ -19,12 +19,10 @@ Uptime Institute, Global Data Center Survey 2024 (industry-average PUE 1.56).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 from estimator import core, grid
@@ -77,8 +75,7 @@ class Embodied(NamedTuple):
     basis: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """A resolved job: plain numbers and records, ready for :func:`estimator.core.compute`.
 
     ``specs[0]`` is the accelerator component when ``has_accelerator``: the one
@@ -106,6 +103,7 @@ class Plan:
     hardware_facts: dict[str, Any] | None
     warnings: tuple[str, ...]
     data_version: str
+    given_shape: dict[str, Any]  # the inputs given, but hours and trials (Estimate.inputs adds them)
 
     def slots(self) -> tuple[ComponentSpec | None, ComponentSpec | None, ComponentSpec | None]:
         """The components as (accelerator, CPU, memory), None where absent: the order core sums them in."""
@@ -554,10 +552,12 @@ def _structure(catalog: Catalog, job: Job) -> Plan:
         hardware_facts=hw,
         warnings=tuple(dict.fromkeys(warnings)),
         data_version=catalog.data_version,
+        given_shape=job.given(skip=frozenset({"hours", "trials"})),
     )
 
 
-_cached_structure = functools.lru_cache(maxsize=4096)(_structure)
+MAX_CACHED_PLANS = 4096
+_STRUCTURES: dict[tuple[Catalog, tuple[Any, ...]], Plan] = {}  # everything but the hours, per catalog and job shape
 
 
 def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
@@ -587,9 +587,13 @@ def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
         raise InputError("hours is required: wall-clock hours the job ran, > 0, e.g. 72", field="hours")
     hours = core.check_hours(job.hours)
     trials = core.check_count(job.trials, "trials")
-    shape = dataclasses.replace(job, hours=None, trials=1)
     try:
-        structure = _cached_structure(catalog, shape)
+        key = (catalog, job.shape())
+        structure = _STRUCTURES.get(key)
     except TypeError:  # an unhashable value: the uncached call says what is wrong with it
-        structure = _structure(catalog, shape)
-    return dataclasses.replace(structure, job=job, hours=hours * trials, trials=trials)
+        return _structure(catalog, job)._replace(hours=hours * trials, trials=trials)
+    if structure is None:
+        if len(_STRUCTURES) >= MAX_CACHED_PLANS:
+            _STRUCTURES.clear()
+        structure = _STRUCTURES[key] = _structure(catalog, job)
+    return structure._replace(job=job, hours=hours * trials, trials=trials)
