@@ -577,6 +577,11 @@ def scan(folder: str | os.PathLike[str], min_g: float | None = None, max_g: floa
     root = Path(folder)
     if not root.is_dir():
         raise CardError(f"{root}: not a folder; scan takes a folder of model cards")
+    for label, bound in (("min_g", min_g), ("max_g", max_g)):
+        if bound is not None and (
+            isinstance(bound, bool) or not isinstance(bound, int | float) or not math.isfinite(bound)
+        ):
+            raise InputError(f"{label} must be a finite number of grams, e.g. 1000; got {bound!r}")
     if min_g is not None and max_g is not None and min_g > max_g:
         raise InputError(f"--min-g {min_g:g} is above --max-g {max_g:g}")
     records = []
