@@ -215,6 +215,10 @@ def _line_of(text: str, index: int) -> int:
     return len(_BREAK.findall(text, 0, index)) + 1
 
 
+class _YamlSyntaxError(CardError):
+    """The front matter is not valid YAML."""
+
+
 class _AliasFound(Exception):
     def __init__(self, line: int) -> None:
         self.line = line
@@ -258,7 +262,7 @@ def _load(inner: str, name: str, first: int) -> Any:
         if start is not None and start.line + first != line:
             context = getattr(exc, "context", None) or "the construct"
             problem += f" ({context} opened on line {start.line + first})"
-        raise CardError(f"{name}: line {line}: front matter is not valid YAML: {problem}") from None
+        raise _YamlSyntaxError(f"{name}: line {line}: front matter is not valid YAML: {problem}") from None
 
 
 def _unfound(rest: str, name: str) -> None:
@@ -308,17 +312,23 @@ def split_front_matter(text: str, name: str = "model card") -> FrontMatter:
     tail = closer[len(brk) :] + rest[match.end() :]
     first = _line_of(rest, len(head))
     dots = _DOTS.search(inner)
-    if dots:
+    try:
+        loaded = _load(inner, name, first)
+    except _YamlSyntaxError:
+        if not dots:
+            raise
         raise CardError(
             f"{name}: line {_line_of(inner, dots.start(1)) + first - 1}: front matter has a '...' line (YAML's "
-            "document end), but the Hub ends front matter only at a '---' line and reads on past it: "
-            "change that line to '---'"
-        )
-    loaded = _load(inner, name, first)
+            f"document end), but the Hub ends front matter only at a '---' line (line {_line_of(rest, match.start(3) + len(brk))}) "
+            "and reads the text between as YAML, which fails: change that line to '---'"
+        ) from None
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):
         raise CardError(f"{name}: line {first}: front matter must be a mapping of keys, got {type(loaded).__name__}")
+    if dots:  # only comments follow '...' (the YAML loaded): they stay after it, the block goes before it
+        cut = dots.start(1)
+        inner, tail = inner[:cut], inner[cut:] + tail
     return FrontMatter(bom, newline, _LINE.findall(inner), head, tail, loaded, first)
 
 

@@ -176,7 +176,7 @@ def test_crash_mid_write_leaves_the_original(tmp_path: Path, monkeypatch: pytest
     def boom(*_: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(fileio.os, "fsync", boom)
+    monkeypatch.setattr(os, "fsync", boom)
     with pytest.raises(RuntimeError, match="disk on fire"):
         fileio.write_atomic(path, "half")
     assert path.read_text() == "original"

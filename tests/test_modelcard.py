@@ -225,3 +225,194 @@ def test_any_metadata_merges_and_reads_back(meta: dict[str, object], hours: floa
     assert loaded == meta
     assert merged.endswith(f"---\n{body}")
     assert read_card_text(merged).emissions_g == block["emissions"]
+
+
+# ---------------------------------------------------------------- front matter where the Hub finds it
+
+
+def hub_reads(path: Path) -> dict[str, object] | None:
+    """huggingface_hub's own reader of a card's metadata (REGEX_YAML_BLOCK)."""
+    from huggingface_hub.repocard import metadata_load
+
+    return metadata_load(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "newline"),
+    [
+        ("\n\n---\nlicense: mit\ntags: [a]\n---\n# Model\n", "\n"),  # leading blank lines
+        ("  \n---\nlicense: mit\ntags: [a]\n---  \n# Model\n", "\n"),  # closing '---' with trailing spaces
+        ("---\rlicense: mit\rtags: [a]\r---\r# Model\r", "\r"),  # CR-only (classic Mac) line breaks
+        ("\r\n---\r\nlicense: mit\r\ntags: [a]\r\n---\r\n# Model\r\n", "\r\n"),
+        ("\ufeff\n---\nlicense: mit\ntags: [a]\n---\n# Model\n", "\n"),  # a BOM, then a blank line
+    ],
+)
+def test_front_matter_is_found_where_the_hub_finds_it(tmp_path: Path, e: Estimate, text: str, newline: str) -> None:
+    path = tmp_path / "README.md"
+    path.write_bytes(text.encode("utf-8"))
+    assert hub_reads(path) == {"license": "mit", "tags": ["a"]}
+    update_card(path, modelcard.card_block(e, "fine-tuning"), write=True)
+    after = path.read_bytes().decode("utf-8")
+    assert after.count("---") == 2  # no second block in front
+    others = after.replace(newline, "")
+    assert "\n" not in others and "\r" not in others  # the file's own line breaks only
+    meta = hub_reads(path)
+    assert meta is not None
+    assert meta["license"] == "mit" and meta["tags"] == ["a"]  # kept, as the Hub sees them
+    assert meta["co2_eq_emissions"] == modelcard.card_block(e, "fine-tuning")
+    assert after.endswith(f"# Model{newline}")
+
+
+def test_empty_front_matter_is_filled(tmp_path: Path, e: Estimate) -> None:
+    # '---' twice: huggingface_hub's rule finds no block here; we fill it rather than add a second one
+    path = tmp_path / "README.md"
+    path.write_text("---\n---\n# Model\n", encoding="utf-8")
+    update_card(path, modelcard.card_block(e), write=True)
+    assert path.read_text(encoding="utf-8").count("---") == 2
+    meta = hub_reads(path)
+    assert meta is not None and meta["co2_eq_emissions"]["emissions"] == 109_000  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("---\nlicense: mit\n...\n# Model\n", r"line 3: front matter ends with '\.\.\.'.*change that line to '---'"),
+        (
+            "---\nlicense: mit\n...\n# Model\n\nSome text.\n\n---\n\nmore\n",
+            r"line 3: front matter has a '\.\.\.' line.*'---' line \(line 8\).*which fails.*change that line to '---'",
+        ),
+        ("--- \nlicense: mit\n---\n# Model\n", r"line 1: the opening '---' has spaces after it"),
+        ("\n---\nlicense: mit\n# never closed\n", r"line 2: front matter opened with '---' is never closed"),
+    ],
+)
+def test_front_matter_the_hub_would_not_read_gets_a_true_message(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "README.md"
+    path.write_text(text, encoding="utf-8")
+    try:
+        meta = hub_reads(path)
+    except yaml.YAMLError:
+        meta = None  # huggingface_hub fails on it
+    assert meta is None or "license" not in meta  # the Hub does not see this license
+    with pytest.raises(CardError, match=message):
+        update_card(path, {"emissions": 1}, write=True)
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_dots_followed_only_by_comments_is_read_as_the_hub_reads_it(tmp_path: Path, e: Estimate) -> None:
+    text = "---\nlicense: mit\n...\n# a comment\n---\n# Model\n"
+    path = tmp_path / "README.md"
+    path.write_text(text, encoding="utf-8")
+    assert hub_reads(path) == {"license": "mit"}
+    update_card(path, modelcard.card_block(e), write=True)
+    assert hub_reads(path) == {"license": "mit", "co2_eq_emissions": modelcard.card_block(e)}
+    assert path.read_text(encoding="utf-8").endswith("...\n# a comment\n---\n# Model\n")
+
+
+def test_yaml_error_lines_count_leading_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "README.md"
+    path.write_text("\n\n---\nlicense: mit\ntags: [a\n---\n", encoding="utf-8")
+    with pytest.raises(CardError, match=r"line 6: front matter is not valid YAML.*opened on line 5"):
+        read_card(path)
+
+
+# ---------------------------------------------------------------- alias bombs
+
+
+def alias_bomb(levels: int) -> str:
+    """A card whose front matter expands to 9**levels entries (the 'billion laughs')."""
+    lines = ["---", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels):
+        refs = ",".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    lines += ["co2_eq_emissions:", "  emissions: 1", "---", "# Model", ""]
+    return "\n".join(lines)
+
+
+def test_alias_bomb_is_refused_before_any_compare(tmp_path: Path, e: Estimate) -> None:
+    path = tmp_path / "README.md"
+    text = alias_bomb(10)
+    assert len(text.encode()) < 1000
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CardError, match=r"line 3: YAML aliases \(\*name\) are not allowed"):
+        update_card(path, modelcard.card_block(e), write=True)
+    with pytest.raises(CardError, match="aliases"):
+        read_card(path)
+    assert path.read_text(encoding="utf-8") == text
+    records = scan(tmp_path)
+    assert len(records) == 1 and "aliases" in records[0].flags[0]
+
+
+def test_anchors_without_aliases_still_merge(tmp_path: Path, e: Estimate) -> None:
+    path = tmp_path / "README.md"
+    path.write_text("---\nbase: &b {x: 1}\nlicense: mit\n---\n", encoding="utf-8")
+    update_card(path, modelcard.card_block(e), write=True)
+    assert hub_reads(path)["base"] == {"x": 1}  # type: ignore[index]
+
+
+# ---------------------------------------------------------------- the merge keeps the rest of the block
+
+
+def test_merge_keeps_other_keys_of_the_block(tmp_path: Path, e: Estimate) -> None:
+    path = tmp_path / "README.md"
+    path.write_text(
+        "---\nlicense: mit\nco2_eq_emissions:\n  emissions: 5\n  training_time: 72 hours\n"
+        "  training_type: fine-tuning\n  our_note: measured on node 3\n---\n# Model\n",
+        encoding="utf-8",
+    )
+    update_card(path, modelcard.card_block(e), write=True)  # no training_type given
+    co2 = hub_reads(path)["co2_eq_emissions"]  # type: ignore[index]
+    assert co2["emissions"] == 109_000
+    assert co2["training_time"] == "72 hours" and co2["our_note"] == "measured on node 3"
+    assert co2["training_type"] == "fine-tuning"  # kept: the block we wrote has none
+    assert list(co2)[:3] == ["emissions", "training_time", "training_type"]  # their order kept
+
+
+def test_a_whole_card_mapping_is_not_nested_into_itself(tmp_path: Path, e: Estimate) -> None:
+    path = tmp_path / "README.md"
+    path.write_text("# Model\n", encoding="utf-8")
+    with pytest.raises(CardError, match=r"give the inner mapping"):
+        update_card(path, e.to_model_card(), write=True)
+    assert path.read_text(encoding="utf-8") == "# Model\n"
+
+
+# ---------------------------------------------------------------- training_type and rounding
+
+
+def test_no_training_type_unless_given(e: Estimate) -> None:
+    assert "training_type" not in modelcard.card_block(e)
+    assert modelcard.card_block(e, "fine-tuning")["training_type"] == "fine-tuning"
+    with pytest.raises(ValueError, match="training_type must be text"):
+        modelcard.card_block(e, "")
+
+
+@pytest.mark.parametrize(
+    ("central", "low", "high", "digits"),
+    [
+        (110_468.6208, 54_800, 117_600, 3),  # the issue's card: ±28 %
+        (1000, 900, 1100, 3),  # ±10 %: log10(10) = 1 → 3
+        (1000, 950, 1050, 4),  # ±5 %: ceil(log10(20)) = 2 → 4
+        (1000, 999, 1001, 5),  # ±0.1 %: ceil(log10(1000)) = 3 → 5
+        (1000, 999.99, 1000.01, 6),  # capped at 6
+        (1000, 1000, 1000, 6),  # no range: every input given
+        (1000, float("nan"), float("nan"), 6),
+        (1000, 1, 1e9, 3),  # wider than the value itself: still 3
+    ],
+)
+def test_range_digits(central: float, low: float, high: float, digits: int) -> None:
+    assert modelcard.range_digits(central, low, high) == digits
+
+
+def test_card_emissions_rounded_to_the_range(e: Estimate) -> None:
+    assert modelcard.round_significant(110_468.6208, 3) == 110_000
+    assert modelcard.round_significant(6.115200000000001, 6) == 6.1152
+    assert repr(modelcard.round_significant(0.30000000000000004, 6)) == "0.3"
+    exact = estimate(hardware="A100 SXM4 80GB", hours=72, count=8, region="FR", pue=1.1, intensity=430, power_w=400)
+    assert exact.low == exact.high  # every input given: no range
+    assert modelcard.card_block(exact)["emissions"] == 108_979  # 6 digits of 108,979.2
+    assert e.co2e_g == pytest.approx(108_979.2)  # the API keeps full precision
+
+
+def test_scan_refuses_nan_bounds(tmp_path: Path) -> None:
+    for bad in (float("nan"), float("inf"), "100"):
+        with pytest.raises(ValueError, match="min_g must be a finite number"):
+            scan(tmp_path, min_g=bad)  # type: ignore[arg-type]
