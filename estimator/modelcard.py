@@ -317,9 +317,10 @@ def split_front_matter(text: str, name: str = "model card") -> FrontMatter:
     except _YamlSyntaxError:
         if not dots:
             raise
+        closing = _line_of(rest, match.start(3) + len(brk))
         raise CardError(
             f"{name}: line {_line_of(inner, dots.start(1)) + first - 1}: front matter has a '...' line (YAML's "
-            f"document end), but the Hub ends front matter only at a '---' line (line {_line_of(rest, match.start(3) + len(brk))}) "
+            f"document end), but the Hub ends front matter only at a '---' line (line {closing}) "
             "and reads the text between as YAML, which fails: change that line to '---'"
         ) from None
     if loaded is None:
