@@ -210,7 +210,7 @@ metadata = st.dictionaries(
 )
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(meta=metadata, hours=st.floats(0.01, 10_000), body=st.text(max_size=200))
 def test_any_metadata_merges_and_reads_back(meta: dict[str, object], hours: float, body: str) -> None:
     e = estimate(hardware="nvidia-t4", hours=hours, region="FR")
