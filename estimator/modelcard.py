@@ -27,7 +27,7 @@ TRAINING_TYPES = ("pre-training", "fine-tuning")
 MAX_CARD_BYTES = 10_000_000
 METHOD = "TDP × hours × PUE × location-based grid intensity (Lacoste et al. 2019)"
 _KEY_LINE = re.compile(r"""^(["']?)co2_eq_emissions\1[ \t]*:""")
-_CARD = "a model card (README.md), which is UTF-8 text"
+_CARD = "a model card (README.md)"
 # huggingface_hub's REGEX_YAML_BLOCK (repocard.py), on the text before newline translation: metadata_load
 # reads with universal newlines, so a lone CR counts as a line break wherever the Hub's rule has one.
 _BREAK = re.compile(r"\r\n|\r|\n")

@@ -411,7 +411,7 @@ def test_readme_upload_is_merged_safely() -> None:
     e = estimator.estimate(**DEFAULT)
     assert merged == modelcard.merge(CARD, modelcard.card_block(e, "pre-training"), "README.md")
     assert "# keep this comment" in merged and merged.endswith("# My model\n\nBody.\n")
-    assert modelcard.read_card_text(merged).emissions_g == modelcard.grams(e.co2e_g)
+    assert modelcard.read_card_text(merged).emissions_g == modelcard.card_grams(e)
 
 
 @pytest.mark.parametrize(
