@@ -1,6 +1,9 @@
 """The command line: parse, call the API, print. No arithmetic here.
 
-Bad input exits with status 2 and one line on stderr, never a traceback.
+Bad input exits with status 2 and one line on stderr, never a traceback; a
+mistyped command, choice or option gets the closest valid one. Every --help
+ends with examples and the exit codes (``EXAMPLES``, ``EXIT_CODES``); a bare
+``co2-estimator`` prints the help and exits 0.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ PROG = "co2-estimator"
 
 
 EXIT_CODES = """exit status:
-  0  done; also when batch rows carry errors (their 'error' column) or scan lists flagged cards
-     (its 'flags'): read the output. No command exits 1.
+  0  done (a bare co2-estimator prints the help: 0 too); also when batch rows carry errors
+     (their 'error' column) or scan lists flagged cards (its 'flags'): read the output.
+     No command exits 1.
   2  bad input: a wrong value, name, option or file; one line on stderr, nothing written"""
 
 # Examples shown under each command's --help (tests/test_cli_help.py runs or parses every one).

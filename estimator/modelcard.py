@@ -205,7 +205,7 @@ class FrontMatter:
 
 
 def _newline(text: str) -> str:
-    """The card's first line break: '\r\n', '\r' (old Mac files keep it) or '\n'."""
+    r"""The card's first line break: '\r\n', '\r' (old Mac files keep it) or '\n'."""
     match = _BREAK.search(text)
     return match.group(0) if match else "\n"
 
