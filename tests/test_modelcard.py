@@ -417,3 +417,26 @@ def test_scan_refuses_nan_bounds(tmp_path: Path) -> None:
     for bad in (float("nan"), float("inf"), "100"):
         with pytest.raises(ValueError, match="min_g must be a finite number"):
             scan(tmp_path, min_g=bad)  # type: ignore[arg-type]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    meta=metadata.filter(bool),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    blank_lines=st.integers(0, 3),
+    closer_spaces=st.sampled_from(["", " ", " \t"]),
+    body=st.text(st.characters(blacklist_characters="\x00"), max_size=100),
+)
+def test_hub_reads_back_what_we_merge_in_any_layout(
+    tmp_path: Path, e: Estimate, meta: dict[str, object], newline: str, blank_lines: int, closer_spaces: str, body: str
+) -> None:
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).replace("\n", newline)
+    text = f"{newline * blank_lines}---{newline}{front}---{closer_spaces}{newline}{body}"
+    path = tmp_path / "README.md"
+    path.write_bytes(text.encode("utf-8"))
+    assert hub_reads(path) == meta  # the layout is one the Hub reads
+    block = modelcard.card_block(e, "fine-tuning")
+    update_card(path, block, write=True)
+    assert hub_reads(path) == {**meta, "co2_eq_emissions": block}
+    after = path.read_bytes().decode("utf-8")
+    assert after.startswith(newline * blank_lines + "---" + newline) and after.endswith(body)
