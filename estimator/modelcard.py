@@ -374,6 +374,14 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
             "give the inner mapping (card_block(e)), not to_model_card()"
         )
     fm = split_front_matter(text, name)
+    if fm.newline == "\r":
+        warnings.warn(
+            f"{name}: its line breaks are CR only (classic Mac); they are kept, and huggingface_hub's "
+            "metadata_load reads the front matter, but its ModelCard.load finds none: save the card with LF "
+            "line breaks to be safe",
+            CardWarning,
+            stacklevel=3,
+        )
     expected_block = merged_block(fm.metadata.get("co2_eq_emissions"), block)
     rendered = to_yaml(expected_block, fm.newline)
     if not fm.head:
