@@ -466,7 +466,26 @@ class CardUpdate:
 
 
 def update_card(path: str | os.PathLike[str], block: dict[str, Any], write: bool = False) -> CardUpdate:
-    """Merge ``block`` into the card at ``path``; write it (atomically) only if ``write``."""
+    """Merge ``block`` into the card at ``path``; write it only if ``write``.
+
+    Parameters
+    ----------
+    path : path-like
+        The card (README.md): a regular UTF-8 file of at most 10 MB.
+    block : dict
+        The ``co2_eq_emissions`` mapping (``card_block(e)``); its keys replace
+        those of an existing block, whose other keys are kept.
+    write : bool
+        Replace the file through ``fileio.write_atomic``: a temporary file,
+        fsync and a rename; a symbolic link is written through to its target,
+        mode and owner are kept, a read-only file is refused.
+
+    Raises
+    ------
+    CardError
+        The file cannot be read or written, or the front matter cannot be
+        merged safely; the file is then left untouched.
+    """
     p = Path(path)
     old = read_text(p)
     new = merge(old, block, str(p))
