@@ -14,6 +14,7 @@ import math
 import os
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from estimator import fileio
 from estimator.core import Estimate
 from estimator.errors import EstimatorError, FileInputError, InputError
-from estimator.report import mass, num, pue_text
+from estimator.report import intensity_words, mass, num, pue_text
 
 TRAINING_TYPES = ("pre-training", "fine-tuning")
 MAX_CARD_BYTES = 10_000_000
@@ -129,6 +130,11 @@ def card_grams(e: Estimate) -> float:
     return round_significant(e.co2e_g, range_digits(e.co2e_g, e.low, e.high))
 
 
+def _source(e: Estimate) -> str:
+    grid = f"; grid {intensity_words(e)}" if intensity_words(e) else "; grid intensity given by the authors"
+    return f"co2-estimator {e.package_version}: {METHOD}{grid}; PUE {pue_text(e.pue)}; data {e.data_version}"
+
+
 def card_block(
     e: Estimate,
     training_type: str | None = None,
@@ -144,8 +150,7 @@ def card_block(
     """
     block: dict[str, Any] = {
         "emissions": card_grams(e),
-        "source": source
-        or f"co2-estimator {e.package_version}: {METHOD}; PUE {pue_text(e.pue)}; data {e.data_version}",
+        "source": source or _source(e),
     }
     if training_type is not None:
         block["training_type"] = check_training_type(training_type)
@@ -465,20 +470,37 @@ class CardUpdate:
         )
 
 
-def update_card(path: str | os.PathLike[str], block: dict[str, Any], write: bool = False) -> CardUpdate:
-    """Merge ``block`` into the card at ``path``; write it only if ``write``.
+def update_card(
+    path: str | os.PathLike[str],
+    e: Estimate | Mapping[str, Any],
+    *,
+    training_type: str | None = None,
+    location_text: str | None = None,
+    source: str | None = None,
+    write: bool = False,
+) -> CardUpdate:
+    """Merge the ``co2_eq_emissions`` block of ``e`` into the card at ``path``; write it only if ``write``.
 
     Parameters
     ----------
     path : path-like
         The card (README.md): a regular UTF-8 file of at most 10 MB.
-    block : dict
-        The ``co2_eq_emissions`` mapping (``card_block(e)``); its keys replace
-        those of an existing block, whose other keys are kept.
+    e : Estimate or mapping
+        An Estimate, or an already-made block (the mapping :func:`card_block`
+        returns). Its keys replace those of an existing block, whose other keys
+        (``training_time``, your own) are kept.
+    training_type, location_text, source : str, optional
+        As :func:`card_block` (for an Estimate); ``training_type`` None leaves
+        the key out.
     write : bool
         Replace the file through ``fileio.write_atomic``: a temporary file,
         fsync and a rename; a symbolic link is written through to its target,
         mode and owner are kept, a read-only file is refused.
+
+    Returns
+    -------
+    CardUpdate
+        The old and new text and their diff.
 
     Raises
     ------
@@ -486,6 +508,17 @@ def update_card(path: str | os.PathLike[str], block: dict[str, Any], write: bool
         The file cannot be read or written, or the front matter cannot be
         merged safely; the file is then left untouched.
     """
+    if isinstance(e, Estimate):
+        block = card_block(e, training_type, location_text, source)
+    elif isinstance(e, Mapping):
+        if "co2_eq_emissions" in e:
+            raise CardError(
+                "update_card takes the Estimate (or the block itself), not {'co2_eq_emissions': ...}: "
+                "pass e, or e_block['co2_eq_emissions']"
+            )
+        block = dict(e)
+    else:
+        raise InputError(f"update_card takes an Estimate; got {type(e).__name__}")
     p = Path(path)
     old = read_text(p)
     new = merge(old, block, str(p))
@@ -495,6 +528,11 @@ def update_card(path: str | os.PathLike[str], block: dict[str, Any], write: bool
         except FileInputError as exc:
             raise CardError(f"{exc}; the file is left untouched") from None
     return CardUpdate(p, old, new)
+
+
+def card_yaml(e: Estimate, training_type: str | None = None, location_text: str | None = None) -> str:
+    """The ``co2_eq_emissions`` block of ``e`` as YAML text, ready for a card's front matter."""
+    return to_yaml(card_block(e, training_type, location_text))
 
 
 # ---------------------------------------------------------------- reading cards

@@ -44,12 +44,12 @@ def test_block_shape(e: Estimate) -> None:
     assert block["geographical_location"] == "Council Bluffs, Iowa, USA (Google Cloud us-central1)"
     assert block["hardware_used"] == "8 x NVIDIA A100 SXM4 80GB"
     assert "co2-estimator" in block["source"] and e.data_version in block["source"]
-    assert yaml.safe_load(e.to_yaml("fine-tuning")) == card
+    assert yaml.safe_load(modelcard.card_yaml(e, "fine-tuning")) == card
 
 
 def test_unknown_training_type_warns(e: Estimate) -> None:
     with pytest.warns(CardWarning, match="inference"):
-        block = e.to_model_card(training_type="inference")["co2_eq_emissions"]
+        block = modelcard.card_block(e, training_type="inference")
     assert block["training_type"] == "inference"
 
 
@@ -381,7 +381,9 @@ def test_a_whole_card_mapping_is_not_nested_into_itself(tmp_path: Path, e: Estim
     path = tmp_path / "README.md"
     path.write_text("# Model\n", encoding="utf-8")
     with pytest.raises(CardError, match=r"give the inner mapping"):
-        update_card(path, e.to_model_card(), write=True)
+        merge("# Model\n", {"co2_eq_emissions": modelcard.card_block(e)})
+    with pytest.raises(CardError, match=r"not \{'co2_eq_emissions': \.\.\.\}"):
+        update_card(path, {"co2_eq_emissions": modelcard.card_block(e)}, write=True)
     assert path.read_text(encoding="utf-8") == "# Model\n"
 
 
