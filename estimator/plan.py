@@ -293,22 +293,28 @@ def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst:
     return Embodied(fixed[0], per_device[0], fixed[1], per_device[1], tuple(basis))
 
 
-def _draw_range(specs: list[ComponentSpec], job: Job, util: float) -> tuple[list[ComponentSpec], list[str]]:
+def _draw_range(
+    catalog: Catalog, specs: list[ComponentSpec], job: Job, util: float
+) -> tuple[list[ComponentSpec], list[str]]:
     """Give catalog-TDP components (at utilization 1) the low-end fraction of their draw."""
     if job.draw_low_fraction is not None:
         fraction = core.check_utilization(job.draw_low_fraction, "draw_low_fraction")
         source = f"your draw_low_fraction {fraction:g}"
     else:
         fraction, source = TYPICAL_TRAINING_DRAW_FRACTION, DRAW_FRACTION_SOURCE
-    out, spread = [], False
-    for s in specs:
-        from_tdp = s.device_id and not s.power_source.startswith("user") and s.kind != "memory"
+    out, spread, bounds = [], False, []
+    for spec in specs:
+        s = spec
+        from_tdp = bool(s.device_id) and not s.power_source.startswith("user") and s.kind != "memory"
         if from_tdp and s.utilization == 1.0 and util == 1.0 and fraction < 1:
-            out.append(s._replace(low_fraction=fraction))
+            s = s._replace(low_fraction=fraction)
             spread = True
-        else:
-            out.append(s)
-    return out, [f"draw: {fraction:g} to 1 × TDP ({source})"] if spread else []
+        high_w = catalog.devices[s.device_id].tdp_high_w if from_tdp else None
+        if high_w is not None and s.kind == "accelerator":  # an estimated power with a published upper bound
+            s = s._replace(high_fraction=high_w / s.power_w)
+            bounds.append(f"{s.label}: power up to {high_w:g} W (estimate; see its note)")
+        out.append(s)
+    return out, ([f"draw: {fraction:g} to 1 × TDP ({source})"] if spread else []) + bounds
 
 
 def _given_range(given: Any, ci: float) -> tuple[float, float, str]:
@@ -505,7 +511,7 @@ def _structure(catalog: Catalog, job: Job) -> Plan:
     )
     from_catalog = tuple(s.device_id for s in specs if s.device_id and not s.power_source.startswith("user"))
     warnings.extend(_power_notes(catalog, from_catalog))
-    specs, range_basis = _draw_range(specs, job, core.check_utilization(job.utilization))
+    specs, range_basis = _draw_range(catalog, specs, job, core.check_utilization(job.utilization))
     if ci_text:
         range_basis.append(ci_text)
     # the instance's host share applies to the instance as it is; with other accelerators, their own figures
