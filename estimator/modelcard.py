@@ -376,7 +376,7 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
     if list(block) == ["co2_eq_emissions"] and isinstance(block["co2_eq_emissions"], dict):
         raise CardError(
             f"{name}: the block given is a whole card mapping ({{'co2_eq_emissions': {{...}}}}); "
-            "give the inner mapping (card_block(e)), not to_model_card()"
+            "give the inner mapping (card_block(e))"
         )
     fm = split_front_matter(text, name)
     if fm.newline == "\r":
