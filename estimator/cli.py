@@ -1,6 +1,9 @@
 """The command line: parse, call the API, print. No arithmetic here.
 
-Bad input exits with status 2 and one line on stderr, never a traceback.
+Bad input exits with status 2 and one line on stderr, never a traceback; a
+mistyped command, choice or option gets the closest valid one. Every --help
+ends with examples and the exit codes (``EXAMPLES``, ``EXIT_CODES``); a bare
+``co2-estimator`` prints the help and exits 0.
 """
 
 from __future__ import annotations
@@ -23,16 +26,178 @@ from estimator.version import __version__
 PROG = "co2-estimator"
 
 
+EXIT_CODES = """exit status:
+  0  done (a bare co2-estimator prints the help: 0 too); also when batch rows carry errors
+     (their 'error' column) or scan lists flagged cards (its 'flags'): read the output.
+     No command exits 1.
+  2  bad input: a wrong value, name, option or file; one line on stderr, nothing written"""
+
+# Examples shown under each command's --help (tests/test_cli_help.py runs or parses every one).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": (
+        "co2-estimator estimate --hardware 'A100 SXM4 80GB' --count 8 --hours 72 --region gcp:us-central1",
+        "co2-estimator card README.md --instance aws:p4d.24xlarge --hours 72 --region aws:us-east-1 "
+        "--training-type fine-tuning",
+        "co2-estimator hardware h100",
+        "co2-estimator COMMAND --help",
+    ),
+    "estimate": (
+        "co2-estimator estimate --hardware 'A100 SXM4 80GB' --count 8 --hours 72 --region gcp:us-central1",
+        "co2-estimator estimate --instance aws:p4d.24xlarge --hours 12 --region aws:us-east-1 --format json",
+        "co2-estimator estimate --hardware nvidia-t4 --hours 10 --region FR --format modelcard "
+        "--training-type fine-tuning",
+    ),
+    "inference": (
+        "co2-estimator inference --hardware nvidia-t4 --region FR --requests 1e6 --seconds-per-request 0.25",
+        "co2-estimator inference --instance aws:g5.xlarge --region aws:us-east-1 --requests 5e5 "
+        "--requests-per-second 40",
+    ),
+    "preflight": (
+        "co2-estimator preflight --params 7e9 --tokens 2e12 --hardware 'H100 SXM' --count 64 --region US-CA",
+        "co2-estimator preflight --flops 8.4e22 --hardware 'A100 SXM4 80GB' --count 8 --region FR",
+    ),
+    "card": (
+        "co2-estimator card README.md --hardware 'A100 SXM4 80GB' --count 8 --hours 72 --region FR "
+        "--training-type fine-tuning",
+        "co2-estimator card README.md --hardware nvidia-t4 --hours 5 --region FR --training-type fine-tuning --write",
+        "co2-estimator card README.md --from-codecarbon emissions.csv --project my-run --training-type pre-training",
+    ),
+    "scan": (
+        "co2-estimator scan ~/.cache/huggingface/hub",
+        "co2-estimator scan models/ --min-g 1000 --max-g 1e6 --format csv",
+    ),
+    "hardware": ("co2-estimator hardware a100", "co2-estimator hardware --kind cpu --vendor amd --format json"),
+    "instances": ("co2-estimator instances p4d", "co2-estimator instances --provider gcp h100"),
+    "regions": ("co2-estimator regions frankfurt", "co2-estimator regions --provider aws --sort intensity"),
+    "batch": (
+        "co2-estimator batch runs.csv -o results.csv",
+        "co2-estimator batch runs.parquet -o results.parquet --strict",
+        "co2-estimator batch runs.csv --sep ';' > results.csv",
+    ),
+    "from-codecarbon": (
+        "co2-estimator from-codecarbon emissions.csv",
+        "co2-estimator from-codecarbon emissions.csv --project my-run --format json",
+        "co2-estimator from-codecarbon emissions.csv --run-id 0b6e2c1a --format modelcard --training-type fine-tuning",
+    ),
+    "validate": (
+        "co2-estimator validate",
+        "co2-estimator validate --format csv > validation.csv",
+        "co2-estimator validate --training-low-fraction 0.5",
+    ),
+}
+
+
+def _clean(value: Any) -> Any:
+    """JSON/YAML-ready ``value`` without float noise: floats to 12 significant digits, shortest form.
+
+    ``6.115200000000001`` is written ``6.1152``; NaN and infinities become None
+    (valid JSON). The API's own values keep full precision.
+    """
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        rounded = float(f"{value:.12g}")
+        return rounded
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
 def _json(value: Any, **options: Any) -> str:
     import json
 
-    return json.dumps(value, **options)
+    return json.dumps(_clean(value), **options)
+
+
+class _Raw(str):
+    """Help text printed as written (examples, exit codes), not re-wrapped."""
+
+    __slots__ = ()
+
+
+class _Formatter(argparse.HelpFormatter):
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if isinstance(text, _Raw):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _epilog(command: str) -> _Raw:
+    lines = [f"  {example}" for example in EXAMPLES[command]]
+    return _Raw("\n".join(["examples:", *lines, "", EXIT_CODES]))
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        sys.stderr.write(f"{self.prog}: error: {_did_you_mean(self, message)} (see '{self.prog} --help')\n")
         sys.exit(2)
+
+
+def _options(parser: argparse.ArgumentParser) -> list[str]:
+    """Every long option of ``parser`` and of its subcommands."""
+    found: list[str] = []
+    for action in parser._actions:
+        found += [o for o in action.option_strings if o.startswith("--")]
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found += _options(child)
+    return sorted(set(found))
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """argparse's message, with the closest valid choice for a mistyped command, choice or option."""
+    import difflib
+    import re
+
+    choice = re.search(r"invalid choice: '?([^' ]*)'? \(choose from (.*)\)", message)
+    if choice:
+        options = re.findall(r"'([^']*)'", choice.group(2)) or [c.strip() for c in choice.group(2).split(",")]
+        close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.5)
+        if close:
+            return f"{message}; did you mean {close[0]!r}?"
+        return message
+    unknown = re.search(r"unrecognized arguments: (.*)", message)
+    if unknown:
+        for word in unknown.group(1).split():
+            if word.startswith("--"):
+                close = difflib.get_close_matches(word.split("=")[0], _options(parser), n=1, cutoff=0.6)
+                if close:
+                    return f"{message}; did you mean {close[0]!r}?"
+    return message
+
+
+def _finite(what: str, example: str) -> Callable[[str], float]:
+    """A number that is finite (no nan, no inf)."""
+    parse = _number(what, example)
+
+    def finite(text: str) -> float:
+        value = parse(text)
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{what} must be a finite number, e.g. {example}; got {text!r}")
+        return value
+
+    return finite
+
+
+def _finish(parser: argparse.ArgumentParser, sub: Any) -> None:
+    """Examples and exit codes under every --help; required options marked '(required)'."""
+    parser.epilog = _epilog("")
+    for name, child in sub.choices.items():
+        child.epilog = _epilog(name)
+        for action in child._actions:
+            if action.required and action.option_strings and "(required)" not in (action.help or ""):
+                action.help = f"{action.help} (required)" if action.help else "(required)"
+        for group in child._mutually_exclusive_groups:
+            if group.required:
+                flags = " or ".join(a.option_strings[-1] for a in group._group_actions)
+                for action in group._group_actions:
+                    action.help = f"{action.help + ' ' if action.help else ''}(required: {flags})"
 
 
 def _number(what: str, example: str) -> Callable[[str], float]:
@@ -114,7 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="modelcard: the co2_eq_emissions YAML; markdown/latex: a paragraph for a paper",
     )
-    est.add_argument("--training-type", default="pre-training", help="for --format modelcard")
+    est.add_argument(
+        "--training-type",
+        help="for --format modelcard: pre-training or fine-tuning (left out of the card when not given)",
+    )
     est.add_argument(
         "--score", type=_number("--score", "0.91"), help="a quality score (e.g. accuracy): prints score per gram"
     )
@@ -167,10 +335,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     card.add_argument("path", help="the model card, e.g. README.md")
     _add_job_args(card)
-    card.add_argument("--training-type", default="pre-training", help="pre-training or fine-tuning")
+    card.add_argument(
+        "--training-type", help="pre-training or fine-tuning (left out of the card when not given: no default)"
+    )
     card.add_argument("--location", help="override geographical_location, e.g. 'Iowa, USA'")
     card.add_argument("--from-codecarbon", metavar="CSV", help="use a CodeCarbon emissions.csv instead of an estimate")
-    card.add_argument("--run-id", help="with --from-codecarbon: the run (default: the last)")
+    card.add_argument("--run-id", help="with --from-codecarbon: the run (default: the last usable row)")
+    card.add_argument("--project", help="with --from-codecarbon: only runs of this project_name")
     card.add_argument("--write", action="store_true", help="update the file (default: only show the diff)")
 
     scan = sub.add_parser(
@@ -179,8 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read co2_eq_emissions from every README.md below DIR (the Hub's emissions_thresholds, offline).",
     )
     scan.add_argument("dir", help="a folder of model folders")
-    scan.add_argument("--min-g", type=_number("--min-g", "1000"), help="keep cards with at least this many grams")
-    scan.add_argument("--max-g", type=_number("--max-g", "1e6"), help="keep cards with at most this many grams")
+    scan.add_argument("--min-g", type=_finite("--min-g", "1000"), help="keep cards with at least this many grams")
+    scan.add_argument("--max-g", type=_finite("--max-g", "1e6"), help="keep cards with at most this many grams")
     scan.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
     hw = sub.add_parser("hardware", help="list devices", description="List devices (accelerators and CPUs).")
@@ -205,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_job_args(reg, LISTING_INPUTS)
     _add_batch_parsers(sub)
     _add_validate_parser(sub)
+    _finish(parser, sub)
     return parser
 
 
@@ -230,9 +402,12 @@ def _add_batch_parsers(sub: Any) -> None:
         "TDP-based estimate of the same run with the ratio between them.",
     )
     cc.add_argument("emissions", help="CodeCarbon's emissions.csv")
-    cc.add_argument("--run-id", help="the run to read (a unique prefix will do; default: the last row)")
+    cc.add_argument("--run-id", help="the run to read (a unique prefix will do; default: the last usable row)")
+    cc.add_argument("--project", help="only runs of this project_name (the last of them, or --run-id among them)")
     cc.add_argument("--format", choices=("text", "json", "modelcard"), default="text")
-    cc.add_argument("--training-type", default="pre-training", help="for the model card: pre-training or fine-tuning")
+    cc.add_argument(
+        "--training-type", help="for --format modelcard: pre-training or fine-tuning (left out when not given)"
+    )
     _add_job_args(cc, LISTING_INPUTS)
 
 
@@ -276,11 +451,12 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
     elif args.format == "yaml":
         import yaml
 
-        print(yaml.safe_dump(e.to_dict(), sort_keys=False, allow_unicode=True), end="")
+        print(yaml.safe_dump(_clean(e.to_dict()), sort_keys=False, allow_unicode=True), end="")
     elif args.format == "modelcard":
         from estimator import modelcard
 
         print(modelcard.to_yaml(modelcard.card_block(e, args.training_type)), end="")
+        _note_training_type(args.training_type)
     elif args.format == "markdown":
         print(report.markdown_paragraph(e))
     elif args.format == "latex":
@@ -363,6 +539,17 @@ def _cmd_preflight(args: argparse.Namespace) -> None:
     print(report.text(p.estimate))
 
 
+def _note(text: str) -> None:
+    sys.stderr.write(f"{PROG}: note: {text}\n")
+
+
+def _note_training_type(training_type: str | None) -> None:
+    if training_type is None:
+        from estimator.modelcard import TRAINING_TYPE_NOTE
+
+        _note(TRAINING_TYPE_NOTE)
+
+
 def _cmd_card(args: argparse.Namespace) -> None:
     from estimator import modelcard
 
@@ -373,11 +560,20 @@ def _cmd_card(args: argparse.Namespace) -> None:
         if given:
             raise InputError(f"--from-codecarbon takes the numbers from the file; leave out {', '.join(given)}")
 
-        measured = from_codecarbon(args.from_codecarbon, run_id=args.run_id, data_files=args.data_files)
+        measured = from_codecarbon(
+            args.from_codecarbon, run_id=args.run_id, project=args.project, data_files=args.data_files
+        )
+        notes = list(measured.notes)
         block = measured.to_model_card(args.training_type, args.location)["co2_eq_emissions"]
     else:
+        if args.run_id or args.project:
+            raise InputError("--run-id and --project choose a run of --from-codecarbon; give that file too")
+        notes = []
         block = modelcard.card_block(_estimate(args), args.training_type, args.location)
     update = modelcard.update_card(args.path, block, write=args.write)
+    for line in notes:  # after the work: an error stays the only line on stderr
+        _note(line)
+    _note_training_type(args.training_type)
     if not update.changed:
         print(f"{args.path}: already up to date; nothing to change")
         return
@@ -402,7 +598,7 @@ def _cmd_scan(args: argparse.Namespace) -> None:
         writer.writerow(["path", "emissions_g", "training_type", "hardware_used", "source", "flags"])
         for r in records:
             flags = "; ".join(r.flags)
-            writer.writerow([r.path, r.emissions_g, r.training_type, r.hardware_used, r.source, flags])
+            writer.writerow([r.path, _clean(r.emissions_g), r.training_type, r.hardware_used, r.source, flags])
         return
     root = Path(args.dir)
     rows = [
@@ -522,7 +718,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
 def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
     from estimator.codecarbon import from_codecarbon, text
 
-    run = from_codecarbon(args.emissions, args.run_id, data_files=args.data_files)
+    run = from_codecarbon(args.emissions, args.run_id, project=args.project, data_files=args.data_files)
     if args.format == "json":
         print(_json(run.to_dict(), indent=2, ensure_ascii=False))
     elif args.format == "modelcard":
@@ -530,6 +726,9 @@ def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
 
         card = run.to_model_card(training_type=args.training_type)
         print(yaml.safe_dump(card, sort_keys=False, allow_unicode=True), end="")
+        for line in run.notes:
+            _note(line)
+        _note_training_type(args.training_type)
     else:
         print(text(run))
 
@@ -606,7 +805,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     import warnings
 
     warnings.showwarning = _show_warning
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:  # a bare `co2-estimator`: the help, as asked for (documented in README: exit 0)
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
     try:
         COMMANDS[args.command](args)
     except EstimatorError as exc:
