@@ -192,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("--format", choices=("table", "json"), default="table")
     _add_data(reg)
     _add_batch_parsers(sub)
+    _add_lint_parser(sub)
     return parser
 
 
@@ -536,6 +537,64 @@ def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
         print(text(run))
 
 
+# ---------------------------------------------------------------- lint (issue 18)
+
+
+def _add_lint_parser(sub: Any) -> None:
+    lint = sub.add_parser(
+        "lint",
+        help="check the co2_eq_emissions block of model cards (exit 1 when anything is found)",
+        description="List every problem with the co2_eq_emissions block of a model card, or of every README.md "
+        "below a folder: units in a string, a value the Hub's emissions filter reads differently from what it "
+        "means, likely kg written as grams, no emissions, negative or zero, missing source / training_type / "
+        "geographical_location / hardware_used. Exit status: 0 clean, 1 something found, 2 bad input. "
+        "--fix shows the block rewritten in grams (dry run); --fix --write writes it.",
+    )
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="a model card (README.md) or a folder of model repos")
+    lint.add_argument("--fix", action="store_true", help="show the block rewritten in grams as a diff")
+    lint.add_argument("--write", action="store_true", help="with --fix: write the rewritten cards (atomically)")
+    lint.add_argument("--require-block", action="store_true", help="a card without co2_eq_emissions is an error")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    _add_data(lint)
+
+
+def _cmd_lint(args: argparse.Namespace) -> None:
+    from estimator.lint import card_paths, fix, lint
+    from estimator.modelcard import CardError
+
+    if args.write and not args.fix:
+        raise InputError("--write goes with --fix: co2-estimator lint --fix --write PATH")
+    findings = lint(args.paths, require_block=args.require_block, data_files=args.data)
+    updates = []
+    if args.fix:
+        for card in card_paths(args.paths):
+            try:
+                update = fix(card, write=args.write)
+            except CardError:
+                continue  # a card that cannot be merged is already a bad-card finding
+            if update is not None and update.changed:
+                updates.append(update)
+    if args.format == "json":
+        out: dict[str, Any] = {"findings": [f.to_dict() for f in findings]}
+        if args.fix:
+            out["fixes"] = [{"path": str(u.path), "diff": u.diff(), "written": args.write} for u in updates]
+        print(_json(out, indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            print(finding)
+        for update in updates:
+            sys.stdout.write(update.diff())
+            print(f"wrote {update.path}" if args.write else "(dry run: add --write to update the file)")
+        errors = sum(f.severity == "error" for f in findings)
+        cards = len({f.path for f in findings})
+        if findings:
+            print(f"\n{len(findings)} findings ({errors} errors, {len(findings) - errors} warnings) in {cards} cards")
+        else:
+            print("no problems found")
+    if findings:
+        raise SystemExit(1)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "estimate": _cmd_estimate,
     "card": _cmd_card,
@@ -547,6 +606,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "regions": _cmd_regions,
     "batch": _cmd_batch,
     "from-codecarbon": _cmd_from_codecarbon,
+    "lint": _cmd_lint,
 }
 
 
