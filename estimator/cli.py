@@ -164,13 +164,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser(
         "scan",
-        help="emissions of every model card in a folder",
-        description="Read co2_eq_emissions from every README.md below DIR (the Hub's emissions_thresholds, offline).",
+        help="emissions of every model card in a folder, or in a Hub dump (.parquet / .jsonl)",
+        description="Read co2_eq_emissions from every README.md below DIR (the Hub's emissions_thresholds, "
+        "offline), or from every card of a Hub dump (.parquet or .jsonl with columns modelId and card): "
+        "the distribution of reported emissions, how many the Hub's filter misreads and by how much, the ten "
+        "largest.",
     )
-    scan.add_argument("dir", help="a folder of model folders")
+    scan.add_argument("dir", help="a folder of model folders, or a dump file: .parquet or .jsonl")
     scan.add_argument("--min-g", type=_number("--min-g", "1000"), help="keep cards with at least this many grams")
     scan.add_argument("--max-g", type=_number("--max-g", "1e6"), help="keep cards with at most this many grams")
     scan.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _add_scan_dump_args(scan)
 
     hw = sub.add_parser("hardware", help="list devices", description="List devices (accelerators and CPUs).")
     hw.add_argument("query", nargs="?", help="words to look for, e.g. 'a100' or 'epyc 7742'")
@@ -406,7 +410,10 @@ def _cmd_card(args: argparse.Namespace) -> None:
 def _cmd_scan(args: argparse.Namespace) -> None:
     from estimator import modelcard
 
-    records = modelcard.scan(args.dir, args.min_g, args.max_g)
+    if _scan_dump_given(args):
+        _cmd_scan_dump(args)
+        return
+    records = modelcard.scan(args.dir, args.min_g, args.max_g, as_hub=args.as_hub)
     if args.format == "json":
         print(_json([r.to_dict() for r in records], indent=2, ensure_ascii=False))
         return
@@ -414,16 +421,17 @@ def _cmd_scan(args: argparse.Namespace) -> None:
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["path", "emissions_g", "training_type", "hardware_used", "source", "flags"])
+        writer.writerow(["path", "emissions_g", "hub_g", "training_type", "hardware_used", "source", "flags"])
         for r in records:
             flags = "; ".join(r.flags)
-            writer.writerow([r.path, r.emissions_g, r.training_type, r.hardware_used, r.source, flags])
+            writer.writerow([r.path, r.emissions_g, r.hub_g, r.training_type, r.hardware_used, r.source, flags])
         return
     root = Path(args.dir)
     rows = [
         (
             str(Path(r.path).parent.relative_to(root)) if Path(r.path).is_relative_to(root) else r.path,
             "" if r.emissions_g is None else num(r.emissions_g),
+            "-" if r.hub_g is None else num(r.hub_g),
             r.hardware_used or "",
             (r.source or "")[:40],
             "; ".join(r.flags),
@@ -433,7 +441,7 @@ def _cmd_scan(args: argparse.Namespace) -> None:
     if not rows:
         print("no model cards match")
         return
-    print(_table(rows, ("model", "emissions g", "hardware", "source", "flags")))
+    print(_table(rows, ("model", "emissions g", "Hub reads g", "hardware", "source", "flags")))
     print(f"\n{len(rows)} model cards")
 
 
@@ -535,6 +543,55 @@ def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
         print(yaml.safe_dump(card, sort_keys=False, allow_unicode=True), end="")
     else:
         print(text(run))
+
+
+# ---------------------------------------------------------------- scan over a Hub dump (issue 18)
+
+
+def _add_scan_dump_args(scan: argparse.ArgumentParser) -> None:
+    scan.add_argument(
+        "--as-hub",
+        action="store_true",
+        help="apply --min-g/--max-g the way the Hub's emissions filter reads cards (first number, units ignored)",
+    )
+    scan.add_argument("--chart", metavar="FILE", help="dump only: write the chart, .html (self-contained) or .svg")
+    scan.add_argument("--dask", action="store_true", help="dump only: read and parse with dask.dataframe")
+
+
+def _scan_dump_given(args: argparse.Namespace) -> bool:
+    from estimator.hubdump import is_dump
+
+    if is_dump(args.dir):
+        return True
+    if args.chart or args.dask:
+        raise InputError("--chart and --dask go with a dump file (.parquet or .jsonl), not a folder")
+    if Path(args.dir).is_file():
+        raise InputError(
+            f"{args.dir}: scan takes a folder of model cards or a dump file (.parquet or .jsonl); "
+            "for one card use: co2-estimator lint README.md"
+        )
+    return False
+
+
+def _cmd_scan_dump(args: argparse.Namespace) -> None:
+    from estimator import hubdump
+
+    summary = hubdump.scan_dump(args.dir, args.min_g, args.max_g, as_hub=args.as_hub, dask=args.dask)
+    if args.chart:
+        hubdump.write_chart(summary, args.chart)
+    if args.format == "json":
+        print(_json(summary.to_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["emissions", "cards_mean", "hub_reads"])
+        writer.writerows(summary.bin_rows())
+    else:
+        print(summary.text())
+        print(f"\n{summary.rows:,} cards in {summary.seconds:.1f} s ({summary.engine})")
+    if args.chart:
+        print(f"wrote {args.chart}", file=sys.stderr if args.format != "table" else sys.stdout)
 
 
 # ---------------------------------------------------------------- lint (issue 18)
