@@ -81,7 +81,7 @@ def misread_kind(meant_g: float | None, hub_g: float | None, has_emissions: bool
         return "the Hub reads 0"
     factor = meant_g / hub_g
     power = round(math.log10(factor))
-    return f"x{num(10.0**power)}" if power >= 0 else f"/{num(10.0**-power)}"
+    return f"×{num(10.0**power)}" if power >= 0 else f"÷{num(10.0**-power)}"
 
 
 @dataclass

@@ -168,3 +168,157 @@ def test_scan_as_hub_filters_the_way_the_hub_does(tmp_path: Path) -> None:
             assert kept == (Path(record.path).parent.name in names(scan(tmp_path, max_g=10, as_hub=True)))
     # No bounds: the Hub filters nothing, every card is listed.
     assert len(scan(tmp_path, as_hub=True)) == 6
+
+
+# ---------------------------------------------------------------- a whole Hub dump
+
+
+def sample_rows() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = [
+        {"modelId": f"cards/{p.stem}", "card": p.read_text("utf-8")} for p in sorted(CARDS.glob("*.md"))
+    ]
+    rows += [
+        {"modelId": "plain/none", "card": "---\nlicense: mit\n---\n# no block\n"},
+        {"modelId": "plain/null", "card": None},
+        {"modelId": "<b>bold</b>", "card": "---\nco2_eq_emissions: {emissions: '2 t'}\n---\n"},
+        {"modelId": "body/only", "card": "# Notes\nWe did not report co2_eq_emissions.\n"},
+    ]
+    return rows
+
+
+def write_dump(rows: list[dict[str, Any]], path: Path) -> Path:
+    import json
+
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    if path.suffix == ".parquet":
+        pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=3)
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=[".parquet", ".jsonl"])
+def dump(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    return write_dump(sample_rows(), tmp_path / f"dump{request.param}")
+
+
+def test_scan_dump_counts_by_hand(dump: Path) -> None:
+    from estimator.hubdump import scan_dump
+
+    s = scan_dump(dump, batch_rows=4)
+    assert s.rows == 17
+    # Blocks: bare_number, clean, crlf, kg_as_grams, kg_string, negative, no_emissions, thousands, tonnes, zero, <b>.
+    assert s.with_block == 11 and s.unreadable_cards == 1  # malformed.md mentions the key; python_tag.md does not
+    # Misread: kg_string (x1,000), thousands (x1,000), tonnes (x1,000,000), <b> 2 t (x1,000,000),
+    # negative (sign), zero (left out), no_emissions (the Hub's filter fails).
+    assert s.misread == 7
+    assert s.misreads == {
+        "×1,000": 2,
+        "×1,000,000": 2,
+        "sign dropped (negative)": 1,
+        "left out by the Hub (0 or no number)": 1,
+        "the Hub's filter fails (no emissions)": 1,
+    }
+    assert [r.path for r in s.largest[:3]] == ["<b>bold</b>", "cards/tonnes", "cards/clean"]
+    assert s.largest[0].emissions_g == 2e6 and s.largest[0].hub_g == 2.0
+    assert s.bins["1 t to 10 t"] == 1 and s.bins["100 kg to 1 t"] == 2 and s.bins["negative"] == 1
+    assert s.hub_bins["left out by the Hub"] == 2 and s.hub_bins["1 g to 10 g"] == 4
+    assert [r.path for r in s.worst[:2]] == ["cards/tonnes", "<b>bold</b>"]  # both x1,000,000: dump order
+
+
+def test_scan_dump_bounds_as_meant_and_as_hub(dump: Path) -> None:
+    from estimator.hubdump import scan_dump
+
+    meant = scan_dump(dump, min_g=1000)
+    assert meant.matched == 5  # 2 t, 0.5 t, 108,979.2 g, 1.7 kg, 1,234 g
+    hub = scan_dump(dump, min_g=1000, as_hub=True)
+    assert hub.matched == 1 and [r.path for r in hub.largest] == ["cards/clean"]
+    assert hub.rows == meant.rows == 17 and hub.with_block == 11
+
+
+def test_dump_reading_agrees_with_the_folder_scan(dump: Path, tmp_path: Path) -> None:
+    from estimator.hubdump import read_dump_card
+
+    for row in sample_rows():
+        if row["card"] is None:
+            continue
+        fast, has_block, bad = read_dump_card(row["card"], row["modelId"])
+        try:
+            slow = read_card_text(row["card"], row["modelId"])
+        except modelcard.CardError:
+            assert bad
+            continue
+        assert (fast.emissions_g, fast.hub_g, fast.flags, fast.written) == (
+            slow.emissions_g,
+            slow.hub_g,
+            () if not has_block else slow.flags,
+            slow.written,
+        )
+
+
+@settings(max_examples=80, deadline=None)
+@given(value=values, body=st.text(max_size=40), crlf=st.booleans())
+def test_fast_front_matter_reads_like_read_card_text(value: Any, body: str, crlf: bool) -> None:
+    import yaml
+
+    from estimator.hubdump import read_dump_card
+
+    text = "---\n" + yaml.safe_dump({"license": "mit", "co2_eq_emissions": value}) + "---\n" + body
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    fast, has_block, bad = read_dump_card(text, "m")
+    slow = read_card_text(text, "m")
+    assert not bad and has_block == (value is not None)
+    if has_block:
+        assert fast == slow
+
+
+def test_dask_and_batch_sizes_give_the_same_summary(dump: Path) -> None:
+    from estimator.hubdump import scan_dump
+
+    def plain(d: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in d.items() if k not in ("seconds", "engine")}
+
+    one = scan_dump(dump, batch_rows=1).to_dict()
+    assert plain(one) == plain(scan_dump(dump, batch_rows=10_000).to_dict())
+    assert plain(one) == plain(scan_dump(dump, dask=True).to_dict())
+
+
+def test_bad_dumps(tmp_path: Path) -> None:
+    from estimator.errors import InputError
+    from estimator.hubdump import scan_dump
+
+    wrong = write_dump([{"id": "a", "text": "x"}], tmp_path / "wrong.parquet")
+    with pytest.raises(InputError, match=r"needs the columns 'modelId' and 'card'.*it has 'id', 'text'"):
+        scan_dump(wrong)
+    (tmp_path / "junk.parquet").write_bytes(b"not parquet")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        scan_dump(tmp_path / "junk.parquet")
+    with pytest.raises(InputError, match="no such file"):
+        scan_dump(tmp_path / "missing.jsonl")
+    with pytest.raises(InputError, match=r"not a dump file"):
+        scan_dump(tmp_path / "cards.csv")
+
+
+def test_cli_scan_dump_with_chart(dump: Path, tmp_path: Path) -> None:
+    import json
+
+    from tests.conftest import run_cli
+
+    chart = tmp_path / "chart.html"
+    r = run_cli("scan", str(dump), "--chart", str(chart), "--format", "json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["rows"] == 17 and out["misread"] == 7
+    page = chart.read_text("utf-8")
+    assert "<svg" in page and "<script" not in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page  # user text stays text
+    assert all(url == "http://www.w3.org/2000/svg" for url in __import__("re").findall(r"https?://[^\"' <]+", page))
+    table = run_cli("scan", str(dump), "--as-hub", "--max-g", "10")
+    assert table.returncode == 0 and "as the Hub reads them" in table.stdout
+    assert run_cli("scan", str(tmp_path), "--chart", str(chart)).returncode == 2
+    svg = tmp_path / "bins.svg"
+    assert run_cli("scan", str(dump), "--chart", str(svg)).returncode == 0
+    assert svg.read_text("utf-8").startswith("<svg")
