@@ -5,7 +5,7 @@ A dump is a Parquet or JSON Lines file with one row per model: ``modelId`` and
 batches (Parquet row groups through ``pyarrow.parquet.ParquetFile.iter_batches``,
 JSON Lines through ``pyarrow.json.open_json``), so memory stays flat however many
 rows there are. The cards that contain ``co2_eq_emissions`` at all are found with
-``pyarrow.compute.match_substring`` (in C++, on the whole batch); only those are
+``pyarrow.compute.match_substring_regex`` (RE2, in C++, on the whole batch); only those are
 parsed in Python, with the same reading as ``estimator.modelcard.read_card``.
 With ``dask=True`` the file is read with ``dask.dataframe`` and the cards are
 parsed on the active Dask scheduler (a ``distributed.Client`` for a cluster).
@@ -366,7 +366,8 @@ def _candidates(batch: Any) -> tuple[list[Any], list[Any]]:
     cards = batch.column(CARD_COLUMN)
     if cards.type not in (_string_types()):
         cards = cards.cast("large_string")
-    mask = pc.fill_null(pc.match_substring(cards, KEY), False)
+    # RE2 on a literal: several times faster than match_substring on long texts (same answer)
+    mask = pc.fill_null(pc.match_substring_regex(cards, KEY), False)
     if not pc.any(mask).as_py():
         return [], []
     return batch.column(ID_COLUMN).filter(mask).to_pylist(), cards.filter(mask).to_pylist()

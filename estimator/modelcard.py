@@ -48,6 +48,7 @@ _AMOUNT = re.compile(
 _BODY_AMOUNT = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)\s*(kg|kilograms?|t|tonnes?|tons?)\b(?:\s*(?:of\s*)?co2)?", re.IGNORECASE
 )
+_T_UNIT = re.compile(r"\d\s*[tT]\b")
 IMPLAUSIBLE_G = 1e11  # 100,000 t CO2e: far above any published training run
 
 
@@ -450,6 +451,9 @@ def parse_amount(value: Any) -> tuple[float | None, str | None]:
 
 
 def _body_flags(body: str, metadata_number: float) -> list[str]:
+    low = body.lower().replace("\u0131", "i")  # re.IGNORECASE also matches a dotless i
+    if not ("kg" in low or "kilogram" in low or "ton" in low or _T_UNIT.search(body)):
+        return []  # no unit _BODY_AMOUNT could match: skip the slow scan (a whole Hub dump passes here)
     flags = []
     for amount, unit in _BODY_AMOUNT.findall(body):
         try:

@@ -322,3 +322,25 @@ def test_cli_scan_dump_with_chart(dump: Path, tmp_path: Path) -> None:
     svg = tmp_path / "bins.svg"
     assert run_cli("scan", str(dump), "--chart", str(svg)).returncode == 0
     assert svg.read_text("utf-8").startswith("<svg")
+
+
+def reference_body_flags(body: str, number: float) -> int:
+    """How many amounts in ``body`` equal ``number`` by _BODY_AMOUNT alone (no prefilter)."""
+    found = 0
+    for amount, _unit in modelcard._BODY_AMOUNT.findall(body):
+        try:
+            said = float(amount.replace(",", ""))
+        except ValueError:
+            continue
+        found += said == number and said != 0
+    return found
+
+
+pieces = st.sampled_from(["149.2", "1,234", "7", " ", "\n", "kg", "KG", "t", "T", "tons", "Tonnes", "of CO2", "the"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(pieces | st.text(max_size=4), max_size=12), number=st.sampled_from([149.2, 1234.0, 7.0]))
+def test_body_prefilter_changes_nothing(parts: list[str], number: float) -> None:
+    body = "".join(parts)
+    assert len(modelcard._body_flags(body, number)) == reference_body_flags(body, number)
