@@ -627,8 +627,9 @@ def _cmd_lint(args: argparse.Namespace) -> None:
         for card in card_paths(args.paths):
             try:
                 update = fix(card, write=args.write)
-            except CardError:
-                continue  # a card that cannot be merged is already a bad-card finding
+            except CardError as exc:  # invalid YAML (a bad-card finding), a duplicated block, ...
+                sys.stderr.write(f"{PROG}: cannot fix {card}: {' '.join(str(exc).split())}\n")
+                continue
             if update is not None and update.changed:
                 updates.append(update)
     if args.format == "json":

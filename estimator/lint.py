@@ -354,6 +354,13 @@ def lint_text(
             + " and source, training_type, geographical_location, hardware_used",
             key_line,
         )
+    if isinstance(raw, dict) and "emissions" in raw and value is None:
+        add(
+            "no-emissions",
+            "error",
+            "co2_eq_emissions has an empty 'emissions'; the Hub's emissions filter leaves the card out",
+            "write emissions: <grams of CO2e>, e.g. from co2-estimator estimate --format modelcard",
+        )
     if value is not None and meant is None:
         add(
             "unreadable",

@@ -168,6 +168,20 @@ def test_scan_as_hub_filters_the_way_the_hub_does(tmp_path: Path) -> None:
             assert kept == (Path(record.path).parent.name in names(scan(tmp_path, max_g=10, as_hub=True)))
     # No bounds: the Hub filters nothing, every card is listed.
     assert len(scan(tmp_path, as_hub=True)) == 6
+    # The CLI, in a subprocess: the same filter, and both readings in its output.
+    import json
+
+    from tests.conftest import run_cli
+
+    out = run_cli("scan", str(tmp_path), "--max-g", "10", "--as-hub", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert [(Path(r["path"]).parent.name, r["hub_g"]) for r in json.loads(out.stdout)] == [
+        ("tonnes", 0.5),
+        ("kg_string", 1.7),
+        ("negative", 5.0),
+    ]
+    table = run_cli("scan", str(tmp_path), "--as-hub", "--min-g", "100").stdout
+    assert "Hub reads g" in table and "bare_number" in table and "tonnes" not in table
 
 
 # ---------------------------------------------------------------- a whole Hub dump

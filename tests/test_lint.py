@@ -278,3 +278,14 @@ def test_cli_fix_dry_run_then_write(tmp_path: Path) -> None:
     assert lines_outside(path.read_bytes().decode()) == lines_outside(before.decode())
     again = run_cli("lint", str(path))
     assert again.returncode == 0, again.stdout
+
+
+def test_empty_emissions_and_duplicate_blocks(tmp_path: Path) -> None:
+    empty = "---\nco2_eq_emissions:\n  emissions:\n  source: s\n---\n"
+    assert lint_text(empty)[0].code == "no-emissions" and lint_text(empty)[0].line == 3
+    path = tmp_path / "README.md"
+    path.write_text("---\nco2_eq_emissions: '1 kg'\nco2_eq_emissions: '2 kg'\n---\n", encoding="utf-8")
+    before = path.read_bytes()
+    r = run_cli("lint", str(path), "--fix", "--write")
+    assert r.returncode == 1 and "cannot fix" in r.stderr and "more than once" in r.stderr
+    assert path.read_bytes() == before
