@@ -379,7 +379,7 @@ def hub_grams(value: Any) -> float | None:
 
     The rule of huggingface_hub's ``_is_emission_within_threshold``, which
     ``HfApi.list_models(emissions_thresholds=(min, max), cardData=True)`` applies
-    to every model (huggingface_hub 0.x-1.x, ``utils/endpoint_helpers.py``):
+    to every model (huggingface_hub 2.4, ``utils/endpoint_helpers.py``; tests check it against the installed one):
 
     1. a mapping is replaced by its ``emissions`` entry (a mapping without one
        makes huggingface_hub raise ``KeyError``: here, None);
