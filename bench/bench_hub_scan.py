@@ -7,11 +7,13 @@ co2_eq_emissions block, in the forms real cards use) unless it already exists
 in ``--keep DIR``, then prints, all measured in this run on a warm page cache:
 
 - pyarrow alone: ``pyarrow.parquet.read_table`` of the modelId and card columns
-  (the floor any reader pays), and the same file streamed batch by batch;
+  (the floor any reader pays), and the same file streamed batch by batch as
+  scan_dump reads it;
 - ``estimator.hubdump.scan_dump`` on the same file (best of 2);
 - their ratio (target within 3x of read_table);
-- the peak memory (max RSS) of each, measured in a fresh process: the scan
-  streams, so its peak stays near one batch while read_table holds the file.
+- the peak memory of each, measured in a fresh process (Arrow's pool and the
+  resident set): the scan streams, so Arrow's peak stays near one batch while
+  read_table holds the file.
 
 With ``--jsonl`` the same for a JSON Lines copy (``pyarrow.json.read_json``);
 with ``--dask`` the Dask path once. Benchmarks print figures; tests never
@@ -29,10 +31,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+COLUMNS = ["modelId", "card"]
 sys.path.insert(0, str(ROOT))
 
 from bench.make_hub_dump import make  # noqa: E402
-from estimator.hubdump import scan_dump  # noqa: E402
+from estimator.hubdump import BATCH_ROWS, scan_dump  # noqa: E402
 
 
 def best(fn: Callable[[], object], repeat: int = 2) -> float:
@@ -50,15 +53,19 @@ def warm(path: Path) -> None:
             pass
 
 
-def peak_mb(code: str) -> float:
-    """Peak resident memory (MB) of a fresh interpreter running ``code``: VmHWM from /proc (Linux),
-    which exec resets (ru_maxrss would carry this process's own peak over into the child)."""
+def peak_mb(code: str) -> tuple[float, float]:
+    """Peak memory (MB) of a fresh interpreter running ``code``: Arrow's memory pool, and the process's
+    resident set (VmHWM from /proc, Linux; exec resets it, where ru_maxrss would carry this process's
+    own peak over into the child; it includes what the allocator keeps after freeing)."""
     script = (
         f"import sys; sys.path.insert(0, {str(ROOT)!r})\n{code}\n"
-        "print([int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')][0] / 1024)"
+        "import pyarrow as pa\n"
+        "hwm = [int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')][0] / 1024\n"
+        "print(pa.default_memory_pool().max_memory() / 1e6, hwm)"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    return float(out.stdout.split()[-1])
+    arrow, rss = out.stdout.split()[-2:]
+    return float(arrow), float(rss)
 
 
 def main() -> int:
@@ -86,7 +93,8 @@ def main() -> int:
                 return pq.read_table(p, columns=["modelId", "card"])
 
             def stream(p: Path = path) -> object:
-                return sum(b.num_rows for b in pq.ParquetFile(p).iter_batches(65_536, columns=["modelId", "card"]))
+                reader = pq.ParquetFile(p, pre_buffer=False)  # as scan_dump reads it
+                return sum(b.num_rows for b in reader.iter_batches(BATCH_ROWS, columns=COLUMNS))
 
             read_code = f"import pyarrow.parquet as pq; t = pq.read_table({str(path)!r}, columns=['modelId', 'card'])"
         else:
@@ -114,7 +122,9 @@ def main() -> int:
         print(f"  ratio scan / read_table {scan_s / read_s:8.2f}x  (target <= 3x)")
         print(f"  ratio scan / streamed   {scan_s / stream_s:8.2f}x")
         scan_code = f"from estimator.hubdump import scan_dump; scan_dump({str(path)!r})"
-        print(f"  peak memory: read_table {peak_mb(read_code):,.0f} MB, scan_dump {peak_mb(scan_code):,.0f} MB")
+        (read_arrow, read_rss), (scan_arrow, scan_rss) = peak_mb(read_code), peak_mb(scan_code)
+        print(f"  peak Arrow memory: read_table {read_arrow:,.0f} MB, scan_dump {scan_arrow:,.0f} MB")
+        print(f"  peak resident (VmHWM): read_table {read_rss:,.0f} MB, scan_dump {scan_rss:,.0f} MB")
         if args.dask:
             start = time.perf_counter()
             dsum = scan_dump(path, dask=True)

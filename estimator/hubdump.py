@@ -39,7 +39,7 @@ FORMATS = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson"
 ID_COLUMN = "modelId"
 CARD_COLUMN = "card"
 KEY = "co2_eq_emissions"
-BATCH_ROWS = 65_536
+BATCH_ROWS = 16_384
 TOP = 10
 # Decade bins in grams: < 1 g, 1-10 g, ..., 100-1,000 t, >= 1,000 t.
 EDGES_G = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9)
@@ -333,7 +333,8 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = BATCH_ROWS) -> 
         pq = _arrow("parquet")
 
         try:
-            parquet = pq.ParquetFile(p)
+            # pre_buffer off: Arrow otherwise reads ahead whole row groups (measured: 4x the peak memory)
+            parquet = pq.ParquetFile(p, pre_buffer=False)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{p}: not a readable Parquet file ({exc})") from None
         names = parquet.schema_arrow.names
