@@ -585,7 +585,7 @@ def _add_lint_parser(sub: Any) -> None:
     lint.add_argument("--write", action="store_true", help="with --fix: write the rewritten cards (atomically)")
     lint.add_argument("--require-block", action="store_true", help="a card without co2_eq_emissions is an error")
     lint.add_argument("--format", choices=("text", "json"), default="text")
-    _add_data(lint)
+    _add_job_args(lint, LISTING_INPUTS)
 
 
 def _cmd_lint(args: argparse.Namespace) -> None:
@@ -594,7 +594,7 @@ def _cmd_lint(args: argparse.Namespace) -> None:
 
     if args.write and not args.fix:
         raise InputError("--write goes with --fix: co2-estimator lint --fix --write PATH")
-    findings = lint(args.paths, require_block=args.require_block, data_files=args.data)
+    findings = lint(args.paths, require_block=args.require_block, data_files=args.data_files)
     updates = []
     if args.fix:
         for card in card_paths(args.paths):

@@ -45,6 +45,7 @@ from estimator.report import num
 
 if TYPE_CHECKING:
     from estimator.catalog import Catalog
+    from estimator.records import Region
 
 FIELDS = ("source", "training_type", "geographical_location", "hardware_used")
 FIELD_EXAMPLES = {
@@ -179,6 +180,29 @@ def _devices(catalog: Catalog, text: str) -> list[tuple[int, str, float]]:
     return out
 
 
+def _grid(catalog: Catalog, region: Region) -> tuple[float, str] | None:
+    """The central intensity estimates use for ``region`` (``grid.choose``, latest year): g/kWh and its label."""
+    from estimator import grid
+
+    try:
+        choice = grid.choose(catalog, region)
+    except EstimatorError:
+        return None
+    return choice.value_g_per_kwh, f"{region.id}, {choice.dataset} {choice.year}"
+
+
+_CLEANEST: dict[int, tuple[float, str]] = {}
+
+
+def _cleanest_cloud(catalog: Catalog) -> tuple[float, str]:
+    """The lowest central intensity among the catalog's cloud regions (computed once per catalog)."""
+    key = id(catalog)
+    if key not in _CLEANEST:
+        figures = [g for r in catalog.regions.values() if r.provider and (g := _grid(catalog, r)) is not None]
+        _CLEANEST[key] = min(figures) if figures else (0.0, "no cloud region with a figure")
+    return _CLEANEST[key]
+
+
 def _intensity(catalog: Catalog, location: str | None) -> tuple[float, str]:
     """Grid intensity (g/kWh) for ``location``; the cleanest cloud region in the catalog when it is unknown."""
     if location:
@@ -193,27 +217,23 @@ def _intensity(catalog: Catalog, location: str | None) -> tuple[float, str]:
             try:
                 region, hit = catalog.region(query)
             except AmbiguousNameError as exc:
-                options = [catalog.regions[c] for c in exc.candidates if c in catalog.regions]
-                if not options:
+                figures = [
+                    g for c in exc.candidates if c in catalog.regions and (g := _grid(catalog, catalog.regions[c]))
+                ]
+                if not figures:
                     continue
-                low = min(options, key=lambda r: r.intensity_g_per_kwh)
-                return low.intensity_g_per_kwh, (
-                    f"{num(low.intensity_g_per_kwh)} g/kWh ({low.id}, {low.year}: the lowest of the "
-                    f"{len(options)} regions {query!r} matches)"
+                value, label = min(figures)
+                return (
+                    value,
+                    f"{num(value)} g/kWh ({label}: the lowest of the {len(figures)} regions {query!r} matches)",
                 )
             except EstimatorError:
                 continue
-            if not hit.loose:
-                return (
-                    region.intensity_g_per_kwh,
-                    f"{num(region.intensity_g_per_kwh)} g/kWh ({region.id}, {region.year})",
-                )
-    cloud = [r for r in catalog.regions.values() if r.provider]
-    low = min(cloud, key=lambda r: (r.intensity_g_per_kwh, r.id))
-    return low.intensity_g_per_kwh, (
-        f"{num(low.intensity_g_per_kwh)} g/kWh (no known location: the cleanest cloud region in the catalog, "
-        f"{low.id}, {low.year})"
-    )
+            figure = _grid(catalog, region) if not hit.loose else None
+            if figure is not None:
+                return figure[0], f"{num(figure[0])} g/kWh ({figure[1]})"
+    value, label = _cleanest_cloud(catalog)
+    return value, f"{num(value)} g/kWh (no known location: the cleanest cloud region in the catalog, {label})"
 
 
 def plausible_floor(

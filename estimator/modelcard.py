@@ -541,6 +541,9 @@ def record_from_metadata(metadata: dict[str, Any], body: str, name: str = "model
     emissions, flag = parse_amount(value) if value is not None else (None, None)
     if flag:
         flags.append(flag)
+    if emissions is not None and not math.isfinite(emissions):
+        flags.append(f"emissions {value!r} is not a finite number; not read")
+        emissions = None
     if emissions is not None:
         if emissions < 0:
             flags.append("negative emissions")

@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estimator import modelcard
+from estimator import lookup, modelcard
 from estimator.catalog import Catalog
 from estimator.lint import Finding, fix, fix_block, lint, lint_text
 from estimator.modelcard import CardError, hub_grams, read_card
@@ -71,13 +71,14 @@ def test_messages_show_both_numbers_and_the_fix() -> None:
 def test_kg_as_grams_reasoning_worked_by_hand(catalog: Catalog) -> None:
     # 8 × 400 W (A100 SXM4 80GB TDP) × 72 h = 230.4 kWh; × PUE 1.0 × us-central1's intensity; a tenth.
     device, _ = catalog.device("NVIDIA A100 SXM4 80GB")
-    region, _ = catalog.region("gcp:us-central1")
+    grid = lookup.region_intensity("gcp:us-central1")  # the central figure estimates use
     assert device.tdp_w == 400
     kwh = 8 * 400 * 72 / 1000
-    floor_g = kwh * region.intensity_g_per_kwh / 10
+    floor_g = kwh * grid.value_g_per_kwh / 10
     (finding,) = lint(CARDS / "kg_as_grams.md")
     assert "3,200 W × 72 h" in finding.message and "230.4 kWh" in finding.message
-    assert f"{num(region.intensity_g_per_kwh)} g/kWh (gcp:us-central1, {region.year})" in finding.message
+    label = f"{num(grid.value_g_per_kwh)} g/kWh (gcp:us-central1, {grid.dataset} {grid.year})"
+    assert label in finding.message
     assert f"is {num(floor_g)} g" in finding.message
     assert finding.fix == "if the figure is in kilograms, write emissions: 110000"
     text = (CARDS / "kg_as_grams.md").read_text("utf-8")
@@ -100,7 +101,7 @@ def test_kg_as_grams_reasoning_worked_by_hand(catalog: Catalog) -> None:
 def test_plausibility_reads_hardware_hours_and_location(
     catalog: Catalog, hardware: str, hours: str, location: str, watts: float, hours_value: float
 ) -> None:
-    intensity = catalog.region("FR")[0].intensity_g_per_kwh
+    intensity = lookup.region_intensity("FR").value_g_per_kwh
     floor_g = watts * hours_value / 1000 * intensity / 10
     card = (
         f"---\nco2_eq_emissions:\n  emissions: {floor_g / 2:.4f}\n  source: x\n  training_type: fine-tuning\n"
