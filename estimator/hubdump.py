@@ -2,8 +2,8 @@
 
 A dump is a Parquet or JSON Lines file with one row per model: ``modelId`` and
 ``card`` (the README.md text), the layout of public Hub card dumps. It is read in
-batches (Parquet row groups through ``pyarrow.parquet.ParquetFile.iter_batches``,
-JSON Lines through ``pyarrow.json.open_json``), so memory stays flat however many
+batches (Parquet through ``pyarrow.parquet.ParquetFile.iter_batches``, JSON Lines
+as pieces of whole lines parsed by ``pyarrow.json.read_json``), so memory stays flat however many
 rows there are. The cards that contain ``co2_eq_emissions`` at all are found with
 ``pyarrow.compute.match_substring_regex`` (RE2, in C++, on the whole batch); only those are
 parsed in Python, with the same reading as ``estimator.modelcard.read_card``.
@@ -40,6 +40,7 @@ ID_COLUMN = "modelId"
 CARD_COLUMN = "card"
 KEY = "co2_eq_emissions"
 BATCH_ROWS = 16_384
+JSONL_CHUNK_BYTES = 16 << 20  # JSON Lines read this many bytes (whole lines) at a time
 TOP = 10
 # Decade bins in grams: < 1 g, 1-10 g, ..., 100-1,000 t, >= 1,000 t.
 EDGES_G = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9)
@@ -337,27 +338,46 @@ def iter_batches(path: str | os.PathLike[str], batch_rows: int = BATCH_ROWS) -> 
             parquet = pq.ParquetFile(p, pre_buffer=False)
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"{p}: not a readable Parquet file ({exc})") from None
-        names = parquet.schema_arrow.names
-        if ID_COLUMN not in names or CARD_COLUMN not in names:
-            raise _columns_error(p, names)
+        columns = parquet.schema_arrow.names
+        if ID_COLUMN not in columns or CARD_COLUMN not in columns:
+            raise _columns_error(p, columns)
         yield from parquet.iter_batches(batch_size=batch_rows, columns=[ID_COLUMN, CARD_COLUMN])
         return
     pj = _arrow("json")
-
-    # block_size bounds each batch's bytes; JSON Lines rows are parsed in C++.
-    options = pj.ReadOptions(block_size=32 << 20)
+    names: list[str] | None = None
     try:
-        reader = pj.open_json(p, read_options=options)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"{p}: not readable JSON Lines ({exc})") from None
-    names = reader.schema.names
-    if ID_COLUMN not in names or CARD_COLUMN not in names:
-        raise _columns_error(p, names)
-    try:
-        for batch in reader:
-            yield batch.select([ID_COLUMN, CARD_COLUMN])
+        for chunk in _line_chunks(p):
+            # One block per chunk (a card can be long: the block must hold whole lines); parsed in C++.
+            table = pj.read_json(pa.BufferReader(chunk), read_options=pj.ReadOptions(block_size=len(chunk) + 1))
+            if names is None:
+                names = table.schema.names
+                if ID_COLUMN not in names or CARD_COLUMN not in names:
+                    raise _columns_error(p, names)
+            if ID_COLUMN not in table.schema.names or CARD_COLUMN not in table.schema.names:
+                continue  # no row of this chunk has the column: nothing to read in it
+            yield from table.select([ID_COLUMN, CARD_COLUMN]).to_batches(max_chunksize=batch_rows)
     except pa.ArrowInvalid as exc:
         raise InputError(f"{p}: not readable JSON Lines ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read it ({exc})") from None
+
+
+def _line_chunks(path: Path, size: int | None = None) -> Iterator[bytes]:
+    """The file's bytes in pieces of about ``size`` (default ``JSONL_CHUNK_BYTES``) that end at a line end
+    (a longer line is one piece)."""
+    size = size or JSONL_CHUNK_BYTES
+    with path.open("rb") as fh:
+        rest = b""
+        while block := fh.read(size):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                rest = block
+                continue
+            yield block[:cut]
+            rest = block[cut:]
+        if rest.strip():
+            yield rest
 
 
 def _candidates(batch: Any) -> tuple[list[Any], list[Any]]:

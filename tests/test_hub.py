@@ -3,6 +3,7 @@ huggingface_hub's own filter, and ``read_card`` / ``scan`` reporting both readin
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from pathlib import Path
@@ -358,3 +359,25 @@ pieces = st.sampled_from(["149.2", "1,234", "7", " ", "\n", "kg", "KG", "t", "T"
 def test_body_prefilter_changes_nothing(parts: list[str], number: float) -> None:
     body = "".join(parts)
     assert len(modelcard._body_flags(body, number)) == reference_body_flags(body, number)
+
+
+def test_jsonl_pieces_end_at_line_ends(tmp_path: Path) -> None:
+    from estimator import hubdump
+
+    rows = sample_rows() * 5
+    path = write_dump(rows, tmp_path / "cards.jsonl")
+    data = path.read_bytes()
+    for size in (1, 7, 100, 4096, len(data) + 1):
+        pieces = list(hubdump._line_chunks(path, size))
+        assert b"".join(pieces) == data
+        assert all(piece.endswith(b"\n") for piece in pieces)
+    # A card longer than a piece, and a last line without its newline, are read whole.
+    long_card = "---\nco2_eq_emissions: '2 kg'\n---\n" + "x" * 5000
+    path.write_text(json.dumps({"modelId": "long", "card": long_card}) + "\n" + json.dumps(rows[0]), "utf-8")
+    original = hubdump.JSONL_CHUNK_BYTES
+    try:
+        hubdump.JSONL_CHUNK_BYTES = 100
+        summary = hubdump.scan_dump(path)
+    finally:
+        hubdump.JSONL_CHUNK_BYTES = original
+    assert summary.rows == 2 and summary.largest[0].path == "long" and summary.largest[0].emissions_g == 2000
