@@ -31,11 +31,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COLUMNS = ["modelId", "card"]
 sys.path.insert(0, str(ROOT))
 
 from bench.make_hub_dump import make  # noqa: E402
-from estimator.hubdump import BATCH_ROWS, scan_dump  # noqa: E402
+from estimator.hubdump import BATCH_ROWS, iter_batches, scan_dump  # noqa: E402
 
 
 def best(fn: Callable[[], object], repeat: int = 2) -> float:
@@ -92,10 +91,6 @@ def main() -> int:
             def read(p: Path = path) -> object:
                 return pq.read_table(p, columns=["modelId", "card"])
 
-            def stream(p: Path = path) -> object:
-                reader = pq.ParquetFile(p, pre_buffer=False)  # as scan_dump reads it
-                return sum(b.num_rows for b in reader.iter_batches(BATCH_ROWS, columns=COLUMNS))
-
             read_code = f"import pyarrow.parquet as pq; t = pq.read_table({str(path)!r}, columns=['modelId', 'card'])"
         else:
             import pyarrow.json as pj  # type: ignore[import-untyped]
@@ -103,10 +98,10 @@ def main() -> int:
             def read(p: Path = path) -> object:
                 return pj.read_json(p)
 
-            def stream(p: Path = path) -> object:
-                return sum(b.num_rows for b in pj.open_json(p, read_options=pj.ReadOptions(block_size=32 << 20)))
-
             read_code = f"import pyarrow.json as pj; t = pj.read_json({str(path)!r})"
+
+        def stream(p: Path = path) -> object:  # pyarrow reading the file the way scan_dump does, nothing else
+            return sum(b.num_rows for b in iter_batches(p, BATCH_ROWS))
 
         read_s = best(read)
         stream_s = best(stream)
