@@ -52,7 +52,7 @@ def estimate(
         CPU and memory; explicit arguments win.
     cpu, cpu_count (packages) or cpu_cores (cores, TDP/cores each), cpu_utilization;
     memory_gb (0.3725 W/GB). provider: narrows a region name ("Frankfurt").
-    draw_low_fraction: low end of the range, as a fraction of TDP (default 0.76,
+    draw_low_fraction: low end of the range, as a fraction of TDP (default 0.25, calibrated on measured runs,
         Newkirk et al. 2025); applies to catalog TDPs at utilization 1 only.
     intensity_range: (low, high) gCO2e/kWh, overriding the data's spread.
     trials: runs of this job (a sweep): the result is for all of them.
