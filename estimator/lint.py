@@ -56,7 +56,9 @@ FIELD_EXAMPLES = {
 }
 # A reported figure below this fraction of the TDP-based figure (all devices at
 # their rated power, PUE 1.0) is flagged as likely kilograms. A threshold we chose,
-# not a measured figure: it leaves room for devices drawing well under their TDP.
+# not a measured figure: well below the lowest measured training draw behind the
+# package's own range (0.27 of TDP, Dodge et al. 2022, FAccT, Table 2; see
+# plan.TYPICAL_TRAINING_DRAW_FRACTION), leaving room for a cleaner grid as well.
 PLAUSIBLE_FRACTION = 0.1
 HOURS_KEYS = ("training_time", "training_hours", "hours", "training_duration")
 _DURATION = re.compile(
