@@ -79,6 +79,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "co2-estimator from-codecarbon emissions.csv --project my-run --format json",
         "co2-estimator from-codecarbon emissions.csv --run-id 0b6e2c1a --format modelcard --training-type fine-tuning",
     ),
+    "lint": (
+        "co2-estimator lint README.md",
+        "co2-estimator lint models/ --format json",
+        "co2-estimator lint README.md --fix --write",
+    ),
     "validate": (
         "co2-estimator validate",
         "co2-estimator validate --format csv > validation.csv",
@@ -346,13 +351,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser(
         "scan",
-        help="emissions of every model card in a folder",
-        description="Read co2_eq_emissions from every README.md below DIR (the Hub's emissions_thresholds, offline).",
+        help="emissions of every model card in a folder, or in a Hub dump (.parquet / .jsonl)",
+        description="Read co2_eq_emissions from every README.md below DIR (the Hub's emissions_thresholds, "
+        "offline), or from every card of a Hub dump (.parquet or .jsonl with columns modelId and card): "
+        "the distribution of reported emissions, how many the Hub's filter misreads and by how much, the ten "
+        "largest.",
     )
-    scan.add_argument("dir", help="a folder of model folders")
+    scan.add_argument("dir", help="a folder of model folders, or a dump file: .parquet or .jsonl")
     scan.add_argument("--min-g", type=_finite("--min-g", "1000"), help="keep cards with at least this many grams")
     scan.add_argument("--max-g", type=_finite("--max-g", "1e6"), help="keep cards with at most this many grams")
     scan.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _add_scan_dump_args(scan)
 
     hw = sub.add_parser("hardware", help="list devices", description="List devices (accelerators and CPUs).")
     hw.add_argument("query", nargs="?", help="words to look for, e.g. 'a100' or 'epyc 7742'")
@@ -375,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("--format", choices=("table", "json"), default="table")
     _add_job_args(reg, LISTING_INPUTS)
     _add_batch_parsers(sub)
+    _add_lint_parser(sub)
     _add_validate_parser(sub)
     _finish(parser, sub)
     return parser
@@ -587,7 +597,10 @@ def _cmd_card(args: argparse.Namespace) -> None:
 def _cmd_scan(args: argparse.Namespace) -> None:
     from estimator import modelcard
 
-    records = modelcard.scan(args.dir, args.min_g, args.max_g)
+    if _scan_dump_given(args):
+        _cmd_scan_dump(args)
+        return
+    records = modelcard.scan(args.dir, args.min_g, args.max_g, as_hub=args.as_hub)
     if args.format == "json":
         print(_json([r.to_dict() for r in records], indent=2, ensure_ascii=False))
         return
@@ -595,16 +608,18 @@ def _cmd_scan(args: argparse.Namespace) -> None:
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["path", "emissions_g", "training_type", "hardware_used", "source", "flags"])
+        writer.writerow(["path", "emissions_g", "hub_g", "training_type", "hardware_used", "source", "flags"])
         for r in records:
             flags = "; ".join(r.flags)
-            writer.writerow([r.path, _clean(r.emissions_g), r.training_type, r.hardware_used, r.source, flags])
+            row = [r.path, _clean(r.emissions_g), _clean(r.hub_g), r.training_type, r.hardware_used, r.source, flags]
+            writer.writerow(row)
         return
     root = Path(args.dir)
     rows = [
         (
             str(Path(r.path).parent.relative_to(root)) if Path(r.path).is_relative_to(root) else r.path,
             "" if r.emissions_g is None else num(r.emissions_g),
+            "-" if r.hub_g is None else num(r.hub_g),
             r.hardware_used or "",
             (r.source or "")[:40],
             "; ".join(r.flags),
@@ -614,7 +629,7 @@ def _cmd_scan(args: argparse.Namespace) -> None:
     if not rows:
         print("no model cards match")
         return
-    print(_table(rows, ("model", "emissions g", "hardware", "source", "flags")))
+    print(_table(rows, ("model", "emissions g", "Hub reads g", "hardware", "source", "flags")))
     print(f"\n{len(rows)} model cards")
 
 
@@ -733,6 +748,114 @@ def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
         print(text(run))
 
 
+# ---------------------------------------------------------------- scan over a Hub dump (issue 18)
+
+
+def _add_scan_dump_args(scan: argparse.ArgumentParser) -> None:
+    scan.add_argument(
+        "--as-hub",
+        action="store_true",
+        help="apply --min-g/--max-g the way the Hub's emissions filter reads cards (first number, units ignored)",
+    )
+    scan.add_argument("--chart", metavar="FILE", help="dump only: write the chart, .html (self-contained) or .svg")
+    scan.add_argument("--dask", action="store_true", help="dump only: read and parse with dask.dataframe")
+
+
+def _scan_dump_given(args: argparse.Namespace) -> bool:
+    from estimator.hubdump import is_dump
+
+    if is_dump(args.dir):
+        return True
+    if args.chart or args.dask:
+        raise InputError("--chart and --dask go with a dump file (.parquet or .jsonl), not a folder")
+    if Path(args.dir).is_file():
+        raise InputError(
+            f"{args.dir}: scan takes a folder of model cards or a dump file (.parquet or .jsonl); "
+            "for one card use: co2-estimator lint README.md"
+        )
+    return False
+
+
+def _cmd_scan_dump(args: argparse.Namespace) -> None:
+    from estimator import hubdump
+
+    summary = hubdump.scan_dump(args.dir, args.min_g, args.max_g, as_hub=args.as_hub, dask=args.dask)
+    if args.chart:
+        hubdump.write_chart(summary, args.chart)
+    if args.format == "json":
+        print(_json(summary.to_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["emissions", "cards_mean", "hub_reads"])
+        writer.writerows(summary.bin_rows())
+    else:
+        print(summary.text())
+        print(f"\n{summary.rows:,} cards in {summary.seconds:.1f} s ({summary.engine})")
+    if args.chart:
+        print(f"wrote {args.chart}", file=sys.stderr if args.format != "table" else sys.stdout)
+
+
+# ---------------------------------------------------------------- lint (issue 18)
+
+
+def _add_lint_parser(sub: Any) -> None:
+    lint = sub.add_parser(
+        "lint",
+        help="check the co2_eq_emissions block of model cards (exit 1 when anything is found)",
+        description="List every problem with the co2_eq_emissions block of a model card, or of every README.md "
+        "below a folder: units in a string, a value the Hub's emissions filter reads differently from what it "
+        "means, likely kg written as grams, no emissions, negative or zero, missing source / training_type / "
+        "geographical_location / hardware_used. Exit status: 0 clean, 1 something found, 2 bad input. "
+        "--fix shows the block rewritten in grams (dry run); --fix --write writes it.",
+    )
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="a model card (README.md) or a folder of model repos")
+    lint.add_argument("--fix", action="store_true", help="show the block rewritten in grams as a diff")
+    lint.add_argument("--write", action="store_true", help="with --fix: write the rewritten cards (atomically)")
+    lint.add_argument("--require-block", action="store_true", help="a card without co2_eq_emissions is an error")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    _add_job_args(lint, LISTING_INPUTS)
+
+
+def _cmd_lint(args: argparse.Namespace) -> None:
+    from estimator.lint import card_paths, fix, lint
+    from estimator.modelcard import CardError
+
+    if args.write and not args.fix:
+        raise InputError("--write goes with --fix: co2-estimator lint --fix --write PATH")
+    findings = lint(args.paths, require_block=args.require_block, data_files=args.data_files)
+    updates = []
+    if args.fix:
+        for card in card_paths(args.paths):
+            try:
+                update = fix(card, write=args.write)
+            except CardError as exc:  # invalid YAML (a bad-card finding), a duplicated block, ...
+                sys.stderr.write(f"{PROG}: cannot fix {card}: {' '.join(str(exc).split())}\n")
+                continue
+            if update is not None and update.changed:
+                updates.append(update)
+    if args.format == "json":
+        out: dict[str, Any] = {"findings": [f.to_dict() for f in findings]}
+        if args.fix:
+            out["fixes"] = [{"path": str(u.path), "diff": u.diff(), "written": args.write} for u in updates]
+        print(_json(out, indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            print(finding)
+        for update in updates:
+            sys.stdout.write(update.diff())
+            print(f"wrote {update.path}" if args.write else "(dry run: add --write to update the file)")
+        errors = sum(f.severity == "error" for f in findings)
+        cards = len({f.path for f in findings})
+        if findings:
+            print(f"\n{len(findings)} findings ({errors} errors, {len(findings) - errors} warnings) in {cards} cards")
+        else:
+            print("no problems found")
+    if findings:
+        raise SystemExit(1)
+
+
 # ---------------------------------------------------------------- validate (issue 19)
 
 
@@ -793,6 +916,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "regions": _cmd_regions,
     "batch": _cmd_batch,
     "from-codecarbon": _cmd_from_codecarbon,
+    "lint": _cmd_lint,
     "validate": _cmd_validate,
 }
 

@@ -60,6 +60,7 @@ _AMOUNT = re.compile(
 _BODY_AMOUNT = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)\s*(kg|kilograms?|t|tonnes?|tons?)\b(?:\s*(?:of\s*)?co2)?", re.IGNORECASE
 )
+_T_UNIT = re.compile(r"\d\s*[tT]\b")
 IMPLAUSIBLE_G = 1e11  # 100,000 t CO2e: far above any published training run
 
 
@@ -549,17 +550,84 @@ class CardRecord:
     geographical_location: str | None = None
     hardware_used: str | None = None
     flags: tuple[str, ...] = ()
+    hub_g: float | None = None  # what the Hub's emissions filter reads (``hub_grams``); None: left out
+    written: str | None = None  # the emissions value as the card writes it (repr), for reports
+
+    @property
+    def hub_misreads(self) -> bool:
+        """True when the Hub's filter reads another number than the grams the card means (or only one reads one)."""
+        return hub_differs(self.emissions_g, self.hub_g)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "emissions_g": self.emissions_g,
+            "hub_g": self.hub_g,
+            "written": self.written,
             "source": self.source,
             "training_type": self.training_type,
             "geographical_location": self.geographical_location,
             "hardware_used": self.hardware_used,
             "flags": list(self.flags),
         }
+
+
+# ---------------------------------------------------------------- the Hub's reading
+
+_HUB_NUMBER = re.compile(r"\d+\.\d+|\d+")
+
+
+def hub_grams(value: Any) -> float | None:
+    """The grams the Hub's emissions filter reads from a card's ``co2_eq_emissions`` value.
+
+    The rule of huggingface_hub's ``_is_emission_within_threshold``, which
+    ``HfApi.list_models(emissions_thresholds=(min, max), cardData=True)`` applies
+    to every model (huggingface_hub 2.4, ``utils/endpoint_helpers.py``; tests check it against the installed one):
+
+    1. a mapping is replaced by its ``emissions`` entry (a mapping without one
+       makes huggingface_hub raise ``KeyError``: here, None);
+    2. a falsy value (``0``, ``0.0``, ``""``, ``[]``, ``False``, None) is left out;
+    3. otherwise the first match of ``\\d+\\.\\d+|\\d+`` in ``str(value)`` is the
+       number of grams: units and signs are ignored, so ``"1.7 kg"`` reads 1.7,
+       ``"0.5 t"`` 0.5, ``"1,234 g"`` 1, ``-5`` 5, ``"1e-3"`` 1 and the float
+       ``1e-05`` (``str`` gives ``'1e-05'``) 1; no digit at all is left out.
+
+    Parameters
+    ----------
+    value
+        The ``co2_eq_emissions`` value as loaded from the card's YAML (a mapping,
+        a number, a string, a list...).
+
+    Returns
+    -------
+    float or None
+        Grams CO2e as the Hub's filter reads them; None where the filter leaves
+        the card out (or, for a mapping without ``emissions``, fails).
+    """
+    if isinstance(value, dict):
+        if "emissions" not in value:
+            return None
+        value = value["emissions"]
+    if not value:
+        return None
+    match = _HUB_NUMBER.search(str(value))
+    return float(match.group(0)) if match else None
+
+
+def hub_within(hub_g: float | None, min_g: float | None, max_g: float | None) -> bool:
+    """The Hub's threshold test on a ``hub_grams`` reading: a missing bound is -1 (min) or infinity (max)."""
+    if hub_g is None:
+        return False
+    low = -1.0 if min_g is None else min_g
+    high = math.inf if max_g is None else max_g
+    return low <= hub_g <= high
+
+
+def hub_differs(meant_g: float | None, hub_g: float | None) -> bool:
+    """True when the grams a card means and the Hub's reading differ (relative tolerance 1e-9)."""
+    if meant_g is None or hub_g is None:
+        return (meant_g is None) != (hub_g is None)
+    return not math.isclose(meant_g, hub_g, rel_tol=1e-9, abs_tol=0.0)
 
 
 def parse_amount(value: Any) -> tuple[float | None, str | None]:
@@ -586,6 +654,9 @@ def parse_amount(value: Any) -> tuple[float | None, str | None]:
 
 
 def _body_flags(body: str, metadata_number: float) -> list[str]:
+    low = body.lower().replace("\u0131", "i")  # re.IGNORECASE also matches a dotless i
+    if not ("kg" in low or "kilogram" in low or "ton" in low or _T_UNIT.search(body)):
+        return []  # no unit _BODY_AMOUNT could match: skip the slow scan (a whole Hub dump passes here)
     flags = []
     for amount, unit in _BODY_AMOUNT.findall(body):
         try:
@@ -605,7 +676,12 @@ def read_card_text(text: str, name: str = "model card") -> CardRecord:
     fm = split_front_matter(text, name)
     if not fm.head:
         return CardRecord(name, None, flags=("no YAML front matter",))
-    raw = fm.metadata.get("co2_eq_emissions")
+    return record_from_metadata(fm.metadata, fm.tail, name)
+
+
+def record_from_metadata(metadata: dict[str, Any], body: str, name: str = "model card") -> CardRecord:
+    """The ``CardRecord`` of a card whose front matter is already loaded (``body``: the text after it)."""
+    raw = metadata.get("co2_eq_emissions")
     if raw is None:
         return CardRecord(name, None)
     flags: list[str] = []
@@ -626,17 +702,28 @@ def read_card_text(text: str, name: str = "model card") -> CardRecord:
     emissions, flag = parse_amount(value) if value is not None else (None, None)
     if flag:
         flags.append(flag)
+    if emissions is not None and not math.isfinite(emissions):
+        flags.append(f"emissions {value!r} is not a finite number; not read")
+        emissions = None
     if emissions is not None:
         if emissions < 0:
             flags.append("negative emissions")
         if emissions > IMPLAUSIBLE_G:
             flags.append(f"{mass(emissions)} is implausibly large for one model; check the unit")
         if isinstance(value, int | float) and not isinstance(value, bool):
-            flags.extend(_body_flags(fm.tail, float(value)))
+            flags.extend(_body_flags(body, float(value)))
     training = fields.get("training_type")
     if training is not None and training not in TRAINING_TYPES:
         flags.append(f"training_type {training!r} is not one of {', '.join(TRAINING_TYPES)}")
-    return CardRecord(name, emissions, flags=tuple(flags), **fields)
+    hub = hub_grams(raw)
+    if isinstance(raw, dict) and "emissions" not in raw:
+        flags.append("the Hub's emissions filter fails on it (huggingface_hub raises KeyError 'emissions')")
+    elif hub_differs(emissions, hub):
+        said = "leaves it out" if hub is None else f"reads {num(hub)} g"
+        meant = "" if emissions is None else f", not {num(emissions)} g"
+        flags.append(f"the Hub's emissions filter {said}{meant}")
+    written = None if value is None else repr(value)
+    return CardRecord(name, emissions, flags=tuple(flags), hub_g=hub, written=written, **fields)
 
 
 def read_card(path: str | os.PathLike[str]) -> CardRecord:
@@ -644,11 +731,16 @@ def read_card(path: str | os.PathLike[str]) -> CardRecord:
     return read_card_text(read_text(path), str(path))
 
 
-def scan(folder: str | os.PathLike[str], min_g: float | None = None, max_g: float | None = None) -> list[CardRecord]:
+def scan(
+    folder: str | os.PathLike[str], min_g: float | None = None, max_g: float | None = None, as_hub: bool = False
+) -> list[CardRecord]:
     """Every README.md below ``folder``, sorted by emissions; the Hub's ``emissions_thresholds`` offline.
 
     With a bound, cards without emissions are left out (as the Hub's filter does);
     a card that cannot be read is listed with a flag, never dropped silently.
+    With ``as_hub``, the bounds apply to ``hub_g`` (the Hub's reading, see
+    ``hub_grams``) the way ``list_models(emissions_thresholds=...)`` applies them,
+    and the cards are sorted by that reading.
     """
     root = Path(folder)
     if not root.is_dir():
@@ -667,6 +759,10 @@ def scan(folder: str | os.PathLike[str], min_g: float | None = None, max_g: floa
         except CardError as exc:
             record = CardRecord(str(path), None, flags=(str(exc),))
         records.append(record)
+    if as_hub:
+        if min_g is not None or max_g is not None:
+            records = [r for r in records if hub_within(r.hub_g, min_g, max_g)]
+        return sorted(records, key=lambda r: (r.hub_g is None, r.hub_g or 0.0, r.path))
     if min_g is not None or max_g is not None:
         records = [
             r

@@ -14,7 +14,7 @@ from tests.conftest import run_cli
 
 COMMANDS = sorted(c for c in EXAMPLES if c)
 # Examples that need a file of the user's (README.md, emissions.csv, runs.csv, a folder): parsed, not run.
-NEEDS_FILES = {"card", "scan", "batch", "from-codecarbon"}
+NEEDS_FILES = {"card", "scan", "batch", "from-codecarbon", "lint", "slurm"}
 
 
 def test_every_command_has_examples() -> None:
