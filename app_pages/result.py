@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages import plain
 from estimator import Estimate, report
 
 FIT = "content"  # a metric as wide as its value: never cut off, the row wraps instead
@@ -38,7 +39,7 @@ def headline(e: Estimate) -> None:
     _market_note(e)
     embodied_note(e)
     for warning in e.warnings:
-        st.info(warning, icon="ℹ️")
+        plain.info(warning)  # may echo a name as the person typed it
 
 
 EMBODIED_LABEL = "Embodied (manufacturing)"
@@ -148,14 +149,19 @@ def equivalents(e: Estimate) -> None:
         st.markdown("\n".join(f"- {q.unit}: {q.source}" for q in found))
 
 
+def source_lines(e: Estimate) -> list[str]:
+    """Every source behind ``e``, each once, in the order first met (two devices of one datasheet: one line)."""
+    lines = [f"power: {c.power_source}" for c in e.components]
+    lines.append(f"intensity: {e.intensity_source}")
+    lines.append(f"PUE ({e.pue_basis}): {e.pue_source}")
+    lines += [f"embodied (not included): {basis}" for basis in e.embodied_basis]
+    lines.append(f"data {e.data_version}, co2-estimator {e.package_version}")
+    return list(dict.fromkeys(lines))
+
+
 def sources(e: Estimate) -> None:
     st.markdown("**Sources**")
-    lines = [f"- power: {c.power_source}" for c in e.components]
-    lines.append(f"- intensity: {e.intensity_source}")
-    lines.append(f"- PUE ({e.pue_basis}): {e.pue_source}")
-    lines += [f"- embodied (not included): {basis}" for basis in e.embodied_basis]
-    lines.append(f"- data {e.data_version}, co2-estimator {e.package_version}")
-    st.markdown("\n".join(lines))
+    st.markdown("\n".join(f"- {line}" for line in source_lines(e)))
 
 
 def details(e: Estimate, notes: list[str]) -> None:

@@ -4,14 +4,19 @@ and the downloads hold exactly what the API writes."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from unittest import mock
 
 import pytest
 import streamlit as st
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
 import estimator
+from app_pages import plain, state
 from estimator import modelcard, report
 from tests.conftest import ROOT
 
@@ -25,7 +30,14 @@ def run(params: dict[str, str] | None = None) -> AppTest:
         at.query_params[key] = value
     at.run()
     assert not at.exception, at.exception
+    all_plain(at)
     return at
+
+
+def all_plain(at: AppTest) -> None:
+    """Every message box holds plain text: its Markdown is exactly ``plain.escape`` of some text."""
+    for box in [*at.error, *at.info, *at.warning, *at.success]:
+        assert box.value == plain.escape(plain.unescape(box.value)), box.value
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -35,7 +47,17 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    """The error boxes' text, as the page shows it (each box holds escaped Markdown)."""
+    all_plain(at)
+    return [plain.unescape(e.value) for e in at.error]
+
+
+def infos(at: AppTest) -> list[str]:
+    return [plain.unescape(i.value) for i in at.info]
+
+
+def warnings_shown(at: AppTest) -> list[str]:
+    return [plain.unescape(w.value) for w in at.warning]
 
 
 def codes(at: AppTest) -> list[str]:
@@ -52,6 +74,14 @@ def shows(at: AppTest, e: estimator.Estimate) -> None:
     assert metric(at, "Emissions") == report.mass(e.co2e_g)
     assert metric(at, "Energy") == report.energy(e.energy_kwh)
     assert in_code(at, report.arithmetic(e))
+
+
+def card_text(e: estimator.Estimate, training_type: str | None = None, location: str | None = None) -> str:
+    """The card block the page should show: the API's block, without training_type unless chosen."""
+    block = modelcard.card_block(e, training_type or "pre-training", location)
+    if training_type is None:
+        del block["training_type"]
+    return modelcard.to_yaml(block)
 
 
 def api_error(**kwargs: Any) -> str:
@@ -72,7 +102,7 @@ def test_first_load_shows_a_result_with_range_sources_and_link() -> None:
     assert any("; ".join(e.range_basis) == c.value for c in at.caption)
     text = "\n".join(m.value for m in at.markdown)
     assert e.intensity_source in text and e.pue_source in text
-    assert any(w in [i.value for i in at.info] for w in e.warnings)
+    assert e.warnings and all(w in infos(at) for w in e.warnings)
     assert at.query_params == {
         "hardware": DEFAULT["hardware"],
         "count": "1",
@@ -181,7 +211,7 @@ def test_custom_intensity_and_no_region_alternatives() -> None:
     e = estimator.estimate(**(DEFAULT | {"intensity": 100.0}))
     with pytest.raises(estimator.EstimatorError) as info:
         estimator.alternatives(e, scope="all")
-    assert str(info.value) in [i.value for i in at.info]
+    assert str(info.value) in infos(at)
 
 
 def test_training_type_goes_in_the_card() -> None:
@@ -279,53 +309,153 @@ def test_the_same_link_twice_gives_the_same_page() -> None:
     assert [m.value for m in first.metric] == [m.value for m in second.metric]
 
 
-@pytest.mark.parametrize(
-    ("params", "changes"),
-    [
-        ({"hardware": "nope-9000"}, {"hardware": "nope-9000"}),
-        ({"hours": "-5"}, {"hours": -5}),
-        ({"hours": "abc"}, {"hours": "abc"}),
-        ({"count": "2.5"}, {"count": 2.5}),
-        ({"count": "many"}, {"count": "many"}),
-        ({"pue": "9"}, {"pue": 9}),
-        ({"region": "Atlantis"}, {"region": "Atlantis"}),
-        ({"utilization": "80"}, {"utilization": 80}),
-        ({"instance": "aws:nope.large"}, {"hardware": None, "count": None, "instance": "aws:nope.large"}),
-        ({"intensity": "-1"}, {"intensity": -1}),
-        ({"memory_gb": "lots"}, {"memory_gb": "lots"}),
-    ],
-)
-def test_bad_link_shows_the_api_message_and_the_form_stays_usable(
-    params: dict[str, str], changes: dict[str, Any]
+BAD_LINKS = [
+    # (link, the API call that refuses it, the widget left empty, a good value for it, the job once set)
+    ({"hardware": "nope-9000"}, {"hardware": "nope-9000"}, "hardware", "nvidia-h100-sxm5-80gb", {}),
+    ({"hours": "-5"}, {"hours": -5}, "hours", 10.0, {}),
+    ({"hours": "abc"}, {"hours": "abc"}, "hours", 10.0, {}),
+    ({"count": "2.5"}, {"count": 2.5}, "count", 2, {}),
+    ({"count": "many"}, {"count": "many"}, "count", 2, {}),
+    ({"pue": "9"}, {"pue": 9}, "pue", 1.2, {}),
+    ({"region": "Atlantis"}, {"region": "Atlantis"}, "region", "gcp:europe-west9", {}),
+    ({"utilization": "80"}, {"utilization": 80}, "utilization", 0.8, {}),
+    (
+        {"instance": "aws:nope.large"},
+        {"hardware": None, "count": None, "instance": "aws:nope.large"},
+        "instance",
+        "aws:p4d.24xlarge",
+        {"hardware": None, "count": None, "region": "aws:us-east-1"},
+    ),
+    ({"intensity": "-1"}, {"intensity": -1}, "intensity", 50.0, {}),
+    ({"memory_gb": "lots"}, {"memory_gb": "lots"}, "memory_gb", 64.0, {}),
+]
+
+
+def _set(at: AppTest, key: str, value: Any) -> None:
+    if isinstance(value, str):
+        at.selectbox(key=key).set_value(value).run()
+    else:
+        at.number_input(key=key).set_value(value).run()
+    assert not at.exception, at.exception
+
+
+@pytest.mark.parametrize(("params", "changes", "key", "good", "job"), BAD_LINKS)
+def test_bad_link_shows_the_message_no_figure_and_keeps_the_url(
+    params: dict[str, str], changes: dict[str, Any], key: str, good: Any, job: dict[str, Any]
 ) -> None:
+    """Issue 16, item 14: no default stands in for what the link got wrong, and the URL is left alone."""
     at = run(params)
     assert errors(at) == [f"From the link: {api_error(**changes)}"]
-    assert metric(at, "Emissions"), "the rest of the link still gives a result"
-    at.number_input(key="hours").set_value(10.0).run()
-    assert not at.exception
-    assert metric(at, "Emissions") == report.mass(estimator.estimate(**(DEFAULT | {"hours": 10.0})).co2e_g)
+    assert not at.metric, "no figure while an input did not resolve"
+    assert any(key in w and w.startswith("No figure") for w in warnings_shown(at))
+    assert dict(at.query_params) == params, "the URL is not rewritten to a default"
+    widget = at.selectbox(key=key) if isinstance(good, str) else at.number_input(key=key)
+    assert widget.value is None, "the form shows the input empty, not a default"
+    _set(at, key, good)
+    assert not errors(at)
+    api_key = "hours" if key == "device_hours" else key
+    expected = estimator.estimate(**{k: v for k, v in (DEFAULT | job | {api_key: good}).items() if v is not None})
+    shows(at, expected)
+    assert at.query_params[key] == state.text_of(good), "the URL follows the form again"
 
 
-def test_bad_link_keeps_the_good_values() -> None:
+def test_bad_link_keeps_the_good_values_and_other_inputs_do_not_stand_in() -> None:
     at = run({"hardware": "nope", "hours": "48", "region": "FR"})
     assert len(errors(at)) == 1 and "nope" in errors(at)[0]
-    shows(at, estimator.estimate(**(DEFAULT | {"hours": 48.0, "region": "FR"})))
+    assert at.number_input(key="hours").value == 48 and at.selectbox(key="region").value == "FR"
+    at.number_input(key="hours").set_value(50.0).run()  # another input: the hardware is still unknown
+    assert not at.metric and len(errors(at)) == 1
+    assert dict(at.query_params) == {"hardware": "nope", "hours": "48", "region": "FR"}
+    at.selectbox(key="hardware").set_value(DEFAULT["hardware"]).run()
+    shows(at, estimator.estimate(**(DEFAULT | {"hours": 50.0, "region": "FR"})))
+
+
+def test_a_bad_instance_is_settled_by_going_back_to_hardware() -> None:
+    at = run({"instance": "aws:nope.large"})
+    assert at.radio(key="what").value == "instance" and not at.metric
+    at.radio(key="what").set_value("device").run()
+    shows(at, estimator.estimate(**DEFAULT))
+
+
+def test_bad_training_type_in_the_link_gives_no_card() -> None:
+    at = run({"training_type": "pre-train"})
+    assert len(errors(at)) == 1 and "training_type must be one of" in errors(at)[0]
+    shows(at, estimator.estimate(**DEFAULT))  # the emissions do not depend on it
+    assert not any("co2_eq_emissions:" in c for c in codes(at)), "no card with a training type left out"
+    assert any(w.startswith("No model card") for w in warnings_shown(at))
+    assert dict(at.query_params) == {"training_type": "pre-train"}
+    at.selectbox(key="training_type").set_value("fine-tuning").run()
+    assert in_code(at, card_text(estimator.estimate(**DEFAULT), "fine-tuning"))
 
 
 @pytest.mark.parametrize(
     ("params", "needle"),
     [
-        ({"training_type": "pre-train"}, "training_type must be one of"),
         ({"requests_per_day": "-1"}, "requests must be a number greater than 0"),
         ({"experiments_factor": "0.5"}, "experiments_factor must be 1 or more"),
         ({"retrainings": "1.5"}, "retrainings must be a whole number"),
         ({"seconds_per_request": "0"}, "seconds_per_request must be a number greater than 0"),
     ],
 )
-def test_bad_link_other_sections(params: dict[str, str], needle: str) -> None:
+def test_bad_link_serving_values_give_no_serving_figure(params: dict[str, str], needle: str) -> None:
     at = run(params)
     assert len(errors(at)) == 1 and needle in errors(at)[0]
-    shows(at, estimator.estimate(**DEFAULT))
+    shows(at, estimator.estimate(**DEFAULT))  # the training figure does not depend on them
+    assert "Per 1,000 requests" not in [m.label for m in at.metric]
+    assert any(w.startswith("No serving figure") for w in warnings_shown(at))
+    assert dict(at.query_params) == params
+    (name,) = params
+    at.number_input(key=name).set_value(state.INFERENCE_DEFAULTS[name]).run()
+    assert not errors(at) and metric(at, "Per 1,000 requests")
+
+
+# ---------------------------------------------------------------- text from a user is plain text (issue 16, item 1)
+
+HOSTILE_LINK = {"region": "![x](http://evil.example/t.png)", "training_type": "[Click](https://evil.example)"}
+
+
+def rendered(markdown: str) -> str:
+    """HTML of a Markdown body as a GitHub-flavoured renderer draws it (autolinks on)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("gfm-like").render(markdown)
+
+
+def test_markdown_in_a_link_is_shown_as_plain_text() -> None:
+    at = run(HOSTILE_LINK)
+    shown = errors(at)
+    assert len(shown) == 2
+    assert any(HOSTILE_LINK["region"] in m for m in shown) and any(HOSTILE_LINK["training_type"] in m for m in shown)
+    for box in [*at.error, *at.warning, *at.info, *at.caption, *at.markdown]:
+        html = rendered(box.value)
+        assert "<img" not in html and "<a " not in html, html
+    raw = [rendered(m) for m in shown]  # what the same text would have drawn as Markdown
+    assert any("<img" in h for h in raw) and any("<a " in h for h in raw), "the test's links are live Markdown"
+
+
+def test_an_uploaded_files_name_is_plain_text() -> None:
+    at = run()
+    name = "[x](http://evil.example)_**b**.md"
+    at.file_uploader(key="readme").upload(name, CARD.encode(), "text/markdown").run()
+    assert not at.exception
+    (box,) = at.success
+    assert plain.unescape(box.value) == f"{name}: merged."
+    assert "<a " not in rendered(box.value) and "<strong>" not in rendered(box.value)
+
+
+PIECES = [*"ab :/.!*_`[]()<>&#$~|-\\\n\t", "http://", "www.", ":smile:", "&lt;", "    "]
+MARKDOWNISH = hs.lists(hs.sampled_from(PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st_text=hs.one_of(MARKDOWNISH, hs.text()))
+def test_escape_is_plain_text(st_text: str) -> None:
+    """Any text, escaped, renders to exactly its characters: no tag, link, emphasis or entity."""
+    escaped = plain.escape(st_text)
+    if not re.search(r"^[\u00a0\u2003]|\u2060|\r", st_text, re.MULTILINE):  # what escape() adds or folds
+        assert plain.unescape(escaped) == st_text
+    html = rendered(escaped)
+    assert "<a " not in html and "<img" not in html and "<em>" not in html and "<code>" not in html
 
 
 # ---------------------------------------------------------------- cleaner regions
@@ -387,7 +517,25 @@ def test_download_holds_exactly_estimate_to_yaml() -> None:
 def test_location_override_goes_in_the_card() -> None:
     at = run()
     at.text_input(key="location_text").input("Our lab, Montréal").run()
-    assert in_code(at, estimator.estimate(**DEFAULT).to_yaml("pre-training", "Our lab, Montréal"))
+    assert in_code(at, card_text(estimator.estimate(**DEFAULT), None, "Our lab, Montréal"))
+
+
+def test_no_training_type_unless_chosen() -> None:
+    """Issue 16, item 15: the card leaves training_type out unless the person chose one, and says so."""
+    at = run()
+    assert at.selectbox(key="training_type").value is None
+    e = estimator.estimate(**DEFAULT)
+    text = next(c for c in codes(at) if c.startswith("co2_eq_emissions:"))
+    assert text == card_text(e).rstrip("\n")
+    block = yaml.safe_load(text)["co2_eq_emissions"]
+    assert "training_type" not in block and block["emissions"] == modelcard.grams(e.co2e_g)
+    assert any("No `training_type` in the block" in c.value for c in at.caption)
+    assert "training_type" not in at.query_params
+    at.selectbox(key="training_type").set_value("pre-training").run()
+    assert yaml.safe_load(next(c for c in codes(at) if c.startswith("co2_eq"))) == {
+        "co2_eq_emissions": modelcard.card_block(e, "pre-training")
+    }
+    assert at.query_params["training_type"] == "pre-training", "chosen, so in the link"
 
 
 def test_paper_paragraphs() -> None:
@@ -409,7 +557,9 @@ def test_readme_upload_is_merged_safely() -> None:
     assert not at.exception and not errors(at)
     merged = next(c.args[1] for c in reversed(spy.call_args_list) if c.kwargs.get("key") == "download_readme")
     e = estimator.estimate(**DEFAULT)
-    assert merged == modelcard.merge(CARD, modelcard.card_block(e, "pre-training"), "README.md")
+    block = {k: v for k, v in modelcard.card_block(e, "pre-training").items() if k != "training_type"}
+    assert merged == modelcard.merge(CARD, block, "README.md")
+    assert "training_type" not in merged, "none chosen: none written"
     assert "# keep this comment" in merged and merged.endswith("# My model\n\nBody.\n")
     assert modelcard.read_card_text(merged).emissions_g == modelcard.grams(e.co2e_g)
 
@@ -495,7 +645,7 @@ def test_embodied_is_shown_beside_the_operational_figure_not_in_it() -> None:
     text = "\n".join(m.value for m in at.markdown)
     for basis in e.embodied_basis:
         assert f"- {basis}" in text
-    assert in_code(at, e.to_yaml()), "the card's emissions stay operational"
+    assert in_code(at, card_text(e)), "the card's emissions stay operational"
 
 
 def test_no_embodied_figure_is_said_plainly() -> None:
