@@ -76,8 +76,10 @@ def region_options(_cat: Catalog, data_version: str) -> tuple[dict[str, list[str
 
 
 def _region_label(cat: Catalog, r: Region) -> str:
+    """'us-central1 · 431.9 g/kWh · Council Bluffs, Iowa, USA': the figure and its unit before the place,
+    so a narrow select box cuts the place, not the unit."""
     name = r.id.split(":", 1)[1] if r.is_cloud else r.id
-    return f"{name} · {cat.region_place(r)} · {report.num(r.intensity_g_per_kwh)} g/kWh"
+    return f"{name} · {report.num(r.intensity_g_per_kwh)} g/kWh · {cat.region_place(r)}"
 
 
 def provider_label(cat: Catalog, pid: str) -> str:
@@ -206,12 +208,13 @@ def _location(cat: Catalog, instance: str | None) -> str | None:
     if st.session_state.get("region") not in options and not state.unresolved(["region"]):
         st.session_state["region"] = PROVIDER_DEFAULT.get(provider, options[0])
     region: str | None = st.selectbox(
-        ("Region" if provider != state.ONPREM else "Country, subdivision or grid zone") + " · grid gCO2e/kWh",
+        ("Region" if provider != state.ONPREM else "Country or grid zone") + " (gCO2e/kWh)",
         options,
         format_func=labels.__getitem__,
         key="region",
         placeholder=UNSET,
-        help="After each name: the grid's carbon intensity in gCO2e/kWh (location-based). Type to search.",
+        help="After each name: the grid's carbon intensity in gCO2e/kWh (location-based). On-premise: a "
+        "country, a subdivision (US state, Canadian province, ...) or a grid zone. Type to search.",
         **state.watch("region"),
     )
     return region
@@ -378,7 +381,7 @@ def _training_type() -> str | None:
         "Training type (for the model card)",
         list(TRAINING_TYPES),
         key="training_type",
-        placeholder="not given: left out of the card",
+        placeholder=UNSET if state.unresolved(["training_type"]) else "not given: left out of the card",
         help="The model card's training_type. Not guessed: it is written only when you choose one.",
         **state.watch("training_type"),
     )

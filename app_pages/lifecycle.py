@@ -132,7 +132,15 @@ def _shares_chart(life: estimator.Lifecycle) -> dict[str, Any]:
         "height": {"step": 48},
         "encoding": {
             "y": {"field": "life", "type": "nominal", "title": None, "axis": None},
-            "x": {"field": "gCO2e", "type": "quantitative", "stack": "zero", "title": "gCO2e over the model's life"},
+            "x": {
+                "field": "gCO2e",
+                "type": "quantitative",
+                "stack": "zero",
+                "title": "gCO2e over the model's life",
+                # The domain given, not computed from the stack: Vega computes it once before the data
+                # arrives and warns "Infinite extent" (issue 16, item 18).
+                "scale": {"domain": [0, life.total_g]},
+            },
             "color": {"field": "part", "type": "nominal", "legend": {"title": None, "orient": "bottom"}},
             "tooltip": [{"field": "part", "type": "nominal"}, {"field": "emissions", "type": "nominal"}],
         },

@@ -8,7 +8,9 @@ that echoes a value from the link, an uploaded file's name or a typed value
 then fetch an image or show a live link. Every such message goes through
 :func:`escape` first: each ASCII punctuation character is backslash-escaped
 (CommonMark section 2.4: any ASCII punctuation may be escaped and is then a
-literal character), so the page shows exactly the characters of the message.
+literal character), and the patterns matched after escapes are resolved
+(bare-URL autolinks, emoji codes) are broken by an invisible word joiner, so
+the page shows exactly the characters of the message.
 
 References
 ----------
@@ -26,10 +28,12 @@ import streamlit as st
 # autolinks ("http://...") and Streamlit's ':color[...]' directives; '.' stops
 # "www.x.y" autolinks; '$' stops math; '<' and '&' stop HTML and entities.
 PUNCTUATION = frozenset(string.punctuation)
-# ':name:' emoji and ':material/name:' icon codes are replaced on the text after
-# escaping, so a word joiner (U+2060, invisible) after the colon breaks them.
+# Some rules run on the text *after* escapes are resolved, so a backslash cannot stop them:
+# GFM's bare-URL and e-mail autolinks ("http://x", "www.x", "a@b.c") and the ':name:' emoji and
+# ':material/name:' icon codes. A word joiner (U+2060, invisible, no width) after every ':' and
+# '@' and between 'www' and '.' breaks each of those patterns.
 WORD_JOINER = "\u2060"
-_CODE = re.compile(r":(?=[\w/+-]+:)")
+_BREAK = re.compile(r"(?<=[:@])|(?i:(?<=www)(?=\.))")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # A line's leading spaces and tabs would start an indented code block, or be dropped:
 # no-break and em spaces keep the indent as text.
@@ -51,10 +55,10 @@ def escape(text: str) -> str:
     -------
     str
         The same characters with each ASCII punctuation backslash-escaped, a word
-        joiner after a colon that opens an ``:emoji:`` code, leading spaces and tabs of a
+        joiner after each ':' and '@' and in 'www.', leading spaces and tabs of a
         line kept as no-break and em spaces, and each line break a hard break.
     """
-    text = _CODE.sub(":" + WORD_JOINER, text)
+    text = _BREAK.sub(WORD_JOINER, text)
     out = "".join("\\" + ch if ch in PUNCTUATION else ch for ch in text)
     out = LEAD.sub(lambda m: m.group(0).translate(KEEP_LEAD), out)
     return out.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "  \n")

@@ -17,7 +17,7 @@ FIT = "content"  # a metric as wide as its value: never cut off, the row wraps i
 
 def metric_row() -> Any:
     """Metrics side by side, each as wide as its value; on a narrow page they wrap, never truncate."""
-    return st.container(horizontal=True, gap="medium")
+    return st.container(horizontal=True, gap="small")
 
 
 def headline(e: Estimate) -> None:
@@ -115,6 +115,9 @@ def breakdown_rows(e: Estimate) -> list[dict[str, Any]]:
     ]
 
 
+BAR_STEP = 30  # px per bar
+
+
 def bar_spec(
     rows: list[dict[str, Any]], y: str, x_title: str, tooltip: list[str], color: dict[str, Any]
 ) -> dict[str, Any]:
@@ -122,9 +125,17 @@ def bar_spec(
     return {
         "data": {"values": rows},
         "mark": {"type": "bar", "tooltip": False},
-        "height": {"step": 30},
+        "height": {"step": BAR_STEP},
         "encoding": {
-            "x": {"field": "gCO2e", "type": "quantitative", "title": x_title},
+            "x": {
+                "field": "gCO2e",
+                "type": "quantitative",
+                "title": x_title,
+                # One bar per row, and the axis given rather than computed: Vega computes extents once
+                # before Streamlit hands it the rows, and warns "Infinite extent" (issue 16, item 18).
+                "stack": None,
+                "scale": {"domain": [0, max((r["gCO2e"] for r in rows), default=0.0) or 1.0]},
+            },
             "y": {"field": y, "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 360}},
             "color": color,
             "tooltip": [{"field": t, "type": "nominal"} for t in tooltip],

@@ -418,7 +418,8 @@ def rendered(markdown: str) -> str:
     """HTML of a Markdown body as a GitHub-flavoured renderer draws it (autolinks on)."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("gfm-like").render(markdown)
+    html: str = MarkdownIt("gfm-like").render(markdown)
+    return html
 
 
 def test_markdown_in_a_link_is_shown_as_plain_text() -> None:
