@@ -4,6 +4,7 @@ and the downloads hold exactly what the API writes."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from unittest import mock
@@ -807,3 +808,70 @@ def test_preflight_bad_input_shows_the_api_message(key: str, value: float, chang
 
 
 PREFLIGHT_VALUES = {"pf_mfu": 0.4, "pf_mfu_low": 0.3, "pf_params": 7e9}
+
+
+# ---------------------------------------------------------------- the page reads well (issue 16, item 18)
+
+
+def test_region_choice_shows_its_unit_before_the_place() -> None:
+    at = run()
+    box = at.selectbox(key="region")
+    assert box.label == "Region (gCO2e/kWh)"
+    cat = estimator.load_catalog()
+    region = cat.regions[DEFAULT["region"]]
+    label = f"us-central1 · {report.num(region.intensity_g_per_kwh)} g/kWh · {cat.region_place(region)}"
+    assert box.options[box.options.index(label)] == label
+
+
+def test_sources_are_listed_once_each() -> None:
+    """A CPU counted as the hardware and as the host: its power and embodied sources once each."""
+    job = DEFAULT | {"hardware": "amd-epyc-7742", "cpu": "amd-epyc-7742"}
+    at = run({k: str(v) for k, v in job.items()})
+    e = estimator.estimate(**job)
+    raw = [f"- power: {c.power_source}" for c in e.components]
+    raw += [f"- embodied (not included): {basis}" for basis in e.embodied_basis]
+    assert len(set(raw)) < len(raw), "this job's sources do repeat"
+    sources = next(m.value for m in at.markdown if m.value.startswith("- power:"))
+    lines = sources.splitlines()
+    assert len(lines) == len(set(lines))
+    assert set(raw) <= set(lines) and f"- intensity: {e.intensity_source}" in lines
+
+
+def test_one_device_is_singular_and_the_mfu_range_in_order() -> None:
+    at = run()
+    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("Device-hours per run"))
+    assert "on 1 device," in caption and "1 devices" not in caption
+    assert "for an MFU range of 0.3 to 0.5" in caption
+    at.number_input(key="count").set_value(8).run()
+    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("Device-hours per run"))
+    assert "on 8 devices," in caption
+
+
+def test_a_run_of_years_gets_a_sanity_note() -> None:
+    at = run()  # Llama 2 7B's 2 T tokens on one A100: 186,966 device-hours
+    p = estimator.preflight(**PREFLIGHT_DEFAULT)
+    years = p.estimate.inputs["hours"] / 8766
+    note = next(w for w in warnings_shown(at) if w.startswith("One run would take"))
+    assert f"{report.num(years, 3)} years of wall-clock time on 1 device." in note
+    at.number_input(key="count").set_value(4096).run()  # 46 h: no note
+    assert not any(w.startswith("One run would take") for w in warnings_shown(at))
+
+
+def test_cleaner_regions_legend_names_only_what_is_drawn() -> None:
+    at = run({"region": "PL"})  # on-premise: no "same provider" bars
+    spec = next(c for c in at.get("vega_lite_chart") if "group" in c.proto.spec)
+    color = json.loads(spec.proto.spec)["encoding"]["color"]
+    assert color["scale"]["domain"] == ["your choice", "other provider"]
+    assert color["scale"]["range"] == ["#d62728", "#98c9a3"]
+    for params in ({}, {"region": "aws:us-east-1"}):
+        at = run(params)
+        spec = next(c for c in at.get("vega_lite_chart") if "group" in c.proto.spec)
+        drawn = set(next(d.value for d in at.dataframe if "saving vs yours" in d.value.columns)["group"])
+        domain = json.loads(spec.proto.spec)["encoding"]["color"]["scale"]["domain"]
+        assert domain == [g for g in ("your choice", "same provider", "other provider") if g in drawn]
+
+
+def test_the_yaml_block_wraps() -> None:
+    at = run()
+    block = next(c for c in at.code if c.value.startswith("co2_eq_emissions:"))
+    assert block.proto.wrap_lines
