@@ -32,6 +32,8 @@ def main() -> None:
     link = dict(job.link)
     for message in state.unresolved().values():
         plain.error(f"From the link: {message}")
+    for message in state.ignored().values():
+        plain.warning(f"From the link: {message}")
     missing = state.unresolved(state.TRAINING_PARAMS)
     if missing:
         plain.warning(
@@ -58,7 +60,9 @@ def main() -> None:
         ]
     )
     with tabs[0]:
-        result.details(e, job.notes)
+        region = (e.region or {}).get("id")
+        basis = job.kwargs.get("basis", "lifecycle")
+        result.details(e, job.notes, inputs.intensity_series(region, basis, cat.data_version) if region else [])
     with tabs[1]:
         preflight.section(cat, job.kwargs)
     with tabs[2]:

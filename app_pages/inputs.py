@@ -13,7 +13,7 @@ import streamlit as st
 
 import estimator
 from app_pages import state
-from estimator import core, report
+from estimator import core, grid, report
 from estimator.catalog import Catalog
 from estimator.modelcard import TRAINING_TYPES
 from estimator.records import DEVICE_KINDS, Device, Instance, Region
@@ -76,10 +76,14 @@ def region_options(_cat: Catalog, data_version: str) -> tuple[dict[str, list[str
 
 
 def _region_label(cat: Catalog, r: Region) -> str:
-    """'us-central1 · 431.9 g/kWh · Council Bluffs, Iowa, USA': the figure and its unit before the place,
-    so a narrow select box cuts the place, not the unit."""
+    """'us-central1 · 501 gCO2e/kWh (2025) · Council Bluffs, Iowa, USA': the latest life-cycle figure, its
+    unit and year before the place, so a narrow select box cuts the place, not the unit."""
     name = r.id.split(":", 1)[1] if r.is_cloud else r.id
-    return f"{name} · {report.num(r.intensity_g_per_kwh)} g/kWh · {cat.region_place(r)}"
+    try:
+        figure = grid.choose(cat, r)
+    except estimator.EstimatorError:
+        return f"{name} · no figure · {cat.region_place(r)}"
+    return f"{name} · {report.num(figure.value_g_per_kwh)} gCO2e/kWh ({figure.year}) · {cat.region_place(r)}"
 
 
 def provider_label(cat: Catalog, pid: str) -> str:
@@ -223,17 +227,72 @@ def _location(cat: Catalog, instance: str | None) -> str | None:
 PROVIDER_DEFAULT = state.PROVIDER_DEFAULT_REGION
 
 
-def default_pue(region: str) -> estimator.Estimate:
-    """The estimate the region's own PUE comes from (its value and source)."""
-    return estimator.estimate(hardware=state.DEFAULT_HARDWARE, hours=1.0, region=region)
+@st.cache_resource(max_entries=512)
+def default_pue(region: str, data_version: str) -> Any:
+    """The region's own PUE (else the provider's, else the industry average), its basis and source: the API's
+    ``default_pue``, no probe estimate (issue 14, item 5)."""
+    return estimator.default_pue(region)
 
 
-def _pue(region: str | None) -> float | None:
+@st.cache_resource(max_entries=512)
+def intensity_series(region: str, basis: str, data_version: str) -> list[dict[str, Any]]:
+    """The chosen place's yearly series on ``basis`` (the API's ``intensity_series``); [] when it has none."""
+    try:
+        return estimator.intensity_series(region, basis=basis)
+    except estimator.EstimatorError:
+        return []
+
+
+BASIS_LABEL = {
+    "lifecycle": "life-cycle yearly average (location-based)",
+    "marginal": "marginal (what one more kWh emits)",
+}
+
+
+def _grid_year(cat: Catalog, region: str | None, custom: bool) -> dict[str, Any]:
+    """Basis (life-cycle by default; marginal only when chosen) and the year the job ran (default: the latest
+    year of the chosen place's series)."""
+    out: dict[str, Any] = {}
+    _default("basis", "lifecycle")
+    basis = st.radio(
+        "Grid intensity basis",
+        list(BASIS_LABEL),
+        format_func=BASIS_LABEL.__getitem__,
+        key="basis",
+        disabled=custom,
+        help="Life-cycle, location-based yearly average: the reported figure. Marginal (UNFCCC operating "
+        "margin): what one more kWh there would emit; never the default.",
+        **state.watch("basis"),
+    )
+    if basis != "lifecycle":
+        out["basis"] = basis
+    series = intensity_series(region, basis, cat.data_version) if region is not None else []
+    years = [int(row["year"]) for row in series]
+    latest = max(years, default=None)
+    chosen = st.session_state.get("year")
+    if chosen is None and not state.unresolved(["year"]) and latest is not None:
+        st.session_state["year"] = chosen = latest
+    options = sorted({*years, *([chosen] if chosen is not None else [])})
+    year = st.selectbox(
+        "Year the job ran",
+        options,
+        key="year",
+        disabled=custom or not options,
+        placeholder=UNSET if state.unresolved(["year"]) else "no series for this place",
+        help="The grid intensity of that year. Default: the latest year in the data for this place.",
+        **state.watch("year"),
+    )
+    if year is not None and year != latest:
+        out["year"] = int(year)
+    return out
+
+
+def _pue(cat: Catalog, region: str | None) -> float | None:
     """Pre-filled from the region (else provider, else industry average), editable; None = the default."""
     if region is None:
         st.caption("PUE: pre-filled from the region, once the region is set.")
         return None
-    base = default_pue(region)
+    base = default_pue(region, cat.data_version)
     if not state.unresolved(["pue"]):
         previous = st.session_state.get("_pue_default")
         if "pue" not in st.session_state or (st.session_state["pue"] == previous and previous != base.pue):
@@ -253,9 +312,9 @@ def _pue(region: str | None) -> float | None:
     if pue is None:
         return None
     if pue == base.pue:
-        st.caption(f"Default ({base.pue_basis}): {base.pue_source}")
+        st.caption(f"Default ({base.basis}): {base.source}")
         return None
-    st.caption(f"Yours; the default is {base.pue:.2f} ({base.pue_basis}).")
+    st.caption(f"Yours; the default is {base.pue:.2f} ({base.basis}).")
     return float(pue)
 
 
@@ -301,6 +360,7 @@ def _advanced(cat: Catalog, kwargs: dict[str, Any]) -> dict[str, Any]:
             )
             if intensity is not None:
                 out["intensity"] = intensity
+        out |= _intensity_range()
         low = st.number_input(
             "Low end of the range (fraction of TDP drawn)",
             min_value=0.0,
@@ -313,7 +373,48 @@ def _advanced(cat: Catalog, kwargs: dict[str, Any]) -> dict[str, Any]:
         )
         if low is not None:
             out["draw_low_fraction"] = low
+        _default("trials", 1)
+        trials = st.number_input(
+            "Runs of this job (a sweep)",
+            min_value=1,
+            step=1,
+            key="trials",
+            placeholder=UNSET,
+            help="The result covers all of them: hours × runs.",
+            **state.watch("trials"),
+        )
+        if trials is not None and trials != 1:
+            out["trials"] = int(trials)
     return out
+
+
+def _intensity_range() -> dict[str, Any]:
+    """The intensity range's bounds (gCO2e/kWh) instead of the data's spread; both or neither."""
+    left, right = st.columns(2)
+    low = left.number_input(
+        "Intensity range: low",
+        min_value=0.0,
+        value=None,
+        step=10.0,
+        key="intensity_low",
+        placeholder="the data's",
+        help="gCO2e/kWh: the low end of the intensity range, instead of the spread of the data's figures.",
+        **state.watch("intensity_low"),
+    )
+    high = right.number_input(
+        "high (gCO2e/kWh)",
+        min_value=0.0,
+        value=None,
+        step=10.0,
+        key="intensity_high",
+        placeholder="the data's",
+        **state.watch("intensity_high"),
+    )
+    if low is None or high is None:
+        if (low, high) != (None, None):
+            st.caption("Give both ends of the intensity range (or neither).")
+        return {}
+    return {"intensity_range": (low, high)}
 
 
 def _cpu_and_memory(cat: Catalog) -> dict[str, Any]:
@@ -400,7 +501,10 @@ def sidebar(cat: Catalog) -> Job:
         region = _location(cat, kwargs.get("instance"))
         kwargs["region"] = region
         link["region"] = region
-        pue = _pue(region)
+        grid_year = _grid_year(cat, region, bool(st.session_state.get("custom_intensity")))
+        kwargs |= grid_year
+        link |= grid_year
+        pue = _pue(cat, region)
         if pue is not None:
             kwargs["pue"] = link["pue"] = pue
         advanced = _advanced(cat, kwargs)

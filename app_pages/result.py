@@ -175,11 +175,54 @@ def sources(e: Estimate) -> None:
     st.markdown("\n".join(f"- {line}" for line in source_lines(e)))
 
 
-def details(e: Estimate, notes: list[str]) -> None:
+def intensity_chart(series: list[dict[str, Any]], year: int | None) -> Any:
+    """The place's intensity over the years (Altair): a line, a point per year, the year used in red.
+
+    Both axes' domains are given: Vega computes them once before Streamlit hands it the rows and would
+    warn "Infinite extent" (issue 16, item 18).
+    """
+    import altair as alt
+
+    rows = [
+        {
+            "year": int(r["year"]),
+            "gCO2e/kWh": r["intensity_g_per_kwh"],
+            "dataset": r["dataset"],
+            "used": "the year used" if r["year"] == year else "other years",
+        }
+        for r in series
+    ]
+    years = [r["year"] for r in rows]
+    top = max(r["gCO2e/kWh"] for r in rows) * 1.15 or 1.0
+    x = alt.X("year:O", title=None, scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0))
+    y = alt.Y("gCO2e/kWh:Q", title="gCO2e/kWh", scale=alt.Scale(domain=[0, top], nice=False))
+    base = alt.Chart(pd.DataFrame(rows)).encode(x=x, y=y)
+    color = alt.Color(
+        "used:N",
+        scale=alt.Scale(domain=["the year used", "other years"], range=["#d62728", "#1f77b4"]),
+        legend=None,
+    )
+    points = base.mark_point(filled=True, size=80).encode(color=color, tooltip=["year:O", "gCO2e/kWh:Q", "dataset:N"])
+    return (base.mark_line(color="#1f77b4") + points).properties(height=170)
+
+
+def intensity_over_years(e: Estimate, series: list[dict[str, Any]]) -> None:
+    """A small chart of the chosen place's intensity over the years, on the estimate's basis."""
+    region = e.region or {}
+    if e.intensity_basis == "user" or not series:
+        return
+    zone = region.get("zone") or region.get("id", "")
+    st.markdown(f"**Grid intensity over the years**: {zone}, {series[0]['basis']}")
+    st.altair_chart(intensity_chart(series, e.intensity_year), width="stretch")
+    st.caption("; ".join(dict.fromkeys(str(r["dataset"]) for r in series)) + f". Used: {e.intensity_year}.")
+
+
+def details(e: Estimate, notes: list[str], series: list[dict[str, Any]] | None = None) -> None:
     """The 'Breakdown & sources' tab."""
     for note in notes:
         st.caption(note)
     breakdown(e)
+    intensity_over_years(e, series or [])
     left, right = st.columns(2)
     with left:
         equivalents(e)

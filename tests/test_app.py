@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import estimator
 from app_pages import plain, state
-from estimator import modelcard, report
+from estimator import grid, job, modelcard, report
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -138,7 +138,7 @@ def test_switching_provider_picks_one_of_its_regions() -> None:
     assert at.selectbox(key="region").value == "aws:us-east-1"
     shows(at, estimator.estimate(**(DEFAULT | {"region": "aws:us-east-1"})))
     labels = at.selectbox(key="region").options
-    assert all("g/kWh" in label for label in labels), "region options show the intensity"
+    assert all("gCO2e/kWh" in label for label in labels), "region options show the intensity"
 
 
 def test_hardware_options_are_grouped_by_kind() -> None:
@@ -219,7 +219,7 @@ def test_training_type_goes_in_the_card() -> None:
     at = run()
     at.selectbox(key="training_type").set_value("fine-tuning").run()
     e = estimator.estimate(**DEFAULT)
-    assert in_code(at, e.to_yaml("fine-tuning"))
+    assert in_code(at, card_text(e, "fine-tuning"))
     assert at.query_params["training_type"] == "fine-tuning"
 
 
@@ -280,7 +280,7 @@ def test_link_restores_the_form_and_the_result() -> None:
         hardware="nvidia-h100-sxm5-80gb", count=8, hours=36.5, region="FR", utilization=0.7, memory_gb=256.0
     )
     shows(at, e)
-    assert in_code(at, e.to_yaml("fine-tuning"))
+    assert in_code(at, card_text(e, "fine-tuning"))
 
 
 def test_link_round_trip_every_input() -> None:
@@ -464,7 +464,7 @@ def test_escape_is_plain_text(st_text: str) -> None:
 
 
 def _cleanest_region(provider: str) -> str:
-    region = estimator.cleanest_regions(provider, n=1)[0].id
+    region = estimator.cleanest_regions(provider, n=1)[0][0].id
     while True:
         options = estimator.alternatives(estimator.estimate(**(DEFAULT | {"region": region})), scope="provider")
         if not options:
@@ -510,7 +510,7 @@ def test_download_holds_exactly_estimate_to_yaml() -> None:
     assert calls
     data = calls[-1].args[1]
     e = estimator.estimate(**DEFAULT)
-    assert data == e.to_yaml("fine-tuning")
+    assert data == card_text(e, "fine-tuning")
     assert calls[-1].kwargs["file_name"] == "co2_eq_emissions.yaml"
     assert in_code(at, data)
     assert at.get("download_button")
@@ -819,7 +819,8 @@ def test_region_choice_shows_its_unit_before_the_place() -> None:
     assert box.label == "Region (gCO2e/kWh)"
     cat = estimator.load_catalog()
     region = cat.regions[DEFAULT["region"]]
-    label = f"us-central1 · {report.num(region.intensity_g_per_kwh)} g/kWh · {cat.region_place(region)}"
+    figure = grid.choose(cat, region)
+    label = f"us-central1 · {report.num(figure.value_g_per_kwh)} gCO2e/kWh ({figure.year}) · {cat.region_place(region)}"
     assert box.options[box.options.index(label)] == label
 
 
@@ -875,3 +876,113 @@ def test_the_yaml_block_wraps() -> None:
     at = run()
     block = next(c for c in at.code if c.value.startswith("co2_eq_emissions:"))
     assert block.proto.wrap_lines
+
+
+# ---------------------------------------------------------------- the link is made from Job (issue 14, item 5)
+
+# One good value per Job input, with what the link needs beside it, and the estimate it must give.
+EVERY_INPUT: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
+    "hardware": ({"hardware": "nvidia-h100-sxm5-80gb"}, {"hardware": "nvidia-h100-sxm5-80gb"}),
+    "hours": ({"hours": "10"}, {"hours": 10.0}),
+    "count": ({"count": "2"}, {"count": 2}),
+    "region": ({"region": "FR"}, {"region": "FR"}),
+    "pue": ({"pue": "1.2"}, {"pue": 1.2}),
+    "intensity": ({"intensity": "100"}, {"intensity": 100.0}),
+    "power_w": ({"power_w": "300"}, {"power_w": 300.0}),
+    "utilization": ({"utilization": "0.8"}, {"utilization": 0.8}),
+    "instance": (
+        {"instance": "aws:p4d.24xlarge"},
+        {"instance": "aws:p4d.24xlarge", "hardware": None, "count": None, "region": "aws:us-east-1"},
+    ),
+    "cpu": ({"cpu": "amd-epyc-7742"}, {"cpu": "amd-epyc-7742"}),
+    "cpu_count": ({"cpu": "amd-epyc-7742", "cpu_count": "2"}, {"cpu": "amd-epyc-7742", "cpu_count": 2}),
+    "cpu_cores": ({"cpu": "amd-epyc-7742", "cpu_cores": "16"}, {"cpu": "amd-epyc-7742", "cpu_cores": 16.0}),
+    "cpu_utilization": (
+        {"cpu": "amd-epyc-7742", "cpu_utilization": "0.5"},
+        {"cpu": "amd-epyc-7742", "cpu_utilization": 0.5},
+    ),
+    "memory_gb": ({"memory_gb": "64"}, {"memory_gb": 64.0}),
+    "provider": ({"region": "eu-central-1", "provider": "aws"}, {"region": "aws:eu-central-1"}),
+    "year": ({"year": "2022"}, {"year": 2022}),
+    "basis": ({"region": "DE", "basis": "marginal"}, {"region": "DE", "basis": "marginal"}),
+    "draw_low_fraction": ({"draw_low_fraction": "0.6"}, {"draw_low_fraction": 0.6}),
+    "intensity_range": ({"intensity_range": "300,600"}, {"intensity_range": (300.0, 600.0)}),
+    "trials": ({"trials": "3"}, {"trials": 3}),
+}
+
+
+def test_the_link_takes_exactly_jobs_inputs() -> None:
+    """Every input of Job is a link parameter, less those a link must not set (named, with the reason)."""
+    assert set(state.JOB_PARAMS) | set(state.NOT_FROM_A_LINK) == set(job.NAMES)
+    assert not set(state.JOB_PARAMS) & set(state.NOT_FROM_A_LINK)
+    assert set(EVERY_INPUT) == set(state.JOB_PARAMS), "each input has a case below"
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_INPUT))
+def test_each_jobs_input_from_the_link(name: str) -> None:
+    link, changes = EVERY_INPUT[name]
+    at = run(link)
+    assert not errors(at)
+    expected = {k: v for k, v in (DEFAULT | changes).items() if v is not None}
+    shows(at, estimator.estimate(**expected))
+    if name != "provider":  # the region's id says its provider
+        assert at.query_params[name] == link[name], "the form writes it back"
+
+
+def test_an_unknown_link_parameter_is_named_and_ignored() -> None:
+    at = run({"hardwre": "nvidia-h100-sxm5-80gb", "data_files": "/etc/passwd"})
+    shown = warnings_shown(at)
+    assert any("unknown link parameter 'hardwre' (did you mean 'hardware'?); ignored" in w for w in shown)
+    assert any("data_files cannot be given in a link" in w for w in shown)
+    shows(at, estimator.estimate(**DEFAULT))
+
+
+def test_no_probe_estimate_to_check_a_link_or_learn_the_pue() -> None:
+    """One estimate() per run: the page's own. The link is checked by resolve, the PUE by default_pue."""
+    link = {"hardware": "H100 SXM5", "region": "FR", "hours": "10", "pue": "1.3", "cpu": "amd-epyc-7742"}
+    with mock.patch("estimator.estimate", wraps=estimator.estimate) as spy:
+        at = run(link)
+        assert spy.call_count == 1
+        at.selectbox(key="region").set_value("DE").run()
+        assert spy.call_count == 2
+
+
+# ---------------------------------------------------------------- year, basis, intensity over the years (issue 13)
+
+
+def test_year_defaults_to_the_latest_and_can_be_chosen() -> None:
+    at = run()
+    years = [r["year"] for r in estimator.intensity_series(DEFAULT["region"])]
+    assert at.selectbox(key="year").value == max(years) and at.selectbox(key="year").options == [str(y) for y in years]
+    e = estimator.estimate(**DEFAULT)
+    assert e.intensity_year == max(years)
+    shows(at, e)
+    assert "year" not in at.query_params, "the default is not written"
+    at.selectbox(key="year").set_value(min(years)).run()
+    old = estimator.estimate(**(DEFAULT | {"year": min(years)}))
+    shows(at, old)
+    assert old.intensity_year == min(years) and at.query_params["year"] == str(min(years))
+
+
+def test_marginal_is_never_the_default_and_says_what_it_is() -> None:
+    at = run({"region": "DE"})
+    box = at.radio(key="basis")
+    assert box.value == "lifecycle"
+    assert "marginal (what one more kWh emits)" in box.options
+    at.radio(key="basis").set_value("marginal").run()
+    e = estimator.estimate(**(DEFAULT | {"region": "DE", "basis": "marginal"}))
+    assert e.intensity_basis == "marginal"
+    shows(at, e)
+    assert at.query_params["basis"] == "marginal"
+
+
+def test_the_places_intensity_over_the_years_is_drawn() -> None:
+    at = run({"region": "DE", "year": "2022"})
+    series = estimator.intensity_series("DE")
+    spec = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if "gCO2e/kWh" in c.proto.spec)
+    for layer in spec["layer"]:  # both axes given: Vega has no extent to compute (no "Infinite extent")
+        assert layer["encoding"]["x"]["scale"]["domain"] == [r["year"] for r in series]
+        top = layer["encoding"]["y"]["scale"]["domain"]
+        assert top[0] == 0 and top[1] >= max(r["intensity_g_per_kwh"] for r in series)
+    assert any(m.value.startswith("**Grid intensity over the years**: DE") for m in at.markdown)
+    assert any("Used: 2022." in c.value for c in at.caption)
