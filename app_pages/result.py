@@ -27,7 +27,7 @@ def headline(e: Estimate) -> None:
     embodied_metric(row, e)
     row.metric("Energy", report.energy(e.energy_kwh), help="Including the facility overhead (PUE).", width=FIT)
     intensity = f"{report.num(e.intensity_g_per_kwh)} g/kWh"
-    row.metric("Grid intensity", intensity, help=e.intensity_source, width=FIT)
+    row.metric(intensity_label(e), intensity, help=e.intensity_source, width=FIT)
     row.metric("PUE", f"{e.pue:.2f}", help=f"{e.pue_basis}: {e.pue_source}", width=FIT)
     spread = report.mass_range(e)
     if spread:
@@ -40,6 +40,14 @@ def headline(e: Estimate) -> None:
     embodied_note(e)
     for warning in e.warnings:
         plain.info(warning)  # may echo a name as the person typed it
+
+
+def intensity_label(e: Estimate) -> str:
+    """'Grid intensity (2025)', 'Grid intensity (2021, marginal)': the year and, when not life-cycle, the basis."""
+    said = [str(e.intensity_year)] if e.intensity_year is not None else []
+    if e.intensity_basis not in ("lifecycle", "user"):
+        said.append(e.intensity_basis)
+    return f"Grid intensity ({', '.join(said)})" if said else "Grid intensity"
 
 
 EMBODIED_LABEL = "Embodied (manufacturing)"
@@ -206,15 +214,23 @@ def intensity_chart(series: list[dict[str, Any]], year: int | None) -> Any:
     return (base.mark_line(color="#1f77b4") + points).properties(height=170)
 
 
+SERIES_BASIS = {
+    "lifecycle": "life-cycle yearly average (location-based)",
+    "marginal": "marginal (UNFCCC operating margin: what one more kWh emits)",
+}
+
+
 def intensity_over_years(e: Estimate, series: list[dict[str, Any]]) -> None:
     """A small chart of the chosen place's intensity over the years, on the estimate's basis."""
     region = e.region or {}
     if e.intensity_basis == "user" or not series:
         return
     zone = region.get("zone") or region.get("id", "")
-    st.markdown(f"**Grid intensity over the years**: {zone}, {series[0]['basis']}")
+    basis = SERIES_BASIS.get(str(series[0]["basis"]), str(series[0]["basis"]))
+    st.markdown(f"**Grid intensity over the years**: {zone}, {basis}")
     st.altair_chart(intensity_chart(series, e.intensity_year), width="stretch")
-    st.caption("; ".join(dict.fromkeys(str(r["dataset"]) for r in series)) + f". Used: {e.intensity_year}.")
+    datasets = ", ".join(dict.fromkeys(str(r["dataset"]) for r in series))
+    st.caption(f"Data: {datasets} (sources below). Used: {e.intensity_year}, in red.")
 
 
 def details(e: Estimate, notes: list[str], series: list[dict[str, Any]] | None = None) -> None:

@@ -961,6 +961,7 @@ def test_year_defaults_to_the_latest_and_can_be_chosen() -> None:
     at.selectbox(key="year").set_value(min(years)).run()
     old = estimator.estimate(**(DEFAULT | {"year": min(years)}))
     shows(at, old)
+    assert metric(at, f"Grid intensity ({min(years)})") == f"{report.num(old.intensity_g_per_kwh)} g/kWh"
     assert old.intensity_year == min(years) and at.query_params["year"] == str(min(years))
 
 
@@ -973,6 +974,7 @@ def test_marginal_is_never_the_default_and_says_what_it_is() -> None:
     e = estimator.estimate(**(DEFAULT | {"region": "DE", "basis": "marginal"}))
     assert e.intensity_basis == "marginal"
     shows(at, e)
+    assert f"Grid intensity ({e.intensity_year}, marginal)" in [m.label for m in at.metric]
     assert at.query_params["basis"] == "marginal"
 
 
@@ -985,4 +987,4 @@ def test_the_places_intensity_over_the_years_is_drawn() -> None:
         top = layer["encoding"]["y"]["scale"]["domain"]
         assert top[0] == 0 and top[1] >= max(r["intensity_g_per_kwh"] for r in series)
     assert any(m.value.startswith("**Grid intensity over the years**: DE") for m in at.markdown)
-    assert any("Used: 2022." in c.value for c in at.caption)
+    assert any("Used: 2022, in red." in c.value for c in at.caption)

@@ -193,7 +193,7 @@ def test_fill_the_form_in_chromium_and_read_the_result(server_url: str) -> None:
                 page,
                 "Country or grid zone (gCO2e/kWh)",
                 "France",
-                re.compile(r"^FR · [\d.,]+ g.kWh · France"),
+                re.compile(r"^FR · [\d.,]+ gCO2e.kWh \(\d{4}\) · France"),
             )
 
             _wait_for_metric(page, "Emissions", report.mass(expected.co2e_g))
