@@ -15,6 +15,7 @@ depends on it and keeps the URL as it was, until the person sets that input
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -104,13 +105,17 @@ def _check(**changes: Any) -> str | None:
     return None
 
 
+@functools.cache
+def _a_training() -> estimator.Estimate:
+    """One training estimate per server, for checking the lifecycle's own inputs from a link."""
+    return estimator.estimate(**base_kwargs())
+
+
 def _check_inference(name: str, value: Any) -> str | None:
     if name in ("retrainings", "experiments_factor"):
-        training = estimator.estimate(**base_kwargs())
-        return _api_error(lambda: estimator.lifecycle(training, **{name: value}))
+        return _api_error(lambda: estimator.lifecycle(_a_training(), **{name: value}))
     if name == "days":
-        training = estimator.estimate(**base_kwargs())
-        return _api_error(lambda: estimator.lifecycle(training, period_days=value))
+        return _api_error(lambda: estimator.lifecycle(_a_training(), period_days=value))
     if name == "serve_count":
         return _check(count=value)
     rate: dict[str, Any] = {"seconds_per_request": 0.1}
