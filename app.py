@@ -57,7 +57,9 @@ def main() -> None:
             "Model card & paper",
             "Inference & lifecycle",
             "Methodology",
-        ]
+        ],
+        key="tab",
+        on_change="rerun",  # so a tab knows it is open: the cleaner regions are computed only then
     )
     with tabs[0]:
         region = (e.region or {}).get("id")
@@ -66,7 +68,10 @@ def main() -> None:
     with tabs[1]:
         preflight.section(cat, job.kwargs)
     with tabs[2]:
-        cleaner.section(e)
+        if tabs[2].open:
+            cleaner.section(e)  # a full estimate per cloud region: the costliest part of a rerun
+        else:
+            st.caption("Computed when this tab is open.")
     with tabs[3]:
         publish.section(e, job.training_type)
     with tabs[4]:

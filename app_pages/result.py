@@ -183,22 +183,22 @@ def sources(e: Estimate) -> None:
     st.markdown("\n".join(f"- {line}" for line in source_lines(e)))
 
 
-def intensity_chart(series: list[dict[str, Any]], year: int | None) -> Any:
-    """The place's intensity over the years (Altair): a line, a point per year, the year used in red.
+Series = tuple[tuple[int, float, str], ...]  # (year, gCO2e/kWh, dataset), oldest first
 
-    Both axes' domains are given: Vega computes them once before Streamlit hands it the rows and would
-    warn "Infinite extent" (issue 16, item 18).
+
+@st.cache_resource(max_entries=256)
+def intensity_chart(series: Series, year: int | None) -> dict[str, Any]:
+    """The place's intensity over the years, made with Altair: a line, a point per year, the year used in red.
+
+    Built once per (series, year) and kept as its Vega-Lite spec: Altair's checks of a chart take longer
+    than the rest of a rerun. Both axes' domains are given: Vega computes them once before the rows
+    arrive and would warn "Infinite extent" (issue 16, item 18).
     """
     import altair as alt
 
-    rows = [
-        {
-            "year": int(r["year"]),
-            "gCO2e/kWh": r["intensity_g_per_kwh"],
-            "dataset": r["dataset"],
-            "used": "the year used" if r["year"] == year else "other years",
-        }
-        for r in series
+    rows: list[dict[str, Any]] = [
+        {"year": y, "gCO2e/kWh": value, "dataset": dataset, "used": "the year used" if y == year else "other years"}
+        for y, value, dataset in series
     ]
     years = [r["year"] for r in rows]
     top = max(r["gCO2e/kWh"] for r in rows) * 1.15 or 1.0
@@ -211,7 +211,8 @@ def intensity_chart(series: list[dict[str, Any]], year: int | None) -> Any:
         legend=None,
     )
     points = base.mark_point(filled=True, size=80).encode(color=color, tooltip=["year:O", "gCO2e/kWh:Q", "dataset:N"])
-    return (base.mark_line(color="#1f77b4") + points).properties(height=170)
+    spec: dict[str, Any] = (base.mark_line(color="#1f77b4") + points).properties(height=170).to_dict()
+    return spec
 
 
 SERIES_BASIS = {
@@ -228,7 +229,8 @@ def intensity_over_years(e: Estimate, series: list[dict[str, Any]]) -> None:
     zone = region.get("zone") or region.get("id", "")
     basis = SERIES_BASIS.get(str(series[0]["basis"]), str(series[0]["basis"]))
     st.markdown(f"**Grid intensity over the years**: {zone}, {basis}")
-    st.altair_chart(intensity_chart(series, e.intensity_year), width="stretch")
+    rows = tuple((int(r["year"]), float(r["intensity_g_per_kwh"]), str(r["dataset"])) for r in series)
+    st.vega_lite_chart(intensity_chart(rows, e.intensity_year), width="stretch")
     datasets = ", ".join(dict.fromkeys(str(r["dataset"]) for r in series))
     st.caption(f"Data: {datasets} (sources below). Used: {e.intensity_year}, in red.")
 

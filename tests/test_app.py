@@ -25,10 +25,16 @@ APP = str(ROOT / "app.py")
 DEFAULT: dict[str, Any] = {"hardware": "nvidia-a100-sxm4-80gb", "hours": 24.0, "count": 1, "region": "gcp:us-central1"}
 
 
-def run(params: dict[str, str] | None = None) -> AppTest:
+CLEANER = "Cleaner regions"
+
+
+def run(params: dict[str, str] | None = None, tab: str | None = None) -> AppTest:
+    """The page from a link (``params``); ``tab`` open (the cleaner regions are computed only when open)."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (params or {}).items():
         at.query_params[key] = value
+    if tab is not None:
+        at.session_state["tab"] = tab
     at.run()
     assert not at.exception, at.exception
     all_plain(at)
@@ -205,7 +211,7 @@ def test_advanced_utilization_power_cpu_memory() -> None:
 
 
 def test_custom_intensity_and_no_region_alternatives() -> None:
-    at = run()
+    at = run(tab=CLEANER)
     at.checkbox(key="custom_intensity").check().run()
     at.number_input(key="intensity").set_value(100.0).run()
     shows(at, estimator.estimate(**(DEFAULT | {"intensity": 100.0})))
@@ -463,6 +469,16 @@ def test_escape_is_plain_text(st_text: str) -> None:
 # ---------------------------------------------------------------- cleaner regions
 
 
+def test_cleaner_regions_are_computed_only_when_their_tab_is_open() -> None:
+    with mock.patch("estimator.alternatives", wraps=estimator.alternatives) as spy:
+        at = run()
+        assert spy.call_count == 0 and "Computed when this tab is open." in [c.value for c in at.caption]
+        at.session_state["tab"] = CLEANER
+        at.run()
+        assert spy.call_count == 2, "the provider's cleaner regions and the cleanest overall"
+    assert any(m.value.startswith("**Had this run in") for m in at.markdown)
+
+
 def _cleanest_region(provider: str) -> str:
     region = estimator.cleanest_regions(provider, n=1)[0][0].id
     while True:
@@ -473,7 +489,7 @@ def _cleanest_region(provider: str) -> str:
 
 
 def test_alternatives_sentence_chart_and_saving() -> None:
-    at = run()
+    at = run(tab=CLEANER)
     e = estimator.estimate(**DEFAULT)
     best = estimator.alternatives(e, scope="provider")[0]
     sentence = (
@@ -490,12 +506,12 @@ def test_alternatives_sentence_chart_and_saving() -> None:
 
 def test_the_providers_cleanest_region_says_so() -> None:
     region = _cleanest_region("gcp")
-    at = run({"region": region})
+    at = run({"region": region}, tab=CLEANER)
     assert any("You picked the provider's cleanest region" in m.value for m in at.markdown)
 
 
 def test_on_premise_alternatives_are_cloud_regions() -> None:
-    at = run({"region": "PL"})
+    at = run({"region": "PL"}, tab=CLEANER)
     best = estimator.alternatives(estimator.estimate(**(DEFAULT | {"region": "PL"})), scope="all")[0]
     assert any(m.value.startswith(f"**Had this run in {best.label}") for m in at.markdown)
 
@@ -859,13 +875,13 @@ def test_a_run_of_years_gets_a_sanity_note() -> None:
 
 
 def test_cleaner_regions_legend_names_only_what_is_drawn() -> None:
-    at = run({"region": "PL"})  # on-premise: no "same provider" bars
+    at = run({"region": "PL"}, tab=CLEANER)  # on-premise: no "same provider" bars
     spec = next(c for c in at.get("vega_lite_chart") if "group" in c.proto.spec)
     color = json.loads(spec.proto.spec)["encoding"]["color"]
     assert color["scale"]["domain"] == ["your choice", "other provider"]
     assert color["scale"]["range"] == ["#d62728", "#98c9a3"]
     for params in ({}, {"region": "aws:us-east-1"}):
-        at = run(params)
+        at = run(params, tab=CLEANER)
         spec = next(c for c in at.get("vega_lite_chart") if "group" in c.proto.spec)
         drawn = set(next(d.value for d in at.dataframe if "saving vs yours" in d.value.columns)["group"])
         domain = json.loads(spec.proto.spec)["encoding"]["color"]["scale"]["domain"]
