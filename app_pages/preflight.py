@@ -167,7 +167,7 @@ def results(p: Preflight) -> None:
     lines.append(f"- intensity: {e.intensity_source}")
     lines.append(f"- PUE ({e.pue_basis}): {e.pue_source}")
     lines += [f"- embodied (not included): {basis}" for basis in e.embodied_basis]
-    st.markdown("\n".join(lines))
+    st.markdown("\n".join(dict.fromkeys(lines)))  # each once
 
 
 HOURS_PER_YEAR = 8766.0  # 365.25 days of 24 h
