@@ -232,6 +232,70 @@ def test_a_batch_file_with_every_input_column_goes_through_the_real_cli(tmp_path
         assert got["zone"] == (e.region["zone"] if e.region and e.intensity_basis != "user" else "")
 
 
+# ---------------------------------------------------------------- estimate() applies or refuses each input
+
+# Jobs each input is added to; every input given must change the result, be refused, or be named in a warning.
+JOBS: dict[str, dict[str, Any]] = {
+    "gpu": {"hardware": A100, "hours": 2, "region": "DE"},
+    "instance": {"instance": "aws:p4d.24xlarge", "hours": 2, "region": "aws:us-east-1"},
+    "cpu-only": {"cpu": "amd-epyc-7742", "hours": 2, "region": "DE"},
+    "own-intensity": {"hardware": A100, "hours": 2, "intensity": 300},
+    "cloud": {"hardware": A100, "hours": 2, "region": "gcp:europe-west3"},
+}
+ADDED: dict[str, Any] = {
+    "hardware": "nvidia-t4", "count": 3, "region": "FR", "pue": 1.3, "intensity": 100, "power_w": 250,
+    "utilization": 0.5, "instance": "aws:g5.xlarge", "cpu": "amd-epyc-7742", "cpu_count": 2, "cpu_cores": 4,
+    "cpu_utilization": 0.5, "memory_gb": 32, "provider": "aws", "year": 2022, "basis": "marginal",
+    "draw_low_fraction": 0.6, "intensity_range": (10.0, 1900.0), "trials": 2,
+}  # fmt: skip
+SILENTLY_IGNORED = {
+    ("gpu", "cpu_utilization"): "cpu_utilization without a CPU (cpu_count without one is refused)",
+    ("own-intensity", "cpu_utilization"): "cpu_utilization without a CPU (cpu_count without one is refused)",
+    ("cloud", "cpu_utilization"): "cpu_utilization without a CPU (cpu_count without one is refused)",
+    ("instance", "cpu_count"): "cpu_count with an instance and no cpu",
+    ("instance", "cpu_cores"): "cpu_cores with an instance and no cpu",
+    ("gpu", "provider"): "provider with a country id (no effect, not even the provider's PUE)",
+    ("own-intensity", "provider"): "provider without a region",
+    ("cpu-only", "provider"): "provider with a country id (no effect, not even the provider's PUE)",
+    ("cloud", "provider"): "provider 'aws' with region 'gcp:europe-west3': a contradiction, accepted",
+    ("own-intensity", "year"): "year with a user intensity (no grid figure to take the year of)",
+    ("own-intensity", "basis"): "basis='marginal' with a user intensity: the result says basis 'user'",
+}
+
+
+def _cases() -> Iterator[Any]:
+    for job_name, base in JOBS.items():
+        for name, value in ADDED.items():
+            if name in base or (name == "draw_low_fraction" and "power_w" in base):
+                continue
+            reason = SILENTLY_IGNORED.get((job_name, name))
+            repro = f"estimate(**{base!r}, {name}={value!r}) == estimate(**{base!r}), no warning"
+            marks = [pytest.mark.xfail(strict=True, reason=f"bug: {reason}; repro: {repro}")] if reason else []
+            yield pytest.param(job_name, name, marks=marks, id=f"{job_name}-{name}")
+
+
+def _seen(outcome: Estimate | EstimatorError) -> tuple[Any, ...]:
+    if isinstance(outcome, EstimatorError):
+        return ("error", str(outcome))
+    fields = ("co2e_g", "co2e_low_g", "co2e_high_g", "embodied_g", "intensity_year", "pue", "intensity_basis")
+    where = ((outcome.region or {}).get("id"), (outcome.hardware or {}).get("id"))  # the place and device named
+    return (*(getattr(outcome, f) for f in fields), *where)
+
+
+@pytest.mark.parametrize(("job_name", "name"), list(_cases()))
+def test_each_input_given_to_estimate_is_applied_refused_or_named(job_name: str, name: str) -> None:
+    base = JOBS[job_name]
+    before = estimate(**base)
+    after = _outcome(**base, **{name: ADDED[name]})
+    if isinstance(after, EstimatorError):
+        assert after.field is not None, str(after)
+        return
+    if name == "provider" and (after.region or {}).get("provider") == ADDED[name]:
+        return  # the region is that provider's: the provider agrees
+    new_warnings = set(after.warnings) - set(before.warnings)
+    assert _seen(after) != _seen(before) or any(name in w for w in new_warnings), f"{name} changed nothing"
+
+
 # ---------------------------------------------------------------- card --from-codecarbon
 
 
