@@ -378,3 +378,26 @@ def test_the_range_holds_the_central_figure_and_every_figure_beside(data: st.Dat
     assert e.co2e_low_g <= e.co2e_g <= e.co2e_high_g
     # the high end is TDP draw at the highest figure: energy × max of all figures
     assert e.co2e_high_g == pytest.approx(e.energy_kwh * max(values), rel=1e-12)
+
+
+def test_a_place_without_a_lifecycle_figure_says_so(cat: Catalog) -> None:
+    """No life-cycle series: the best other figure, its basis named and never called life-cycle; or an error."""
+    places = [r for r in cat.regions.values() if not grid.central_series(cat, r)]
+    assert places  # eGRID-only balancing areas, a few small territories
+    answered = 0
+    for r in places:
+        try:
+            e = estimate(hardware=A100, hours=1, region=r.id)
+        except InputError as exc:
+            refused = exc
+        else:
+            refused = None
+        if refused is not None:
+            assert refused.field == "region" and r.id in str(refused), str(refused)
+            continue
+        answered += 1
+        assert e.region is not None and e.region["basis"] not in ("lifecycle", "marginal"), r.id
+        assert any(w.startswith(f"no life-cycle figure for {r.id}") for w in e.warnings), e.warnings
+        for text in (report.markdown_paragraph(e), card_block(e, "fine-tuning")["source"]):
+            assert "life-cycle" not in text, (r.id, text)
+    assert answered
