@@ -386,6 +386,7 @@ def test_a_place_without_a_lifecycle_figure_says_so(cat: Catalog) -> None:
     assert places  # eGRID-only balancing areas, a few small territories
     answered = 0
     for r in places:
+        refused: InputError | None
         try:
             e = estimate(hardware=A100, hours=1, region=r.id)
         except InputError as exc:
