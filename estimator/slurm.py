@@ -604,8 +604,10 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
 
 
 def _tidy_types(out: pd.DataFrame) -> pd.DataFrame:
-    for c in ("hours", "gpus", "cpus", "nodes", "mem_gb", "year"):
+    for c in ("hours", "mem_gb"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(np.float64)
+    for c in ("gpus", "cpus", "nodes", "year"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
     for c in ("start", "end"):
         out[c] = pd.to_datetime(out[c]).astype("datetime64[s]")
     for c in ("job_id", "job_name", "user", "account", "partition", "state", "node_list", "gpu_type", "month", "error"):
@@ -978,7 +980,7 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
     _set_error(
         error,
         known & has_gpus & pd.isna(acc),
-        lambda i: f"the job has {gpus[i]:g} GPUs but partition {partition[i]!r} has no accelerator in the "
+        lambda i: f"the job has {gpus[i]:g} GPU{'s' * (gpus[i] != 1)} but partition {partition[i]!r} has no accelerator in the "
         "cluster description",
     )
     _set_error(
@@ -1155,12 +1157,12 @@ def summarize(estimated: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
             "embodied_kg": estimated["embodied_g"] / 1000.0,
         }
     )
-    sums = frame.groupby("key", sort=False, dropna=False).sum(min_count=0)
+    sums = frame.groupby("key", sort=False, dropna=False).sum(min_count=1)
     if by == "month":
         sums = sums.sort_index()
     elif by is not None:
         sums = sums.sort_values(["co2e_kg", "jobs"], ascending=False, kind="stable")
-    total = frame.drop(columns=["key"]).sum(min_count=0).to_frame("total").T
+    total = frame.drop(columns=["key"]).sum(min_count=1).to_frame("total").T
     out = pd.concat([sums, total]) if by is not None else total
     out.index.name = by or "scope"
     out = out.reset_index()
@@ -1210,7 +1212,8 @@ def totals(estimated: pd.DataFrame) -> ClusterTotals:
             first.append(f"{estimated['job_id'].iat[int(i)]}: {estimated['error'].iat[int(i)]}")
 
     def total(column: str) -> float:
-        return float(np.nansum(estimated[column].to_numpy(dtype=np.float64, na_value=np.nan)))
+        values = estimated[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        return float(np.nansum(values)) if (~np.isnan(values)).any() or not len(values) else math.nan
 
     return ClusterTotals(
         jobs=len(estimated),
@@ -1243,8 +1246,11 @@ def totals_text(t: ClusterTotals) -> str:
         f"left out: {t.running:,} running, {t.pending:,} pending; {t.steps:,} job steps folded into their jobs"
         + (f"; {t.duplicates:,} repeated lines" if t.duplicates else ""),
         f"{num(t.gpu_hours)} GPU-hours, {num(t.cpu_core_hours)} CPU-core-hours",
-        f"total {mass(t.co2e_g)} (range {mass(t.co2e_low_g)} to {mass(t.co2e_high_g)}) from {energy(t.energy_kwh)}; "
-        f"embodied {mass(t.embodied_g)} beside (location-based; TDP is an upper bound)",
+        f"total {mass(t.co2e_g)}"
+        + (f" (range {mass(t.co2e_low_g)} to {mass(t.co2e_high_g)})" if not math.isnan(t.co2e_low_g) else "")
+        + f" from {energy(t.energy_kwh)}"
+        + (f"; embodied {mass(t.embodied_g)} beside" if not math.isnan(t.embodied_g) else "")
+        + " (location-based; TDP is an upper bound)",
     ]
     lines += [f"  {e}" for e in t.first_errors]
     return "\n".join(lines)
