@@ -564,7 +564,9 @@ def _add_slurm_parser(sub: Any) -> None:
         "a summary and an HTML report. See docs/slurm.md.",
     )
     sl.add_argument("sacct", metavar="SACCT_FILE", help="sacct output (--parsable2 or --parsable)")
-    sl.add_argument("--cluster", required=True, metavar="YAML", help="the cluster description (docs/cluster.example.yaml)")
+    sl.add_argument(
+        "--cluster", required=True, metavar="YAML", help="the cluster description (docs/cluster.example.yaml)"
+    )
     sl.add_argument("--delimiter", default="|", help="sacct's field delimiter (default '|')")
     sl.add_argument("--out", metavar="FILE", help="every job with its figures: .csv or .parquet")
     sl.add_argument("--summary", metavar="CSV", help="the summary table (grouped by --by, with a total row)")

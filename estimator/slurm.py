@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import importlib
 import io
 import math
 import os
@@ -63,7 +64,7 @@ import pandas as pd
 from estimator import core
 from estimator.api import DataFiles
 from estimator.catalog import load_catalog
-from estimator.errors import AmbiguousNameError, EstimatorError, InputError, NotFoundError
+from estimator.errors import AmbiguousNameError, InputError, NotFoundError
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -130,21 +131,22 @@ MAX_MESSAGES = 20
 
 
 def _pa() -> Any:
-    import pyarrow
-
-    return pyarrow
+    """pyarrow (a dependency), imported on first use; typed Any (it ships no stubs)."""
+    return importlib.import_module("pyarrow")
 
 
 def _pc() -> Any:
-    import pyarrow.compute
-
-    return pyarrow.compute
+    return importlib.import_module("pyarrow.compute")
 
 
 def _pacsv() -> Any:
-    import pyarrow.csv
+    return importlib.import_module("pyarrow.csv")
 
-    return pyarrow.csv
+
+def _where(mask: Any, a: Any, b: Any) -> npt.NDArray[Any]:
+    """np.where, typed (``b`` may be None for object arrays)."""
+    chosen: npt.NDArray[Any] = np.where(mask, a, b)
+    return chosen
 
 
 # ---------------------------------------------------------------- reading sacct
@@ -201,8 +203,10 @@ def _map_columns(names: Sequence[str], delimiter: str, name: str) -> dict[str, s
                 break
     shown = ", ".join(n for n in names[:14] if n.strip())
     if "job_id" not in found:
-        if len(names) == 1 and delimiter != "|" and "|" in names[0]:
-            hint = " The header holds '|': is the file '|'-separated (--delimiter '|')?"
+        others = [d for d in ("|", ",", ";", "\t", ":") if d != delimiter and d in names[0]] if len(names) == 1 else []
+        if others:
+            shown_d = {"\t": "tab"}.get(others[0], repr(others[0]))
+            hint = f" The header holds {shown_d}: is the file {shown_d}-separated (--delimiter {shown_d})?"
         elif len(names) == 1:
             hint = f" Only one column was found with the delimiter {delimiter!r}: is it the delimiter sacct used?"
         elif names and re.fullmatch(r"\d+([_+.].*)?", names[0].strip()):
@@ -258,8 +262,8 @@ def _read_raw(source: str | os.PathLike[str] | bytes, delimiter: str) -> _Raw:
         if "UTF8" not in message and "utf8" not in message.lower():
             raise InputError(f"{name}: cannot read as sacct output ({message})") from None
         # Job names in another encoding: read the bytes as UTF-8 with replacement characters.
-        raw = readable.getvalue() if isinstance(readable, io.BytesIO) else Path(readable).read_bytes()
-        readable = io.BytesIO(raw.decode("utf-8", errors="replace").encode("utf-8"))
+        content = readable.getvalue() if isinstance(readable, io.BytesIO) else Path(readable).read_bytes()
+        readable = io.BytesIO(content.decode("utf-8", errors="replace").encode("utf-8"))
         table, invalid = _read_arrow(readable, delimiter, names, threads=True)
     if invalid and any(n is None for n, _ in invalid):
         # Parallel reading does not know line numbers: read again in one thread (only when lines are bad).
@@ -356,7 +360,7 @@ def _elapsed_text(array: Any) -> tuple[FloatArray, BoolArray]:
 
 def _tres(array: Any, n: int) -> dict[str, Any]:
     """GPUs, their type, memory (GB), CPUs and nodes from AllocTRES, one value per row (NaN when absent)."""
-    pa, pc = _pa(), _pc()
+    pc = _pc()
     lists = pc.split_pattern(array, ",")
     parents = pc.list_parent_indices(lists).to_numpy()
     items = pc.list_flatten(lists)
@@ -408,8 +412,8 @@ def array_tasks(job_id: str) -> int:
         return 1
     spec = m.group(1).split("%", 1)[0]
     total = 0
-    for part in spec.split(","):
-        part = part.strip()
+    for piece in spec.split(","):
+        part = piece.strip()
         step = 1
         if ":" in part:
             part, step_text = part.split(":", 1)
@@ -679,9 +683,18 @@ NODE_KEYS = (
 )
 
 
+def _closest(word: str, allowed: Sequence[str]) -> str | None:
+    """The allowed word ``word`` most likely meant: one it starts, else the closest spelling."""
+    starts = [a for a in allowed if a.startswith(word.lower()) or word.lower().startswith(a)]
+    if len(starts) == 1:
+        return starts[0]
+    close = difflib.get_close_matches(word.lower(), list(allowed), n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
 def _unknown_key(key: Any, allowed: Sequence[str], where: str) -> InputError:
-    close = difflib.get_close_matches(str(key), list(allowed), n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    close = _closest(str(key), allowed)
+    hint = f"; did you mean {close!r}?" if close else "."
     return InputError(f"{where}: unknown key {key!r}{hint} Allowed: {', '.join(allowed)}")
 
 
@@ -755,9 +768,9 @@ def _refuse_aliases(text: str, source: str) -> None:
     try:
         for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                mark = event.start_mark
+                line = event.start_mark.line + 1 if event.start_mark is not None else "?"
                 raise InputError(
-                    f"{source}: line {mark.line + 1}: YAML anchors and aliases (&name, *name) are not "
+                    f"{source}: line {line}: YAML anchors and aliases (&name, *name) are not "
                     "read in a cluster description; write each partition out"
                 )
     except yaml.YAMLError as exc:
@@ -922,7 +935,7 @@ def _cpu_arguments(cpus: FloatArray, kinds: list[NodeType | None], codes: npt.ND
         between = has & ~within & ~whole
         share = cores / (packages * per_core)
     return {
-        "cpu": np.where(has, cpu, None),
+        "cpu": _where(has, cpu, None),
         "cpu_cores": np.where(within, cores, np.nan),
         "cpu_count": np.where(whole | between, packages, np.nan),
         "cpu_share": np.where(between, share, 1.0),
@@ -950,9 +963,15 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
     )
 
     # The node type of each distinct (partition, first node) pair, looked up once.
-    unique_lists, list_codes = np.unique(pd.Series(node_list, dtype=object).fillna("").to_numpy(dtype=str), return_inverse=True)
+    unique_lists, list_codes = np.unique(
+        pd.Series(node_list, dtype=object).fillna("").to_numpy(dtype=str), return_inverse=True
+    )
     firsts = np.array([first_node(s) for s in unique_lists], dtype=object)[list_codes]
-    pair_codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([pd.Series(partition, dtype=object).fillna(""), pd.Series(firsts, dtype=object).fillna("")]))
+    pair_codes, pairs = pd.factorize(
+        pd.MultiIndex.from_arrays(
+            [pd.Series(partition, dtype=object).fillna(""), pd.Series(firsts, dtype=object).fillna("")]
+        )
+    )
     kinds = [cluster.node_type(p or None, f or None) for p, f in pairs]
     codes = np.asarray(pair_codes, dtype=np.int64)
     known = np.array([k is not None for k in kinds], dtype=bool)[codes] if kinds else np.zeros(n, dtype=bool)
@@ -970,9 +989,21 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
 
     _set_error(error, ~known, unknown)
     acc = np.array([k.accelerator if k else None for k in kinds], dtype=object)[codes] if kinds else np.full(n, None)
-    gpn = np.array([k.gpus_per_node or np.nan if k else np.nan for k in kinds], dtype=np.float64)[codes] if kinds else np.full(n, np.nan)
-    cpn = np.array([k.cpus_per_node or np.nan if k else np.nan for k in kinds], dtype=np.float64)[codes] if kinds else np.full(n, np.nan)
-    mpn = np.array([k.memory_gb_per_node or np.nan if k else np.nan for k in kinds], dtype=np.float64)[codes] if kinds else np.full(n, np.nan)
+    gpn = (
+        np.array([k.gpus_per_node or np.nan if k else np.nan for k in kinds], dtype=np.float64)[codes]
+        if kinds
+        else np.full(n, np.nan)
+    )
+    cpn = (
+        np.array([k.cpus_per_node or np.nan if k else np.nan for k in kinds], dtype=np.float64)[codes]
+        if kinds
+        else np.full(n, np.nan)
+    )
+    mpn = (
+        np.array([k.memory_gb_per_node or np.nan if k else np.nan for k in kinds], dtype=np.float64)[codes]
+        if kinds
+        else np.full(n, np.nan)
+    )
     with np.errstate(invalid="ignore"):
         has_gpus = gpus > 0
         too_many_gpus = has_gpus & (gpus > nodes * gpn)
@@ -980,35 +1011,43 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
     _set_error(
         error,
         known & has_gpus & pd.isna(acc),
-        lambda i: f"the job has {gpus[i]:g} GPU{'s' * (gpus[i] != 1)} but partition {partition[i]!r} has no accelerator in the "
-        "cluster description",
+        lambda i: (
+            f"the job has {gpus[i]:g} GPU{'s' * int(gpus[i] != 1)} but partition {partition[i]!r} "
+            "has no accelerator in the cluster description"
+        ),
     )
     _set_error(
         error,
         known & too_many_gpus,
-        lambda i: f"the job has {gpus[i]:g} GPUs on {nodes[i]:g} node(s), more than gpus_per_node "
-        f"{gpn[i]:g} allows in {partition[i]!r}",
+        lambda i: (
+            f"the job has {gpus[i]:g} GPUs on {nodes[i]:g} node(s), more than gpus_per_node "
+            f"{gpn[i]:g} allows in {partition[i]!r}"
+        ),
     )
     _set_error(
         error,
         known & too_many_cpus,
-        lambda i: f"the job has {cpus[i]:g} CPUs on {nodes[i]:g} node(s), more than cpus_per_node "
-        f"{cpn[i]:g} allows in {partition[i]!r}",
+        lambda i: (
+            f"the job has {cpus[i]:g} CPUs on {nodes[i]:g} node(s), more than cpus_per_node "
+            f"{cpn[i]:g} allows in {partition[i]!r}"
+        ),
     )
     cpu_args = _cpu_arguments(np.where(np.isnan(cpus), 0.0, cpus), kinds, codes)
     nothing = known & ~has_gpus & pd.isna(cpu_args["cpu"])
     _set_error(
         error,
         nothing,
-        lambda i: f"no GPUs allocated and partition {partition[i]!r} has no cpu in the cluster description: "
-        "give it a cpu model to count CPU-only jobs",
+        lambda i: (
+            f"no GPUs allocated and partition {partition[i]!r} has no cpu in the cluster description: "
+            "give it a cpu model to count CPU-only jobs"
+        ),
     )
     memory = np.where(np.isnan(mem), nodes * mpn, mem)
     with np.errstate(invalid="ignore"):
         zero = pd.isna(error) & (hours == 0)
     todo = np.flatnonzero(pd.isna(error) & ~zero)
     runs: dict[str, Any] = {
-        "hardware": np.where(has_gpus, acc, None)[todo],
+        "hardware": _where(has_gpus, acc, None)[todo],
         "count": np.where(has_gpus, gpus, np.nan)[todo],
         "hours": hours[todo],
         "region": np.full(len(todo), cluster.region, dtype=object),
@@ -1029,14 +1068,30 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
     return _JobRuns(pd.DataFrame(runs), todo.astype(np.int64), acc, error, zero)
 
 
-def job_arguments(job: Mapping[str, Any], cluster: Cluster) -> dict[str, Any]:
+def _estimate_takes_year() -> bool:
+    """Whether this version's ``estimate()`` takes ``year`` (the intensity's year)."""
+    import inspect
+
+    from estimator.api import estimate
+
+    return "year" in inspect.signature(estimate).parameters
+
+
+def job_arguments(job: Mapping[Any, Any], cluster: Cluster) -> dict[str, Any]:
     """The keyword arguments of ``estimate()`` for one job (a row of :func:`read_sacct`).
 
     The same rules as :func:`estimate_jobs`, one job at a time: what its
     figure can be checked against. Raises InputError for a job that cannot be
     estimated.
     """
-    frame = pd.DataFrame([{c: job.get(c) for c in ("partition", "node_list", "hours", "gpus", "cpus", "nodes", "mem_gb", "year", "error")}])
+    frame = pd.DataFrame(
+        [
+            {
+                c: job.get(c)
+                for c in ("partition", "node_list", "hours", "gpus", "cpus", "nodes", "mem_gb", "year", "error")
+            }
+        ]
+    )
     built = _job_runs(frame, cluster)
     if built.error[0] is not None:
         raise InputError(str(built.error[0]))
@@ -1047,10 +1102,12 @@ def job_arguments(job: Mapping[str, Any], cluster: Cluster) -> dict[str, Any]:
     for k, v in row.items():
         if v is None or (isinstance(v, float) and math.isnan(v)):
             continue
+        if k == "year" and not _estimate_takes_year():
+            continue
         value = v.item() if isinstance(v, np.generic) else v
         if k in ("count", "cpu_count", "year"):
             value = int(value)
-        out[k] = value
+        out[str(k)] = value
     return out
 
 
@@ -1083,17 +1140,11 @@ def estimate_jobs(jobs: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles
     result = estimate_many(built.runs, data_files=data_files) if len(built.runs) else None
     floats = {c: np.full(n, np.nan) for c in ESTIMATE_COLUMNS if c != "accelerator"}
     error = built.error
-    accelerator = np.full(n, None, dtype=object)
     if result is not None:
-        rows = built.rows
-        for c in floats:
-            source = {"pue_used": "pue_used"}.get(c, c)
-            if source in result.columns:
-                floats[c][rows] = pd.to_numeric(result[source], errors="coerce").to_numpy(
-                    dtype=np.float64, na_value=np.nan
-                )
-        accelerator[rows] = np.where(built.runs["hardware"].notna().to_numpy(), result["hardware_id"].to_numpy(dtype=object), None)
-        error[rows] = result["error"].to_numpy(dtype=object)
+        for c, values in floats.items():
+            if c in result.columns:  # co2e_low_g, co2e_high_g, embodied_g, intensity_year: newer estimate_many
+                values[built.rows] = pd.to_numeric(result[c], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        error[built.rows] = result["error"].to_numpy(dtype=object)
     for c in ("energy_kwh", "co2e_g", "co2e_low_g", "co2e_high_g", "embodied_g"):
         floats[c][built.zero] = 0.0
     gpus = pd.to_numeric(jobs["gpus"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -1103,12 +1154,13 @@ def estimate_jobs(jobs: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles
     floats["gpu_hours"] = np.where(ok, gpus * hours, np.nan)
     floats["cpu_core_hours"] = np.where(ok, cpus * hours, np.nan)
     out = jobs.reset_index(drop=True).copy()
-    out["accelerator"] = np.where(ok, np.where(gpus > 0, built.accelerator, None), None)
+    with np.errstate(invalid="ignore"):
+        out["accelerator"] = pd.Series(_where(ok & (gpus > 0), built.accelerator, None), dtype="object")
     for c in ESTIMATE_COLUMNS:
         if c != "accelerator":
             out[c] = floats[c]
     out = out.drop(columns=["error"], errors="ignore")
-    out["error"] = pd.Series(error, dtype=object)
+    out["error"] = pd.Series(error, dtype="object")
     out.attrs = {**jobs.attrs, "cluster": cluster.name or cluster.source, "region": cluster.region}
     if result is not None:
         out.attrs.update({k: v for k, v in result.attrs.items() if k in ("data_version", "package_version")})

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from estimator.api import DataFiles, estimate
@@ -181,13 +182,23 @@ def svg(chart: Any) -> str:
 
 
 def _grouped_runs(estimated: pd.DataFrame, cluster: Cluster) -> pd.DataFrame:
-    """The estimate_many input of the estimated jobs, with equal rows merged (hours summed): energy is linear in hours."""
+    """The estimate_many input of the estimated jobs, equal rows merged (hours summed: energy is linear in hours)."""
     ok = estimated[estimated["error"].isna()].reset_index(drop=True)
     runs = _job_runs(ok, cluster).runs
     if runs.empty:
         return runs
     keys = [c for c in runs.columns if c != "hours"]
-    return runs.groupby(keys, dropna=False, as_index=False, sort=False)["hours"].sum()
+    grouped: pd.DataFrame = runs.groupby(keys, dropna=False, as_index=False, sort=False)[["hours"]].sum()
+    return grouped
+
+
+def _years(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """The intensity years in ``frame`` (none when its estimate_many gives no ``intensity_year``)."""
+    if "intensity_year" not in frame.columns:
+        return np.empty(0)
+    values = pd.to_numeric(frame["intensity_year"], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+    kept: npt.NDArray[np.float64] = values[~np.isnan(values)]
+    return kept
 
 
 def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files: DataFiles = None) -> pd.DataFrame:
@@ -212,15 +223,15 @@ def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files
     for region, label in places:
         out = estimate_many(runs.assign(region=region), data_files=data_files)
         rows.append({"scenario": label, "co2e_kg": float(np.nansum(out["co2e_g"].to_numpy())) / 1000.0})
-    years = pd.to_numeric(estimated.get("intensity_year"), errors="coerce")
-    if years is not None and years.notna().any():
+    years = _years(estimated)
+    if years.size:
         out = estimate_many(runs.assign(year=np.nan), data_files=data_files)
-        latest = pd.to_numeric(out.get("intensity_year"), errors="coerce")
-        if latest is not None and latest.notna().any() and latest.max() != years.max():
+        latest = _years(out)
+        if latest.size and latest.max() != years.max():
             label = f"{cluster.region} at its {int(latest.max())} intensity"
             rows.append({"scenario": label, "co2e_kg": float(np.nansum(out["co2e_g"].to_numpy())) / 1000.0})
     frame = pd.DataFrame(rows)
-    base = frame["co2e_kg"].iat[0]
+    base = actual_g / 1000.0
     frame["change_pct"] = (frame["co2e_kg"] / base - 1.0) * 100.0 if base else 0.0
     return frame
 
@@ -272,7 +283,9 @@ def _table(frame: pd.DataFrame, columns: Sequence[str], headers: Sequence[str], 
     for row in frame[list(columns)].itertuples(index=False):
         values = list(row)
         css = ' class="total"' if total_key is not None and values[0] == total_key else ""
-        body.append(f"<tr{css}>" + "".join(f"<td>{_cell(v, c)}</td>" for v, c in zip(values, columns, strict=True)) + "</tr>")
+        body.append(
+            f"<tr{css}>" + "".join(f"<td>{_cell(v, c)}</td>" for v, c in zip(values, columns, strict=True)) + "</tr>"
+        )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -320,11 +333,13 @@ def report_html(
     scenarios = what_if(estimated, cluster, data_files=data_files)
     src = sources(estimated, cluster, data_files=data_files)
     data_version = estimated.attrs.get("data_version", "")
-    years = pd.to_numeric(estimated.get("intensity_year"), errors="coerce")
+    shown_years = sorted({int(y) for y in _years(estimated)})
     year_text = ""
-    if years is not None and years.notna().any():
-        shown = sorted({int(y) for y in years.dropna().unique()})
-        year_text = f" Intensity of year{'s' if len(shown) > 1 else ''} {', '.join(map(str, shown))} (each job's start year where the data has it)."
+    if shown_years:
+        year_text = (
+            f" Intensity of year{'s' if len(shown_years) > 1 else ''} {', '.join(map(str, shown_years))} "
+            "(each job's start year where the data has it)."
+        )
     bad = estimated[estimated["error"].notna()]
     bad_rows = "".join(
         f"<tr><td>{_e(j)}</td><td style='text-align:left'>{_e(m)}</td></tr>"
@@ -336,7 +351,7 @@ def report_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         # No request of any kind: a policy the browser enforces, on top of a file that holds no link.
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        "img-src data:\">",
+        'img-src data:">',
         f"<title>{_e(name)}</title><style>{CSS}</style></head><body><main>",
         f"<h1>{_e(name)}</h1>",
         f'<p class="sub">Jobs finished {_e(period)} · site {_e(cluster.region)}'
