@@ -28,7 +28,8 @@ import pandas as pd
 
 from estimator.api import DataFiles, estimate
 from estimator.errors import EstimatorError, InputError
-from estimator.report import energy, mass, num
+from estimator.report import energy, num
+from estimator.report import mass as _mass
 from estimator.slurm import Cluster, ClusterTotals, _job_runs, summarize, totals
 from estimator.version import __version__
 
@@ -83,10 +84,10 @@ def chart_by_month(estimated: pd.DataFrame) -> Any:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("month:O", title="month (job start)"),
+            x=alt.X("month:O", title="month (job start)", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("co2e_kg:Q", title="kg CO2e", stack="zero"),
             color=alt.Color("partition:N", scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="bottom")),
-            tooltip=["month", "partition", alt.Tooltip("co2e_kg:Q", format=",.3f")],
+            tooltip=["month:O", "partition:N", alt.Tooltip("co2e_kg:Q", format=",.3f")],
         )
     )
     layers = [bars]
@@ -110,7 +111,12 @@ def chart_top(estimated: pd.DataFrame, by: str, n: int = TOP) -> Any:
         .encode(
             x=alt.X("co2e_kg:Q", title="kg CO2e"),
             y=alt.Y(f"{by}:N", sort="-x", title=None),
-            tooltip=[by, alt.Tooltip("co2e_kg:Q", format=",.3f"), "jobs", alt.Tooltip("gpu_hours:Q", format=",.1f")],
+            tooltip=[
+                f"{by}:N",
+                alt.Tooltip("co2e_kg:Q", format=",.3f"),
+                "jobs:Q",
+                alt.Tooltip("gpu_hours:Q", format=",.1f"),
+            ],
         )
         .properties(width=400, height=max(60, 18 * len(table)), title=f"Top {len(table)} {by}s by emissions")
     )
@@ -128,7 +134,11 @@ def chart_partitions(estimated: pd.DataFrame) -> Any:
             x=alt.X("co2e_kg:Q", title="kg CO2e"),
             y=alt.Y("partition:N", sort="-x", title=None),
             color=alt.Color("partition:N", scale=alt.Scale(range=PALETTE), legend=None),
-            tooltip=["partition", alt.Tooltip("co2e_kg:Q", format=",.3f"), alt.Tooltip("energy_kwh:Q", format=",.1f")],
+            tooltip=[
+                "partition:N",
+                alt.Tooltip("co2e_kg:Q", format=",.3f"),
+                alt.Tooltip("energy_kwh:Q", format=",.1f"),
+            ],
         )
         .properties(width=400, height=max(60, 24 * len(table)), title="By partition")
     )
@@ -147,10 +157,10 @@ def chart_device_hours(estimated: pd.DataFrame) -> Any:
         alt.Chart(long)
         .mark_bar(color="#4c78a8")
         .encode(
-            x=alt.X("month:O", title=None),
+            x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("hours:Q", title="device-hours"),
             column=alt.Column("kind:N", title=None),
-            tooltip=["month", "kind", alt.Tooltip("hours:Q", format=",.1f")],
+            tooltip=["month:O", "kind:N", alt.Tooltip("hours:Q", format=",.1f")],
         )
         .properties(width=400, height=200)
         .resolve_scale(y="independent")
@@ -310,12 +320,21 @@ def _summary_table(estimated: pd.DataFrame, by: str, top: int | None = None) -> 
     return _table(table, (by, *SUMMARY_COLS), (by, *SUMMARY_HEAD), total_key="total")
 
 
+def mass(co2e_g: float) -> str:
+    """As :func:`estimator.report.mass`; "n/a" when nothing was estimated."""
+    return "n/a" if math.isnan(co2e_g) else _mass(co2e_g)
+
+
+def _num(value: float) -> str:
+    return "n/a" if math.isnan(value) else num(value)
+
+
 def _card(value: str, label: str) -> str:
     return f'<div class="card"><b>{_e(value)}</b><span>{_e(label)}</span></div>'
 
 
 def _range_text(t: ClusterTotals) -> str:
-    if math.isnan(t.co2e_low_g) or (t.co2e_low_g == 0 and t.co2e_high_g == 0 and t.co2e_g > 0):
+    if math.isnan(t.co2e_low_g) or math.isnan(t.co2e_high_g):
         return "range not available"
     return f"{mass(t.co2e_low_g)} to {mass(t.co2e_high_g)}"
 
@@ -360,11 +379,11 @@ def report_html(
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p>",
         '<div class="cards">',
         _card(mass(t.co2e_g), f"CO2e, location-based (range {_range_text(t)})"),
-        _card(energy(t.energy_kwh), "energy, with the PUE"),
-        _card(num(t.gpu_hours), "GPU-hours"),
-        _card(num(t.cpu_core_hours), "CPU-core-hours"),
+        _card("n/a" if math.isnan(t.energy_kwh) else energy(t.energy_kwh), "energy, with the PUE"),
+        _card(_num(t.gpu_hours), "GPU-hours"),
+        _card(_num(t.cpu_core_hours), "CPU-core-hours"),
         _card(f"{t.estimated:,}", f"jobs estimated ({t.zero_length:,} of zero length)"),
-        _card(mass(t.embodied_g) if not math.isnan(t.embodied_g) else "n/a", "embodied (manufacturing), beside"),
+        _card(mass(t.embodied_g), "embodied (manufacturing), beside"),
         "</div>",
         f'<p class="note">Left out: {t.running:,} jobs still running and {t.pending:,} pending '
         f"(End = Unknown). {t.steps:,} job steps were folded into their allocations. "
