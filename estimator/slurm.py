@@ -361,16 +361,27 @@ def _elapsed_text(array: Any) -> tuple[FloatArray, BoolArray]:
 def _tres(array: Any, n: int) -> dict[str, Any]:
     """GPUs, their type, memory (GB), CPUs and nodes from AllocTRES, one value per row (NaN when absent)."""
     pc = _pc()
+    pa = _pa()
     lists = pc.split_pattern(array, ",")
-    parents = pc.list_parent_indices(lists).to_numpy()
+    parents_all = pc.list_parent_indices(lists)
     items = pc.list_flatten(lists)
+    # Only the fields read here (billing, energy, license counts, ... are not): fewer items to parse.
+    wanted = pc.or_(
+        pc.or_(pc.starts_with(items, "gres/gpu="), pc.starts_with(items, "gres/gpu:")),
+        pc.or_(pc.starts_with(items, "mem="), pc.or_(pc.starts_with(items, "cpu="), pc.starts_with(items, "node="))),
+    )
+    items = pc.filter(items, wanted)
+    parents = pc.filter(parents_all, wanted).to_numpy()
     kv = pc.extract_regex(items, r"^(?P<k>[^=]+)=(?P<v>.*)$")
     keys = pc.fill_null(pc.struct_field(kv, "k"), "")
     values = pc.fill_null(pc.struct_field(kv, "v"), "")
     number = pc.extract_regex(values, r"^(?P<x>\d+(?:\.\d+)?)(?P<u>[KMGTP]?)$")
     x_text = pc.fill_null(pc.struct_field(number, "x"), "")
     x = pc.cast(pc.if_else(pc.equal(x_text, ""), "nan", x_text), "float64").to_numpy(zero_copy_only=False)
-    unit = _to_numpy_str(pc.fill_null(pc.struct_field(number, "u"), ""))
+    units = list(_MEM_UNITS_GB)
+    unit_at = pc.index_in(pc.fill_null(pc.struct_field(number, "u"), ""), value_set=pa.array(units))
+    factors = np.array([*(_MEM_UNITS_GB[u] for u in units), math.nan])
+    mem_units = factors[pc.fill_null(unit_at, len(units)).to_numpy(zero_copy_only=False)]
 
     def per_row(mask: Any, vals: FloatArray) -> tuple[FloatArray, BoolArray]:
         m = np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
@@ -388,7 +399,6 @@ def _tres(array: Any, n: int) -> dict[str, Any]:
         type_names = _to_numpy_str(pc.utf8_slice_codeunits(keys, 9))[tm]
         rows = parents[tm]
         gpu_type[rows[::-1]] = type_names[::-1]  # the first type named wins
-    mem_units = np.vectorize(lambda u: _MEM_UNITS_GB.get(u, math.nan), otypes=[np.float64])(unit) if len(unit) else x
     mem, has_mem = per_row(pc.equal(keys, "mem"), x * mem_units)
     cpus, has_cpus = per_row(pc.equal(keys, "cpu"), x)
     nodes, has_nodes = per_row(pc.equal(keys, "node"), x)
@@ -485,8 +495,8 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
     state = pc.utf8_upper(pc.fill_null(pc.struct_field(pc.extract_regex(state_raw, r"^(?P<s>\S*)"), "s"), ""))
     start, start_known, start_bad = _times(_column(raw, "start", n))
     end, end_known, end_bad = _times(_column(raw, "end", n))
-    state_np = _to_numpy_str(state)
-    pending = (~end_known & ~end_bad) & (~start_known | (state_np == "PENDING"))
+    is_pending = pc.equal(state, "PENDING").to_numpy(zero_copy_only=False).astype(bool)
+    pending = (~end_known & ~end_bad) & (~start_known | is_pending)
     running = ~end_known & ~end_bad & ~pending
     unfinished = pending | running
 
@@ -513,55 +523,50 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
         nodes_np, nodes_ok = np.nan_to_num(tres["nodes"]), ~np.isnan(tres["nodes"])
 
     error = np.full(n, None, dtype=object)
-    columns = {"ncpus": raw.columns.get("cpus"), "nodes": raw.columns.get("nodes")}
-    _set_error(error, _to_numpy_str(pc.equal(job_id, "")).astype(bool), "no JobID on this line")
-    job_np = _to_numpy_str(job_id)
-    start_text = _to_numpy_str(_column(raw, "start", n))
-    end_text = _to_numpy_str(_column(raw, "end", n))
-    _set_error(error, start_bad, lambda i: f"Start {start_text[i]!r} is not a time such as 2025-03-01T10:00:00")
-    _set_error(error, end_bad, lambda i: f"End {end_text[i]!r} is not a time such as 2025-03-01T10:00:00")
+
+    def text(column: str) -> Any:
+        """The raw text of row i of a column, fetched only for rows that get a message."""
+        values = _column(raw, column, n)
+        return lambda i: values[i].as_py()
+
+    _set_error(error, pc.equal(job_id, "").to_numpy(zero_copy_only=False).astype(bool), "no JobID on this line")
+    start_text, end_text = text("start"), text("end")
+    _set_error(error, start_bad, lambda i: f"Start {start_text(i)!r} is not a time such as 2025-03-01T10:00:00")
+    _set_error(error, end_bad, lambda i: f"End {end_text(i)!r} is not a time such as 2025-03-01T10:00:00")
     if "elapsed_raw" in raw.columns or "elapsed" in raw.columns:
-        elapsed_text = _to_numpy_str(_column(raw, "elapsed_raw" if "elapsed_raw" in raw.columns else "elapsed", n))
+        elapsed_text = text("elapsed_raw" if "elapsed_raw" in raw.columns else "elapsed")
         form = "whole seconds" if what_elapsed == "ElapsedRaw" else "[DD-[HH:]]MM:SS"
-        _set_error(
-            error,
-            ~seconds_ok & ~unfinished,
-            lambda i: f"{what_elapsed} {elapsed_text[i]!r} is not {form}",
-        )
+        _set_error(error, ~seconds_ok & ~unfinished, lambda i: f"{what_elapsed} {elapsed_text(i)!r} is not {form}")
     else:
         _set_error(error, ~seconds_ok & ~unfinished, "End is before Start")
     _set_error(error, ~start_known & ~unfinished, "no Start time for a finished job")
-    if columns["ncpus"] is not None or "tres" in raw.columns:
-        cpu_text = _to_numpy_str(_column(raw, "cpus", n))
-        _set_error(error, ~cpus_ok, lambda i: f"NCPUS {cpu_text[i]!r} is not a whole number")
-    if columns["nodes"] is not None or "tres" in raw.columns:
-        node_text = _to_numpy_str(_column(raw, "nodes", n))
-        _set_error(error, ~nodes_ok, lambda i: f"NNodes {node_text[i]!r} is not a whole number")
-    tres_text = _to_numpy_str(_column(raw, "tres", n))
-    _set_error(error, tres["mem_bad"], lambda i: f"AllocTRES mem in {tres_text[i]!r} is not a size such as 64G")
+    if "cpus" in raw.columns or "tres" in raw.columns:
+        cpu_text = text("cpus")
+        _set_error(error, ~cpus_ok, lambda i: f"NCPUS {cpu_text(i)!r} is not a whole number")
+    if "nodes" in raw.columns or "tres" in raw.columns:
+        node_text = text("nodes")
+        _set_error(error, ~nodes_ok, lambda i: f"NNodes {node_text(i)!r} is not a whole number")
+    tres_text = text("tres")
+    _set_error(error, tres["mem_bad"], lambda i: f"AllocTRES mem in {tres_text(i)!r} is not a size such as 64G")
 
     # Leave out unfinished jobs (counted), and repeated lines of the same allocation (same id and start).
     keep = ~unfinished
-    pending_tasks = sum(array_tasks(j) for j in job_np[pending]) if pending.any() else 0
-    frame = pd.DataFrame(
-        {
-            "job_id": job_np,
-            "start": start,
-        }
-    )
-    duplicated = frame.duplicated(["job_id", "start"]).to_numpy() & keep & ~(job_np == "")
+    job_series = job_id.to_pandas()
+    pending_tasks = sum(array_tasks(j) for j in job_series[pending]) if pending.any() else 0
+    duplicated = pd.DataFrame({"job_id": job_series, "start": start}).duplicated().to_numpy()
+    duplicated = duplicated & keep & (job_series != "").to_numpy()
     keep &= ~duplicated
 
-    names = {c: _to_numpy_str(_column(raw, c, n)) for c in _TEXT_FIELDS}
+    names = {c: _column(raw, c, n).to_pandas() for c in _TEXT_FIELDS}
     start_s = pd.Series(start)
     out = pd.DataFrame(
         {
-            "job_id": job_np,
+            "job_id": job_series,
             "job_name": names["job_name"],
             "user": names["user"],
             "account": names["account"],
             "partition": names["partition"],
-            "state": state_np,
+            "state": state.to_pandas(),
             "start": start_s.where(start_known),
             "end": pd.Series(end).where(end_known),
             "hours": hours,
@@ -571,8 +576,8 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
             "nodes": np.where(nodes_ok, nodes_np, np.nan),
             "mem_gb": tres["mem_gb"],
             "node_list": names["node_list"],
-            "month": start_s.dt.strftime("%Y-%m").where(start_known).to_numpy(dtype=object),
-            "year": np.where(start_known, start_s.dt.year.to_numpy(dtype=np.float64, na_value=np.nan), np.nan),
+            "month": _where(start_known, np.datetime_as_string(start.astype("datetime64[M]")), None),
+            "year": np.where(start_known, start.astype("datetime64[Y]").astype(np.int64) + 1970, np.nan),
             "error": error,
         }
     )
@@ -614,7 +619,7 @@ def _tidy_types(out: pd.DataFrame) -> pd.DataFrame:
         out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
     for c in ("start", "end"):
         out[c] = pd.to_datetime(out[c]).astype("datetime64[s]")
-    for c in ("job_id", "job_name", "user", "account", "partition", "state", "node_list", "gpu_type", "month", "error"):
+    for c in ("gpu_type", "error"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
 
@@ -1126,7 +1131,7 @@ def estimate_jobs(jobs: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles
 
     Each job's figures equal ``estimate(**job_arguments(job, cluster))``.
     """
-    from estimator.batch import estimate_many
+    from estimator.batch import OUTPUT_COLUMNS, estimate_many
 
     if not isinstance(jobs, pd.DataFrame):
         raise InputError(f"estimate_jobs takes the DataFrame read_sacct returns; got {type(jobs).__name__}")
@@ -1146,7 +1151,8 @@ def estimate_jobs(jobs: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles
                 values[built.rows] = pd.to_numeric(result[c], errors="coerce").to_numpy(np.float64, na_value=np.nan)
         error[built.rows] = result["error"].to_numpy(dtype=object)
     for c in ("energy_kwh", "co2e_g", "co2e_low_g", "co2e_high_g", "embodied_g"):
-        floats[c][built.zero] = 0.0
+        if c in OUTPUT_COLUMNS:  # the figures this version of estimate_many gives
+            floats[c][built.zero] = 0.0
     gpus = pd.to_numeric(jobs["gpus"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     cpus = pd.to_numeric(jobs["cpus"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     hours = pd.to_numeric(jobs["hours"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
