@@ -335,7 +335,7 @@ def _card(value: str, label: str) -> str:
 
 def _range_text(t: ClusterTotals) -> str:
     if math.isnan(t.co2e_low_g) or math.isnan(t.co2e_high_g):
-        return "range not available"
+        return "not available"
     return f"{mass(t.co2e_low_g)} to {mass(t.co2e_high_g)}"
 
 
