@@ -527,3 +527,17 @@ def test_cli_bad_input_exits_2_with_one_line(args: list[str], message: str) -> N
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_dask_partitions_give_the_same_jobs(cluster: slurm.Cluster) -> None:
+    """estimate_jobs per partition of a Dask table (one sacct file each), as docs/slurm.md shows."""
+    dask = pytest.importorskip("dask")
+    dd = pytest.importorskip("dask.dataframe")
+    files = [DATA / "basic.txt", DATA / "elapsed.txt"]
+    parts = [dask.delayed(slurm.read_sacct)(f) for f in files]
+    jobs = dd.from_delayed(parts, meta=slurm.read_sacct(files[0]).iloc[:0])
+    meta = slurm.estimate_jobs(jobs._meta, cluster)
+    got = jobs.map_partitions(slurm.estimate_jobs, cluster, meta=meta).compute()
+    one = slurm.estimate_jobs(slurm.read_sacct(files[0]), cluster)
+    assert len(got) == 2 * len(one)
+    assert list(got["energy_kwh"]) == list(one["energy_kwh"]) * 2  # bit for bit, per job
