@@ -968,15 +968,16 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
     )
 
     # The node type of each distinct (partition, first node) pair, looked up once.
-    unique_lists, list_codes = np.unique(
-        pd.Series(node_list, dtype=object).fillna("").to_numpy(dtype=str), return_inverse=True
-    )
-    firsts = np.array([first_node(s) for s in unique_lists], dtype=object)[list_codes]
-    pair_codes, pairs = pd.factorize(
-        pd.MultiIndex.from_arrays(
-            [pd.Series(partition, dtype=object).fillna(""), pd.Series(firsts, dtype=object).fillna("")]
-        )
-    )
+    list_codes, unique_lists = pd.factorize(pd.Series(node_list, dtype=object).fillna(""))
+    first_of = np.array([first_node(str(s)) or "" for s in unique_lists], dtype=object)
+    first_codes, unique_firsts = pd.factorize(first_of[list_codes] if len(first_of) else np.empty(n, dtype=object))
+    part_codes, unique_parts = pd.factorize(pd.Series(partition, dtype=object).fillna(""))
+    combined = part_codes.astype(np.int64) * (len(unique_firsts) + 1) + first_codes
+    pair_codes, pair_keys = pd.factorize(combined)
+    radix = len(unique_firsts) + 1
+    part_names, first_names = [str(p) for p in unique_parts], [str(f) for f in unique_firsts]
+    pairs = [(part_names[int(k) // radix], first_names[int(k) % radix]) for k in pair_keys]
+    firsts = np.asarray(first_names + [""], dtype=object)[first_codes]
     kinds = [cluster.node_type(p or None, f or None) for p, f in pairs]
     codes = np.asarray(pair_codes, dtype=np.int64)
     known = np.array([k is not None for k in kinds], dtype=bool)[codes] if kinds else np.zeros(n, dtype=bool)
