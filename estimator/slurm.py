@@ -977,7 +977,7 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
     radix = len(unique_firsts) + 1
     part_names, first_names = [str(p) for p in unique_parts], [str(f) for f in unique_firsts]
     pairs = [(part_names[int(k) // radix], first_names[int(k) % radix]) for k in pair_keys]
-    firsts = np.asarray(first_names + [""], dtype=object)[first_codes]
+    firsts = np.asarray([*first_names, ""], dtype=object)[first_codes]
     kinds = [cluster.node_type(p or None, f or None) for p, f in pairs]
     codes = np.asarray(pair_codes, dtype=np.int64)
     known = np.array([k is not None for k in kinds], dtype=bool)[codes] if kinds else np.zeros(n, dtype=bool)
