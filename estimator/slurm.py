@@ -1226,7 +1226,7 @@ def summarize(estimated: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     out.index.name = by or "scope"
     out = out.reset_index()
     for c in ("jobs", "errors"):
-        out[c] = out[c].astype(np.int64)
+        out[c] = out[c].fillna(0).astype(np.int64)
     return out
 
 

@@ -541,3 +541,11 @@ def test_dask_partitions_give_the_same_jobs(cluster: slurm.Cluster) -> None:
     one = slurm.estimate_jobs(slurm.read_sacct(files[0]), cluster)
     assert len(got) == 2 * len(one)
     assert list(got["energy_kwh"]) == list(one["energy_kwh"]) * 2  # bit for bit, per job
+
+
+def test_a_header_alone_and_windows_line_ends(cluster: slurm.Cluster) -> None:
+    header = (DATA / "basic.txt").read_text().splitlines()[0] + "\n"
+    empty = slurm.estimate_jobs(slurm.read_sacct(header), cluster)
+    assert len(empty) == 0 and slurm.summarize(empty, "user")["jobs"].tolist() == [0]
+    crlf = (DATA / "basic.txt").read_text().replace("\n", "\r\n")
+    pd.testing.assert_frame_equal(slurm.read_sacct(crlf), slurm.read_sacct(DATA / "basic.txt"))
