@@ -309,12 +309,16 @@ def _repair(raw: _Raw, invalid: list[tuple[Any, str]], names: list[str], delimit
         raw.repaired = len(fixed)
 
 
+_TRIMMED = frozenset({"job_id", "partition", "state", "start", "end", "elapsed_raw", "elapsed", "cpus", "nodes"})
+
+
 def _column(raw: _Raw, ours: str, n: int) -> Any:
-    """The column as a pyarrow string array with surrounding spaces removed (empty when absent)."""
+    """The column as a pyarrow string array (empty when absent); short fields with spaces around removed."""
     pa, pc = _pa(), _pc()
     if ours not in raw.columns:
         return pa.array([""] * n, pa.string()) if n else pa.array([], pa.string())
-    return pc.utf8_trim_whitespace(raw.table.column(raw.columns[ours]).combine_chunks())
+    column = raw.table.column(raw.columns[ours]).combine_chunks()
+    return pc.utf8_trim_whitespace(column) if ours in _TRIMMED else column
 
 
 def _to_numpy_str(array: Any) -> npt.NDArray[Any]:
@@ -358,57 +362,60 @@ def _elapsed_text(array: Any) -> tuple[FloatArray, BoolArray]:
     return total, ok
 
 
-def _tres(array: Any, n: int) -> dict[str, Any]:
-    """GPUs, their type, memory (GB), CPUs and nodes from AllocTRES, one value per row (NaN when absent)."""
+def _tres_number(array: Any, key: str) -> tuple[FloatArray, BoolArray]:
+    """(value, present) of a whole-number ``key=N`` field of AllocTRES strings, one regex pass (RE2)."""
     pc = _pc()
-    pa = _pa()
-    lists = pc.split_pattern(array, ",")
-    parents_all = pc.list_parent_indices(lists)
-    items = pc.list_flatten(lists)
-    # Only the fields read here (billing, energy, license counts, ... are not): fewer items to parse.
-    wanted = pc.or_(
-        pc.or_(pc.starts_with(items, "gres/gpu="), pc.starts_with(items, "gres/gpu:")),
-        pc.or_(pc.starts_with(items, "mem="), pc.or_(pc.starts_with(items, "cpu="), pc.starts_with(items, "node="))),
-    )
-    items = pc.filter(items, wanted)
-    parents = pc.filter(parents_all, wanted).to_numpy()
-    kv = pc.extract_regex(items, r"^(?P<k>[^=]+)=(?P<v>.*)$")
-    keys = pc.fill_null(pc.struct_field(kv, "k"), "")
-    values = pc.fill_null(pc.struct_field(kv, "v"), "")
-    number = pc.extract_regex(values, r"^(?P<x>\d+(?:\.\d+)?)(?P<u>[KMGTP]?)$")
-    x_text = pc.fill_null(pc.struct_field(number, "x"), "")
-    x = pc.cast(pc.if_else(pc.equal(x_text, ""), "nan", x_text), "float64").to_numpy(zero_copy_only=False)
+    found = pc.struct_field(pc.extract_regex(array, rf"(?:^|,){re.escape(key)}=(?P<x>\d+)(?:,|$)"), "x")
+    values = pc.cast(found, "float64").to_numpy(zero_copy_only=False)
+    return np.nan_to_num(values), ~np.isnan(values)
+
+
+def _typed_gpus(array: Any, rows: npt.NDArray[np.int64], n: int) -> tuple[FloatArray, npt.NDArray[Any]]:
+    """Typed GPU counts summed, and the first type named, for the ``rows`` that name types (few: split there only)."""
+    pc = _pc()
+    total = np.zeros(n)
+    first = np.full(n, None, dtype=object)
+    if not len(rows):
+        return total, first
+    subset = pc.take(array, rows)
+    lists = pc.split_pattern(subset, ",")
+    parents = rows[pc.list_parent_indices(lists).to_numpy()]
+    parts = pc.extract_regex(pc.list_flatten(lists), r"^gres/gpu:(?P<t>[^=]+)=(?P<x>\d+)$")
+    ok = pc.is_valid(parts).to_numpy(zero_copy_only=False).astype(bool)
+    counts = pc.cast(pc.struct_field(parts, "x"), "float64").to_numpy(zero_copy_only=False)
+    names = pc.struct_field(parts, "t").to_numpy(zero_copy_only=False)
+    total += np.bincount(parents[ok], weights=counts[ok], minlength=n)
+    first[parents[ok][::-1]] = names[ok][::-1]  # the first type named wins
+    return total, first
+
+
+def _tres(array: Any, n: int) -> dict[str, Any]:
+    """GPUs, their type, memory (GB), CPUs and nodes from AllocTRES, one value per row (NaN when absent).
+
+    A few regex passes over the whole column (RE2, in C++); typed GPU counts
+    are split out only on the rows that name a type.
+    """
+    pa, pc = _pa(), _pc()
+    untyped, has_untyped = _tres_number(array, "gres/gpu")
+    typed_rows = np.flatnonzero(pc.match_substring(array, "gres/gpu:").to_numpy(zero_copy_only=False))
+    typed, gpu_type = _typed_gpus(array, typed_rows.astype(np.int64), n)
+    gpus = np.where(has_untyped, untyped, typed)
+    cpus, has_cpus = _tres_number(array, "cpu")
+    nodes, has_nodes = _tres_number(array, "node")
+    mem_parts = pc.extract_regex(array, r"(?:^|,)mem=(?P<x>\d+(?:\.\d+)?)(?P<u>[KMGTP]?)(?:,|$)")
+    mem_x = pc.cast(pc.struct_field(mem_parts, "x"), "float64").to_numpy(zero_copy_only=False)
     units = list(_MEM_UNITS_GB)
-    unit_at = pc.index_in(pc.fill_null(pc.struct_field(number, "u"), ""), value_set=pa.array(units))
-    factors = np.array([*(_MEM_UNITS_GB[u] for u in units), math.nan])
-    mem_units = factors[pc.fill_null(unit_at, len(units)).to_numpy(zero_copy_only=False)]
-
-    def per_row(mask: Any, vals: FloatArray) -> tuple[FloatArray, BoolArray]:
-        m = np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
-        total = np.bincount(parents[m], weights=vals[m], minlength=n).astype(np.float64)
-        seen = np.bincount(parents[m], minlength=n) > 0
-        return total, seen
-
-    untyped, has_untyped = per_row(pc.equal(keys, "gres/gpu"), x)
-    typed_mask = pc.starts_with(keys, "gres/gpu:")
-    typed, has_typed = per_row(typed_mask, x)
-    gpus = np.where(has_untyped, untyped, np.where(has_typed, typed, 0.0))
-    gpu_type = np.full(n, None, dtype=object)
-    tm = np.asarray(typed_mask.to_numpy(zero_copy_only=False), dtype=bool)
-    if tm.any():
-        type_names = _to_numpy_str(pc.utf8_slice_codeunits(keys, 9))[tm]
-        rows = parents[tm]
-        gpu_type[rows[::-1]] = type_names[::-1]  # the first type named wins
-    mem, has_mem = per_row(pc.equal(keys, "mem"), x * mem_units)
-    cpus, has_cpus = per_row(pc.equal(keys, "cpu"), x)
-    nodes, has_nodes = per_row(pc.equal(keys, "node"), x)
+    unit_at = pc.index_in(pc.struct_field(mem_parts, "u"), value_set=pa.array(units))
+    factors = np.array([_MEM_UNITS_GB[u] for u in units] + [math.nan])
+    mem = mem_x * factors[pc.fill_null(unit_at, len(units)).to_numpy(zero_copy_only=False)]
+    mem_given = pc.match_substring_regex(array, r"(?:^|,)mem=").to_numpy(zero_copy_only=False).astype(bool)
     return {
         "gpus": gpus,
         "gpu_type": gpu_type,
-        "mem_gb": np.where(has_mem, mem, np.nan),
+        "mem_gb": mem,
         "cpus": np.where(has_cpus, cpus, np.nan),
         "nodes": np.where(has_nodes, nodes, np.nan),
-        "mem_bad": has_mem & ~np.isfinite(mem),
+        "mem_bad": mem_given & ~np.isfinite(mem),
     }
 
 
@@ -482,7 +489,7 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
     orphan_ids: list[str] = []
     if is_step.any():
         step_ids = pc.filter(job_all, pa.array(is_step))
-        bases = pc.replace_substring_regex(step_ids, r"\..*$", "")
+        bases = pc.unique(pc.list_element(pc.split_pattern(step_ids, ".", max_splits=1), 0))
         alloc_ids = pc.filter(job_all, pa.array(alloc_mask))
         missing = pc.invert(pc.is_in(bases, value_set=alloc_ids))
         orphan_ids = sorted(set(pc.filter(bases, missing).to_pylist()))
