@@ -547,7 +547,7 @@ def _add_slurm_parser(sub: Any) -> None:
     sl.add_argument(
         "--by", choices=("user", "account", "partition", "month"), default="user", help="summary grouping (user)"
     )
-    _add_data(sl)
+    _add_job_args(sl, LISTING_INPUTS)
 
 
 def _cmd_slurm(args: argparse.Namespace) -> None:
@@ -565,10 +565,10 @@ def _cmd_slurm(args: argparse.Namespace) -> None:
         raise InputError(f"--out {args.out} must end in .csv or .parquet")
     if args.summary is not None and Path(args.summary).suffix.lower() != ".csv":
         raise InputError(f"--summary {args.summary} must end in .csv")
-    cluster = slurm.load_cluster(args.cluster, data_files=args.data)
+    cluster = slurm.load_cluster(args.cluster, data_files=args.data_files)
     try:
         jobs = slurm.read_sacct(args.sacct, delimiter=args.delimiter)
-        out = slurm.estimate_jobs(jobs, cluster, data_files=args.data)
+        out = slurm.estimate_jobs(jobs, cluster, data_files=args.data_files)
     except KeyboardInterrupt:
         raise InputError("interrupted; nothing written") from None
 
@@ -597,7 +597,7 @@ def _cmd_slurm(args: argparse.Namespace) -> None:
     if args.report is not None:
         from estimator import slurm_report
 
-        slurm_report.write_report(out, cluster, args.report, data_files=args.data)
+        slurm_report.write_report(out, cluster, args.report, data_files=args.data_files)
     print(slurm.totals_text(slurm.totals(out)))
     top = summary if len(summary) <= 11 else summary.iloc[[*range(10), len(summary) - 1]]
     rows = [

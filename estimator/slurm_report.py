@@ -214,8 +214,8 @@ def _years(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
 def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files: DataFiles = None) -> pd.DataFrame:
     """The same jobs elsewhere and at another year's intensity: kg CO2e and the change against the actual.
 
-    Rows: the cluster as it is, the ``n`` cleanest cloud regions
-    (:func:`estimator.cleanest_regions`) and the world average, at the site's
+    Rows: the cluster as it is, the ``n`` cleanest cloud regions of distinct
+    grid zones (:func:`estimator.cleanest_regions`) and the world average, at the site's
     PUE when it is given (else each place's default), and the latest year of
     the site's intensity when jobs were estimated at an older year's.
     """
@@ -227,7 +227,13 @@ def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files
     rows: list[dict[str, Any]] = [{"scenario": f"as run: {cluster.region}", "co2e_kg": actual_g / 1000.0}]
     if runs.empty:
         return pd.DataFrame(rows).assign(change_pct=0.0)
-    places = [(r.id, f"in {r.id}") for r in estimator.cleanest_regions(n=n, data_files=data_files)]
+    # The cleanest cloud regions, one per grid zone (regions of one zone share its intensity).
+    places: list[tuple[str, str]] = []
+    zones: set[str] = set()
+    for region, choice in estimator.cleanest_regions(n=max(50, 10 * n), data_files=data_files):
+        if choice.zone not in zones and len(places) < n:
+            zones.add(choice.zone)
+            places.append((region.id, f"in {region.id} (grid {choice.zone})"))
     if cluster.region != "world":
         places.append(("world", "at the world average"))
     for region, label in places:
