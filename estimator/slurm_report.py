@@ -230,10 +230,10 @@ def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files
     # The cleanest cloud regions, one per grid zone (regions of one zone share its intensity).
     places: list[tuple[str, str]] = []
     zones: set[str] = set()
-    for region, choice in estimator.cleanest_regions(n=max(50, 10 * n), data_files=data_files):
+    for cloud, choice in estimator.cleanest_regions(n=max(50, 10 * n), data_files=data_files):
         if choice.zone not in zones and len(places) < n:
             zones.add(choice.zone)
-            places.append((region.id, f"in {region.id} (grid {choice.zone})"))
+            places.append((cloud.id, f"in {cloud.id} (grid {choice.zone})"))
     if cluster.region != "world":
         places.append(("world", "at the world average"))
     for region, label in places:
