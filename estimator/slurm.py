@@ -1081,15 +1081,6 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
     return _JobRuns(pd.DataFrame(runs), todo.astype(np.int64), acc, error, zero)
 
 
-def _estimate_takes_year() -> bool:
-    """Whether this version's ``estimate()`` takes ``year`` (the intensity's year)."""
-    import inspect
-
-    from estimator.api import estimate
-
-    return "year" in inspect.signature(estimate).parameters
-
-
 def job_arguments(job: Mapping[Any, Any], cluster: Cluster) -> dict[str, Any]:
     """The keyword arguments of ``estimate()`` for one job (a row of :func:`read_sacct`).
 
@@ -1114,8 +1105,6 @@ def job_arguments(job: Mapping[Any, Any], cluster: Cluster) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in row.items():
         if v is None or (isinstance(v, float) and math.isnan(v)):
-            continue
-        if k == "year" and not _estimate_takes_year():
             continue
         value = v.item() if isinstance(v, np.generic) else v
         if k in ("count", "cpu_count", "year"):

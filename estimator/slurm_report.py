@@ -157,7 +157,7 @@ def chart_device_hours(estimated: pd.DataFrame) -> Any:
         alt.Chart(long)
         .mark_bar(color="#4c78a8")
         .encode(
-            x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=0)),
+            x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)),
             y=alt.Y("hours:Q", title="device-hours"),
             column=alt.Column("kind:N", title=None),
             tooltip=["month:O", "kind:N", alt.Tooltip("hours:Q", format=",.1f")],
