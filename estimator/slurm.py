@@ -928,16 +928,13 @@ def _cpu_arguments(cpus: FloatArray, kinds: list[NodeType | None], codes: npt.ND
     64-core packages): ``cpu_count`` = 2 at ``cpu_utilization`` 96 / 128, the
     same watts.
     """
-    n = len(cpus)
-    cpu = np.full(n, None, dtype=object)
-    per_core = np.full(n, np.nan)
-    tpc = np.full(n, np.nan)
-    for k, kind in enumerate(kinds):
-        if kind is not None and kind.cpu is not None:
-            m = codes == k
-            cpu[m] = kind.cpu
-            per_core[m] = float(kind.cpu_cores or 1)
-            tpc[m] = float(kind.threads_per_core)
+    described = [k if k is not None and k.cpu is not None else None for k in kinds]
+    if not described:
+        described = [None]
+        codes = np.zeros(len(cpus), dtype=np.int64)
+    cpu = np.array([k.cpu if k else None for k in described], dtype=object)[codes]
+    per_core = np.array([float(k.cpu_cores or 1) if k else np.nan for k in described])[codes]
+    tpc = np.array([float(k.threads_per_core) if k else np.nan for k in described])[codes]
     with np.errstate(invalid="ignore", divide="ignore"):
         cores = cpus / tpc
         has = pd.notna(cpu) & (cores > 0)
