@@ -371,7 +371,7 @@ def _tres_number(array: Any, key: str) -> tuple[FloatArray, BoolArray]:
 
 
 def _typed_gpus(array: Any, rows: npt.NDArray[np.int64], n: int) -> tuple[FloatArray, npt.NDArray[Any]]:
-    """Typed GPU counts summed, and the first type named, for the ``rows`` that name types (few: split there only)."""
+    """Typed GPU counts summed, and the first type named, for ``rows`` (those without an untyped total: few)."""
     pc = _pc()
     total = np.zeros(n)
     first = np.full(n, None, dtype=object)
@@ -389,7 +389,7 @@ def _typed_gpus(array: Any, rows: npt.NDArray[np.int64], n: int) -> tuple[FloatA
     return total, first
 
 
-def _tres(array: Any, n: int) -> dict[str, Any]:
+def _tres(array: Any, n: int, need_counts: bool = True) -> dict[str, Any]:
     """GPUs, their type, memory (GB), CPUs and nodes from AllocTRES, one value per row (NaN when absent).
 
     A few regex passes over the whole column (RE2, in C++); typed GPU counts
@@ -397,18 +397,32 @@ def _tres(array: Any, n: int) -> dict[str, Any]:
     """
     pa, pc = _pa(), _pc()
     untyped, has_untyped = _tres_number(array, "gres/gpu")
-    typed_rows = np.flatnonzero(pc.match_substring(array, "gres/gpu:").to_numpy(zero_copy_only=False))
-    typed, gpu_type = _typed_gpus(array, typed_rows.astype(np.int64), n)
+    named = pc.match_substring(array, "gres/gpu:").to_numpy(zero_copy_only=False).astype(bool)
+    # Typed counts matter only without the untyped total; the type's name is read wherever one is named.
+    typed, _ = _typed_gpus(array, np.flatnonzero(named & ~has_untyped).astype(np.int64), n)
     gpus = np.where(has_untyped, untyped, typed)
-    cpus, has_cpus = _tres_number(array, "cpu")
-    nodes, has_nodes = _tres_number(array, "node")
+    gpu_type = np.full(n, None, dtype=object)
+    rows = np.flatnonzero(named)
+    if len(rows):
+        first = pc.extract_regex(pc.take(array, rows), r"(?:^|,)gres/gpu:(?P<t>[^=,]+)=")
+        gpu_type[rows] = pc.struct_field(first, "t").to_numpy(zero_copy_only=False)
+    if need_counts:
+        cpus, has_cpus = _tres_number(array, "cpu")
+        nodes, has_nodes = _tres_number(array, "node")
+    else:  # NCPUS and NNodes are columns of their own
+        cpus, has_cpus = np.zeros(n), np.zeros(n, dtype=bool)
+        nodes, has_nodes = cpus, has_cpus
     mem_parts = pc.extract_regex(array, r"(?:^|,)mem=(?P<x>\d+(?:\.\d+)?)(?P<u>[KMGTP]?)(?:,|$)")
     mem_x = pc.cast(pc.struct_field(mem_parts, "x"), "float64").to_numpy(zero_copy_only=False)
     units = list(_MEM_UNITS_GB)
     unit_at = pc.index_in(pc.struct_field(mem_parts, "u"), value_set=pa.array(units))
     factors = np.array([_MEM_UNITS_GB[u] for u in units] + [math.nan])
     mem = mem_x * factors[pc.fill_null(unit_at, len(units)).to_numpy(zero_copy_only=False)]
-    mem_given = pc.match_substring_regex(array, r"(?:^|,)mem=").to_numpy(zero_copy_only=False).astype(bool)
+    mem_given = np.zeros(n, dtype=bool)
+    unread = np.flatnonzero(np.isnan(mem))  # was mem= there, but not a size? (looked at where no size was read)
+    if len(unread):
+        found = pc.match_substring_regex(pc.take(array, unread), r"(?:^|,)mem=")
+        mem_given[unread] = found.to_numpy(zero_copy_only=False).astype(bool)
     return {
         "gpus": gpus,
         "gpu_type": gpu_type,
@@ -521,7 +535,7 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
         what_elapsed = "End - Start"
     hours = np.where(seconds_ok, seconds / 3600.0, np.nan)
 
-    tres = _tres(_column(raw, "tres", n), n)
+    tres = _tres(_column(raw, "tres", n), n, need_counts=not {"cpus", "nodes"} <= raw.columns.keys())
     cpus_np, cpus_ok = _whole_numbers(_column(raw, "cpus", n))
     nodes_np, nodes_ok = _whole_numbers(_column(raw, "nodes", n))
     if "cpus" not in raw.columns:
