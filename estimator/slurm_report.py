@@ -393,7 +393,7 @@ def report_html(
         "</div>",
         f'<p class="note">Left out: {t.running:,} jobs still running and {t.pending:,} pending '
         f"(End = Unknown). {t.steps:,} job steps were folded into their allocations. "
-        f"{t.errors:,} lines could not be estimated (listed at the end)"
+        f"{t.errors:,} lines could not be estimated{' (listed at the end)' if t.errors else ''}"
         f"{f'; {t.duplicates:,} repeated lines counted once' if t.duplicates else ''}.</p>",
         "<h2>Emissions by month</h2>",
         f'<div class="chart">{charts_svg["month"]}</div>',
