@@ -257,7 +257,7 @@ def _advanced(cat: Catalog, kwargs: dict[str, Any]) -> dict[str, Any]:
             value=None,
             step=0.05,
             key="draw_low_fraction",
-            placeholder="0.76 for training (Newkirk et al. 2025)",
+            placeholder="0.25 for training (measured runs, docs/validation.md)",
         )
         if low is not None:
             out["draw_low_fraction"] = low

@@ -126,9 +126,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_job_args(inf, INFERENCE_INPUTS)
     inf.add_argument("--requests", type=_number("--requests", "1000000"), required=True, help="requests served")
-    rate = inf.add_mutually_exclusive_group(required=True)
+    rate = inf.add_mutually_exclusive_group()
     rate.add_argument("--seconds-per-request", type=_number("--seconds-per-request", "0.25"))
     rate.add_argument("--requests-per-second", type=_number("--requests-per-second", "40"))
+    up = inf.add_mutually_exclusive_group()
+    up.add_argument(
+        "--hours-per-day",
+        type=_number("--hours-per-day", "24"),
+        help="hours a day the servers are up (up to 24); the hours not serving count at the idle draw",
+    )
+    up.add_argument("--always-on", action="store_true", help="servers up 24 h a day (same as --hours-per-day 24)")
+    inf.add_argument("--days", type=_number("--days", "30"), help="days the requests span (with --hours-per-day)")
+    inf.add_argument(
+        "--idle-fraction",
+        type=_number("--idle-fraction", "0.15"),
+        help="draw while up and idle, fraction of TDP (default 0.15, Morrison et al. 2025)",
+    )
     inf.add_argument("--score", type=_number("--score", "0.91"), help="a quality score: prints score per gram")
     inf.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -191,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("--format", choices=("table", "json"), default="table")
     _add_job_args(reg, LISTING_INPUTS)
     _add_batch_parsers(sub)
+    _add_validate_parser(sub)
     _add_slurm_parser(sub)
     return parser
 
@@ -287,6 +301,9 @@ def _cmd_inference(args: argparse.Namespace) -> None:
         requests=args.requests,
         seconds_per_request=args.seconds_per_request,
         requests_per_second=args.requests_per_second,
+        hours_per_day=24.0 if args.always_on else args.hours_per_day,
+        days=args.days,
+        idle_fraction=args.idle_fraction,
         **_job_kwargs(args, INFERENCE_INPUTS),
     )
     per_gram = score_per_gram(args.score, result.co2e_g) if args.score is not None else None
@@ -301,7 +318,15 @@ def _cmd_inference(args: argparse.Namespace) -> None:
         f"({report.mass(result.co2e_g_per_1k_requests)} per 1,000; {report.mass(result.co2e_g_per_request)} "
         f"and {num(result.energy_wh_per_request)} Wh per request)"
     )
-    print(f"serving time: {num(result.hours)} h")
+    if result.up_hours is None:
+        print(f"serving time: {num(result.hours)} h")
+    elif result.busy_known:
+        print(
+            f"servers up {num(result.up_hours)} h: {num(result.hours)} h serving, {num(result.idle_hours)} h idle "
+            f"({report.mass(result.idle.co2e_g if result.idle else 0.0)} while idle)"
+        )
+    else:
+        print(f"servers up {num(result.up_hours)} h, serving time unknown: range from idle draw to TDP")
     if per_gram is not None:
         print(f"score per gram CO2e: {num(per_gram)}")
     print()
@@ -510,6 +535,55 @@ def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
         print(text(run))
 
 
+# ---------------------------------------------------------------- validate (issue 19)
+
+
+def _add_validate_parser(sub: Any) -> None:
+    val = sub.add_parser(
+        "validate",
+        help="our estimates against measured energy of published runs",
+        description="Run every measured run in the validation set (data/validation.csv) through the estimator "
+        "as a user would, and print per run the estimate, our range, the measured energy and the ratio; then, "
+        "for training and for inference, the share of measured figures inside the range and the median and "
+        "worst ratio. Example: co2-estimator validate --format json",
+    )
+    val.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    val.add_argument("--runs", metavar="FILE", help="another validation file with the same columns")
+    val.add_argument(
+        "--training-low-fraction",
+        type=_number("--training-low-fraction", "0.25"),
+        help="low end of the training draw range, fraction of TDP (default: the package's)",
+    )
+    val.add_argument(
+        "--inference-low-fraction",
+        type=_number("--inference-low-fraction", "0.3"),
+        help="low end of the serving draw range, fraction of TDP (default: the package's)",
+    )
+    _add_job_args(val, LISTING_INPUTS)
+
+
+def _cmd_validate(args: argparse.Namespace) -> None:
+    from estimator import validation
+
+    result = validation.validate(
+        path=args.runs,
+        training_low_fraction=args.training_low_fraction,
+        inference_low_fraction=args.inference_low_fraction,
+        data_files=args.data_files,
+    )
+    if args.format == "json":
+        print(_json(result.to_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        import csv
+
+        rows = validation.to_csv_rows(result)
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        print(validation.text(result))
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "estimate": _cmd_estimate,
     "card": _cmd_card,
@@ -521,6 +595,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "regions": _cmd_regions,
     "batch": _cmd_batch,
     "from-codecarbon": _cmd_from_codecarbon,
+    "validate": _cmd_validate,
 }
 
 

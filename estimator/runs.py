@@ -239,7 +239,11 @@ def _combos(table: _Table, rows_ok: BoolArray, data_files: DataFiles) -> tuple[n
 
 
 PLAN_NUMBERS = (
-    *(f"{slot}_{part}" for slot in ("acc", "cpu", "mem") for part in ("number", "power_w", "utilization", "low")),
+    *(
+        f"{slot}_{part}"
+        for slot in ("acc", "cpu", "mem")
+        for part in ("number", "power_w", "utilization", "low", "high")
+    ),
     "has_acc",
     "intensity",
     "intensity_low",
@@ -258,9 +262,10 @@ def _plan_numbers(plan: Plan | None) -> tuple[float, ...]:
         return (math.nan,) * len(PLAN_NUMBERS)
     slots: list[float] = []
     for spec in plan.slots():  # absent components add 0.0: the sum core makes is unchanged
-        slots += (
-            (0.0, 0.0, 0.0, 0.0) if spec is None else (spec.number, spec.power_w, spec.utilization, spec.low_fraction)
-        )
+        if spec is None:
+            slots += (0.0, 0.0, 0.0, 0.0, 0.0)
+        else:
+            slots += (spec.number, spec.power_w, spec.utilization, spec.low_fraction, spec.high_fraction)
     year = plan.intensity_year
     return (
         *slots,
@@ -306,11 +311,10 @@ def _arrays(table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo]) -
     number = own("count", plan["acc_number"], has_acc)
     power = own("power_w", plan["acc_power_w"], has_acc)
     utilization = own("utilization", plan["acc_utilization"], has_acc)
-    parts = [(number, power, utilization, plan["acc_low"])]
+    parts: list[tuple[Any, Any, Any, Any, Any]] = [(number, power, utilization, plan["acc_low"], plan["acc_high"])]
     for slot in ("cpu", "mem"):
-        parts.append(
-            (plan[f"{slot}_number"], plan[f"{slot}_power_w"], plan[f"{slot}_utilization"], plan[f"{slot}_low"])
-        )
+        p = {f: plan[f"{slot}_{f}"] for f in ("number", "power_w", "utilization", "low", "high")}
+        parts.append((p["number"], p["power_w"], p["utilization"], p["low"], p["high"]))
     hours = nums["hours"][0] * own("trials", np.ones(table.n))
     ci_given = nums["intensity"][1]
     ci = own("intensity", plan["intensity"])
