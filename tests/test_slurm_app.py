@@ -71,3 +71,17 @@ def test_the_app_has_the_cluster_tab() -> None:
     at.run()
     assert not at.exception, at.exception
     assert "Cluster (Slurm)" in [t.label for t in at.tabs]
+
+
+def test_an_uploaded_sacct_file_and_cluster_file() -> None:
+    at = _page()
+    at.file_uploader(key="slurm_sacct_file").upload("sacct.txt", (DATA / "delimiter.txt").read_bytes(), "text/plain")
+    at.file_uploader(key="slurm_cluster_file").upload(
+        "cluster.yaml", (DATA / "cluster.yaml").read_bytes(), "application/yaml"
+    )
+    at.text_input(key="slurm_delimiter").input(";")
+    at.run()
+    assert not at.exception, at.exception
+    assert {m.label: m.value for m in at.metric}["Jobs estimated"] == "2"
+    # alice: 4 A100 for 3 h; bob: 2 H100 for 30 min
+    assert list(at.dataframe[0].value["user"]) == ["alice", "bob", "total"]
