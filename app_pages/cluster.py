@@ -71,7 +71,8 @@ def _headline(t: slurm.ClusterTotals) -> None:
     cols[2].metric("GPU-hours", report.num(t.gpu_hours) if t.estimated else "n/a")
     cols[3].metric("Jobs estimated", f"{t.estimated:,}")
     st.caption(
-        f"Range {slurm_report._range_text(t)}. Left out: {t.running:,} running, {t.pending:,} pending; "
+        f"Range {slurm_report.range_text(t)}. Left out: {t.running:,} running, {t.pending:,} pending, "
+        f"{t.never_started:,} cancelled before they started; "
         f"{t.steps:,} job steps folded into their jobs; {t.errors:,} lines with an error. "
         "Location-based; TDP is an upper bound of draw."
     )

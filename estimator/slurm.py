@@ -24,7 +24,8 @@ guides):
 - heterogeneous job components (``123+0``, ``123+1``) are allocations of
   their own (each has its partition and resources);
 - ``CANCELLED by 1234`` is the state ``CANCELLED``;
-- jobs still running or pending (``End`` is ``Unknown``) are left out and
+- jobs still running or pending (``End`` is ``Unknown``), and jobs
+  cancelled before they started (an End, no Start), are left out and
   counted (``frame.attrs["sacct"]``);
 - zero-length jobs are kept, with zero energy;
 - ``AllocTRES``: ``gres/gpu=4,gres/gpu:a100=4`` is four GPUs (the untyped
@@ -485,8 +486,8 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
     Job steps are folded into their allocation; jobs still running or pending
     are left out. What was folded, left out or unreadable is counted in
     ``frame.attrs["sacct"]`` (keys ``lines``, ``allocations``, ``steps``,
-    ``running``, ``pending``, ``duplicates``, ``unreadable``, ``repaired``,
-    ``orphan_steps``).
+    ``running``, ``pending``, ``never_started`` (cancelled while pending),
+    ``duplicates``, ``unreadable``, ``repaired``, ``orphan_steps``).
 
     delimiter: the field separator (sacct's default ``|``; ``--delimiter``).
     Raises :class:`~estimator.errors.InputError` for a missing file or a file
@@ -519,7 +520,9 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
     is_pending = pc.equal(state, "PENDING").to_numpy(zero_copy_only=False).astype(bool)
     pending = (~end_known & ~end_bad) & (~start_known | is_pending)
     running = ~end_known & ~end_bad & ~pending
-    unfinished = pending | running
+    # Cancelled while pending: an End, no Start (sacct prints None or Unknown). Never ran: left out, counted.
+    never_started = end_known & ~start_known & ~start_bad
+    unfinished = pending | running | never_started
 
     # Hours: ElapsedRaw (seconds), else Elapsed ([DD-[HH:]]MM:SS), else End - Start.
     if "elapsed_raw" in raw.columns:
@@ -560,7 +563,6 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
         _set_error(error, ~seconds_ok & ~unfinished, lambda i: f"{what_elapsed} {elapsed_text(i)!r} is not {form}")
     else:
         _set_error(error, ~seconds_ok & ~unfinished, "End is before Start")
-    _set_error(error, ~start_known & ~unfinished, "no Start time for a finished job")
     if "cpus" in raw.columns or "tres" in raw.columns:
         cpu_text = text("cpus")
         _set_error(error, ~cpus_ok, lambda i: f"NCPUS {cpu_text(i)!r} is not a whole number")
@@ -624,6 +626,7 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
         "steps": int(is_step.sum()),
         "running": int(running.sum()),
         "pending": int(pending_tasks),
+        "never_started": int(never_started.sum()),
         "duplicates": int(duplicated.sum()),
         "unreadable": len(raw.unreadable),
         "repaired": raw.repaired,
@@ -1247,6 +1250,7 @@ class ClusterTotals:
     zero_length: int
     running: int
     pending: int
+    never_started: int
     steps: int
     duplicates: int
     unreadable: int
@@ -1288,6 +1292,7 @@ def totals(estimated: pd.DataFrame) -> ClusterTotals:
         zero_length=int(((hours == 0) & ~bad).sum()),
         running=int(counts.get("running", 0)),
         pending=int(counts.get("pending", 0)),
+        never_started=int(counts.get("never_started", 0)),
         steps=int(counts.get("steps", 0)),
         duplicates=int(counts.get("duplicates", 0)),
         unreadable=int(counts.get("unreadable", 0)),
@@ -1309,7 +1314,8 @@ def totals_text(t: ClusterTotals) -> str:
     lines = [
         f"{t.jobs:,} jobs: {t.estimated:,} estimated ({t.zero_length:,} of zero length)"
         + (f", {t.errors:,} with an error (see the 'error' column)" if t.errors else ""),
-        f"left out: {t.running:,} running, {t.pending:,} pending; {t.steps:,} job steps folded into their jobs"
+        f"left out: {t.running:,} running, {t.pending:,} pending, {t.never_started:,} cancelled before they started; "
+        f"{t.steps:,} job steps folded into their jobs"
         + (f"; {t.duplicates:,} repeated lines" if t.duplicates else ""),
         f"{num(t.gpu_hours)} GPU-hours, {num(t.cpu_core_hours)} CPU-core-hours",
         f"total {mass(t.co2e_g)}"

@@ -339,7 +339,7 @@ def _card(value: str, label: str) -> str:
     return f'<div class="card"><b>{_e(value)}</b><span>{_e(label)}</span></div>'
 
 
-def _range_text(t: ClusterTotals) -> str:
+def range_text(t: ClusterTotals) -> str:
     if math.isnan(t.co2e_low_g) or math.isnan(t.co2e_high_g):
         return "not available"
     return f"{mass(t.co2e_low_g)} to {mass(t.co2e_high_g)}"
@@ -384,7 +384,7 @@ def report_html(
         f"{' · data ' + _e(data_version) if data_version else ''} · "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p>",
         '<div class="cards">',
-        _card(mass(t.co2e_g), f"CO2e, location-based (range {_range_text(t)})"),
+        _card(mass(t.co2e_g), f"CO2e, location-based (range {range_text(t)})"),
         _card("n/a" if math.isnan(t.energy_kwh) else energy(t.energy_kwh), "energy, with the PUE"),
         _card(_num(t.gpu_hours), "GPU-hours"),
         _card(_num(t.cpu_core_hours), "CPU-core-hours"),
@@ -392,7 +392,8 @@ def report_html(
         _card(mass(t.embodied_g), "embodied (manufacturing), beside"),
         "</div>",
         f'<p class="note">Left out: {t.running:,} jobs still running and {t.pending:,} pending '
-        f"(End = Unknown). {t.steps:,} job steps were folded into their allocations. "
+        f"(End = Unknown), {t.never_started:,} cancelled before they started. "
+        f"{t.steps:,} job steps were folded into their allocations. "
         f"{t.errors:,} lines could not be estimated{' (listed at the end)' if t.errors else ''}"
         f"{f'; {t.duplicates:,} repeated lines counted once' if t.duplicates else ''}.</p>",
         "<h2>Emissions by month</h2>",
@@ -414,7 +415,7 @@ def report_html(
         "Moving work is not free of its own costs; this says how much of the footprint is the grid's.</p>",
         _table(scenarios, ("scenario", "co2e_kg", "change_pct"), ("scenario", "kg CO2e", "change")),
         "<h2>The uncertainty</h2>",
-        f"<p>The total is {_e(mass(t.co2e_g))}; the range is {_e(_range_text(t))}. The low end takes devices "
+        f"<p>The total is {_e(mass(t.co2e_g))}; the range is {_e(range_text(t))}. The low end takes devices "
         "drawing below their TDP as measured in training, and the lowest intensity among the sources for "
         "the site; the high end, TDP draw and the highest intensity. TDP is an upper bound of draw: jobs that "
         "leave GPUs idle draw less. Jobs are counted from their allocation (the devices they held), not "

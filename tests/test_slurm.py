@@ -54,7 +54,8 @@ def _row(frame: pd.DataFrame, job_id: str) -> pd.Series[Any]:
 def test_steps_fold_into_their_allocation_and_unfinished_jobs_are_left_out() -> None:
     jobs = slurm.read_sacct(DATA / "basic.txt")
     assert list(jobs.columns) == list(slurm.JOB_COLUMNS)
-    # 26 data lines: 14 allocation lines (2 unfinished, 1 pending array range) and 12 steps.
+    # 27 data lines: 15 allocation lines (2 unfinished, 1 pending array range, 1 cancelled before it
+    # started) and 12 steps.
     assert list(jobs["job_id"]) == [
         "1001",
         "1002_1",
@@ -69,9 +70,10 @@ def test_steps_fold_into_their_allocation_and_unfinished_jobs_are_left_out() -> 
         "1011",
     ]
     counts = jobs.attrs["sacct"]
-    assert counts["lines"] == 26 and counts["steps"] == 12 and counts["allocations"] == 14
+    assert counts["lines"] == 27 and counts["steps"] == 12 and counts["allocations"] == 15
     assert counts["running"] == 1  # 1005, End=Unknown
     assert counts["pending"] == 6  # 1006 and the five tasks of 1002_[3-7%2]
+    assert counts["never_started"] == 1  # 1012: CANCELLED, Start None, an End
     assert counts["unreadable"] == 0 and counts["duplicates"] == 0
     assert jobs["error"].isna().all()
 
@@ -375,10 +377,10 @@ def test_summary_by_month_partition_account(basic: pd.DataFrame) -> None:
 def test_totals_count_what_was_left_out(basic: pd.DataFrame) -> None:
     t = slurm.totals(basic)
     assert (t.jobs, t.estimated, t.errors, t.zero_length) == (11, 11, 0, 1)
-    assert (t.running, t.pending, t.steps) == (1, 6, 12)
+    assert (t.running, t.pending, t.never_started, t.steps) == (1, 6, 1, 12)
     assert t.gpu_hours == pytest.approx(8 + 1.5 + 1 / 6 + 8 + 0.5 + 192)
     text = slurm.totals_text(t)
-    assert "1 running, 6 pending" in text and "12 job steps folded" in text
+    assert "1 running, 6 pending, 1 cancelled before they started" in text and "12 job steps folded" in text
 
 
 # ---------------------------------------------------------------- the cluster description

@@ -81,7 +81,7 @@ def test_the_report_holds_every_section(page: str, estimated: pd.DataFrame) -> N
         assert f"<h2>{heading}</h2>" in page
     t = slurm.totals(estimated)
     assert estimator.report.mass(t.co2e_g) in page
-    assert "1 jobs still running and 6 pending" in page
+    assert "1 jobs still running and 6 pending (End = Unknown), 1 cancelled before they started" in page
     assert "NVIDIA A100 SXM4 80GB: TDP 400 W" in page  # a source, with its figure
     assert "user-supplied PUE 1.2" in page
 
