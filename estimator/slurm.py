@@ -928,6 +928,16 @@ def first_node(node_list: str | None) -> str | None:
     return m.group(1) + (m.group(2) or "")
 
 
+class _LazyColumn:
+    """``column[i]`` computed on demand: only rows that get a message look at their text."""
+
+    def __init__(self, get: Any) -> None:
+        self._get = get
+
+    def __getitem__(self, i: int) -> Any:
+        return self._get(i)
+
+
 @dataclass(frozen=True)
 class _JobRuns:
     runs: pd.DataFrame  # the estimate_many input, one row per job to estimate
@@ -971,8 +981,8 @@ def _cpu_arguments(cpus: FloatArray, kinds: list[NodeType | None], codes: npt.ND
 def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
     n = len(jobs)
     error = jobs["error"].to_numpy(dtype=object).copy() if "error" in jobs else np.full(n, None, dtype=object)
-    partition = jobs["partition"].to_numpy(dtype=object)
-    node_list = jobs["node_list"].to_numpy(dtype=object) if "node_list" in jobs else np.full(n, None, dtype=object)
+    parts_col = jobs["partition"].reset_index(drop=True)
+    lists_col = jobs["node_list"].reset_index(drop=True) if "node_list" in jobs else pd.Series([None] * n, dtype=object)
     hours = pd.to_numeric(jobs["hours"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     gpus = pd.to_numeric(jobs["gpus"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     cpus = pd.to_numeric(jobs["cpus"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -989,23 +999,31 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
     )
 
     # The node type of each distinct (partition, first node) pair, looked up once.
-    list_codes, unique_lists = pd.factorize(pd.Series(node_list, dtype=object).fillna(""))
-    first_of = np.array([first_node(str(s)) or "" for s in unique_lists], dtype=object)
-    first_codes, unique_firsts = pd.factorize(first_of[list_codes] if len(first_of) else np.empty(n, dtype=object))
-    part_codes, unique_parts = pd.factorize(pd.Series(partition, dtype=object).fillna(""))
+    list_codes, unique_lists = pd.factorize(lists_col.fillna(""))
+    first_codes_of_list, unique_firsts = pd.factorize(
+        np.array([first_node(str(s)) or "" for s in unique_lists], dtype=object)
+    )
+    first_codes = first_codes_of_list[list_codes] if len(unique_lists) else np.zeros(n, dtype=np.int64)
+    part_codes, unique_parts = pd.factorize(parts_col.fillna(""))
     combined = part_codes.astype(np.int64) * (len(unique_firsts) + 1) + first_codes
     pair_codes, pair_keys = pd.factorize(combined)
     radix = len(unique_firsts) + 1
     part_names, first_names = [str(p) for p in unique_parts], [str(f) for f in unique_firsts]
     pairs = [(part_names[int(k) // radix], first_names[int(k) % radix]) for k in pair_keys]
-    firsts = np.asarray([*first_names, ""], dtype=object)[first_codes]
+
+    def partition_at(i: int) -> str:
+        value: Any = parts_col.iat[i]
+        return value if isinstance(value, str) else ""
+
+    partition = _LazyColumn(partition_at)
+    firsts = _LazyColumn(lambda i: first_names[first_codes[i]] if len(first_names) else "")
     kinds = [cluster.node_type(p or None, f or None) for p, f in pairs]
     codes = np.asarray(pair_codes, dtype=np.int64)
     known = np.array([k is not None for k in kinds], dtype=bool)[codes] if kinds else np.zeros(n, dtype=bool)
     names = [p.name for p in cluster.partitions]
 
     def unknown(i: int) -> str:
-        part = partition[i] or ""
+        part = partition[i]
         close = difflib.get_close_matches(part, names, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         listed = ", ".join(names) or "none"
