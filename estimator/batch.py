@@ -21,7 +21,6 @@ This module imports pandas and numpy; ``import estimator`` does not import it.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
@@ -36,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from estimator import fileio
 from estimator import runs as runs_module
 from estimator.api import DataFiles
 from estimator.errors import InputError
@@ -128,15 +128,7 @@ def _sniff_separator(header: str) -> str:
 
 
 def _read_header(path: Path) -> str:
-    try:
-        with path.open("rb") as fh:
-            first = fh.readline(1_000_000)
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder; give a CSV or Parquet file of runs") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    first = fileio.read_head(path, what="a CSV or Parquet file of runs", limit_bytes=1_000_000)
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -229,36 +221,6 @@ def _pyarrow(module: str, what: str) -> Any:
         raise InputError(f"{what} needs pyarrow: pip install pyarrow") from None
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-class _AtomicFile:
-    """A temp file next to ``target``, moved over it with os.replace on success only."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        folder = target.parent if str(target.parent) else Path(".")
-        if not folder.is_dir():
-            raise InputError(f"cannot write {target}: folder {folder} does not exist")
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        except OSError as exc:
-            raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
-        os.close(fd)
-        self.tmp = Path(name)
-
-    def commit(self) -> None:
-        os.chmod(self.tmp, 0o666 & ~_umask())
-        os.replace(self.tmp, self.target)
-
-    def discard(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.tmp.unlink()
-
-
 def _write_csv_chunk(frame: pd.DataFrame, handle: IO[bytes], header: bool) -> None:
     """Append ``frame`` as UTF-8 CSV: Arrow's C++ writer (about 5× pandas' to_csv), pandas for odd columns.
 
@@ -346,7 +308,7 @@ def estimate_file(
             raise InputError(f"{src}: {exc}{_wrong_separator_hint(header, csv_sep)}") from None
         chunks = iter(())  # replaced below, inside the progress bar
 
-    atomic = _AtomicFile(dest) if dest is not None else None
+    atomic = fileio.AtomicFile(dest) if dest is not None else None
     buffer = None if atomic is not None else tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed below
     rows = errors = 0
     energy = co2e = 0.0

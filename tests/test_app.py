@@ -411,7 +411,7 @@ def test_readme_upload_is_merged_safely() -> None:
     e = estimator.estimate(**DEFAULT)
     assert merged == modelcard.merge(CARD, modelcard.card_block(e, "pre-training"), "README.md")
     assert "# keep this comment" in merged and merged.endswith("# My model\n\nBody.\n")
-    assert modelcard.read_card_text(merged).emissions_g == modelcard.grams(e.co2e_g)
+    assert modelcard.read_card_text(merged).emissions_g == modelcard.card_grams(e)
 
 
 @pytest.mark.parametrize(
@@ -495,7 +495,7 @@ def test_embodied_is_shown_beside_the_operational_figure_not_in_it() -> None:
     text = "\n".join(m.value for m in at.markdown)
     for basis in e.embodied_basis:
         assert f"- {basis}" in text
-    assert in_code(at, modelcard.card_yaml(e)), "the card's emissions stay operational"
+    assert in_code(at, modelcard.card_yaml(e, "pre-training")), "the card's emissions stay operational"
 
 
 def test_no_embodied_figure_is_said_plainly() -> None:
