@@ -471,27 +471,46 @@ def _set_error(error: npt.NDArray[Any], mask: BoolArray, message: Any) -> None:
 
 
 def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> pd.DataFrame:
-    """One row per allocation from ``sacct --parsable2`` output (a path, or the text itself).
+    """One row per allocation from ``sacct --parsable2`` output.
 
-    Columns: ``job_id``, ``job_name``, ``user``, ``account``, ``partition``,
-    ``state`` (``CANCELLED by 1234`` -> ``CANCELLED``), ``start``, ``end``
-    (datetime64[s], the cluster's local time as sacct prints it), ``hours``
-    (wall-clock, from ElapsedRaw, else Elapsed, else End - Start), ``gpus``
-    (from AllocTRES; untyped count, else the typed counts summed), ``gpu_type``
-    (the first typed GPU name, e.g. ``a100``), ``cpus`` (NCPUS), ``nodes``,
-    ``mem_gb`` (allocated memory, GB = GiB as Slurm counts it), ``node_list``,
-    ``month`` (``YYYY-MM`` of the start), ``year`` (of the start), ``error``
-    (None, or why the line cannot be estimated: its numbers are NaN).
+    Job steps are folded into their allocation; jobs still running or pending,
+    and jobs cancelled before they started, are left out and counted. A line
+    that cannot be read is kept with its message in ``error``.
 
-    Job steps are folded into their allocation; jobs still running or pending
-    are left out. What was folded, left out or unreadable is counted in
-    ``frame.attrs["sacct"]`` (keys ``lines``, ``allocations``, ``steps``,
-    ``running``, ``pending``, ``never_started`` (cancelled while pending),
-    ``duplicates``, ``unreadable``, ``repaired``, ``orphan_steps``).
+    Parameters
+    ----------
+    source : str, os.PathLike or bytes
+        The sacct file, or its text (a string holding a line break, or bytes).
+    delimiter : str, default "|"
+        The field separator (sacct's ``--delimiter``).
 
-    delimiter: the field separator (sacct's default ``|``; ``--delimiter``).
-    Raises :class:`~estimator.errors.InputError` for a missing file or a file
-    without sacct's header.
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``job_id``, ``job_name``, ``user``, ``account``,
+        ``partition``, ``state`` (``CANCELLED by 1234`` -> ``CANCELLED``),
+        ``start`` and ``end`` (datetime64[s], the cluster's local time as sacct
+        prints it), ``hours`` (wall-clock [h], from ElapsedRaw, else Elapsed,
+        else End - Start), ``gpus`` (AllocTRES: the untyped count, else the
+        typed counts summed), ``gpu_type`` (the first type named, e.g.
+        ``a100``), ``cpus`` (NCPUS), ``nodes``, ``mem_gb`` (allocated memory
+        [GB], Slurm's powers of 1024), ``node_list``, ``month`` (``YYYY-MM`` of
+        the start), ``year`` (of the start) and ``error`` (None, or why the
+        line cannot be estimated). ``attrs["sacct"]`` counts ``lines``,
+        ``allocations``, ``steps``, ``running``, ``pending``,
+        ``never_started``, ``duplicates``, ``unreadable``, ``repaired`` and
+        ``orphan_steps``.
+
+    Raises
+    ------
+    InputError
+        A missing file, a file without sacct's header, a bad delimiter.
+
+    References
+    ----------
+    Slurm's sacct manual (https://slurm.schedmd.com/sacct.html): the fields,
+    ``--parsable2``, the Elapsed format ``[DD-[HH:]]MM:SS``; the job array and
+    heterogeneous job guides for ``123_4`` and ``123+0``.
     """
     pa, pc = _pa(), _pc()
     raw = _read_raw(source, delimiter)
@@ -810,7 +829,22 @@ def _refuse_aliases(text: str, source: str) -> None:
 
 
 def parse_cluster(text: str, source: str = "<cluster>", *, data_files: DataFiles = None) -> Cluster:
-    """A :class:`Cluster` from the text of a cluster description (see :func:`load_cluster`)."""
+    """A :class:`Cluster` from the text of a cluster description (see :func:`load_cluster`).
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    source : str
+        The name used in messages (a file name).
+    data_files : path or list of paths, optional
+        Your own devices or regions, merged over the shipped catalog.
+
+    Raises
+    ------
+    InputError
+        Naming the key, what is allowed and the closest valid choice.
+    """
     import yaml
 
     if len(text.encode("utf-8")) > MAX_CLUSTER_BYTES:
@@ -1117,8 +1151,26 @@ def job_arguments(job: Mapping[Any, Any], cluster: Cluster) -> dict[str, Any]:
     """The keyword arguments of ``estimate()`` for one job (a row of :func:`read_sacct`).
 
     The same rules as :func:`estimate_jobs`, one job at a time: what its
-    figure can be checked against. Raises InputError for a job that cannot be
-    estimated.
+    figure can be checked against (``estimate(**job_arguments(job, cluster))``).
+
+    Parameters
+    ----------
+    job : mapping
+        ``partition``, ``node_list``, ``hours``, ``gpus``, ``cpus``, ``nodes``,
+        ``mem_gb``, ``year`` (and ``error``) of one job.
+    cluster : Cluster
+
+    Returns
+    -------
+    dict
+        ``hardware`` and ``count`` (GPUs), ``hours``, ``region``, ``pue``,
+        ``utilization``, ``cpu`` with ``cpu_cores`` or ``cpu_count`` and
+        ``cpu_utilization``, ``memory_gb``, ``year``: those that apply.
+
+    Raises
+    ------
+    InputError
+        A job that cannot be estimated (its message), or of zero length.
     """
     frame = pd.DataFrame(
         [
@@ -1148,17 +1200,31 @@ def job_arguments(job: Mapping[Any, Any], cluster: Cluster) -> dict[str, Any]:
 def estimate_jobs(jobs: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles = None) -> pd.DataFrame:
     """The jobs with their energy and emissions, computed through :func:`estimator.batch.estimate_many`.
 
-    Added columns: ``accelerator`` (catalog id of the job's GPUs),
-    ``gpu_hours`` (GPUs × hours), ``cpu_core_hours`` (Slurm CPUs × hours),
-    ``energy_kwh`` (with PUE), ``co2e_g`` (location-based, the intensity of
-    the job's start year where the data has it), ``co2e_low_g`` and
-    ``co2e_high_g`` (the range: draw below TDP, the intensity's sources),
-    ``embodied_g`` (manufacturing share, beside, not added),
-    ``intensity_g_per_kwh``, ``intensity_year``, ``pue_used``; ``error`` is
-    kept or filled. Zero-length jobs have zero energy. TDP is an upper bound
-    of draw.
+    Each job is its allocation: the partition's (or node pattern's)
+    accelerator × the job's GPUs, its CPUs' share of the partition's CPU
+    model, its allocated memory, its hours, the site's region and PUE, the
+    intensity of its start year. Its figures equal
+    ``estimate(**job_arguments(job, cluster))``. TDP is an upper bound of draw.
 
-    Each job's figures equal ``estimate(**job_arguments(job, cluster))``.
+    Parameters
+    ----------
+    jobs : pandas.DataFrame
+        What :func:`read_sacct` returns (or a partition of it).
+    cluster : Cluster
+        What :func:`load_cluster` returns.
+    data_files : path or list of paths, optional
+        Your own devices or regions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``jobs`` (index reset) with ``accelerator`` (catalog id of the GPUs),
+        ``gpu_hours`` [GPU h], ``cpu_core_hours`` [Slurm CPU h],
+        ``energy_kwh`` [kWh, with PUE], ``co2e_g`` [gCO2e, location-based],
+        ``co2e_low_g`` and ``co2e_high_g`` [gCO2e, the range],
+        ``embodied_g`` [gCO2e, manufacturing, beside, not added],
+        ``intensity_g_per_kwh``, ``intensity_year``, ``pue_used``; ``error``
+        kept or filled (NaN figures). Zero-length jobs have zero energy.
     """
     from estimator.batch import OUTPUT_COLUMNS, estimate_many
 
@@ -1219,12 +1285,22 @@ SUMMARY_COLUMNS = (
 
 
 def summarize(estimated: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Totals per ``by`` (user, account, partition or month; None: one row), with a ``total`` row last.
+    """Totals per ``by``, with a ``total`` row last.
 
-    jobs: allocations counted (errors included); errors: lines that could not
-    be estimated; gpu_hours, cpu_core_hours (Slurm CPUs × hours), energy_kwh,
-    co2e_kg with its range (co2e_low_kg, co2e_high_kg) and embodied_kg, over
-    the estimated jobs. Rows are sorted by emissions (months in order).
+    Parameters
+    ----------
+    estimated : pandas.DataFrame
+        What :func:`estimate_jobs` returns.
+    by : {"user", "account", "partition", "month"} or None
+        None: the total row alone.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by`` then ``jobs`` (allocations, errors included), ``errors``,
+        ``gpu_hours``, ``cpu_core_hours``, ``energy_kwh``, ``co2e_kg``,
+        ``co2e_low_kg``, ``co2e_high_kg``, ``embodied_kg`` (sums over the
+        estimated jobs). Sorted by emissions; months in order.
     """
     if by is not None and by not in SUMMARY_BY:
         close = difflib.get_close_matches(str(by), SUMMARY_BY, n=1)
@@ -1260,26 +1336,26 @@ def summarize(estimated: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class ClusterTotals:
-    """What a sacct file held and what it emitted."""
+    """What a sacct file held and what it emitted (sums over the estimated jobs; NaN when none was)."""
 
-    jobs: int  # allocations in the table (errors included)
-    estimated: int
-    errors: int
-    zero_length: int
-    running: int
-    pending: int
-    never_started: int
-    steps: int
-    duplicates: int
-    unreadable: int
-    gpu_hours: float
-    cpu_core_hours: float
-    energy_kwh: float
-    co2e_g: float
-    co2e_low_g: float
-    co2e_high_g: float
-    embodied_g: float
-    first_errors: tuple[str, ...] = field(default=())
+    jobs: int  # allocations in the table, errors included
+    estimated: int  # jobs with figures (zero-length ones included)
+    errors: int  # rows with a message in 'error'
+    zero_length: int  # estimated jobs of zero hours
+    running: int  # left out: End=Unknown, started
+    pending: int  # left out: not started (array ranges count their tasks)
+    never_started: int  # left out: cancelled while pending
+    steps: int  # step lines folded into their allocations
+    duplicates: int  # repeated allocation lines counted once
+    unreadable: int  # lines that could not be split into the header's fields
+    gpu_hours: float  # GPU h
+    cpu_core_hours: float  # Slurm CPU h
+    energy_kwh: float  # kWh, with PUE
+    co2e_g: float  # gCO2e, location-based
+    co2e_low_g: float  # gCO2e, low end of the range
+    co2e_high_g: float  # gCO2e, high end of the range
+    embodied_g: float  # gCO2e, manufacturing share, beside (not in co2e_g)
+    first_errors: tuple[str, ...] = field(default=())  # up to three "job: message" lines
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
