@@ -926,8 +926,13 @@ def load_cluster(path: str | os.PathLike[str], *, data_files: DataFiles = None) 
           "hgx[0-9]*": {accelerator: nvidia-h100-sxm5-80gb, gpus_per_node: 8}
 
     Read with ``yaml.safe_load`` rules; anchors and aliases are refused, and
-    files over 256 KiB. Errors name the key, what is allowed and the closest
-    valid choice.
+    files over 256 KiB.
+
+    Raises
+    ------
+    InputError
+        Naming the key, what is allowed and the closest valid choice (device
+        and region names through the catalog's "closest matches").
     """
     p = Path(path)
     try:

@@ -214,10 +214,25 @@ def _years(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
 def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files: DataFiles = None) -> pd.DataFrame:
     """The same jobs elsewhere and at another year's intensity: kg CO2e and the change against the actual.
 
-    Rows: the cluster as it is, the ``n`` cleanest cloud regions of distinct
-    grid zones (:func:`estimator.cleanest_regions`) and the world average, at the site's
-    PUE when it is given (else each place's default), and the latest year of
-    the site's intensity when jobs were estimated at an older year's.
+    Parameters
+    ----------
+    estimated : pandas.DataFrame
+        What :func:`estimator.slurm.estimate_jobs` returns.
+    cluster : Cluster
+    n : int, default 3
+        How many cleaner cloud regions (one per grid zone).
+    data_files : path or list of paths, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scenario``, ``co2e_kg`` [kgCO2e], ``change_pct`` [%]: the cluster as
+        it is; the ``n`` cleanest cloud regions of distinct grid zones
+        (:func:`estimator.cleanest_regions`) and the world average, at the
+        site's PUE when it is given (else each place's default); the site's
+        latest intensity year when jobs ran in an older one. The jobs go
+        through ``estimate_many`` again, equal ones merged (energy is linear
+        in hours).
     """
     import estimator
     from estimator.batch import estimate_many
@@ -348,7 +363,25 @@ def range_text(t: ClusterTotals) -> str:
 def report_html(
     estimated: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles = None, title: str | None = None
 ) -> str:
-    """The report as one HTML document (inline CSS and SVG; no script, no link, no request)."""
+    """The report as one HTML document: inline CSS and SVG; no script, no link, no request.
+
+    Parameters
+    ----------
+    estimated : pandas.DataFrame
+        What :func:`estimator.slurm.estimate_jobs` returns.
+    cluster : Cluster
+        The cluster description the jobs were estimated with.
+    data_files : path or list of paths, optional
+        Your own devices or regions (for the what-ifs and the sources).
+    title : str, optional
+        Default "Carbon footprint of <cluster name>".
+
+    Returns
+    -------
+    str
+        The page. Text from the accounting is escaped; a Content-Security-Policy
+        forbids any request.
+    """
     t = totals(estimated)
     charts_svg = {k: svg(c) for k, c in charts(estimated).items()}
     starts = pd.to_datetime(estimated["start"], errors="coerce")
@@ -448,7 +481,13 @@ def write_report(
     data_files: DataFiles = None,
     title: str | None = None,
 ) -> Path:
-    """Write :func:`report_html` to ``path`` (a temporary file moved into place when complete)."""
+    """Write :func:`report_html` to ``path`` (a temporary file moved into place when complete).
+
+    Raises
+    ------
+    InputError
+        A name not ending in .html, a missing folder, a failed write.
+    """
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"the report {target} must end in .html; got {target.suffix or 'no suffix'!r}")
