@@ -1313,7 +1313,9 @@ def summarize(estimated: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         raise InputError(f"summaries are by {', '.join(SUMMARY_BY)}; got {by!r}{hint}")
     frame = pd.DataFrame(
         {
-            "key": estimated[by].fillna("(none)").astype(object) if by else "total",
+            "key": estimated[by].astype(object).where(estimated[by].notna() & (estimated[by] != ""), "(none)")
+            if by
+            else "total",
             "jobs": 1,
             "errors": estimated["error"].notna().astype(np.int64),
             "gpu_hours": estimated["gpu_hours"],

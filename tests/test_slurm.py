@@ -366,6 +366,8 @@ def test_summary_by_month_partition_account(basic: pd.DataFrame) -> None:
     months = slurm.summarize(basic, "month")
     assert list(months["month"]) == ["2025-03", "2025-04", "total"]
     assert list(months["jobs"]) == [7, 4, 11]
+    blank = basic.assign(account=[""] * len(basic))
+    assert list(slurm.summarize(blank, "account")["account"]) == ["(none)", "total"]
     parts = slurm.summarize(basic, "partition")
     assert parts.iloc[0]["partition"] == "gpu" and set(parts["partition"]) == {"gpu", "h100", "cpu", "total"}
     accounts = slurm.summarize(basic, "account")
@@ -463,8 +465,8 @@ def test_estimate_jobs_checks_its_arguments(cluster: slurm.Cluster) -> None:
         slurm.estimate_jobs(slurm.read_sacct(DATA / "basic.txt"), {"site": "FR"})  # type: ignore[arg-type]
 
 
-def test_a_large_table_stays_vectorised(cluster: slurm.Cluster) -> None:
-    """10,000 jobs of a few shapes: every row matches the one-job figure of its shape."""
+def test_ten_thousand_copies_of_a_job_get_its_figure(cluster: slurm.Cluster) -> None:
+    """10,000 jobs of one shape (one distinct combination, many rows): every row has the one job's figure."""
     lines = (DATA / "basic.txt").read_text().splitlines()
     body = [line for line in lines[1:] if "." not in line.split("|")[0]]
     text = "\n".join([lines[0], *(f"9{i:05d}|{line.split('|', 1)[1]}" for i in range(10_000) for line in body[:1])])
