@@ -92,7 +92,10 @@ def _charts(out: pd.DataFrame) -> None:
 
 def _downloads(out: pd.DataFrame, cluster: slurm.Cluster, table: pd.DataFrame, by: str) -> None:
     cols = st.columns(3)
-    cols[0].download_button("Jobs (CSV)", out.to_csv(index=False), "jobs.csv", "text/csv", key="slurm_dl_jobs")
+    def jobs() -> str:  # built when clicked: a year of a large cluster is a big file
+        return out.to_csv(index=False)
+
+    cols[0].download_button("Jobs (CSV)", jobs, "jobs.csv", "text/csv", key="slurm_dl_jobs")
     cols[1].download_button(
         f"Summary by {by} (CSV)", table.to_csv(index=False), f"summary-{by}.csv", "text/csv", key="slurm_dl_summary"
     )
