@@ -3,23 +3,17 @@ summaries as ``co2-estimator slurm --report``, download the tables and the repor
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from app_pages import plain
 from estimator import report, slurm, slurm_report
 from estimator.errors import EstimatorError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "cluster.example.yaml"
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """``text`` with every Markdown character escaped: messages quote names from the user's files."""
-    return _MARKDOWN.sub(r"\\\1", text)
 
 
 @st.cache_resource
@@ -92,6 +86,7 @@ def _charts(out: pd.DataFrame) -> None:
 
 def _downloads(out: pd.DataFrame, cluster: slurm.Cluster, table: pd.DataFrame, by: str) -> None:
     cols = st.columns(3)
+
     def jobs() -> str:  # built when clicked: a year of a large cluster is a big file
         return out.to_csv(index=False)
 
@@ -119,7 +114,7 @@ def section() -> None:
     try:
         out, cluster = _estimate(sacct, cluster_text, delimiter)
     except EstimatorError as exc:
-        st.error(plain(str(exc)))
+        plain.error(str(exc))  # messages quote names from the user's files
         return
     totals = slurm.totals(out)
     _headline(totals)
@@ -135,4 +130,4 @@ def section() -> None:
     _downloads(out, cluster, table, by)
     with st.expander("Method and sources"):
         lines: list[Any] = slurm_report.sources(out, cluster)
-        st.markdown("\n".join(f"- {plain(str(s))}" for s in lines))
+        st.markdown("\n".join(f"- {plain.escape(str(s))}" for s in lines))
