@@ -322,11 +322,6 @@ def _column(raw: _Raw, ours: str, n: int) -> Any:
     return pc.utf8_trim_whitespace(column) if ours in _TRIMMED else column
 
 
-def _to_numpy_str(array: Any) -> npt.NDArray[Any]:
-    out: npt.NDArray[Any] = array.to_numpy(zero_copy_only=False).astype(object)
-    return out
-
-
 def _whole_numbers(array: Any) -> tuple[FloatArray, BoolArray]:
     """(values, readable) of a string array of whole numbers; blank is unreadable."""
     pc = _pc()
@@ -517,7 +512,6 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
     lines = raw.table.num_rows + len(raw.unreadable)
     job_all = _column(raw, "job_id", raw.table.num_rows)
     is_step = pc.match_substring(job_all, ".").to_numpy(zero_copy_only=False).astype(bool)
-    blank_id = pc.equal(job_all, "").to_numpy(zero_copy_only=False).astype(bool)
     alloc_mask = ~is_step
     # Steps whose allocation line is missing: named once each, not counted.
     orphan_ids: list[str] = []
@@ -650,7 +644,6 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
         "unreadable": len(raw.unreadable),
         "repaired": raw.repaired,
         "orphan_steps": len(orphan_ids),
-        "blank_ids": int(blank_id.sum()),
     }
     return out
 
