@@ -140,3 +140,19 @@ def test_a_report_with_only_bad_lines(cluster: slurm.Cluster) -> None:
     assert "Lines that could not be estimated" in page and "no finished jobs" in page
     assert not re.search(r"\bnan\b", page)
     assert np.isnan(slurm.totals(out).co2e_g) or slurm.totals(out).co2e_g == 0
+
+
+def test_what_if_the_latest_year(cluster: slurm.Cluster) -> None:
+    """Jobs of 2022 at the site's latest intensity: the sum of estimate() of each job without its year."""
+    text = (DATA / "basic.txt").read_text().replace("2025-", "2022-")
+    out = slurm.estimate_jobs(slurm.read_sacct(text), cluster)
+    assert set(out["intensity_year"].dropna()) == {2022}
+    table = slurm_report.what_if(out, cluster)
+    latest = table[table["scenario"].str.match(r"FR at its \d{4} intensity")]
+    assert len(latest) == 1
+    expected = 0.0
+    for _, job in out[out["hours"] > 0].iterrows():
+        kwargs = slurm.job_arguments(job.to_dict(), cluster)
+        kwargs.pop("year")
+        expected += estimator.estimate(**kwargs).co2e_g
+    assert latest["co2e_kg"].to_numpy(dtype=float)[0] == pytest.approx(expected / 1000, rel=1e-9)
