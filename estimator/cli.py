@@ -281,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_batch_parsers(sub)
     _add_lint_parser(sub)
     _add_validate_parser(sub)
+    _add_slurm_parser(sub)
     _finish(parser, sub)
     return parser
 
@@ -931,6 +932,101 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "lint": _cmd_lint,
     "validate": _cmd_validate,
 }
+
+
+# ---------------------------------------------------------------- slurm (issue 17): parser, command, registration
+
+
+def _add_slurm_parser(sub: Any) -> None:
+    sl = sub.add_parser(
+        "slurm",
+        help="the footprint of every Slurm job in a sacct file, per user, account, partition and month",
+        description="Read Slurm accounting (sacct --allusers --parsable2 --format=JobID,JobName,User,Account,"
+        "Partition,State,Start,End,ElapsedRaw,NCPUS,NNodes,AllocTRES,NodeList) and a cluster description "
+        "(cluster.yaml: site region and PUE, partitions -> devices); print the totals, and write the jobs, "
+        "a summary and an HTML report. See docs/slurm.md.",
+    )
+    sl.add_argument("sacct", metavar="SACCT_FILE", help="sacct output (--parsable2 or --parsable)")
+    sl.add_argument(
+        "--cluster", required=True, metavar="YAML", help="the cluster description (docs/cluster.example.yaml)"
+    )
+    sl.add_argument("--delimiter", default="|", help="sacct's field delimiter (default '|')")
+    sl.add_argument("--out", metavar="FILE", help="every job with its figures: .csv or .parquet")
+    sl.add_argument("--summary", metavar="CSV", help="the summary table (grouped by --by, with a total row)")
+    sl.add_argument("--report", metavar="HTML", help="a self-contained HTML report with charts")
+    sl.add_argument(
+        "--by", choices=("user", "account", "partition", "month"), default="user", help="summary grouping (user)"
+    )
+    _add_job_args(sl, LISTING_INPUTS)
+
+
+def _cmd_slurm(args: argparse.Namespace) -> None:
+    import os
+    import tempfile
+
+    from estimator import slurm
+
+    source = Path(args.sacct).resolve()
+    for option in ("out", "summary", "report"):
+        target = getattr(args, option)
+        if target is not None and Path(target).resolve() == source:
+            raise InputError(f"--{option} {target} is the sacct file; write to another file")
+    if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise InputError(f"--out {args.out} must end in .csv or .parquet")
+    if args.summary is not None and Path(args.summary).suffix.lower() != ".csv":
+        raise InputError(f"--summary {args.summary} must end in .csv")
+    cluster = slurm.load_cluster(args.cluster, data_files=args.data_files)
+    try:
+        jobs = slurm.read_sacct(args.sacct, delimiter=args.delimiter)
+        out = slurm.estimate_jobs(jobs, cluster, data_files=args.data_files)
+    except KeyboardInterrupt:
+        raise InputError("interrupted; nothing written") from None
+
+    def write(target: str, save: Callable[[str], None]) -> None:
+        folder = Path(target).parent
+        if not folder.is_dir():
+            raise InputError(f"cannot write {target}: folder {folder} does not exist")
+        fd, tmp = tempfile.mkstemp(prefix=f".{Path(target).name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        try:
+            save(tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+    if args.out is not None:
+        if Path(args.out).suffix.lower() == ".csv":
+            write(args.out, lambda p: out.to_csv(p, index=False))
+        else:
+            write(args.out, lambda p: out.to_parquet(p, index=False))
+    summary = slurm.summarize(out, args.by)
+    if args.summary is not None:
+        write(args.summary, lambda p: summary.to_csv(p, index=False))
+    if args.report is not None:
+        from estimator import slurm_report
+
+        slurm_report.write_report(out, cluster, args.report, data_files=args.data_files)
+    print(slurm.totals_text(slurm.totals(out)))
+    top = summary if len(summary) <= 11 else summary.iloc[[*range(10), len(summary) - 1]]
+    rows = [
+        (r[args.by], f"{r['jobs']:,}", num(r["gpu_hours"]), num(r["energy_kwh"]), num(r["co2e_kg"]))
+        for _, r in top.iterrows()
+    ]
+    print()
+    print(_table(rows, (args.by, "jobs", "GPU-hours", "kWh", "kg CO2e")))
+    for option, label in (("out", "jobs"), ("summary", "summary"), ("report", "report")):
+        if getattr(args, option) is not None:
+            print(f"{label}: {getattr(args, option)}")
+
+
+COMMANDS["slurm"] = _cmd_slurm
+EXAMPLES["slurm"] = (
+    "co2-estimator slurm sacct.txt --cluster cluster.yaml --report report.html",
+    "co2-estimator slurm sacct.txt --cluster cluster.yaml --out jobs.parquet --summary by-account.csv --by account",
+    "co2-estimator slurm sacct.csv --cluster cluster.yaml --delimiter ';'",
+)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
