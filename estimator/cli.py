@@ -30,7 +30,7 @@ PROG = "co2-estimator"
 EXIT_CODES = """exit status:
   0  done (a bare co2-estimator prints the help: 0 too); also when batch rows carry errors
      (their 'error' column) or scan lists flagged cards (its 'flags'): read the output.
-     No command exits 1.
+  1  lint only: it found a problem in a card (so a model repo's CI fails on it)
   2  bad input: a wrong value, name, option or file; one line on stderr, nothing written"""
 
 # Examples shown under each command's --help (tests/test_cli_help.py runs or parses every one).
