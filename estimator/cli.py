@@ -276,7 +276,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Offline, sourced carbon footprint of machine-learning work.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_estimate_parsers(sub)
+    _add_card_parsers(sub)
+    _add_listing_parsers(sub)
+    _add_batch_parsers(sub)
+    _add_lint_parser(sub)
+    _add_validate_parser(sub)
+    _finish(parser, sub)
+    return parser
 
+
+def _add_estimate_parsers(sub: Any) -> None:
+    """estimate, inference, preflight: their Job flags and their own."""
     est = sub.add_parser("estimate", help="energy and CO2e of one run", description="Energy and CO2e of one run.")
     _add_job_args(est, required=("hours",))
     est.add_argument(
@@ -333,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--precision", default="bf16", help="fp32, tf32, bf16, fp16, fp8 or int8 (default bf16)")
     pre.add_argument("--format", choices=("text", "json"), default="text")
 
+
+def _add_card_parsers(sub: Any) -> None:
+    """card and scan: model cards."""
     card = sub.add_parser(
         "card",
         help="write co2_eq_emissions into a model card",
@@ -364,6 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", choices=("table", "json", "csv"), default="table")
     _add_scan_dump_args(scan)
 
+
+def _add_listing_parsers(sub: Any) -> None:
+    """hardware, instances, regions: the catalog."""
     hw = sub.add_parser("hardware", help="list devices", description="List devices (accelerators and CPUs).")
     hw.add_argument("query", nargs="?", help="words to look for, e.g. 'a100' or 'epyc 7742'")
     hw.add_argument("--kind", help="gpu, tpu, npu, soc or cpu")
@@ -384,11 +401,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_job_args(reg, ("year", "basis"))
     reg.add_argument("--format", choices=("table", "json"), default="table")
     _add_job_args(reg, LISTING_INPUTS)
-    _add_batch_parsers(sub)
-    _add_lint_parser(sub)
-    _add_validate_parser(sub)
-    _finish(parser, sub)
-    return parser
 
 
 def _add_batch_parsers(sub: Any) -> None:
