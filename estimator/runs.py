@@ -514,7 +514,7 @@ def _compute(runs: pd.DataFrame, data_files: DataFiles) -> Result:
         {
             "data_version": load_catalog(data_files).data_version,
             "package_version": __version__,
-            "method": "TDP (or power_w) × count × utilization × hours × PUE × location-based life-cycle intensity",
+            "method": "TDP (or power_w) × count × utilization × hours × PUE × grid intensity (basis per row)",
         }
     )
     return Result(frame, bad, list(blame))
