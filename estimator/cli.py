@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from estimator import api, job, lookup
-from estimator.catalog import load_catalog
+from estimator.catalog import Catalog, load_catalog
 from estimator.core import Estimate
 from estimator.errors import EstimatorError, InputError
 from estimator.names import matches
+from estimator.records import Region
 from estimator.report import num
 from estimator.version import __version__
 
@@ -29,7 +30,7 @@ PROG = "co2-estimator"
 EXIT_CODES = """exit status:
   0  done (a bare co2-estimator prints the help: 0 too); also when batch rows carry errors
      (their 'error' column) or scan lists flagged cards (its 'flags'): read the output.
-     No command exits 1.
+  1  lint only: it found a problem in a card (so a model repo's CI fails on it)
   2  bad input: a wrong value, name, option or file; one line on stderr, nothing written"""
 
 # Examples shown under each command's --help (tests/test_cli_help.py runs or parses every one).
@@ -697,13 +698,13 @@ def _cmd_regions(args: argparse.Namespace) -> None:
     basis = args.basis or "lifecycle"
     if basis == "marginal":
         rows = [r for r in rows if grid.central_series(catalog, r, basis)]
-    figures = {r.id: grid.choose(catalog, r, args.year, basis) for r in rows}
-    if args.sort == "intensity":
-        rows.sort(key=lambda r: (figures[r.id].value_g_per_kwh, r.id))
+    figures = {r.id: grid.choose(catalog, r, args.year, basis) for r in rows if _has_figure(catalog, r, basis)}
+    if args.sort == "intensity":  # places with no figure at all (Andorra: only a marginal one) last
+        rows.sort(key=lambda r: (figures[r.id].value_g_per_kwh if r.id in figures else math.inf, r.id))
     elif args.sort == "name":
         rows.sort(key=lambda r: (r.name.lower(), r.id))
     if args.format == "json":
-        out = [{**r.to_dict(), **figures[r.id].facts()} for r in rows]
+        out = [{**r.to_dict(), **(figures[r.id].facts() if r.id in figures else {})} for r in rows]
         print(_json(out, indent=2, ensure_ascii=False))
         return
     _emit(
@@ -715,14 +716,25 @@ def _cmd_regions(args: argparse.Namespace) -> None:
             r.kind,
             r.name,
             catalog.region_place(r) if r.kind != "country" else "",
-            figures[r.id].zone,
-            num(figures[r.id].value_g_per_kwh),
-            figures[r.id].year,
-            figures[r.id].basis,
+            *(
+                (figures[r.id].zone, num(figures[r.id].value_g_per_kwh), figures[r.id].year, figures[r.id].basis)
+                if r.id in figures
+                else ("", "no figure", "", "")
+            ),
             num(r.pue) if r.pue else "",
         ),
         "regions",
     )
+
+
+def _has_figure(catalog: Catalog, region: Region, basis: str) -> bool:
+    """Whether ``region`` has a figure on ``basis`` (for lifecycle: any non-marginal one, its own or its zone's)."""
+    from estimator import grid
+
+    if basis == "marginal":
+        return bool(grid.central_series(catalog, region, basis))
+    places = (region.grid_id, region.id)
+    return any(f.basis != "marginal" for p in places for f in catalog.intensity.get(p, ()))
 
 
 def _cmd_batch(args: argparse.Namespace) -> None:
