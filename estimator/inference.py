@@ -209,7 +209,7 @@ def estimate_inference(
         from idle draw to TDP.
     draw_low_fraction : float, optional
         Low end of the draw while serving, fraction of TDP (default
-        ``INFERENCE_DRAW_LOW_FRACTION``, 0.30, calibrated on measured runs).
+        ``INFERENCE_DRAW_LOW_FRACTION``, 0.25, calibrated on measured runs).
     hours_per_day : float, optional
         Hours a day the servers are up, in (0, 24]; 24 is always on. The hours
         up but not serving are counted at ``idle_fraction`` of TDP.
