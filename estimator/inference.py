@@ -33,11 +33,11 @@ from estimator.errors import InputError
 
 # Low end of the draw while serving requests, as a fraction of TDP. Calibrated on the measured inference runs in
 # data/validation.csv (the lowest measured draw, rounded down to a 0.05 step, the rule of the training fraction):
-# ML.ENERGY Leaderboard v1 (Zeus/NVML) A40 chat runs drew 0.33 to 0.91 of TDP and A100 text-to-image runs down to
+# ML.ENERGY Leaderboard v1 (Zeus/NVML) A40 chat runs drew 0.33 to 0.99 of TDP and A100 text-to-image runs down to
 # 0.29 (Stable Cascade). See docs/validation.md.
 INFERENCE_DRAW_LOW_FRACTION = 0.25
 INFERENCE_DRAW_SOURCE = (
-    "ML.ENERGY Leaderboard v1 (2023), measured with Zeus: A40 chat 0.33-0.91 and A100 text-to-image from 0.29 "
+    "ML.ENERGY Leaderboard v1 (2023), measured with Zeus: A40 chat 0.33-0.99 and A100 text-to-image from 0.29 "
     "of TDP (data/validation.csv)"
 )
 # Draw of a server that is up but not serving, as a fraction of TDP: OLMo training on H100s "during checkpointing,
