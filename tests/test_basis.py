@@ -251,12 +251,6 @@ def test_marginal_is_named_marginal_in_every_text() -> None:
         assert "life-cycle" not in text, what
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with basis='marginal' the card's source still says 'location-based grid intensity' "
-    "(modelcard.METHOD); repro: card_block(estimate(hardware='nvidia-a100-sxm4-80gb', hours=1, region='DE', "
-    "basis='marginal'), 'fine-tuning')['source']",
-)
 def test_a_marginal_card_does_not_call_itself_location_based() -> None:
     e = estimate(hardware=A100, hours=1, region="DE", basis="marginal")
     assert "location-based" not in card_block(e, "fine-tuning")["source"]
