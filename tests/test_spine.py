@@ -423,12 +423,18 @@ def test_batch_rows_equal_estimate_bit_for_bit(table: list[dict[str, Any]]) -> N
             ("co2e_low_g", e.co2e_low_g),
             ("co2e_high_g", e.co2e_high_g),
             ("embodied_g", e.embodied_g),
+            ("draw_w", e.draw_w),
+            ("pue_used", e.pue),
+            ("intensity_g_per_kwh", e.intensity_g_per_kwh),
         ):
             assert _same(got[column], value), (i, kwargs, column, got[column], value)
         year = None if pd.isna(got["intensity_year"]) else int(got["intensity_year"])
         assert year == e.intensity_year, (i, kwargs)
         zone = e.region["zone"] if e.region is not None and e.intensity_basis != "user" else None
         assert got["zone"] == zone, (i, kwargs)
+        texts = (got["pue_basis"], got["intensity_basis"], got["hardware_id"], got["region_id"])
+        ids = ((e.hardware or {}).get("id"), (e.region or {}).get("id"))
+        assert texts == (e.pue_basis, e.intensity_basis, *ids), (i, kwargs)
 
 
 # ---------------------------------------------------------------- the import graph
