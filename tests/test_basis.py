@@ -194,6 +194,22 @@ def test_same_zone_regions_of_different_providers_agree_exactly(cat: Catalog) ->
             assert len(set(got.values())) == 1, (zone, year, got)
 
 
+def test_a_cloud_region_gets_exactly_its_zones_figure(cat: Catalog) -> None:
+    """Every cloud region (any provider) and the zone row it points at: one figure, one year, every year asked."""
+    for r in _cloud(cat):
+        zone = cat.regions[r.grid_id]
+        assert not zone.is_cloud, r.id
+        for year in YEARS:
+            ours = resolve(Job(hardware=A100, hours=1, region=r.id, year=year))
+            theirs = resolve(Job(hardware=A100, hours=1, region=zone.id, year=year))
+            assert ours.intensity is not None and theirs.intensity is not None
+            assert (ours.intensity.zone, ours.intensity.year, ours.intensity_g_per_kwh) == (
+                theirs.intensity.zone,
+                theirs.intensity.year,
+                theirs.intensity_g_per_kwh,
+            ), (r.id, zone.id, year)
+
+
 @settings(max_examples=150, deadline=None)
 @given(data=st.data(), year=st.sampled_from(YEARS))
 def test_two_cloud_regions_with_one_zone_get_one_figure(data: st.DataObject, year: int | None) -> None:
