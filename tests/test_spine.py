@@ -660,6 +660,40 @@ def test_an_error_about_an_input_names_it(name: str) -> None:
     assert info.value.field == name, str(info.value)
 
 
+# The inputs whose stated range (Job's low/high, shown in --help and the app) includes a bound the checks refuse.
+OPEN_AT_ZERO = {"hours", "power_w", "utilization", "cpu_cores", "cpu_utilization", "draw_low_fraction"}
+NEEDS = {name: {"cpu": "amd-epyc-7742"} for name in ("cpu_count", "cpu_cores", "cpu_utilization")}
+
+
+def _bounds() -> Iterator[Any]:
+    for spec in job.INPUTS:
+        if spec.kind not in ("number", "whole"):
+            continue
+        for side, bound in (("low", spec.low), ("high", spec.high)):
+            if bound is None:
+                continue
+            marks = []
+            if side == "low" and spec.name in OPEN_AT_ZERO:
+                reason = (
+                    f"bug: Job states {spec.name} allowed '{spec.allowed}' (in --help) but {bound:g} is refused; "
+                    f"repro: estimate(hardware='nvidia-a100-sxm4-80gb', hours=1, region='DE', {spec.name}={bound:g})"
+                )
+                marks = [pytest.mark.xfail(strict=True, reason=reason)]
+            yield pytest.param(spec.name, side, bound, marks=marks, id=f"{spec.name}-{side}")
+
+
+@pytest.mark.parametrize(("name", "side", "bound"), list(_bounds()))
+def test_the_range_job_states_is_the_range_the_checks_allow(name: str, side: str, bound: float) -> None:
+    """The bound itself is accepted; a step beyond it is refused, naming the input."""
+    whole = job.BY_NAME[name].kind == "whole"
+    kwargs: dict[str, Any] = {"hardware": A100, "hours": 1, "region": "DE", **NEEDS.get(name, {})}
+    beyond = (bound - 1 if whole else bound - 1e-6) if side == "low" else (bound + 1 if whole else bound * 1.000001)
+    with pytest.raises(EstimatorError) as info:
+        estimate(**{**kwargs, name: int(beyond) if whole else beyond})
+    assert info.value.field == name
+    estimate(**{**kwargs, name: int(bound) if whole else bound})
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="bug: an unknown provider is blamed on region (err.field == 'region'), so batch points at the wrong "
