@@ -1,5 +1,12 @@
 """Serving and the whole life of a model (issue 8): inference per request and per day,
-and training × experiments × (1 + retrainings) + serving over a period, with shares."""
+and training × experiments × (1 + retrainings) + serving over a period, with shares.
+
+How the serving hardware runs (issue 16, item 19): only while serving, always on, or up
+N hours a day; the hours up but not serving are counted at the idle draw fraction
+(``estimate_inference(hours_per_day=, idle_fraction=)``). Requests are per day, so one
+day is estimated (``days`` left at 1) and the lifecycle multiplies it by the days in
+service. No arithmetic here: every figure is the API's.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +19,10 @@ from app_pages import plain, state
 from app_pages.inputs import device_options
 from estimator import Estimate, report
 from estimator.catalog import Catalog
+from estimator.inference import IDLE_DRAW_FRACTION, IDLE_DRAW_SOURCE
 
 UNSET = "not set: the link's value did not resolve"
+UPTIME_NAMES = {"hours_per_day": "hours up per day", "idle_fraction": "idle draw"}
 
 
 def _default(key: str) -> None:
@@ -88,6 +97,63 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     return {"hardware": hardware, "count": _int(count), "requests": _int(requests), **rate, **same}
 
 
+def _uptime_changed() -> None:
+    """Choosing how the hardware runs settles the link's hours a day; "only while serving", its idle draw too."""
+    moot = ("hours_per_day", "idle_fraction") if st.session_state.get("uptime") == "serving" else ("hours_per_day",)
+    state.settle("uptime", *moot)
+
+
+def _uptime_inputs() -> dict[str, Any]:
+    """Only while serving, always on, or up N hours a day; and the idle draw. ``{}`` for only while serving.
+
+    A value left empty (a link's value that did not resolve, or cleared) stays ``None``: no figure then,
+    rather than the API's default standing in for it.
+    """
+    st.session_state.setdefault("uptime", "serving")
+    left, middle, right = st.columns([2, 1, 1])
+    uptime = left.radio(
+        "The serving hardware runs",
+        list(state.UPTIME_LABELS),
+        format_func=state.UPTIME_LABELS.__getitem__,
+        horizontal=True,
+        key="uptime",
+        help="Kept up, it also draws while waiting for requests: those idle hours are counted at the idle draw.",
+        on_change=_uptime_changed,
+    )
+    if uptime == "serving":
+        return {}
+    hours_per_day: float | None = state.ALWAYS_ON_HOURS
+    if uptime == "hours":
+        _default("hours_per_day")
+        hours_per_day = middle.number_input(
+            "Hours up per day",
+            min_value=0.0,
+            max_value=24.0,
+            step=1.0,
+            key="hours_per_day",
+            placeholder=UNSET,
+            **state.watch("hours_per_day"),
+        )
+    _default("idle_fraction")
+    idle = right.number_input(
+        "Idle draw (fraction of TDP)",
+        min_value=0.0,
+        max_value=1.0,
+        step=0.05,
+        format="%.2f",
+        key="idle_fraction",
+        placeholder=UNSET,
+        help="Draw of each device while up and not serving, as a fraction of its TDP.",
+        **state.watch("idle_fraction"),
+    )
+    if idle == IDLE_DRAW_FRACTION:
+        st.caption(f"Idle draw {IDLE_DRAW_FRACTION:g} of TDP, the default: {IDLE_DRAW_SOURCE}.")
+    else:
+        shown = "not set" if idle is None else f"{idle:g} of TDP, yours"
+        st.caption(f"Idle draw {shown}. The default, {IDLE_DRAW_FRACTION:g} of TDP: {IDLE_DRAW_SOURCE}.")
+    return {"hours_per_day": hours_per_day, "idle_fraction": idle}
+
+
 def _int(value: float | None) -> int | None:
     return None if value is None else int(value)
 
@@ -147,25 +213,55 @@ def _shares_chart(life: estimator.Lifecycle) -> dict[str, Any]:
     }
 
 
+def _range(low: float, high: float) -> str:
+    return f"{report.mass(low)} to {report.mass(high)}"
+
+
 def _results(inference: estimator.InferenceEstimate, life: estimator.Lifecycle) -> None:
     per_1k = report.mass(inference.co2e_g_per_1k_requests)
     low, high = inference.low_g_per_1k_requests, inference.high_g_per_1k_requests
     a, b, c = st.columns(3)
-    a.metric("Per 1,000 requests", per_1k, help=f"range {report.mass(low)} to {report.mass(high)}")
-    b.metric("Serving, per day", report.mass(inference.co2e_g))
+    a.metric("Per 1,000 requests", per_1k, help=f"range {_range(low, high)}")
+    day_help = f"range {_range(inference.low_g, inference.high_g)}"
+    if inference.idle is not None:
+        day_help = (
+            f"serving {report.mass(inference.estimate.co2e_g)} + idle {report.mass(inference.idle.co2e_g)}; " + day_help
+        )
+    b.metric("Serving, per day", report.mass(inference.co2e_g), help=day_help)
     c.metric("Whole life", report.mass(life.total_g))
     if low < high:
-        st.caption(f"Per 1,000 requests: range {report.mass(low)} to {report.mass(high)}.")
+        st.caption(
+            f"Range per 1,000 requests: {_range(low, high)}; per day: {_range(inference.low_g, inference.high_g)}."
+        )
     st.markdown(
         f"Training {report.mass(life.training_g)} ({life.training_share:.1%}) · "
         f"serving {report.mass(life.inference_g)} ({life.inference_share:.1%}) "
         f"over {report.num(life.period_days or 0)} days."
     )
     st.vega_lite_chart(_shares_chart(life), width="stretch")
-    st.code(report.arithmetic(inference.estimate), language=None, wrap_lines=True)
-    st.caption(
-        f"One day of serving: {report.num(inference.hours, 3)} device-hours of work at the training run's region "
-        "and PUE. Embodied emissions (manufacturing) are not included."
+    st.code(_arithmetic(inference), language=None, wrap_lines=True)
+    st.caption(_day_text(inference) + " Embodied emissions (manufacturing) are not included.")
+
+
+def _arithmetic(inference: estimator.InferenceEstimate) -> str:
+    """The serving line, and with servers kept up the idle line and the day's total."""
+    if inference.up_hours is None:
+        return report.arithmetic(inference.estimate)
+    lines = [f"serving: {report.arithmetic(inference.estimate)}"]
+    if inference.idle is not None:
+        lines.append(f"idle:    {report.arithmetic(inference.idle)}")
+    lines.append(f"day:     {report.energy(inference.energy_kwh)}, {report.mass(inference.co2e_g)}")
+    return "\n".join(lines)
+
+
+def _day_text(inference: estimator.InferenceEstimate) -> str:
+    """One day's hours as the API counted them."""
+    serving = f"{report.num(inference.hours, 3)} h of serving"
+    if inference.up_hours is None:
+        return f"One day: {serving} (the requests × the time per request), at the training run's region and PUE."
+    return (
+        f"One day: up {report.num(inference.up_hours, 3)} h, {serving} and {report.num(inference.idle_hours, 3)} h "
+        "idle, at the training run's region and PUE."
     )
 
 
@@ -173,12 +269,18 @@ def section(cat: Catalog, training: Estimate, job: dict[str, Any]) -> dict[str, 
     """The 'Inference & lifecycle' tab; returns its values for the shareable link."""
     st.markdown("**Serving the model** (the training run's region and PUE)")
     serving = _serving_inputs(cat, job)
+    uptime = _uptime_inputs()
+    serving |= uptime
     st.markdown("**The model's life**")
     life_inputs = _life_inputs()
     link = _link(serving, life_inputs)
     missing = state.unresolved(state.SERVING_PARAMS)
     if missing:
         plain.warning(f"No serving figure: the link's {', '.join(missing)} did not resolve (see above). Set them here.")
+        return link
+    empty = [UPTIME_NAMES[k] for k, v in uptime.items() if v is None]
+    if empty:
+        plain.warning(f"No serving figure: set the {' and the '.join(empty)} above.")
         return link
     try:
         inference = estimator.estimate_inference(**serving)
@@ -198,11 +300,15 @@ def _link(serving: dict[str, Any], life: dict[str, Any]) -> dict[str, Any]:
         "requests_per_day": serving["requests"],
         "seconds_per_request": serving.get("seconds_per_request"),
         "requests_per_second": serving.get("requests_per_second"),
+        "hours_per_day": serving.get("hours_per_day"),
+        "idle_fraction": serving.get("idle_fraction"),
         "days": life["period_days"],
         "retrainings": life["retrainings"],
         "experiments_factor": life["experiments_factor"],
     }
     link = {k: v for k, v in values.items() if v is not None and v != state.INFERENCE_DEFAULTS.get(k)}
+    if serving.get("hours_per_day") is not None:  # says the hardware is kept up, even at the default hours
+        link["hours_per_day"] = serving["hours_per_day"]
     if st.session_state.get("serve_hardware") == st.session_state.get("hardware"):
         link.pop("serve_hardware", None)
     return link

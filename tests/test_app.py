@@ -640,6 +640,146 @@ def test_bad_lifecycle_input_shows_the_api_message(key: str, value: float, needl
     assert metric(at, "Emissions"), "the training result stays"
 
 
+# ---------------------------------------------------------------- serving hardware kept up (issue 16, item 19)
+
+SERVING = {"requests": 100_000, "seconds_per_request": 0.1, "count": 1}  # the tab's defaults, per day
+UPTIME_CASES = [
+    # (radio choice, hours up per day typed (None: not asked), idle draw typed (None: left at the default),
+    #  estimate_inference's keywords for it, the link it makes)
+    ("serving", None, None, {}, {}),
+    ("always", None, None, {"hours_per_day": 24.0}, {"hours_per_day": "24"}),
+    (
+        "always",
+        None,
+        0.25,
+        {"hours_per_day": 24.0, "idle_fraction": 0.25},
+        {"hours_per_day": "24", "idle_fraction": "0.25"},
+    ),
+    ("hours", None, None, {"hours_per_day": 8.0}, {"hours_per_day": "8"}),
+    ("hours", 6.5, 0.1, {"hours_per_day": 6.5, "idle_fraction": 0.1}, {"hours_per_day": "6.5", "idle_fraction": "0.1"}),
+]
+
+
+def shows_serving(at: AppTest, day: estimator.InferenceEstimate, period_days: int = 365) -> None:
+    """The tab shows exactly ``day`` (one day of serving) and the lifecycle made from it."""
+    life = estimator.lifecycle(estimator.estimate(**DEFAULT), day, period_days=period_days)
+    assert metric(at, "Per 1,000 requests") == report.mass(day.co2e_g_per_1k_requests)
+    assert metric(at, "Serving, per day") == report.mass(day.co2e_g)
+    assert metric(at, "Whole life") == report.mass(life.total_g)
+    ranges = (
+        f"Range per 1,000 requests: {report.mass(day.low_g_per_1k_requests)} to "
+        f"{report.mass(day.high_g_per_1k_requests)}; per day: {report.mass(day.low_g)} to {report.mass(day.high_g)}."
+    )
+    assert ranges in [c.value for c in at.caption]
+    if day.idle is None:
+        assert in_code(at, report.arithmetic(day.estimate))
+    else:
+        assert in_code(
+            at,
+            f"serving: {report.arithmetic(day.estimate)}\nidle:    {report.arithmetic(day.idle)}\n"
+            f"day:     {report.energy(day.energy_kwh)}, {report.mass(day.co2e_g)}",
+        )
+
+
+@pytest.mark.parametrize(("uptime", "hours", "idle", "kwargs", "link"), UPTIME_CASES)
+def test_how_the_serving_hardware_runs_shows_the_apis_figures(
+    uptime: str, hours: float | None, idle: float | None, kwargs: dict[str, float], link: dict[str, str]
+) -> None:
+    at = run()
+    at.radio(key="uptime").set_value(uptime).run()
+    if hours is not None:
+        at.number_input(key="hours_per_day").set_value(hours).run()
+    if idle is not None:
+        at.number_input(key="idle_fraction").set_value(idle).run()
+    assert not errors(at)
+    day = estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, **kwargs)
+    assert (day.idle is not None) == (uptime != "serving")
+    shows_serving(at, day)
+    assert {k: v for k, v in at.query_params.items() if k in ("hours_per_day", "idle_fraction")} == link
+    again = run(dict(at.query_params))  # the link restores the choice and the figures
+    assert not errors(again) and again.radio(key="uptime").value == ("always" if uptime == "always" else uptime)
+    shows_serving(again, day)
+
+
+def test_always_on_worked_by_hand() -> None:
+    """Always on, the defaults: an A100 SXM4 80GB (400 W) in gcp:us-central1 (PUE 1.11, 501 g/kWh, 2025).
+
+    serving: 100,000 requests × 0.1 s = 10,000 s = 2.7778 h at 400 W        = 1.11111 kWh
+    idle:    24 h − 2.7778 h = 21.2222 h at 0.15 × 400 W = 60 W             = 1.27333 kWh
+    day:     (1.11111 + 1.27333) kWh × PUE 1.11 = 2.64673 kWh × 501 g/kWh   = 1,326.01 g  -> "1.326 kg CO2e"
+    per 1,000 requests: 1,326.01 g / 100                                    = 13.26 g
+    """
+    at = run({"hours_per_day": "24"})
+    assert at.radio(key="uptime").value == "always"
+    assert metric(at, "Serving, per day") == "1.326 kg CO2e"
+    assert metric(at, "Per 1,000 requests") == "13.26 g CO2e"
+    day = estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, hours_per_day=24)
+    assert day.energy_kwh == pytest.approx((400 * 10_000 / 3600 + 60 * (24 - 10_000 / 3600)) / 1000 * 1.11)
+    assert day.co2e_g == pytest.approx(2.6467333 * 501)
+    assert "One day: up 24 h, 2.78 h of serving and 21.2 h idle, at the training run's region and PUE." in " ".join(
+        c.value for c in at.caption
+    )
+    source = next(c.value for c in at.caption if c.value.startswith("Idle draw"))
+    assert "0.15 of TDP, the default" in source and "Morrison et al. 2025" in source
+
+
+@pytest.mark.parametrize(
+    ("params", "bad", "needle", "good"),
+    [
+        ({"hours_per_day": "30"}, "hours_per_day", "hours_per_day must be at most 24", 8.0),
+        ({"hours_per_day": "0"}, "hours_per_day", "hours_per_day must be a number greater than 0", 8.0),
+        ({"hours_per_day": "abc"}, "hours_per_day", "hours_per_day", 8.0),
+        ({"hours_per_day": "24", "idle_fraction": "1.5"}, "idle_fraction", "idle_fraction must be a fraction", 0.2),
+        ({"hours_per_day": "6", "idle_fraction": "[x](http://evil.example)"}, "idle_fraction", "idle_fraction", 0.2),
+    ],
+)
+def test_bad_kept_up_link_values_show_the_message_and_no_serving_figure(
+    params: dict[str, str], bad: str, needle: str, good: float
+) -> None:
+    at = run(params)  # run() checks every message box is plain text
+    (shown,) = errors(at)
+    assert shown.startswith("From the link: ") and needle in shown
+    shows(at, estimator.estimate(**DEFAULT))  # the training figure does not depend on them
+    assert "Per 1,000 requests" not in [m.label for m in at.metric]
+    assert any(w.startswith(f"No serving figure: the link's {bad} did not resolve") for w in warnings_shown(at))
+    assert dict(at.query_params) == params, "the URL is left as sent"
+    assert at.number_input(key=bad).value is None, "empty, not a default"
+    at.number_input(key=bad).set_value(good).run()
+    assert not errors(at)
+    kwargs = {k: float(v) for k, v in params.items() if k != bad} | {bad: good}
+    shows_serving(at, estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, **kwargs))
+
+
+def test_a_bad_hours_per_day_is_settled_by_choosing_always_on_or_only_while_serving() -> None:
+    for choice, kwargs in (("always", {"hours_per_day": 24.0}), ("serving", {})):
+        at = run({"hours_per_day": "30", "idle_fraction": "2"})
+        assert len(errors(at)) == 2 and at.radio(key="uptime").value == "hours"
+        at.radio(key="uptime").set_value(choice).run()
+        if choice == "always":  # the idle draw is still the link's bad value: set it
+            assert "Per 1,000 requests" not in [m.label for m in at.metric]
+            at.number_input(key="idle_fraction").set_value(0.15).run()
+        assert not errors(at)
+        shows_serving(at, estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, **kwargs))
+
+
+def test_an_idle_draw_without_hours_up_is_named_and_ignored() -> None:
+    at = run({"idle_fraction": "0.2"})
+    message = "days and idle_fraction describe servers kept up: give hours_per_day too"
+    assert any(message in w and w.endswith("; ignored") for w in warnings_shown(at))
+    assert not errors(at) and at.radio(key="uptime").value == "serving"
+    shows_serving(at, estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING))
+
+
+def test_serving_longer_than_the_hours_up_shows_the_apis_message() -> None:
+    at = run()
+    at.radio(key="uptime").set_value("hours").run()
+    at.number_input(key="hours_per_day").set_value(2.0).run()  # 100,000 × 0.1 s = 2.78 h of serving
+    with pytest.raises(estimator.EstimatorError) as info:
+        estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, hours_per_day=2.0)
+    assert errors(at) == [str(info.value)]
+    assert "Per 1,000 requests" not in [m.label for m in at.metric]
+
+
 def test_methodology_is_on_the_page() -> None:
     at = run()
     text = "\n".join(m.value for m in at.markdown)
