@@ -106,12 +106,11 @@ def _uptime_changed() -> None:
 def _uptime_inputs() -> dict[str, Any]:
     """Only while serving, always on, or up N hours a day; and the idle draw. ``{}`` for only while serving.
 
-    A value left empty (a link's value that did not resolve, or cleared) stays ``None``: no figure then,
-    rather than the API's default standing in for it.
+    A value left empty (a link's value that did not resolve) stays ``None``: no figure then, rather than
+    the API's default standing in for it.
     """
     st.session_state.setdefault("uptime", "serving")
-    left, middle, right = st.columns([2, 1, 1])
-    uptime = left.radio(
+    uptime = st.radio(
         "The serving hardware runs",
         list(state.UPTIME_LABELS),
         format_func=state.UPTIME_LABELS.__getitem__,
@@ -122,10 +121,11 @@ def _uptime_inputs() -> dict[str, Any]:
     )
     if uptime == "serving":
         return {}
+    columns = iter(st.columns(2))
     hours_per_day: float | None = state.ALWAYS_ON_HOURS
     if uptime == "hours":
         _default("hours_per_day")
-        hours_per_day = middle.number_input(
+        hours_per_day = next(columns).number_input(
             "Hours up per day",
             min_value=0.0,
             max_value=24.0,
@@ -135,7 +135,7 @@ def _uptime_inputs() -> dict[str, Any]:
             **state.watch("hours_per_day"),
         )
     _default("idle_fraction")
-    idle = right.number_input(
+    idle = next(columns).number_input(
         "Idle draw (fraction of TDP)",
         min_value=0.0,
         max_value=1.0,
@@ -187,10 +187,17 @@ def _shares_chart(life: estimator.Lifecycle) -> dict[str, Any]:
         {
             "life": "life",
             "part": "training (all runs)",
+            "order": 0,
             "gCO2e": life.training_g,
             "emissions": report.mass(life.training_g),
         },
-        {"life": "life", "part": "serving", "gCO2e": life.inference_g, "emissions": report.mass(life.inference_g)},
+        {
+            "life": "life",
+            "part": "serving",
+            "order": 1,
+            "gCO2e": life.inference_g,
+            "emissions": report.mass(life.inference_g),
+        },
     ]
     return {
         "data": {"values": rows},
@@ -207,7 +214,14 @@ def _shares_chart(life: estimator.Lifecycle) -> dict[str, Any]:
                 # arrives and warns "Infinite extent" (issue 16, item 18).
                 "scale": {"domain": [0, life.total_g]},
             },
-            "color": {"field": "part", "type": "nominal", "legend": {"title": None, "orient": "bottom"}},
+            # Training first, as the sentence above says it: in the bar and in the legend.
+            "order": {"field": "order", "type": "quantitative"},
+            "color": {
+                "field": "part",
+                "type": "nominal",
+                "sort": [row["part"] for row in rows],
+                "legend": {"title": None, "orient": "bottom"},
+            },
             "tooltip": [{"field": "part", "type": "nominal"}, {"field": "emissions", "type": "nominal"}],
         },
     }
@@ -256,11 +270,11 @@ def _arithmetic(inference: estimator.InferenceEstimate) -> str:
 
 def _day_text(inference: estimator.InferenceEstimate) -> str:
     """One day's hours as the API counted them."""
-    serving = f"{report.num(inference.hours, 3)} h of serving"
+    serving = f"{report.num(inference.hours)} h of serving"  # as many digits as the arithmetic line
     if inference.up_hours is None:
         return f"One day: {serving} (the requests × the time per request), at the training run's region and PUE."
     return (
-        f"One day: up {report.num(inference.up_hours, 3)} h, {serving} and {report.num(inference.idle_hours, 3)} h "
+        f"One day: up {report.num(inference.up_hours)} h, {serving} and {report.num(inference.idle_hours)} h "
         "idle, at the training run's region and PUE."
     )
 
@@ -276,7 +290,9 @@ def section(cat: Catalog, training: Estimate, job: dict[str, Any]) -> dict[str, 
     link = _link(serving, life_inputs)
     missing = state.unresolved(state.SERVING_PARAMS)
     if missing:
-        plain.warning(f"No serving figure: the link's {', '.join(missing)} did not resolve (see above). Set them here.")
+        them = "it" if len(missing) == 1 else "them"
+        names = ", ".join(missing)
+        plain.warning(f"No serving figure: the link's {names} did not resolve (see above). Set {them} here.")
         return link
     empty = [UPTIME_NAMES[k] for k, v in uptime.items() if v is None]
     if empty:

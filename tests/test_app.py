@@ -17,7 +17,7 @@ from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
 import estimator
-from app_pages import plain, state
+from app_pages import cleaner, lifecycle, methodology, plain, preflight, state
 from estimator import grid, job, modelcard, report
 from tests.conftest import ROOT
 
@@ -409,7 +409,7 @@ def test_bad_link_serving_values_give_no_serving_figure(params: dict[str, str], 
     assert len(errors(at)) == 1 and needle in errors(at)[0]
     shows(at, estimator.estimate(**DEFAULT))  # the training figure does not depend on them
     assert "Per 1,000 requests" not in [m.label for m in at.metric]
-    assert any(w.startswith("No serving figure") for w in warnings_shown(at))
+    assert any(w.startswith("No serving figure") and w.endswith("Set it here.") for w in warnings_shown(at))
     assert dict(at.query_params) == params
     (name,) = params
     at.number_input(key=name).set_value(state.INFERENCE_DEFAULTS[name]).run()
@@ -642,7 +642,7 @@ def test_bad_lifecycle_input_shows_the_api_message(key: str, value: float, needl
 
 # ---------------------------------------------------------------- serving hardware kept up (issue 16, item 19)
 
-SERVING = {"requests": 100_000, "seconds_per_request": 0.1, "count": 1}  # the tab's defaults, per day
+SERVING: dict[str, Any] = {"requests": 100_000, "seconds_per_request": 0.1, "count": 1}  # the tab's defaults, per day
 UPTIME_CASES = [
     # (radio choice, hours up per day typed (None: not asked), idle draw typed (None: left at the default),
     #  estimate_inference's keywords for it, the link it makes)
@@ -683,7 +683,7 @@ def shows_serving(at: AppTest, day: estimator.InferenceEstimate, period_days: in
 
 @pytest.mark.parametrize(("uptime", "hours", "idle", "kwargs", "link"), UPTIME_CASES)
 def test_how_the_serving_hardware_runs_shows_the_apis_figures(
-    uptime: str, hours: float | None, idle: float | None, kwargs: dict[str, float], link: dict[str, str]
+    uptime: str, hours: float | None, idle: float | None, kwargs: dict[str, Any], link: dict[str, str]
 ) -> None:
     at = run()
     at.radio(key="uptime").set_value(uptime).run()
@@ -716,7 +716,7 @@ def test_always_on_worked_by_hand() -> None:
     day = estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, hours_per_day=24)
     assert day.energy_kwh == pytest.approx((400 * 10_000 / 3600 + 60 * (24 - 10_000 / 3600)) / 1000 * 1.11)
     assert day.co2e_g == pytest.approx(2.6467333 * 501)
-    assert "One day: up 24 h, 2.78 h of serving and 21.2 h idle, at the training run's region and PUE." in " ".join(
+    assert "One day: up 24 h, 2.778 h of serving and 21.22 h idle, at the training run's region and PUE." in " ".join(
         c.value for c in at.caption
     )
     source = next(c.value for c in at.caption if c.value.startswith("Idle draw"))
@@ -746,12 +746,13 @@ def test_bad_kept_up_link_values_show_the_message_and_no_serving_figure(
     assert at.number_input(key=bad).value is None, "empty, not a default"
     at.number_input(key=bad).set_value(good).run()
     assert not errors(at)
-    kwargs = {k: float(v) for k, v in params.items() if k != bad} | {bad: good}
+    kwargs: dict[str, Any] = {k: float(v) for k, v in params.items() if k != bad} | {bad: good}
     shows_serving(at, estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, **kwargs))
 
 
 def test_a_bad_hours_per_day_is_settled_by_choosing_always_on_or_only_while_serving() -> None:
-    for choice, kwargs in (("always", {"hours_per_day": 24.0}), ("serving", {})):
+    cases: list[tuple[str, dict[str, Any]]] = [("always", {"hours_per_day": 24.0}), ("serving", {})]
+    for choice, kwargs in cases:
         at = run({"hours_per_day": "30", "idle_fraction": "2"})
         assert len(errors(at)) == 2 and at.radio(key="uptime").value == "hours"
         at.radio(key="uptime").set_value(choice).run()
@@ -849,9 +850,9 @@ def shows_preflight(at: AppTest, p: estimator.Preflight) -> None:
     assert f"**Range: {report.mass(p.low)} to {report.mass(p.high)}**" in text
     low, high = p.device_hours_range
     captions = "\n".join(c.value for c in tab.caption)
-    assert f"Device-hours per run {report.num(low)} to {report.num(high)}" in captions
+    assert f"one run takes {report.num(low)} to {report.num(high)} device-hours" in captions
     wall_low, wall_high = p.estimate_low.inputs["hours"], p.estimate_high.inputs["hours"]
-    assert f"wall-clock {report.num(wall_low)} h to {report.num(wall_high)} h" in captions
+    assert f"{report.num(wall_low)} h to {report.num(wall_high)} h of wall-clock time" in captions
     assert report.mass(e.embodied_g) in text and report.mass(e.embodied_high_g) in text
     for assumption in p.assumptions:
         assert f"- {assumption}" in text
@@ -996,12 +997,12 @@ def test_sources_are_listed_once_each() -> None:
 
 def test_one_device_is_singular_and_the_mfu_range_in_order() -> None:
     at = run()
-    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("Device-hours per run"))
-    assert "on 1 device," in caption and "1 devices" not in caption
-    assert "for an MFU range of 0.3 to 0.5" in caption
+    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("For an MFU range"))
+    assert "on 1 device;" in caption and "1 devices" not in caption
+    assert caption.startswith("For an MFU range of 0.3 to 0.5")
     at.number_input(key="count").set_value(8).run()
-    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("Device-hours per run"))
-    assert "on 8 devices," in caption
+    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("For an MFU range"))
+    assert "on 8 devices;" in caption
 
 
 def test_a_run_of_years_gets_a_sanity_note() -> None:
@@ -1026,6 +1027,56 @@ def test_cleaner_regions_legend_names_only_what_is_drawn() -> None:
         drawn = set(next(d.value for d in at.dataframe if "saving vs yours" in d.value.columns)["group"])
         domain = json.loads(spec.proto.spec)["encoding"]["color"]["scale"]["domain"]
         assert domain == [g for g in ("your choice", "same provider", "other provider") if g in drawn]
+
+
+# ---------------------------------------------------------------- review pass at 1400 px (issue 16, item 18)
+
+
+def test_methodology_headings_sit_below_the_page_title() -> None:
+    at = run()
+    text = next(m.value for m in at.markdown if "What the estimate leaves out" in m.value)
+    headings = [line for line in text.splitlines() if re.match(r"#+\s", line)]
+    assert "### Methodology" in headings and "#### The formula" in headings
+    assert all(h.startswith("###") for h in headings), "no heading as large as the page's own title"
+    fenced = "# title\n```\n# a comment in code\n```\n## sub\n####### not a heading\n"
+    assert methodology.demote(fenced) == "### title\n```\n# a comment in code\n```\n#### sub\n####### not a heading\n"
+
+
+def test_the_cleaner_regions_table_keeps_its_last_columns_in_view() -> None:
+    at = run(tab=CLEANER)
+    table = next(d for d in at.dataframe if "saving vs yours" in d.value.columns)
+    columns = json.loads(table.proto.columns)
+    assert columns["region"]["width"] == cleaner.REGION_COLUMN_PX
+    assert list(table.value.columns)[-1] == "group"
+
+
+def test_the_upload_says_the_cards_own_size_limit() -> None:
+    at = run()
+    (upload,) = at.get("file_uploader")
+    assert upload.proto.max_upload_size_mb * 1_000_000 == modelcard.MAX_CARD_BYTES == 10_000_000
+
+
+def test_parameters_and_tokens_are_said_in_words() -> None:
+    at = run()
+    captions = [c.value for c in preflight_tab(at).caption]
+    assert "7 billion parameters" in captions and "2 trillion tokens" in captions
+    at.number_input(key="pf_params").set_value(1.25e8).run()
+    assert "125 million parameters" in [c.value for c in preflight_tab(at).caption]
+    words = [preflight.in_words(n) for n in (950, 1e3, 2.5e12, 1e15)]
+    assert words == ["950", "1 thousand", "2.5 trillion", "1,000 trillion"]
+
+
+def test_the_lifecycle_bar_puts_training_first_as_the_sentence_does() -> None:
+    at = run()
+    spec = json.loads(next(c for c in at.get("vega_lite_chart") if "over the model" in c.proto.spec).proto.spec)
+    life = estimator.lifecycle(estimator.estimate(**DEFAULT), period_days=365)
+    rows = lifecycle._shares_chart(life)["data"]["values"]  # Streamlit sends the rows apart from the spec
+    parts = [row["part"] for row in sorted(rows, key=lambda r: r["order"])]
+    assert parts == ["training (all runs)", "serving"]
+    assert spec["encoding"]["order"] == {"field": "order", "type": "quantitative"}
+    assert spec["encoding"]["color"]["sort"] == parts
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Training "))
+    assert sentence.index("Training") < sentence.index("serving")
 
 
 def test_the_yaml_block_wraps() -> None:
