@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 import estimator
-from app_pages import cleaner, inputs, lifecycle, methodology, plain, preflight, publish, result, state
+from app_pages import cleaner, cluster, inputs, lifecycle, methodology, plain, preflight, publish, result, state
 from estimator.catalog import Catalog, load_catalog
 
 st.set_page_config(page_title="co2-estimator", layout="wide", initial_sidebar_state=360)
@@ -57,6 +57,7 @@ def main() -> None:
             "Model card & paper",
             "Inference & lifecycle",
             "Methodology",
+            "Cluster (Slurm)",
         ],
         key="tab",
         on_change="rerun",  # so a tab knows it is open: the cleaner regions are computed only then
@@ -78,6 +79,9 @@ def main() -> None:
         link |= lifecycle.section(cat, e, job.kwargs)
     with tabs[5]:
         methodology.section()
+    with tabs[6]:
+        if tabs[6].open:
+            cluster.section()
     state.write_link(link)
     st.caption("Share this page's URL: it holds every input above.")
 

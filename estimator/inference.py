@@ -152,6 +152,27 @@ def _named_draw_source(e: Estimate, fraction: float, source: str) -> Estimate:
     return dataclasses.replace(e, range_basis=basis) if basis != e.range_basis else e
 
 
+def _uptime(
+    hours_per_day: float | None, days: float | None, idle_fraction: float | None
+) -> tuple[float | None, float | None, float]:
+    """(hours the servers are up [h] or None, days or None, idle draw [fraction of TDP]), checked."""
+    up_hours: float | None = None
+    n_days: float | None = None
+    if hours_per_day is not None:
+        per_day = check_positive("hours_per_day", hours_per_day, "24 (always on)")
+        if per_day > 24:
+            raise InputError(f"hours_per_day must be at most 24 (always on); got {per_day:g}", field="hours_per_day")
+        n_days = check_positive("days", days, "30") if days is not None else 1.0
+        up_hours = per_day * n_days
+    elif days is not None or idle_fraction is not None:
+        raise InputError(
+            "days and idle_fraction describe servers kept up: give hours_per_day too (24 for always on), e.g. 24",
+            field="hours_per_day",
+        )
+    idle_frac = IDLE_DRAW_FRACTION if idle_fraction is None else check_utilization(idle_fraction, "idle_fraction")
+    return up_hours, n_days, idle_frac
+
+
 def estimate_inference(
     hardware: str | None = None,
     region: str | None = None,
@@ -213,21 +234,7 @@ def estimate_inference(
     if requests is None:
         raise InputError("requests is required: how many requests were (or will be) served, e.g. 1_000_000")
     n = check_positive("requests", requests, "1000000")
-    up_hours: float | None = None
-    n_days: float | None = None
-    if hours_per_day is not None:
-        per_day = check_positive("hours_per_day", hours_per_day, "24 (always on)")
-        if per_day > 24:
-            raise InputError(f"hours_per_day must be at most 24 (always on); got {per_day:g}")
-        n_days = check_positive("days", days, "30") if days is not None else 1.0
-        up_hours = per_day * n_days
-    elif days is not None or idle_fraction is not None:
-        raise InputError(
-            "days and idle_fraction describe servers kept up: give hours_per_day too (24 for always on), e.g. 24"
-        )
-    idle_frac = IDLE_DRAW_FRACTION
-    if idle_fraction is not None:
-        idle_frac = check_utilization(idle_fraction, "idle_fraction")
+    up_hours, n_days, idle_frac = _uptime(hours_per_day, days, idle_fraction)
     both = seconds_per_request is not None and requests_per_second is not None
     if both or (seconds_per_request is None and requests_per_second is None and up_hours is None):
         raise InputError(

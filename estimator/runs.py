@@ -45,7 +45,7 @@ NUMBER_INPUTS = tuple(s.name for s in BATCH_INPUTS if s.kind in ("number", "whol
 ROW_NUMBER_COLUMNS = tuple(s.name for s in BATCH_INPUTS if s.per_row)
 KEY_NUMBER_COLUMNS = tuple(n for n in NUMBER_INPUTS if n not in ROW_NUMBER_COLUMNS)
 TEXT_COLUMNS = tuple(s.name for s in BATCH_INPUTS if s.kind in ("name", "choice"))
-INPUT_COLUMNS = tuple(s.name for s in BATCH_INPUTS)
+INPUT_COLUMNS = tuple(s.name for s in BATCH_INPUTS)  # and "start" (a run's start time, instead of year)
 NUMBER_COLUMNS = ROW_NUMBER_COLUMNS + KEY_NUMBER_COLUMNS
 WHOLE_COLUMNS = frozenset(s.name for s in BATCH_INPUTS if s.kind == "whole")
 
@@ -126,7 +126,7 @@ def numbers(series: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
     raw = series.to_numpy(dtype=object)
     text = pd.Series(raw, dtype="object")
     is_bool = text.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
-    stripped = text.where(~text.map(lambda v: isinstance(v, str)), text.str.strip())
+    stripped = text.map(lambda v: v.strip() if isinstance(v, str) else v)
     blank = (stripped.isna() | (stripped == "")).to_numpy(dtype=bool)
     cleaned = stripped.where(~(blank | is_bool), None)
     out: FloatArray = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -348,6 +348,118 @@ def _where(mask: BoolArray, a: Any, b: Any) -> npt.NDArray[Any]:
     return chosen
 
 
+# ---------------------------------------------------------------- runs across years
+
+START_COLUMN = "start"
+SUMMED_OUTPUTS = ("energy_kwh", "co2e_g", "co2e_low_g", "co2e_high_g", "embodied_g")
+MAX_YEARS_SPANNED = 100
+HOURS_PER_YEAR = 8784.0  # a leap year: an upper bound of the hours in any one year
+
+
+def split_by_year(start: pd.Series[Any], hours: FloatArray) -> tuple[pd.DataFrame, npt.NDArray[Any]]:
+    """The parts of each run in each calendar year (UTC) it touches.
+
+    Parameters
+    ----------
+    start : the time each run began (text or datetimes; naive times are read as UTC).
+    hours : wall-clock hours of each run [h].
+
+    Returns
+    -------
+    parts : DataFrame with ``row`` (position of the run), ``year`` and ``hours`` [h] of the part;
+        the parts of one run are in time order and their hours add up to the run's.
+    problem : per run, None or why it could not be split (an unreadable start, or a span over
+        MAX_YEARS_SPANNED years).
+    """
+    when = pd.to_datetime(start, errors="coerce", utc=True, format="mixed")
+    problem = np.full(len(start), None, dtype=object)
+    unreadable = when.isna().to_numpy() & start.notna().to_numpy()
+    problem[unreadable] = [
+        f"start must be a date and time such as 2024-03-01T12:00:00Z; got {_cut(v)!r}" for v in start[unreadable]
+    ]
+    usable = when.notna().to_numpy() & (hours > 0) & np.isfinite(hours)
+    capped = np.where(usable, np.minimum(hours, HOURS_PER_YEAR * (MAX_YEARS_SPANNED + 1)), 0.0)
+    end = when + pd.to_timedelta(capped, unit="h")
+    first_year = when.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    crossing = usable & (end.dt.year.to_numpy(dtype=float, na_value=np.nan) != first_year)
+    # runs within one year (or without a usable start: year -1, they keep their own year column) are one part
+    single = np.flatnonzero(~crossing)
+    rows: list[Any] = [single]
+    years: list[Any] = [np.where(usable[single], first_year[single], -1).astype(np.int64)]
+    part_hours: list[Any] = [hours[single]]
+    for i in np.flatnonzero(crossing):  # the few runs that cross New Year, part by part
+        t: pd.Timestamp = when.iat[int(i)]  # type: ignore[assignment]
+        h = float(hours[i])
+        if h > HOURS_PER_YEAR * MAX_YEARS_SPANNED:
+            problem[i] = f"a run of {h:g} hours from {t:%Y-%m-%d} spans more than {MAX_YEARS_SPANNED} years"
+            rows.append(np.array([i]))
+            years.append(np.array([t.year]))
+            part_hours.append(np.array([h]))
+            continue
+        left, cursor, pieces, piece_years = h, t, [], []
+        while left > 0:
+            boundary = pd.Timestamp(year=cursor.year + 1, month=1, day=1, tz="UTC")
+            piece = min(left, (boundary - cursor).total_seconds() / 3600.0)
+            piece = piece if left - piece > 1e-9 * h else left
+            pieces.append(piece)
+            piece_years.append(cursor.year)
+            left -= piece
+            cursor = boundary
+        rows.append(np.full(len(pieces), i))
+        years.append(np.array(piece_years))
+        part_hours.append(np.array(pieces))
+    parts = pd.DataFrame(
+        {"row": np.concatenate(rows), "year": np.concatenate(years), "hours": np.concatenate(part_hours)}
+    )
+    return parts.sort_values("row", kind="stable", ignore_index=True), problem
+
+
+def _cut(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles) -> Result:
+    if "year" in runs.columns:
+        raise InputError("give a 'year' column or a 'start' column, not both", field="year")
+    table = _Table(runs)
+    parts, problem = split_by_year(runs[START_COLUMN], table.nums["hours"][0])
+    rows = parts["row"].to_numpy()
+    expanded = runs.drop(columns=[START_COLUMN]).iloc[rows].reset_index(drop=True)
+    whole_hours = parts["year"].to_numpy() < 0
+    expanded["hours"] = np.where(whole_hours, expanded["hours"].to_numpy(dtype=object), parts["hours"].to_numpy())
+    expanded["year"] = pd.array(_where(whole_hours, None, parts["year"].to_numpy()), dtype="Int64")
+    done = _compute(expanded, data_files)
+    frame = runs.copy(deep=False)
+    out = done.frame
+    first = ~pd.Series(rows).duplicated().to_numpy()
+    for name in OUTPUT_COLUMNS:
+        if name in SUMMED_OUTPUTS:
+            summed = pd.Series(out[name].to_numpy(dtype=np.float64)).groupby(rows, sort=True).sum(min_count=1)
+            frame[name] = pd.Series(summed.to_numpy(), index=runs.index)
+        else:
+            frame[name] = pd.Series(out[name].to_numpy()[first], index=runs.index, dtype=out[name].dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the hours-weighted intensity of a split run
+        frame["intensity_g_per_kwh"] = frame["co2e_g"] / frame["energy_kwh"].where(frame["energy_kwh"] != 0)
+    bad_parts = pd.Series(done.bad).groupby(rows, sort=True).any().to_numpy()
+    # the first part in error speaks for its run (parts are in row order)
+    failing = pd.DataFrame({"row": rows, "error": out["error"].to_numpy(), "column": done.columns})[done.bad]
+    failing = failing.drop_duplicates("row")
+    part_error = np.full(len(runs), None, dtype=object)
+    part_column = np.full(len(runs), None, dtype=object)
+    part_error[failing["row"].to_numpy()] = failing["error"].to_numpy()
+    part_column[failing["row"].to_numpy()] = failing["column"].to_numpy()
+    errors = np.where(pd.isna(problem), part_error, problem).astype(object)
+    columns = np.where(pd.isna(problem), part_column, START_COLUMN).astype(object)
+    bad = bad_parts | ~pd.isna(problem)
+    for name in OUTPUT_COLUMNS:
+        if name != "error":
+            frame.loc[bad, name] = np.nan if frame[name].dtype.kind == "f" else None
+    frame["error"] = pd.Series(_where(bad, errors, None), index=runs.index, dtype=object)
+    frame.attrs.update(out.attrs)
+    return Result(frame, bad, list(_where(bad, columns, None)))
+
+
 # ---------------------------------------------------------------- the whole table
 
 
@@ -361,8 +473,19 @@ class Result:
 
 
 def compute(runs: pd.DataFrame, data_files: DataFiles = None) -> Result:
-    """Estimate every row of ``runs`` (see the module docstring); never drops a row."""
+    """Estimate every row of ``runs`` (see the module docstring); never drops a row.
+
+    A ``start`` column (the time the run began) gives each row its year; a run that
+    crosses New Year is split by year, each part estimated with its year's
+    intensity, and the parts summed (see :func:`split_by_year`).
+    """
     check_columns(list(runs.columns))
+    if START_COLUMN in runs.columns:
+        return _compute_from_start(runs, data_files)
+    return _compute(runs, data_files)
+
+
+def _compute(runs: pd.DataFrame, data_files: DataFiles) -> Result:
     table = _Table(runs)
     n = table.n
     rows_ok = np.ones(n, dtype=bool)
@@ -403,7 +526,7 @@ def compute(runs: pd.DataFrame, data_files: DataFiles = None) -> Result:
         {
             "data_version": load_catalog(data_files).data_version,
             "package_version": __version__,
-            "method": "TDP (or power_w) × count × utilization × hours × PUE × location-based life-cycle intensity",
+            "method": "TDP (or power_w) × count × utilization × hours × PUE × grid intensity (basis per row)",
         }
     )
     return Result(frame, bad, list(blame))
