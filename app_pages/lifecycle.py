@@ -29,13 +29,30 @@ def _default(key: str) -> None:
     st.session_state.setdefault(key, state.INFERENCE_DEFAULTS[key])
 
 
+FOLLOWED_KEY = "_serve_hardware_followed"
+
+
+def _follow_training_hardware(trained_on: str) -> None:
+    """The serving hardware is the training run's until the person picks another (or a link names one).
+
+    Without this, changing the sidebar's hardware left the tab serving on the first one.
+    """
+    ss = st.session_state
+    chosen, followed = ss.get("serve_hardware"), ss.get(FOLLOWED_KEY)
+    unset = "serve_hardware" not in ss
+    still_following = chosen is not None and chosen == followed and chosen != trained_on
+    if (unset or still_following) and "serve_hardware" not in state.unresolved():
+        ss["serve_hardware"] = trained_on
+    ss[FOLLOWED_KEY] = trained_on if ss.get("serve_hardware") == trained_on else followed
+
+
 def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     """Serving hardware, count, traffic and its speed; the training run's region, PUE and intensity."""
     ids, labels = device_options(cat, cat.data_version)
     trained_on = job.get("hardware")
     if trained_on is None and job.get("instance"):
         trained_on = cat.instances[job["instance"]].accelerator or cat.instances[job["instance"]].cpu
-    st.session_state.setdefault("serve_hardware", trained_on or state.DEFAULT_HARDWARE)
+    _follow_training_hardware(trained_on or state.DEFAULT_HARDWARE)
     left, right = st.columns(2)
     hardware = left.selectbox(
         "Serving hardware",

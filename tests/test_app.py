@@ -1079,6 +1079,21 @@ def test_the_lifecycle_bar_puts_training_first_as_the_sentence_does() -> None:
     assert sentence.index("Training") < sentence.index("serving")
 
 
+def test_the_serving_hardware_follows_the_sidebar_until_picked() -> None:
+    at = run()
+    at.selectbox(key="hardware").set_value("nvidia-h100-sxm5-80gb").run()
+    assert at.selectbox(key="serve_hardware").value == "nvidia-h100-sxm5-80gb", "not left on the first one"
+    day = estimator.estimate_inference("nvidia-h100-sxm5-80gb", DEFAULT["region"], **SERVING)
+    assert metric(at, "Per 1,000 requests") == report.mass(day.co2e_g_per_1k_requests)
+    assert "serve_hardware" not in at.query_params
+    at.selectbox(key="serve_hardware").set_value("nvidia-t4").run()
+    at.selectbox(key="hardware").set_value(DEFAULT["hardware"]).run()
+    assert at.selectbox(key="serve_hardware").value == "nvidia-t4", "a pick stays"
+    assert at.query_params["serve_hardware"] == "nvidia-t4"
+    again = run({"hardware": "nvidia-h100-sxm5-80gb", "serve_hardware": "nvidia-t4"})
+    assert again.selectbox(key="serve_hardware").value == "nvidia-t4", "the link's pick stays"
+
+
 def test_the_yaml_block_wraps() -> None:
     at = run()
     block = next(c for c in at.code if c.value.startswith("co2_eq_emissions:"))
