@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import estimator
 from app_pages import cleaner, lifecycle, methodology, plain, preflight, state
-from estimator import grid, job, modelcard, report
+from estimator import grid, job, modelcard, report, slurm
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -1054,6 +1054,23 @@ def test_the_upload_says_the_cards_own_size_limit() -> None:
     at = run()
     (upload,) = at.get("file_uploader")
     assert upload.proto.max_upload_size_mb * 1_000_000 == modelcard.MAX_CARD_BYTES == 10_000_000
+
+
+def test_the_share_note_says_what_the_link_does_not_hold() -> None:
+    at = run()
+    at.text_input(key="location_text").input("Somewhere").run()
+    note = next(c.value for c in at.caption if c.value.startswith("Share this page's URL"))
+    assert "except uploads and text boxes" in note and "location" in note
+    assert "Somewhere" not in dict(at.query_params).values(), "typed text is not in the link, as the note says"
+    assert not set(at.query_params) - set(state.LINK_PARAMS)
+
+
+def test_the_cluster_uploads_say_the_readers_limits() -> None:
+    at = run(tab="Cluster (Slurm)")
+    cluster_upload = next(u for u in at.get("file_uploader") if u.proto.label == "cluster.yaml")
+    assert cluster_upload.proto.max_upload_size_mb * 1024 * 1024 >= slurm.MAX_CLUSTER_BYTES
+    assert cluster_upload.proto.max_upload_size_mb == 1, "not Streamlit's 200 MB"
+    assert at.text_input(key="slurm_delimiter").label.endswith("writes |)")
 
 
 def test_parameters_and_tokens_are_said_in_words() -> None:
