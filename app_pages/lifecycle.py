@@ -66,8 +66,10 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     count = right.number_input(
         "Serving devices", min_value=1, step=1, key="serve_count", placeholder=UNSET, **state.watch("serve_count")
     )
+    # Traffic, how its speed is given, and the speed, on one row (no gap under the requests).
+    traffic, speed_by, speed = st.columns(3)
     _default("requests_per_day")
-    requests = left.number_input(
+    requests = traffic.number_input(
         "Requests per day",
         min_value=0,
         step=1000,
@@ -75,11 +77,10 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
         placeholder=UNSET,
         **state.watch("requests_per_day"),
     )
-    by = right.radio(
+    by = speed_by.radio(
         "Speed given as",
         ["latency", "throughput"],
         format_func={"latency": "seconds per request", "throughput": "requests per second"}.__getitem__,
-        horizontal=True,
         key="rate_by",
         **state.watch("rate_by"),
     )
@@ -87,7 +88,7 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     if by == "latency":
         _default("seconds_per_request")
         rate = {
-            "seconds_per_request": right.number_input(
+            "seconds_per_request": speed.number_input(
                 "Seconds per request",
                 min_value=0.0,
                 step=0.01,
@@ -101,12 +102,13 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     else:
         _default("requests_per_second")
         rate = {
-            "requests_per_second": right.number_input(
+            "requests_per_second": speed.number_input(
                 "Requests per second",
                 min_value=0.0,
                 step=1.0,
                 key="requests_per_second",
                 placeholder=UNSET,
+                help="Throughput of the whole deployment (its devices together).",
                 **state.watch("requests_per_second"),
             )
         }
@@ -147,6 +149,7 @@ def _uptime_inputs() -> dict[str, Any]:
             min_value=0.0,
             max_value=24.0,
             step=1.0,
+            format="%g",  # 8, 6.5: not 8.00
             key="hours_per_day",
             placeholder=UNSET,
             **state.watch("hours_per_day"),
