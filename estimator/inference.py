@@ -32,12 +32,13 @@ from estimator.core import Estimate, check_positive, check_utilization
 from estimator.errors import InputError
 
 # Low end of the draw while serving requests, as a fraction of TDP. Calibrated on the measured inference runs in
-# data/validation.csv: ten ML.ENERGY Leaderboard v1 chat runs on an A40 (Zeus/NVML, one response at a time) drew
-# 0.33 to 0.91 of TDP (lowest: FastChat-T5-3B, 99.6 W of 300 W); 0.30 keeps all of them inside the range. The
-# training fraction (0.76) left 4 of the 10 outside. See docs/validation.md.
-INFERENCE_DRAW_LOW_FRACTION = 0.30
+# data/validation.csv (the lowest measured draw, rounded down to a 0.05 step, the rule of the training fraction):
+# ML.ENERGY Leaderboard v1 (Zeus/NVML) A40 chat runs drew 0.33 to 0.99 of TDP and A100 text-to-image runs down to
+# 0.29 (Stable Cascade). See docs/validation.md.
+INFERENCE_DRAW_LOW_FRACTION = 0.25
 INFERENCE_DRAW_SOURCE = (
-    "ML.ENERGY Leaderboard v1 (2023), A40 chat runs measured with Zeus: 0.33-0.91 of TDP (data/validation.csv)"
+    "ML.ENERGY Leaderboard v1 (2023), measured with Zeus: A40 chat 0.33-0.99 and A100 text-to-image from 0.29 "
+    "of TDP (data/validation.csv)"
 )
 # Draw of a server that is up but not serving, as a fraction of TDP: OLMo training on H100s "during checkpointing,
 # power usage drops to just over 100W, or about 15% maximum" (Morrison et al. 2025, ICLR, "Holistically evaluating
@@ -208,7 +209,7 @@ def estimate_inference(
         from idle draw to TDP.
     draw_low_fraction : float, optional
         Low end of the draw while serving, fraction of TDP (default
-        ``INFERENCE_DRAW_LOW_FRACTION``, 0.30, calibrated on measured runs).
+        ``INFERENCE_DRAW_LOW_FRACTION``, 0.25, calibrated on measured runs).
     hours_per_day : float, optional
         Hours a day the servers are up, in (0, 24]; 24 is always on. The hours
         up but not serving are counted at ``idle_fraction`` of TDP.
