@@ -14,6 +14,13 @@ from estimator.catalog import Catalog, load_catalog
 st.set_page_config(page_title="co2-estimator", layout="wide", initial_sidebar_state=360)
 
 
+# Uploads and text boxes (the card's location, the cluster's sacct and description) are not in the URL.
+SHARE_NOTE = (
+    "Share this page's URL: it holds every input except uploads and text boxes "
+    "(the card's location, the Slurm accounting and cluster description)."
+)
+
+
 @st.cache_resource
 def catalog() -> Catalog:
     """Loaded once per server."""
@@ -83,7 +90,7 @@ def main() -> None:
         if tabs[6].open:
             cluster.section()
     state.write_link(link)
-    st.caption("Share this page's URL: it holds every input above.")
+    st.caption(SHARE_NOTE)
 
 
 main()

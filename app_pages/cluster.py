@@ -40,10 +40,16 @@ def _inputs() -> tuple[bytes | None, str, str]:
             height=140,
             placeholder=slurm.SACCT_FIELDS.replace(",", "|"),
         )
-        delimiter = st.text_input("Delimiter", value="|", max_chars=1, key="slurm_delimiter")
+        # The label says what the box holds: a lone "|" in it reads as the text cursor.
+        delimiter = st.text_input("Delimiter (--parsable2 writes |)", value="|", max_chars=1, key="slurm_delimiter")
         st.caption(f"Made with: `{slurm.SACCT_COMMAND}`")
     with right:
-        cluster_upload = st.file_uploader("cluster.yaml", type=["yaml", "yml"], key="slurm_cluster_file")
+        cluster_upload = st.file_uploader(
+            "cluster.yaml",
+            type=["yaml", "yml"],
+            key="slurm_cluster_file",
+            max_upload_size=1,  # MB, the widget's least: the reader takes 256 KiB (slurm.MAX_CLUSTER_BYTES)
+        )
         cluster_text = st.text_area(
             "or edit the description (an example cluster to start from)",
             value=example_cluster(),
@@ -109,7 +115,7 @@ def section() -> None:
     )
     sacct, cluster_text, delimiter = _inputs()
     if sacct is None:
-        st.info("Drop a sacct file (or paste its text) to see the cluster's footprint.")
+        plain.info("Drop a sacct file (or paste its text) to see the cluster's footprint.")
         return
     try:
         out, cluster = _estimate(sacct, cluster_text, delimiter)
