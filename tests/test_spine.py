@@ -6,7 +6,11 @@
 - the import graph: core imports only errors, no import upwards, no circle, and
   ``import estimator`` loads neither numpy nor pandas;
 - no function in estimator/ is longer than 80 lines;
-- every error about an input names it in ``err.field``.
+- every error about an input names it in ``err.field``;
+- and, beyond the issue's list: estimate() applies, refuses or names each input it is
+  given, and the range Job states for each input (shown in --help) is what the checks allow.
+
+Known bugs are ``xfail(strict=True)`` with a one-line reproduction in the reason.
 """
 
 from __future__ import annotations
