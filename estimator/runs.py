@@ -439,8 +439,11 @@ def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles) -> Result:
             frame[name] = pd.Series(summed.to_numpy(), index=runs.index)
         else:
             frame[name] = pd.Series(out[name].to_numpy()[first], index=runs.index, dtype=out[name].dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):  # the hours-weighted intensity of a split run
-        frame["intensity_g_per_kwh"] = frame["co2e_g"] / frame["energy_kwh"].where(frame["energy_kwh"] != 0)
+    split = np.bincount(rows, minlength=len(runs)) > 1
+    if split.any():  # the hours-weighted intensity of a run split across years (others keep their year's figure)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weighted = frame["co2e_g"] / frame["energy_kwh"].where(frame["energy_kwh"] != 0)
+        frame["intensity_g_per_kwh"] = frame["intensity_g_per_kwh"].where(~split, weighted)
     bad_parts = pd.Series(done.bad).groupby(rows, sort=True).any().to_numpy()
     # the first part in error speaks for its run (parts are in row order)
     failing = pd.DataFrame({"row": rows, "error": out["error"].to_numpy(), "column": done.columns})[done.bad]

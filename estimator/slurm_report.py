@@ -234,8 +234,8 @@ def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files
         through ``estimate_many`` again, equal ones merged (energy is linear
         in hours).
     """
-    import estimator
     from estimator.batch import estimate_many
+    from estimator.lookup import cleanest_regions
 
     runs = _grouped_runs(estimated, cluster)
     actual_g = float(np.nansum(estimated["co2e_g"].to_numpy(dtype=np.float64, na_value=np.nan)))
@@ -245,7 +245,7 @@ def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files
     # The cleanest cloud regions, one per grid zone (regions of one zone share its intensity).
     places: list[tuple[str, str]] = []
     zones: set[str] = set()
-    for cloud, choice in estimator.cleanest_regions(n=max(50, 10 * n), data_files=data_files):
+    for cloud, choice in cleanest_regions(n=max(50, 10 * n), data_files=data_files):
         if choice.zone not in zones and len(places) < n:
             zones.add(choice.zone)
             places.append((cloud.id, f"in {cloud.id} (grid {choice.zone})"))

@@ -507,13 +507,6 @@ def test_a_run_within_one_year_equals_estimate_of_that_year(starts: list[Any]) -
         assert got["intensity_year"] == e.intensity_year
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with a 'start' column every row's intensity_g_per_kwh is recomputed as co2e_g / energy_kwh, so a "
-    "run within one year is off estimate()'s figure by an ulp; repro: runs.compute(pd.DataFrame([{'hardware': "
-    "'nvidia-a100-sxm4-80gb', 'hours': 3.1, 'region': 'aws:us-east-1', 'start': '2023-05-01'}])).frame"
-    "['intensity_g_per_kwh'][0] == 401.00000000000006, estimate(...).intensity_g_per_kwh == 401.0",
-)
 def test_the_intensity_of_a_run_within_one_year_is_the_years_figure() -> None:
     hours = [0.1 * k for k in range(1, 60)]
     rows = [{"hardware": A100, "hours": h, "region": "aws:us-east-1", "start": "2023-05-01"} for h in hours]
