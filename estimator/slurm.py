@@ -465,6 +465,251 @@ def _set_error(error: npt.NDArray[Any], mask: BoolArray, message: Any) -> None:
             error[where] = message
 
 
+def _fold_steps(raw: _Raw) -> tuple[BoolArray, list[str]]:
+    """Keep only the allocation lines in ``raw.table``; the job steps are folded into their allocation.
+
+    Parameters
+    ----------
+    raw : _Raw
+        The lines read; its ``table`` is replaced by the allocation lines.
+
+    Returns
+    -------
+    is_step : numpy.ndarray of bool
+        One per line read: the line is a job step (``123.batch``, ``123.0``).
+    orphan_ids : list of str
+        Sorted ids of the allocations whose steps are there but whose own line is missing.
+    """
+    pa, pc = _pa(), _pc()
+    job_all = _column(raw, "job_id", raw.table.num_rows)
+    is_step = pc.match_substring(job_all, ".").to_numpy(zero_copy_only=False).astype(bool)
+    alloc_mask = ~is_step
+    # Steps whose allocation line is missing: named once each, not counted.
+    orphan_ids: list[str] = []
+    if is_step.any():
+        step_ids = pc.filter(job_all, pa.array(is_step))
+        bases = pc.unique(pc.list_element(pc.split_pattern(step_ids, ".", max_splits=1), 0))
+        alloc_ids = pc.filter(job_all, pa.array(alloc_mask))
+        missing = pc.invert(pc.is_in(bases, value_set=alloc_ids))
+        orphan_ids = sorted(set(pc.filter(bases, missing).to_pylist()))
+    raw.table = raw.table.filter(pa.array(alloc_mask))
+    return is_step, orphan_ids
+
+
+@dataclass(frozen=True)
+class _Times:
+    """State, Start and End of each allocation line, and what they say of whether the job ran."""
+
+    state: Any  # pyarrow string array: the first word of State, upper case ("CANCELLED by 1234" -> "CANCELLED")
+    start: npt.NDArray[Any]  # datetime64[s], the cluster's local time
+    end: npt.NDArray[Any]  # datetime64[s]
+    start_known: BoolArray
+    end_known: BoolArray
+    start_bad: BoolArray  # a Start that is not a time (nor Unknown/None)
+    end_bad: BoolArray
+    pending: BoolArray  # no End and not started (or PENDING)
+    running: BoolArray  # no End, started
+    never_started: BoolArray  # an End and no Start: cancelled while pending
+    unfinished: BoolArray  # pending, running or never started: left out
+
+
+def _job_times(raw: _Raw, n: int) -> _Times:
+    """The state and times of the ``n`` allocation lines of ``raw``, and which jobs are unfinished."""
+    pc = _pc()
+    state_raw = _column(raw, "state", n)
+    state = pc.utf8_upper(pc.fill_null(pc.struct_field(pc.extract_regex(state_raw, r"^(?P<s>\S*)"), "s"), ""))
+    start, start_known, start_bad = _times(_column(raw, "start", n))
+    end, end_known, end_bad = _times(_column(raw, "end", n))
+    is_pending = pc.equal(state, "PENDING").to_numpy(zero_copy_only=False).astype(bool)
+    pending = (~end_known & ~end_bad) & (~start_known | is_pending)
+    running = ~end_known & ~end_bad & ~pending
+    # Cancelled while pending: an End, no Start (sacct prints None or Unknown). Never ran: left out, counted.
+    never_started = end_known & ~start_known & ~start_bad
+    unfinished = pending | running | never_started
+    return _Times(
+        state, start, end, start_known, end_known, start_bad, end_bad, pending, running, never_started, unfinished
+    )
+
+
+def _hours(raw: _Raw, n: int, times: _Times) -> tuple[FloatArray, BoolArray, str]:
+    """Wall-clock hours of each allocation: ElapsedRaw (seconds), else Elapsed ([DD-[HH:]]MM:SS), else End - Start.
+
+    Returns
+    -------
+    hours : numpy.ndarray of float
+        Hours [h]; NaN where the field cannot be read.
+    readable : numpy.ndarray of bool
+        The field was read (for End - Start: both known, End not before Start).
+    what : str
+        The field the hours came from: "ElapsedRaw", "Elapsed" or "End - Start".
+    """
+    if "elapsed_raw" in raw.columns:
+        seconds, seconds_ok = _whole_numbers(_column(raw, "elapsed_raw", n))
+        what_elapsed = "ElapsedRaw"
+    elif "elapsed" in raw.columns:
+        seconds, seconds_ok = _elapsed_text(_column(raw, "elapsed", n))
+        what_elapsed = "Elapsed"
+    else:
+        with np.errstate(invalid="ignore"):
+            seconds = (times.end - times.start).astype("timedelta64[s]").astype(np.float64)
+        seconds_ok = times.start_known & times.end_known & (seconds >= 0)
+        what_elapsed = "End - Start"
+    hours = np.where(seconds_ok, seconds / 3600.0, np.nan)
+    return hours, seconds_ok, what_elapsed
+
+
+@dataclass(frozen=True)
+class _Allocated:
+    """What each allocation holds: AllocTRES's fields, and its CPUs and nodes (NCPUS/NNodes, else AllocTRES)."""
+
+    tres: dict[str, Any]  # gpus, gpu_type, mem_gb [GB], mem_bad: see _tres
+    cpus: FloatArray  # Slurm CPUs (0 where unreadable)
+    cpus_ok: BoolArray
+    nodes: FloatArray  # nodes (0 where unreadable)
+    nodes_ok: BoolArray
+
+
+def _allocated(raw: _Raw, n: int) -> _Allocated:
+    """GPUs, memory, CPUs and nodes of the ``n`` allocation lines of ``raw``."""
+    tres = _tres(_column(raw, "tres", n), n, need_counts=not {"cpus", "nodes"} <= raw.columns.keys())
+    cpus_np, cpus_ok = _whole_numbers(_column(raw, "cpus", n))
+    nodes_np, nodes_ok = _whole_numbers(_column(raw, "nodes", n))
+    if "cpus" not in raw.columns:
+        cpus_np, cpus_ok = np.nan_to_num(tres["cpus"]), ~np.isnan(tres["cpus"])
+    if "nodes" not in raw.columns:
+        nodes_np, nodes_ok = np.nan_to_num(tres["nodes"]), ~np.isnan(tres["nodes"])
+    return _Allocated(tres, cpus_np, cpus_ok, nodes_np, nodes_ok)
+
+
+def _line_errors(
+    raw: _Raw, n: int, job_id: Any, times: _Times, elapsed: tuple[BoolArray, str], held: _Allocated
+) -> npt.NDArray[Any]:
+    """The message of each allocation line that cannot be estimated (None where it can); the first problem wins.
+
+    Parameters
+    ----------
+    raw : _Raw
+        The allocation lines (the text of a field is fetched only for the lines that get a message).
+    n : int
+        The number of allocation lines.
+    job_id : pyarrow string array
+        The JobID of each line.
+    times : _Times
+        Their times (unreadable Start or End; unfinished jobs get no message about their hours).
+    elapsed : (numpy.ndarray of bool, str)
+        Whether the hours were read, and the field they came from (see :func:`_hours`).
+    held : _Allocated
+        Their CPUs, nodes and memory.
+    """
+    pc = _pc()
+    seconds_ok, what_elapsed = elapsed
+    error = np.full(n, None, dtype=object)
+
+    def text(column: str) -> Any:
+        """The raw text of row i of a column, fetched only for rows that get a message."""
+        values = _column(raw, column, n)
+        return lambda i: values[i].as_py()
+
+    _set_error(error, pc.equal(job_id, "").to_numpy(zero_copy_only=False).astype(bool), "no JobID on this line")
+    start_text, end_text = text("start"), text("end")
+    _set_error(error, times.start_bad, lambda i: f"Start {start_text(i)!r} is not a time such as 2025-03-01T10:00:00")
+    _set_error(error, times.end_bad, lambda i: f"End {end_text(i)!r} is not a time such as 2025-03-01T10:00:00")
+    if "elapsed_raw" in raw.columns or "elapsed" in raw.columns:
+        elapsed_text = text("elapsed_raw" if "elapsed_raw" in raw.columns else "elapsed")
+        form = "whole seconds" if what_elapsed == "ElapsedRaw" else "[DD-[HH:]]MM:SS"
+        _set_error(
+            error, ~seconds_ok & ~times.unfinished, lambda i: f"{what_elapsed} {elapsed_text(i)!r} is not {form}"
+        )
+    else:
+        _set_error(error, ~seconds_ok & ~times.unfinished, "End is before Start")
+    if "cpus" in raw.columns or "tres" in raw.columns:
+        cpu_text = text("cpus")
+        _set_error(error, ~held.cpus_ok, lambda i: f"NCPUS {cpu_text(i)!r} is not a whole number")
+    if "nodes" in raw.columns or "tres" in raw.columns:
+        node_text = text("nodes")
+        _set_error(error, ~held.nodes_ok, lambda i: f"NNodes {node_text(i)!r} is not a whole number")
+    tres_text = text("tres")
+    _set_error(error, held.tres["mem_bad"], lambda i: f"AllocTRES mem in {tres_text(i)!r} is not a size such as 64G")
+    return error
+
+
+def _left_out(job_series: pd.Series[Any], times: _Times) -> tuple[BoolArray, int, BoolArray]:
+    """Which allocation lines are kept: unfinished jobs and repeated lines (same id and start) are left out.
+
+    Returns
+    -------
+    keep : numpy.ndarray of bool
+        The lines kept.
+    pending_tasks : int
+        Jobs pending (an array range counts its tasks, see :func:`array_tasks`).
+    duplicated : numpy.ndarray of bool
+        The finished lines that repeat an earlier one.
+    """
+    keep = ~times.unfinished
+    pending = times.pending
+    pending_tasks = sum(array_tasks(j) for j in job_series[pending]) if pending.any() else 0
+    duplicated = pd.DataFrame({"job_id": job_series, "start": times.start}).duplicated().to_numpy()
+    duplicated = duplicated & keep & (job_series != "").to_numpy()
+    keep &= ~duplicated
+    return keep, pending_tasks, duplicated
+
+
+def _job_frame(
+    raw: _Raw,
+    n: int,
+    job_series: pd.Series[Any],
+    times: _Times,
+    hours: FloatArray,
+    held: _Allocated,
+    error: npt.NDArray[Any],
+) -> pd.DataFrame:
+    """The table of the ``n`` allocation lines, in :data:`JOB_COLUMNS` order (hours [h], mem_gb [GB])."""
+    names = {c: _column(raw, c, n).to_pandas() for c in _TEXT_FIELDS}
+    start, start_known = times.start, times.start_known
+    start_s = pd.Series(start)
+    return pd.DataFrame(
+        {
+            "job_id": job_series,
+            "job_name": names["job_name"],
+            "user": names["user"],
+            "account": names["account"],
+            "partition": names["partition"],
+            "state": times.state.to_pandas(),
+            "start": start_s.where(start_known),
+            "end": pd.Series(times.end).where(times.end_known),
+            "hours": hours,
+            "gpus": held.tres["gpus"],
+            "gpu_type": held.tres["gpu_type"],
+            "cpus": np.where(held.cpus_ok, held.cpus, np.nan),
+            "nodes": np.where(held.nodes_ok, held.nodes, np.nan),
+            "mem_gb": held.tres["mem_gb"],
+            "node_list": names["node_list"],
+            "month": _where(start_known, np.datetime_as_string(start.astype("datetime64[M]")), None),
+            "year": np.where(start_known, start.astype("datetime64[Y]").astype(np.int64) + 1970, np.nan),
+            "error": error,
+        }
+    )
+
+
+def _with_unreadable(out: pd.DataFrame, raw: _Raw, orphan_ids: list[str]) -> pd.DataFrame:
+    """``out`` with a row (job id and message) for each unreadable line and each allocation missing its line."""
+    extra: list[dict[str, Any]] = [
+        {"job_id": job, "error": message, "line": line} for line, job, message in raw.unreadable
+    ]
+    extra += [
+        {
+            "job_id": job,
+            "error": f"job steps of {job} without its allocation line (the file may be cut, or sacct was "
+            "run with --jobs naming steps): not counted",
+        }
+        for job in orphan_ids
+    ]
+    if extra:
+        extra_frame = pd.DataFrame(extra).drop(columns=["line"], errors="ignore")
+        out = pd.concat([out, extra_frame.reindex(columns=out.columns)], ignore_index=True)
+    return out
+
+
 def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> pd.DataFrame:
     """One row per allocation from ``sacct --parsable2`` output.
 
@@ -507,139 +752,27 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
     ``--parsable2``, the Elapsed format ``[DD-[HH:]]MM:SS``; the job array and
     heterogeneous job guides for ``123_4`` and ``123+0``.
     """
-    pa, pc = _pa(), _pc()
     raw = _read_raw(source, delimiter)
     lines = raw.table.num_rows + len(raw.unreadable)
-    job_all = _column(raw, "job_id", raw.table.num_rows)
-    is_step = pc.match_substring(job_all, ".").to_numpy(zero_copy_only=False).astype(bool)
-    alloc_mask = ~is_step
-    # Steps whose allocation line is missing: named once each, not counted.
-    orphan_ids: list[str] = []
-    if is_step.any():
-        step_ids = pc.filter(job_all, pa.array(is_step))
-        bases = pc.unique(pc.list_element(pc.split_pattern(step_ids, ".", max_splits=1), 0))
-        alloc_ids = pc.filter(job_all, pa.array(alloc_mask))
-        missing = pc.invert(pc.is_in(bases, value_set=alloc_ids))
-        orphan_ids = sorted(set(pc.filter(bases, missing).to_pylist()))
-    table = raw.table.filter(pa.array(alloc_mask))
-    raw.table = table
-    n = table.num_rows
-
+    is_step, orphan_ids = _fold_steps(raw)
+    n = raw.table.num_rows
     job_id = _column(raw, "job_id", n)
-    state_raw = _column(raw, "state", n)
-    state = pc.utf8_upper(pc.fill_null(pc.struct_field(pc.extract_regex(state_raw, r"^(?P<s>\S*)"), "s"), ""))
-    start, start_known, start_bad = _times(_column(raw, "start", n))
-    end, end_known, end_bad = _times(_column(raw, "end", n))
-    is_pending = pc.equal(state, "PENDING").to_numpy(zero_copy_only=False).astype(bool)
-    pending = (~end_known & ~end_bad) & (~start_known | is_pending)
-    running = ~end_known & ~end_bad & ~pending
-    # Cancelled while pending: an End, no Start (sacct prints None or Unknown). Never ran: left out, counted.
-    never_started = end_known & ~start_known & ~start_bad
-    unfinished = pending | running | never_started
-
-    # Hours: ElapsedRaw (seconds), else Elapsed ([DD-[HH:]]MM:SS), else End - Start.
-    if "elapsed_raw" in raw.columns:
-        seconds, seconds_ok = _whole_numbers(_column(raw, "elapsed_raw", n))
-        what_elapsed = "ElapsedRaw"
-    elif "elapsed" in raw.columns:
-        seconds, seconds_ok = _elapsed_text(_column(raw, "elapsed", n))
-        what_elapsed = "Elapsed"
-    else:
-        with np.errstate(invalid="ignore"):
-            seconds = (end - start).astype("timedelta64[s]").astype(np.float64)
-        seconds_ok = start_known & end_known & (seconds >= 0)
-        what_elapsed = "End - Start"
-    hours = np.where(seconds_ok, seconds / 3600.0, np.nan)
-
-    tres = _tres(_column(raw, "tres", n), n, need_counts=not {"cpus", "nodes"} <= raw.columns.keys())
-    cpus_np, cpus_ok = _whole_numbers(_column(raw, "cpus", n))
-    nodes_np, nodes_ok = _whole_numbers(_column(raw, "nodes", n))
-    if "cpus" not in raw.columns:
-        cpus_np, cpus_ok = np.nan_to_num(tres["cpus"]), ~np.isnan(tres["cpus"])
-    if "nodes" not in raw.columns:
-        nodes_np, nodes_ok = np.nan_to_num(tres["nodes"]), ~np.isnan(tres["nodes"])
-
-    error = np.full(n, None, dtype=object)
-
-    def text(column: str) -> Any:
-        """The raw text of row i of a column, fetched only for rows that get a message."""
-        values = _column(raw, column, n)
-        return lambda i: values[i].as_py()
-
-    _set_error(error, pc.equal(job_id, "").to_numpy(zero_copy_only=False).astype(bool), "no JobID on this line")
-    start_text, end_text = text("start"), text("end")
-    _set_error(error, start_bad, lambda i: f"Start {start_text(i)!r} is not a time such as 2025-03-01T10:00:00")
-    _set_error(error, end_bad, lambda i: f"End {end_text(i)!r} is not a time such as 2025-03-01T10:00:00")
-    if "elapsed_raw" in raw.columns or "elapsed" in raw.columns:
-        elapsed_text = text("elapsed_raw" if "elapsed_raw" in raw.columns else "elapsed")
-        form = "whole seconds" if what_elapsed == "ElapsedRaw" else "[DD-[HH:]]MM:SS"
-        _set_error(error, ~seconds_ok & ~unfinished, lambda i: f"{what_elapsed} {elapsed_text(i)!r} is not {form}")
-    else:
-        _set_error(error, ~seconds_ok & ~unfinished, "End is before Start")
-    if "cpus" in raw.columns or "tres" in raw.columns:
-        cpu_text = text("cpus")
-        _set_error(error, ~cpus_ok, lambda i: f"NCPUS {cpu_text(i)!r} is not a whole number")
-    if "nodes" in raw.columns or "tres" in raw.columns:
-        node_text = text("nodes")
-        _set_error(error, ~nodes_ok, lambda i: f"NNodes {node_text(i)!r} is not a whole number")
-    tres_text = text("tres")
-    _set_error(error, tres["mem_bad"], lambda i: f"AllocTRES mem in {tres_text(i)!r} is not a size such as 64G")
-
-    # Leave out unfinished jobs (counted), and repeated lines of the same allocation (same id and start).
-    keep = ~unfinished
+    times = _job_times(raw, n)
+    hours, seconds_ok, what_elapsed = _hours(raw, n, times)
+    held = _allocated(raw, n)
+    error = _line_errors(raw, n, job_id, times, (seconds_ok, what_elapsed), held)
     job_series = job_id.to_pandas()
-    pending_tasks = sum(array_tasks(j) for j in job_series[pending]) if pending.any() else 0
-    duplicated = pd.DataFrame({"job_id": job_series, "start": start}).duplicated().to_numpy()
-    duplicated = duplicated & keep & (job_series != "").to_numpy()
-    keep &= ~duplicated
-
-    names = {c: _column(raw, c, n).to_pandas() for c in _TEXT_FIELDS}
-    start_s = pd.Series(start)
-    out = pd.DataFrame(
-        {
-            "job_id": job_series,
-            "job_name": names["job_name"],
-            "user": names["user"],
-            "account": names["account"],
-            "partition": names["partition"],
-            "state": state.to_pandas(),
-            "start": start_s.where(start_known),
-            "end": pd.Series(end).where(end_known),
-            "hours": hours,
-            "gpus": tres["gpus"],
-            "gpu_type": tres["gpu_type"],
-            "cpus": np.where(cpus_ok, cpus_np, np.nan),
-            "nodes": np.where(nodes_ok, nodes_np, np.nan),
-            "mem_gb": tres["mem_gb"],
-            "node_list": names["node_list"],
-            "month": _where(start_known, np.datetime_as_string(start.astype("datetime64[M]")), None),
-            "year": np.where(start_known, start.astype("datetime64[Y]").astype(np.int64) + 1970, np.nan),
-            "error": error,
-        }
-    )
-    out = out[keep].reset_index(drop=True)
-    extra: list[dict[str, Any]] = [
-        {"job_id": job, "error": message, "line": line} for line, job, message in raw.unreadable
-    ]
-    extra += [
-        {
-            "job_id": job,
-            "error": f"job steps of {job} without its allocation line (the file may be cut, or sacct was "
-            "run with --jobs naming steps): not counted",
-        }
-        for job in orphan_ids
-    ]
-    if extra:
-        extra_frame = pd.DataFrame(extra).drop(columns=["line"], errors="ignore")
-        out = pd.concat([out, extra_frame.reindex(columns=out.columns)], ignore_index=True)
+    keep, pending_tasks, duplicated = _left_out(job_series, times)
+    out = _job_frame(raw, n, job_series, times, hours, held, error)
+    out = _with_unreadable(out[keep].reset_index(drop=True), raw, orphan_ids)
     out = _tidy_types(out)
     out.attrs["sacct"] = {
         "lines": int(lines),
         "allocations": int(n),
         "steps": int(is_step.sum()),
-        "running": int(running.sum()),
+        "running": int(times.running.sum()),
         "pending": int(pending_tasks),
-        "never_started": int(never_started.sum()),
+        "never_started": int(times.never_started.sum()),
         "duplicates": int(duplicated.sum()),
         "unreadable": len(raw.unreadable),
         "repaired": raw.repaired,
