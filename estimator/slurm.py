@@ -1143,27 +1143,43 @@ def _cpu_arguments(cpus: FloatArray, kinds: list[NodeType | None], codes: npt.ND
     }
 
 
-def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
+def _job_numbers(jobs: pd.DataFrame) -> dict[str, FloatArray]:
+    """The numbers of each job as floats, NaN where missing or unreadable.
+
+    Returns
+    -------
+    dict
+        ``hours`` [h], ``gpus``, ``cpus`` (Slurm CPUs), ``nodes``, ``mem_gb``
+        [GB] and ``year`` (of the start); ``mem_gb`` and ``year`` all NaN when
+        the table lacks them (the others must be there).
+    """
     n = len(jobs)
-    error = jobs["error"].to_numpy(dtype=object).copy() if "error" in jobs else np.full(n, None, dtype=object)
+
+    def floats(column: str) -> FloatArray:
+        if column in ("mem_gb", "year") and column not in jobs:  # the others are required (KeyError)
+            return np.full(n, np.nan)
+        values: FloatArray = pd.to_numeric(jobs[column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        return values
+
+    return {c: floats(c) for c in ("hours", "gpus", "cpus", "nodes", "mem_gb", "year")}
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """Where each job ran: the node type of each distinct (partition, first node) pair, and each job's pair."""
+
+    kinds: list[NodeType | None]  # one per distinct pair; None: not in the cluster description
+    codes: npt.NDArray[np.int64]  # each job's pair, an index into ``kinds``
+    known: BoolArray  # the job's pair has a node type
+    partition: _LazyColumn  # the job's partition (text, "" when missing), read for messages
+    first: _LazyColumn  # the job's first node ("" when none), read for messages
+
+
+def _place(jobs: pd.DataFrame, cluster: Cluster) -> _Placed:
+    """The node type of each job: its first node's pattern, else its partition, looked up once per distinct pair."""
+    n = len(jobs)
     parts_col = jobs["partition"].reset_index(drop=True)
     lists_col = jobs["node_list"].reset_index(drop=True) if "node_list" in jobs else pd.Series([None] * n, dtype=object)
-    hours = pd.to_numeric(jobs["hours"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    gpus = pd.to_numeric(jobs["gpus"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    cpus = pd.to_numeric(jobs["cpus"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    nodes = pd.to_numeric(jobs["nodes"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    mem = (
-        pd.to_numeric(jobs["mem_gb"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        if "mem_gb" in jobs
-        else np.full(n, np.nan)
-    )
-    year = (
-        pd.to_numeric(jobs["year"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        if "year" in jobs
-        else np.full(n, np.nan)
-    )
-
-    # The node type of each distinct (partition, first node) pair, looked up once.
     list_codes, unique_lists = pd.factorize(lists_col.fillna(""))
     first_codes_of_list, unique_firsts = pd.factorize(
         np.array([first_node(str(s)) or "" for s in unique_lists], dtype=object)
@@ -1180,40 +1196,58 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
         value: Any = parts_col.iat[i]
         return value if isinstance(value, str) else ""
 
-    partition = _LazyColumn(partition_at)
-    firsts = _LazyColumn(lambda i: first_names[first_codes[i]] if len(first_names) else "")
     kinds = [cluster.node_type(p or None, f or None) for p, f in pairs]
     codes = np.asarray(pair_codes, dtype=np.int64)
     known = np.array([k is not None for k in kinds], dtype=bool)[codes] if kinds else np.zeros(n, dtype=bool)
+    return _Placed(
+        kinds,
+        codes,
+        known,
+        _LazyColumn(partition_at),
+        _LazyColumn(lambda i: first_names[first_codes[i]] if len(first_names) else ""),
+    )
+
+
+def _per_node(placed: _Placed, n: int, attribute: str) -> FloatArray:
+    """A per-node figure of each job's node type (``gpus_per_node``, ``cpus_per_node``, ``memory_gb_per_node``
+    [GB]); NaN where not described."""
+    if not placed.kinds:
+        return np.full(n, np.nan)
+    values = [getattr(k, attribute) or np.nan if k else np.nan for k in placed.kinds]
+    per_job: FloatArray = np.array(values, dtype=np.float64)[placed.codes]
+    return per_job
+
+
+def _set_unknown_node(error: npt.NDArray[Any], placed: _Placed, cluster: Cluster) -> None:
+    """The message of jobs whose partition is not described and whose first node matches no pattern."""
     names = [p.name for p in cluster.partitions]
 
     def unknown(i: int) -> str:
-        part = partition[i]
+        part = placed.partition[i]
         close = difflib.get_close_matches(part, names, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         listed = ", ".join(names) or "none"
         return (
             f"partition {part!r}{hint} is not in the cluster description, nor does node "
-            f"{firsts[i] or '(none)'!r} match a node pattern; described partitions: {listed}"
+            f"{placed.first[i] or '(none)'!r} match a node pattern; described partitions: {listed}"
         )
 
-    _set_error(error, ~known, unknown)
-    acc = np.array([k.accelerator if k else None for k in kinds], dtype=object)[codes] if kinds else np.full(n, None)
-    gpn = (
-        np.array([k.gpus_per_node or np.nan if k else np.nan for k in kinds], dtype=np.float64)[codes]
-        if kinds
-        else np.full(n, np.nan)
-    )
-    cpn = (
-        np.array([k.cpus_per_node or np.nan if k else np.nan for k in kinds], dtype=np.float64)[codes]
-        if kinds
-        else np.full(n, np.nan)
-    )
-    mpn = (
-        np.array([k.memory_gb_per_node or np.nan if k else np.nan for k in kinds], dtype=np.float64)[codes]
-        if kinds
-        else np.full(n, np.nan)
-    )
+    _set_error(error, ~placed.known, unknown)
+
+
+def _set_allocation_errors(
+    error: npt.NDArray[Any],
+    placed: _Placed,
+    numbers: dict[str, FloatArray],
+    acc: npt.NDArray[Any],
+    cpu_args: dict[str, Any],
+) -> BoolArray:
+    """The messages of jobs their node type cannot hold: GPUs without an accelerator, more GPUs or CPUs than
+    its nodes have, neither GPUs nor a CPU model. Returns which jobs have GPUs."""
+    n = len(error)
+    gpus, cpus, nodes = numbers["gpus"], numbers["cpus"], numbers["nodes"]
+    gpn, cpn = _per_node(placed, n, "gpus_per_node"), _per_node(placed, n, "cpus_per_node")
+    known, partition = placed.known, placed.partition
     with np.errstate(invalid="ignore"):
         has_gpus = gpus > 0
         too_many_gpus = has_gpus & (gpus > nodes * gpn)
@@ -1242,17 +1276,49 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
             f"{cpn[i]:g} allows in {partition[i]!r}"
         ),
     )
-    cpu_args = _cpu_arguments(np.where(np.isnan(cpus), 0.0, cpus), kinds, codes)
-    nothing = known & ~has_gpus & pd.isna(cpu_args["cpu"])
     _set_error(
         error,
-        nothing,
+        known & ~has_gpus & pd.isna(cpu_args["cpu"]),
         lambda i: (
             f"no GPUs allocated and partition {partition[i]!r} has no cpu in the cluster description: "
             "give it a cpu model to count CPU-only jobs"
         ),
     )
-    memory = np.where(np.isnan(mem), nodes * mpn, mem)
+    return has_gpus
+
+
+def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
+    """The :func:`estimator.batch.estimate_many` input of the jobs that can be estimated, and the others' messages.
+
+    Parameters
+    ----------
+    jobs : pandas.DataFrame
+        ``partition``, ``hours`` [h], ``gpus``, ``cpus``, ``nodes`` (and
+        optionally ``node_list``, ``mem_gb`` [GB], ``year``, ``error``), index 0..n-1.
+    cluster : Cluster
+
+    Returns
+    -------
+    _JobRuns
+        One run per job without a message and of non-zero length (``hardware``,
+        ``count``, ``hours``, ``region``, ``cpu``, ``cpu_cores``, ``cpu_count``,
+        ``memory_gb``, ``year``, and ``utilization``, ``cpu_utilization``,
+        ``pue`` when they apply), their positions, each job's accelerator,
+        message and whether it is of zero length.
+    """
+    n = len(jobs)
+    error = jobs["error"].to_numpy(dtype=object).copy() if "error" in jobs else np.full(n, None, dtype=object)
+    numbers = _job_numbers(jobs)
+    hours, gpus, cpus = numbers["hours"], numbers["gpus"], numbers["cpus"]
+    placed = _place(jobs, cluster)
+    kinds, codes = placed.kinds, placed.codes
+    _set_unknown_node(error, placed, cluster)
+    acc = np.array([k.accelerator if k else None for k in kinds], dtype=object)[codes] if kinds else np.full(n, None)
+    cpu_args = _cpu_arguments(np.where(np.isnan(cpus), 0.0, cpus), kinds, codes)
+    has_gpus = _set_allocation_errors(error, placed, numbers, acc, cpu_args)
+    memory = np.where(
+        np.isnan(numbers["mem_gb"]), numbers["nodes"] * _per_node(placed, n, "memory_gb_per_node"), numbers["mem_gb"]
+    )
     with np.errstate(invalid="ignore"):
         zero = pd.isna(error) & (hours == 0)
     todo = np.flatnonzero(pd.isna(error) & ~zero)
@@ -1265,7 +1331,7 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
         "cpu_cores": cpu_args["cpu_cores"][todo],
         "cpu_count": cpu_args["cpu_count"][todo],
         "memory_gb": np.where(memory > 0, memory, np.nan)[todo],
-        "year": year[todo],
+        "year": numbers["year"][todo],
     }
     fraction = cluster.draw_fraction if cluster.draw_fraction is not None else 1.0
     if cluster.draw_fraction is not None:
