@@ -360,6 +360,130 @@ def range_text(t: ClusterTotals) -> str:
     return f"{mass(t.co2e_low_g)} to {mass(t.co2e_high_g)}"
 
 
+def _period(estimated: pd.DataFrame) -> str:
+    """First start to last end of the jobs, as dates ("no finished jobs" when none started)."""
+    starts = pd.to_datetime(estimated["start"], errors="coerce")
+    ends = pd.to_datetime(estimated["end"], errors="coerce")
+    return f"{starts.min():%Y-%m-%d} to {ends.max():%Y-%m-%d}" if starts.notna().any() else "no finished jobs"
+
+
+def _year_text(estimated: pd.DataFrame) -> str:
+    """The sentence naming the intensity years used ("" when none)."""
+    shown_years = sorted({int(y) for y in _years(estimated)})
+    if not shown_years:
+        return ""
+    return (
+        f" Intensity of year{'s' if len(shown_years) > 1 else ''} {', '.join(map(str, shown_years))} "
+        "(each job's start year where the data has it)."
+    )
+
+
+def _head(name: str, estimated: pd.DataFrame, cluster: Cluster) -> list[str]:
+    """The document's head (the policy forbidding any request), the title and the line under it."""
+    data_version = estimated.attrs.get("data_version", "")
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # No request of any kind: a policy the browser enforces, on top of a file that holds no link.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        'img-src data:">',
+        f"<title>{_e(name)}</title><style>{CSS}</style></head><body><main>",
+        f"<h1>{_e(name)}</h1>",
+        f'<p class="sub">Jobs finished {_e(_period(estimated))} · site {_e(cluster.region)}'
+        f"{' · PUE ' + _e(num(cluster.pue)) if cluster.pue else ''} · co2-estimator {_e(__version__)}"
+        f"{' · data ' + _e(data_version) if data_version else ''} · "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p>",
+    ]
+
+
+def _headline(t: ClusterTotals) -> list[str]:
+    """The cards (CO2e with its range, kWh, GPU- and CPU-core-hours, jobs, embodied) and what was left out."""
+    return [
+        '<div class="cards">',
+        _card(mass(t.co2e_g), f"CO2e, location-based (range {range_text(t)})"),
+        _card("n/a" if math.isnan(t.energy_kwh) else energy(t.energy_kwh), "energy, with the PUE"),
+        _card(_num(t.gpu_hours), "GPU-hours"),
+        _card(_num(t.cpu_core_hours), "CPU-core-hours"),
+        _card(f"{t.estimated:,}", f"jobs estimated ({t.zero_length:,} of zero length)"),
+        _card(mass(t.embodied_g), "embodied (manufacturing), beside"),
+        "</div>",
+        f'<p class="note">Left out: {t.running:,} jobs still running and {t.pending:,} pending '
+        f"(End = Unknown), {t.never_started:,} cancelled before they started. "
+        f"{t.steps:,} job steps were folded into their allocations. "
+        f"{t.errors:,} lines could not be estimated{' (listed at the end)' if t.errors else ''}"
+        f"{f'; {t.duplicates:,} repeated lines counted once' if t.duplicates else ''}.</p>",
+    ]
+
+
+def _chart_sections(estimated: pd.DataFrame) -> list[str]:
+    """By month, top users and accounts, by partition, device-hours: each chart (SVG) with its table."""
+    charts_svg = {k: svg(c) for k, c in charts(estimated).items()}
+    return [
+        "<h2>Emissions by month</h2>",
+        f'<div class="chart">{charts_svg["month"]}</div>',
+        _summary_table(estimated, "month"),
+        "<h2>Top users and accounts</h2>",
+        f'<div class="grid"><div class="chart">{charts_svg["users"]}</div>'
+        f'<div class="chart">{charts_svg["accounts"]}</div></div>',
+        _summary_table(estimated, "user", top=TOP),
+        _summary_table(estimated, "account", top=TOP),
+        "<h2>By partition</h2>",
+        f'<div class="chart">{charts_svg["partitions"]}</div>',
+        _summary_table(estimated, "partition"),
+        "<h2>Device-hours</h2>",
+        f'<div class="chart">{charts_svg["device_hours"]}</div>',
+    ]
+
+
+def _what_if_section(scenarios: pd.DataFrame, cluster: Cluster) -> list[str]:
+    """The same jobs on a cleaner grid or year: a table of kg CO2e and the change [%]."""
+    return [
+        "<h2>What a cleaner region or year would have changed</h2>",
+        '<p class="note">The same jobs (same devices, hours and memory'
+        f"{', the same PUE' if cluster.pue else ', each place with its own default PUE'}) on another grid. "
+        "Moving work is not free of its own costs; this says how much of the footprint is the grid's.</p>",
+        _table(scenarios, ("scenario", "co2e_kg", "change_pct"), ("scenario", "kg CO2e", "change")),
+    ]
+
+
+def _method_sections(t: ClusterTotals, year_text: str, src: list[str]) -> list[str]:
+    """The uncertainty (the range and what makes it), the method (the formula, in kWh and gCO2e) and the sources."""
+    return [
+        "<h2>The uncertainty</h2>",
+        f"<p>The total is {_e(mass(t.co2e_g))}; the range is {_e(range_text(t))}. The low end takes devices "
+        "drawing below their TDP as measured in training, and the lowest intensity among the sources for "
+        "the site; the high end, TDP draw and the highest intensity. TDP is an upper bound of draw: jobs that "
+        "leave GPUs idle draw less. Jobs are counted from their allocation (the devices they held), not "
+        "their use.</p>",
+        "<h2>Method and sources</h2>",
+        "<p>For each job: energy_kwh = (GPUs × GPU TDP + cores × CPU TDP / cores per package + memory GB × "
+        "0.3725 W/GB) × hours × PUE / 1000; co2e_g = energy_kwh × the site's location-based intensity "
+        f"(gCO2e/kWh).{_e(year_text)} Hours are sacct's elapsed time; GPUs, CPUs and memory are the "
+        "allocation's (AllocTRES, NCPUS); job steps run inside their allocation and are not counted again. "
+        "Embodied emissions (manufacturing, amortised over the hardware's life) are shown beside, "
+        "not added. Each job equals co2-estimator's estimate() for its allocation.</p>",
+        '<ul class="src">' + "".join(f"<li>{_e(s)}</li>" for s in src) + "</ul>",
+    ]
+
+
+def _errors_section(estimated: pd.DataFrame, t: ClusterTotals) -> list[str]:
+    """The first 50 jobs that could not be estimated, with why (nothing when there is none)."""
+    bad = estimated[estimated["error"].notna()]
+    bad_rows = "".join(
+        f"<tr><td>{_e(j)}</td><td style='text-align:left'>{_e(m)}</td></tr>"
+        for j, m in zip(bad["job_id"].head(50), bad["error"].head(50), strict=True)
+    )
+    if not bad_rows:
+        return []
+    return [
+        "<h2>Lines that could not be estimated</h2>",
+        f'<p class="note">{t.errors:,} in all; the first {min(50, t.errors)} below.</p>',
+        f"<table><thead><tr><th>job</th><th style='text-align:left'>why</th></tr></thead>"
+        f"<tbody>{bad_rows}</tbody></table>",
+    ]
+
+
 def report_html(
     estimated: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles = None, title: str | None = None
 ) -> str:
@@ -383,93 +507,19 @@ def report_html(
         forbids any request.
     """
     t = totals(estimated)
-    charts_svg = {k: svg(c) for k, c in charts(estimated).items()}
-    starts = pd.to_datetime(estimated["start"], errors="coerce")
-    ends = pd.to_datetime(estimated["end"], errors="coerce")
-    period = f"{starts.min():%Y-%m-%d} to {ends.max():%Y-%m-%d}" if starts.notna().any() else "no finished jobs"
     name = title or f"Carbon footprint of {cluster.name or 'the cluster'}"
+    charts_part = _chart_sections(estimated)
     scenarios = what_if(estimated, cluster, data_files=data_files)
     src = sources(estimated, cluster, data_files=data_files)
-    data_version = estimated.attrs.get("data_version", "")
-    shown_years = sorted({int(y) for y in _years(estimated)})
-    year_text = ""
-    if shown_years:
-        year_text = (
-            f" Intensity of year{'s' if len(shown_years) > 1 else ''} {', '.join(map(str, shown_years))} "
-            "(each job's start year where the data has it)."
-        )
-    bad = estimated[estimated["error"].notna()]
-    bad_rows = "".join(
-        f"<tr><td>{_e(j)}</td><td style='text-align:left'>{_e(m)}</td></tr>"
-        for j, m in zip(bad["job_id"].head(50), bad["error"].head(50), strict=True)
-    )
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        # No request of any kind: a policy the browser enforces, on top of a file that holds no link.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-        'img-src data:">',
-        f"<title>{_e(name)}</title><style>{CSS}</style></head><body><main>",
-        f"<h1>{_e(name)}</h1>",
-        f'<p class="sub">Jobs finished {_e(period)} · site {_e(cluster.region)}'
-        f"{' · PUE ' + _e(num(cluster.pue)) if cluster.pue else ''} · co2-estimator {_e(__version__)}"
-        f"{' · data ' + _e(data_version) if data_version else ''} · "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC</p>",
-        '<div class="cards">',
-        _card(mass(t.co2e_g), f"CO2e, location-based (range {range_text(t)})"),
-        _card("n/a" if math.isnan(t.energy_kwh) else energy(t.energy_kwh), "energy, with the PUE"),
-        _card(_num(t.gpu_hours), "GPU-hours"),
-        _card(_num(t.cpu_core_hours), "CPU-core-hours"),
-        _card(f"{t.estimated:,}", f"jobs estimated ({t.zero_length:,} of zero length)"),
-        _card(mass(t.embodied_g), "embodied (manufacturing), beside"),
-        "</div>",
-        f'<p class="note">Left out: {t.running:,} jobs still running and {t.pending:,} pending '
-        f"(End = Unknown), {t.never_started:,} cancelled before they started. "
-        f"{t.steps:,} job steps were folded into their allocations. "
-        f"{t.errors:,} lines could not be estimated{' (listed at the end)' if t.errors else ''}"
-        f"{f'; {t.duplicates:,} repeated lines counted once' if t.duplicates else ''}.</p>",
-        "<h2>Emissions by month</h2>",
-        f'<div class="chart">{charts_svg["month"]}</div>',
-        _summary_table(estimated, "month"),
-        "<h2>Top users and accounts</h2>",
-        f'<div class="grid"><div class="chart">{charts_svg["users"]}</div>'
-        f'<div class="chart">{charts_svg["accounts"]}</div></div>',
-        _summary_table(estimated, "user", top=TOP),
-        _summary_table(estimated, "account", top=TOP),
-        "<h2>By partition</h2>",
-        f'<div class="chart">{charts_svg["partitions"]}</div>',
-        _summary_table(estimated, "partition"),
-        "<h2>Device-hours</h2>",
-        f'<div class="chart">{charts_svg["device_hours"]}</div>',
-        "<h2>What a cleaner region or year would have changed</h2>",
-        '<p class="note">The same jobs (same devices, hours and memory'
-        f"{', the same PUE' if cluster.pue else ', each place with its own default PUE'}) on another grid. "
-        "Moving work is not free of its own costs; this says how much of the footprint is the grid's.</p>",
-        _table(scenarios, ("scenario", "co2e_kg", "change_pct"), ("scenario", "kg CO2e", "change")),
-        "<h2>The uncertainty</h2>",
-        f"<p>The total is {_e(mass(t.co2e_g))}; the range is {_e(range_text(t))}. The low end takes devices "
-        "drawing below their TDP as measured in training, and the lowest intensity among the sources for "
-        "the site; the high end, TDP draw and the highest intensity. TDP is an upper bound of draw: jobs that "
-        "leave GPUs idle draw less. Jobs are counted from their allocation (the devices they held), not "
-        "their use.</p>",
-        "<h2>Method and sources</h2>",
-        "<p>For each job: energy_kwh = (GPUs × GPU TDP + cores × CPU TDP / cores per package + memory GB × "
-        "0.3725 W/GB) × hours × PUE / 1000; co2e_g = energy_kwh × the site's location-based intensity "
-        f"(gCO2e/kWh).{_e(year_text)} Hours are sacct's elapsed time; GPUs, CPUs and memory are the "
-        "allocation's (AllocTRES, NCPUS); job steps run inside their allocation and are not counted again. "
-        "Embodied emissions (manufacturing, amortised over the hardware's life) are shown beside, "
-        "not added. Each job equals co2-estimator's estimate() for its allocation.</p>",
-        '<ul class="src">' + "".join(f"<li>{_e(s)}</li>" for s in src) + "</ul>",
+        *_head(name, estimated, cluster),
+        *_headline(t),
+        *charts_part,
+        *_what_if_section(scenarios, cluster),
+        *_method_sections(t, _year_text(estimated), src),
+        *_errors_section(estimated, t),
+        "</main></body></html>",
     ]
-    if bad_rows:
-        parts += [
-            "<h2>Lines that could not be estimated</h2>",
-            f'<p class="note">{t.errors:,} in all; the first {min(50, t.errors)} below.</p>',
-            f"<table><thead><tr><th>job</th><th style='text-align:left'>why</th></tr></thead>"
-            f"<tbody>{bad_rows}</tbody></table>",
-        ]
-    parts.append("</main></body></html>")
     return "\n".join(parts)
 
 
