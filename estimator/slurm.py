@@ -1316,9 +1316,8 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
     acc = np.array([k.accelerator if k else None for k in kinds], dtype=object)[codes] if kinds else np.full(n, None)
     cpu_args = _cpu_arguments(np.where(np.isnan(cpus), 0.0, cpus), kinds, codes)
     has_gpus = _set_allocation_errors(error, placed, numbers, acc, cpu_args)
-    memory = np.where(
-        np.isnan(numbers["mem_gb"]), numbers["nodes"] * _per_node(placed, n, "memory_gb_per_node"), numbers["mem_gb"]
-    )
+    mem, per_node_gb = numbers["mem_gb"], _per_node(placed, n, "memory_gb_per_node")
+    memory = np.where(np.isnan(mem), numbers["nodes"] * per_node_gb, mem)  # GB: AllocTRES's, else its nodes'
     with np.errstate(invalid="ignore"):
         zero = pd.isna(error) & (hours == 0)
     todo = np.flatnonzero(pd.isna(error) & ~zero)
