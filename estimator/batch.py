@@ -37,9 +37,11 @@ import difflib
 import io
 import math
 import os
+import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -481,7 +483,8 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
     ``pue_used`` and ``pue_basis``, ``intensity_g_per_kwh`` and
     ``intensity_basis``, ``hardware_id``, ``region_id`` and ``error``
     (None, or the message of a bad row, whose numbers are NaN). An input
-    column with one of these names is replaced. Every good row equals
+    column with one of these names is kept as ``input_<name>``
+    (a warning says so). Every good row equals
     ``estimate()`` of that row exactly. TDP is an upper bound of draw.
 
     strict: raise :class:`BatchRowError` at the first bad row (naming its
@@ -490,7 +493,13 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
     """
     if not isinstance(runs, pd.DataFrame):
         raise InputError(f"estimate_many takes a pandas DataFrame of runs; got {type(runs).__name__}")
+    renamed = _renames([str(c) for c in runs.columns])
+    if renamed:
+        runs = runs.rename(columns=renamed)
+        warnings.warn(_rename_note(renamed), UserWarning, stacklevel=2)
     result = _compute(runs, data_files)
+    if renamed:
+        result.frame.attrs["renamed_columns"] = dict(renamed)
     if strict and result.bad.any():
         i = int(np.argmax(result.bad))
         column = result.columns[i]
@@ -501,11 +510,22 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
 
 
 # ---------------------------------------------------------------- files
+#
+# Files go through Arrow end to end: pyarrow's streaming CSV reader (every
+# column read as text, so what is passed through is written back as it was
+# read, whatever a chunk holds), Parquet read by batches, and the matching
+# streaming writers. Only the input columns the arithmetic needs are turned
+# into pandas for :func:`_compute`; the other columns never leave Arrow.
+
+CSV_BLOCK_BYTES = 16 << 20  # about 250,000 rows of a typical log per chunk
+# Cells that mean "not given" in a number column (a text column keeps them: "NA" is Namibia).
+NUMBER_NA = ("", "NA", "N/A", "n/a", "null", "NULL", "None", "none", "-")
+MAX_SHOWN_CHARS = 60
 
 
 @dataclass(frozen=True)
 class BatchSummary:
-    """What a file run did: rows, bad rows, totals over the good rows."""
+    """What a file run did: rows, bad rows, totals over the good rows, notes said once."""
 
     rows: int
     errors: int
@@ -513,10 +533,41 @@ class BatchSummary:
     co2e_g: float
     output: str
     first_errors: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def estimated(self) -> int:
         return self.rows - self.errors
+
+
+def _shown(value: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``value`` for a message: repr, cut to ``limit`` characters with the full length said."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}… ({len(value):,} characters)"
+
+
+def _renames(columns: Sequence[str]) -> dict[str, str]:
+    """Input columns named like an output column, and the name each is kept under.
+
+    ``error`` becomes ``input_error`` (``input_error_2`` if that is taken too):
+    nothing the user wrote is overwritten by a result.
+    """
+    taken = set(columns) | set(OUTPUT_COLUMNS)
+    renamed: dict[str, str] = {}
+    for name in columns:
+        if name in OUTPUT_COLUMNS:
+            new, k = f"input_{name}", 2
+            while new in taken:
+                new, k = f"input_{name}_{k}", k + 1
+            taken.add(new)
+            renamed[name] = new
+    return renamed
+
+
+def _rename_note(renamed: Mapping[str, str]) -> str:
+    pairs = ", ".join(f"{old!r} as {new!r}" for old, new in renamed.items())
+    return f"input column{'s' if len(renamed) > 1 else ''} named like an output kept: {pairs}"
 
 
 def _is_parquet(path: Path) -> bool:
@@ -529,14 +580,25 @@ def _sniff_separator(header: str) -> str:
     return best if counts[best] else ","
 
 
+def _check_source(path: Path) -> None:
+    """A regular file we can open, or one line saying what it is instead (never read a FIFO or /dev/zero)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{path} is a folder; give a CSV or Parquet file of runs")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path} is not a regular file (a device, pipe or socket); give a CSV or Parquet file of runs")
+
+
 def _read_header(path: Path) -> str:
+    _check_source(path)
     try:
         with path.open("rb") as fh:
             first = fh.readline(1_000_000)
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder; give a CSV or Parquet file of runs") from None
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
@@ -546,23 +608,6 @@ def _read_header(path: Path) -> str:
     if not text.strip():
         raise InputError(f"{path} is empty: expected a header line such as 'hardware,hours,count,region'")
     return text
-
-
-def _csv_options(header: str, sep: str) -> dict[str, Any]:
-    columns = next(csv.reader([header.rstrip("\r\n")], delimiter=sep))
-    columns = [c.strip() for c in columns]
-    number_na = ["", "NA", "N/A", "n/a", "null", "NULL", "None", "none", "-"]
-    na_values: dict[str, list[str]] = {}
-    dtype: dict[str, Any] = {}
-    for c in columns:
-        if c in TEXT_COLUMNS:
-            na_values[c] = [""]  # "NA" is Namibia
-            dtype[c] = object
-        elif c in NUMBER_COLUMNS:
-            na_values[c] = number_na
-        else:
-            dtype[c] = object  # passed through as written
-    return {"sep": sep, "na_values": na_values, "keep_default_na": False, "dtype": dtype, "encoding": "utf-8-sig"}
 
 
 def _wrong_separator_hint(header: str, sep: str) -> str:
@@ -591,36 +636,6 @@ def _line_of_record(path: Path, sep: str, record: int) -> int:
     return start
 
 
-def _csv_chunks(path: Path, sep: str, header: str, progress: Any) -> Iterator[pd.DataFrame]:
-    options = _csv_options(header, sep)
-    try:
-        with path.open("rb") as fh:
-            reader = pd.read_csv(fh, chunksize=CHUNK_ROWS, skipinitialspace=False, **options)
-            with reader:
-                for chunk in reader:
-                    chunk.columns = [str(c).strip() for c in chunk.columns]
-                    yield chunk
-                    progress.update(fh.tell() - progress.n)
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: cannot read as CSV ({' '.join(str(exc).split())})") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{path} is empty: expected a header line such as 'hardware,hours,count,region'") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text; save it as UTF-8 CSV (or use Parquet)") from None
-
-
-def _parquet_frame(path: Path) -> pd.DataFrame:
-    pq = _pyarrow("parquet", "reading Parquet")
-    try:
-        table = pq.read_table(path)
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
-        raise InputError(f"{path}: cannot read as Parquet ({' '.join(str(exc).split())})") from None
-    frame: pd.DataFrame = table.to_pandas()
-    return frame
-
-
 def _pyarrow(module: str, what: str) -> Any:
     """pyarrow (a dependency; also what pandas uses for Parquet), imported when needed."""
     import importlib
@@ -629,6 +644,205 @@ def _pyarrow(module: str, what: str) -> Any:
         return importlib.import_module(f"pyarrow.{module}" if module else "pyarrow")
     except ImportError:
         raise InputError(f"{what} needs pyarrow: pip install pyarrow") from None
+
+
+def _arrow_message(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _csv_batches(path: Path, sep: str, columns: list[str], progress: Any) -> Iterator[Any]:
+    """Record batches of ``path``, every column as text (blank cells null), about CSV_BLOCK_BYTES each."""
+    pa = _pyarrow("", "reading CSV")
+    pa_csv = _pyarrow("csv", "reading CSV")
+    read = pa_csv.ReadOptions(column_names=columns, skip_rows=1, block_size=CSV_BLOCK_BYTES)
+    parse = pa_csv.ParseOptions(delimiter=sep, newlines_in_values=True)
+    convert = pa_csv.ConvertOptions(
+        column_types={c: pa.string() for c in columns},
+        strings_can_be_null=True,
+        null_values=[""],
+        quoted_strings_can_be_null=True,
+    )
+    try:
+        with pa.OSFile(str(path), "rb") as source:
+            reader = pa_csv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+            for batch in reader:
+                yield batch
+                progress.update(source.tell() - progress.n)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        message = _arrow_message(exc)
+        if "UTF8" in message or "utf8" in message.lower():
+            raise InputError(f"{path} is not UTF-8 text; save it as UTF-8 CSV (or use Parquet)") from None
+        if "Empty CSV file" in message:
+            return
+        raise InputError(f"{path}: cannot read as CSV ({message})") from None
+
+
+def _parquet_batches(path: Path, progress: Any) -> tuple[Any, Iterator[Any]]:
+    """The schema of ``path`` and its record batches, CHUNK_ROWS rows at most each: never the whole file."""
+    pa = _pyarrow("", "reading Parquet")
+    pq = _pyarrow("parquet", "reading Parquet")
+    try:
+        handle = pq.ParquetFile(path)
+        schema = handle.schema_arrow
+    except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
+        raise InputError(f"{path}: cannot read as Parquet ({_arrow_message(exc)})") from None
+    progress.total = handle.metadata.num_rows
+    progress.unit, progress.unit_scale = "rows", True
+
+    def batches() -> Iterator[Any]:
+        try:
+            for batch in handle.iter_batches(batch_size=CHUNK_ROWS):
+                yield batch
+                progress.update(batch.num_rows)
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise InputError(f"{path}: cannot read as Parquet ({_arrow_message(exc)})") from None
+        finally:
+            handle.close()
+
+    return schema, batches()
+
+
+def _text_array(array: Any) -> Any:
+    """An Arrow text (or dictionary-of-text) array as plain ``string``."""
+    pa = _pyarrow("", "reading")
+    if pa.types.is_dictionary(array.type):
+        array = array.cast(array.type.value_type)
+    if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
+        array = array.cast(pa.string())
+    return array
+
+
+def _number_column(array: Any) -> npt.NDArray[Any]:
+    """One number column for the arithmetic: float64 where every cell parses, else object.
+
+    Text is parsed with Arrow's vectorised cast; only a chunk holding a cell
+    that does not parse goes through ``pandas.to_numeric(errors="coerce")``,
+    and the unparsed cells keep their text so that ``estimate()`` words their
+    message ("hours must be a number ...; got 'abc'"). Booleans are not numbers:
+    their cells stay ``True``/``False`` and are refused as ``estimate()`` refuses them.
+    """
+    pa = _pyarrow("", "reading")
+    pc = _pyarrow("compute", "reading")
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        array, kind = array.cast(kind.value_type), kind.value_type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        floats: FloatArray = array.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        return floats
+    if pa.types.is_boolean(kind) or pa.types.is_null(kind):
+        return np.asarray(array.to_pylist(), dtype=object)
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
+        return np.asarray(array.to_pylist(), dtype=object)  # dates, lists, ...: refused per row by estimate()
+    array = _text_array(array)
+    blank = pc.is_in(array, value_set=pa.array(NUMBER_NA, type=pa.string()))
+    if pc.any(blank).as_py():
+        array = pc.if_else(blank, pa.scalar(None, type=pa.string()), array)
+    try:
+        parsed = pc.cast(array, pa.float64())
+        if not pc.any(pc.is_nan(parsed)).as_py():
+            fast: FloatArray = parsed.to_numpy(zero_copy_only=False)
+            return fast
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    text = array.to_pandas()
+    stripped = text.str.strip()
+    text = text.where(stripped != "", None)
+    numeric = pd.to_numeric(text, errors="coerce")
+    unparsed = (numeric.isna() & text.notna()).to_numpy()
+    if not unparsed.any():
+        exact: FloatArray = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+        return exact
+    mixed = np.array(numeric.to_numpy(dtype=object, na_value=None), dtype=object)
+    mixed[unparsed] = text.to_numpy(dtype=object)[unparsed]
+    return mixed
+
+
+class _UnclosedQuote(Exception):
+    """A name cell of a CSV holds a line break: a closing quote is missing."""
+
+
+def _text_column(array: Any, from_csv: bool) -> Any:
+    """A name column for the arithmetic: pandas Categorical (each distinct name one Python string)."""
+    pa = _pyarrow("", "reading")
+    pc = _pyarrow("compute", "reading")
+    if not pa.types.is_dictionary(array.type):
+        kind = array.type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
+            return np.asarray(array.to_pylist(), dtype=object)  # numbers as names: estimate() words the error
+        array = _text_array(array).dictionary_encode()
+    else:
+        array = pa.DictionaryArray.from_arrays(array.indices, _text_array(array.dictionary))
+    if from_csv and pc.any(pc.match_substring(array.dictionary, "\n")).as_py():
+        raise _UnclosedQuote
+    return array.to_pandas()
+
+
+def _compute_frame(batch: Any, inputs: Sequence[str], from_csv: bool = False) -> pd.DataFrame:
+    """The input columns of ``batch`` that the arithmetic reads, as pandas."""
+    data: dict[str, Any] = {}
+    for name in inputs:
+        array = batch.column(batch.schema.get_field_index(name))
+        data[name] = _number_column(array) if name in NUMBER_COLUMNS else _text_column(array, from_csv)
+    return pd.DataFrame(data, index=pd.RangeIndex(batch.num_rows), copy=False)
+
+
+def _arrow_type(dtype: Any) -> Any:
+    pa = _pyarrow("", "writing")
+    if pd.api.types.is_bool_dtype(dtype):
+        return pa.bool_()
+    if pd.api.types.is_integer_dtype(dtype):
+        return pa.int64()
+    if pd.api.types.is_float_dtype(dtype):
+        return pa.float64()
+    return pa.string()
+
+
+def _to_arrow(values: pd.Series[Any], kind: Any) -> Any:
+    pa = _pyarrow("", "writing")
+    if pa.types.is_string(kind):
+        raw = values.to_numpy(dtype=object)
+        return pa.array(raw, type=kind, from_pandas=True)
+    return pa.Array.from_pandas(values, type=kind)
+
+
+class _Writer:
+    """Streams result batches to CSV or Parquet with one schema fixed by the first batch."""
+
+    def __init__(self, path: Path | None, handle: IO[bytes] | None, parquet: bool) -> None:
+        self.path, self.handle, self.parquet = path, handle, parquet
+        self.schema: Any = None
+        self._writer: Any = None
+
+    def write(self, batch: Any) -> None:
+        pa = _pyarrow("", "writing")
+        if self._writer is None:
+            self.schema = batch.schema
+            if self.parquet:
+                pq = _pyarrow("parquet", "writing Parquet")
+                text = [f.name for f in self.schema if pa.types.is_string(f.type)]
+                self._writer = pq.ParquetWriter(str(self.path), self.schema, use_dictionary=text or False)
+            else:
+                pa_csv = _pyarrow("csv", "writing CSV")
+                self._writer = pa_csv.CSVWriter(
+                    self.handle, self.schema, write_options=pa_csv.WriteOptions(quoting_style="needed")
+                )
+        elif batch.schema != self.schema:
+            batch = pa.RecordBatch.from_arrays(
+                [batch.column(i).cast(f.type) for i, f in enumerate(self.schema)], schema=self.schema
+            )
+        if self.parquet:
+            self._writer.write_batch(batch, row_group_size=max(batch.num_rows, 1))
+        else:
+            self._writer.write_batch(batch)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def _output_fields(frame: pd.DataFrame, outputs: Sequence[str]) -> list[Any]:
+    pa = _pyarrow("", "writing")
+    return [pa.field(name, _arrow_type(frame[name].dtype)) for name in outputs]
 
 
 def _umask() -> int:
@@ -661,31 +875,6 @@ class _AtomicFile:
             self.tmp.unlink()
 
 
-def _write_csv_chunk(frame: pd.DataFrame, handle: IO[bytes], header: bool) -> None:
-    """Append ``frame`` as UTF-8 CSV: Arrow's C++ writer (about 5× pandas' to_csv), pandas for odd columns.
-
-    Arrow quotes every text cell and writes floats in their shortest form
-    (``3200``, ``0.936``); any CSV reader reads both back to the same values.
-    """
-    try:
-        pa = _pyarrow("", "fast CSV writing")
-        pa_csv = _pyarrow("csv", "fast CSV writing")
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        pa_csv.write_csv(table, handle, pa_csv.WriteOptions(include_header=header, quoting_style="needed"))
-    except (InputError, TypeError, ValueError, NotImplementedError):  # ArrowInvalid/TypeError subclass these
-        text = frame.to_csv(index=False, header=header, lineterminator="\n")
-        handle.write(text.encode("utf-8"))
-
-
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    pa = _pyarrow("", "writing Parquet")
-    pq = _pyarrow("parquet", "writing Parquet")
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    # Text columns that happen to be all empty still get a string type.
-    fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
-    pq.write_table(table.cast(pa.schema(fields, metadata=table.schema.metadata)), path)
-
-
 def _strict_error(result: _Result, path: Path, sep: str | None, offset: int) -> BatchRowError:
     i = int(np.argmax(result.bad))
     column = result.columns[i]
@@ -701,6 +890,23 @@ def _strict_error(result: _Result, path: Path, sep: str | None, offset: int) -> 
     return BatchRowError(message, position=record, column=column, line=line)
 
 
+def _empty_batch(names: Sequence[str]) -> Any:
+    pa = _pyarrow("", "reading")
+    return pa.RecordBatch.from_arrays(
+        [pa.array([], type=pa.string()) for _ in names], schema=pa.schema([pa.field(n, pa.string()) for n in names])
+    )
+
+
+def _at_least_one(batches: Iterator[Any], names: Sequence[str]) -> Iterator[Any]:
+    """``batches``, or one empty batch when there are none: a header-only file still gets its header written."""
+    empty = True
+    for batch in batches:
+        empty = False
+        yield batch
+    if empty:
+        yield _empty_batch(names)
+
+
 def estimate_file(
     source: str | os.PathLike[str],
     output: str | os.PathLike[str] | None = None,
@@ -713,14 +919,21 @@ def estimate_file(
 ) -> BatchSummary:
     """Run :func:`estimate_many` over a CSV or Parquet file of runs and write the result.
 
-    The format follows the suffix (``.parquet`` / ``.pq``, else CSV). CSV is
-    read and written in chunks of 250,000 rows, with a progress bar on a
-    terminal (quiet otherwise, or with ``progress=False``). ``sep``: the CSV
-    delimiter, guessed from the header (``,`` ``;`` tab ``|``) when None.
-    ``output`` None writes CSV to ``stdout``. The output file is written to a
-    temporary file and moved into place only when complete: a failure
-    (including a bad row under ``strict``) leaves no partial file behind.
+    The format follows the suffix (``.parquet`` / ``.pq``, else CSV). Both are
+    streamed through Arrow in chunks (about 16 MiB of CSV, or 250,000 Parquet
+    rows), so memory stays flat whatever the file's size; a progress bar
+    shows on a terminal (quiet otherwise, or with ``progress=False``). ``sep``:
+    the CSV delimiter, guessed from the header (``,`` ``;`` tab ``|``) when None.
+
+    Every input column is written back as it was read (CSV cells as their
+    text, Parquet columns with their type); the result columns have one type
+    for the whole file. An input column named like a result column is kept
+    under ``input_<name>`` and the summary says so. ``output`` None writes CSV
+    to ``stdout``. The output is written to a temporary file and moved into
+    place only when complete: a failure (including a bad row under
+    ``strict``) leaves no partial file behind.
     """
+    pa = _pyarrow("", "batch files")
     src = Path(source)
     dest = Path(output) if output is not None else None
     if dest is not None and dest.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
@@ -729,53 +942,72 @@ def estimate_file(
         raise InputError(f"the output {dest} is the input file; write the results to another file")
     show = sys.stderr.isatty() if progress is None else progress
 
+    csv_sep: str | None = None
     if _is_parquet(src):
-        if not src.is_file():
-            _read_header(src)  # the same "no such file" / "is a folder" messages
-        chunks: Iterator[pd.DataFrame] = iter([_parquet_frame(src)])
-        csv_sep: str | None = None
-        total = None
+        _check_source(src)
+        header_names: list[str] = []
     else:
         header = _read_header(src)
         csv_sep = sep or _sniff_separator(header)
-        if csv_sep not in SEPARATORS and len(csv_sep) != 1:
+        if len(csv_sep) != 1:
             raise InputError(f"--sep must be one character such as ',' ';' or a tab; got {csv_sep!r}")
-        total = src.stat().st_size
-        columns = [c.strip() for c in next(csv.reader([header.rstrip("\r\n")], delimiter=csv_sep))]
+        header_names = [c.strip() for c in next(csv.reader([header.rstrip("\r\n")], delimiter=csv_sep))]
         try:
-            _check_columns(columns)
+            _check_columns(header_names)
         except InputError as exc:
             raise InputError(f"{src}: {exc}{_wrong_separator_hint(header, csv_sep)}") from None
-        chunks = iter(())  # replaced below, inside the progress bar
 
     atomic = _AtomicFile(dest) if dest is not None else None
     buffer = None if atomic is not None else tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed below
     rows = errors = 0
     energy = co2e = 0.0
     first_errors: list[str] = []
+    notes: list[str] = []
     from tqdm import tqdm
 
     try:
         with tqdm(
-            total=total, unit="B", unit_scale=True, desc=src.name, disable=not show or total is None, delay=0.5
+            total=src.stat().st_size, unit="B", unit_scale=True, desc=src.name, disable=not show, delay=0.5
         ) as bar:
             if csv_sep is not None:
-                chunks = _csv_chunks(src, csv_sep, header, bar)
-            frames: list[pd.DataFrame] = []
-            handle: Any = None
-            if atomic is not None and dest is not None and not _is_parquet(dest):
-                handle = atomic.tmp.open("wb")
-            elif buffer is not None:
-                handle = buffer
+                names = header_names
+                batches: Iterator[Any] = _csv_batches(src, csv_sep, names, bar)
+            else:
+                schema, batches = _parquet_batches(src, bar)
+                names = [str(n) for n in schema.names]
+                try:
+                    _check_columns(names)
+                except InputError as exc:
+                    raise InputError(f"{src}: {exc}") from None
+            renamed = _renames(names)
+            if renamed:
+                notes.append(_rename_note(renamed))
+            kept = [renamed.get(n, n) for n in names]
+            inputs = [n for n in names if n in INPUT_COLUMNS]
+            parquet_out = dest is not None and _is_parquet(dest)
+            handle: Any = atomic.tmp.open("wb") if atomic is not None and not parquet_out else buffer
+            writer = _Writer(atomic.tmp if atomic is not None else None, handle, parquet_out)
+            out_fields: list[Any] | None = None
             try:
-                for chunk in chunks:
+                for batch in _at_least_one(batches, names):
                     try:
-                        result = _compute(chunk, data_files)
+                        result = _compute(_compute_frame(batch, inputs, csv_sep is not None), data_files)
                     except InputError as exc:
                         raise InputError(f"{src}: {exc}") from None
+                    except _UnclosedQuote:
+                        raise InputError(
+                            f"{src}: cannot read as CSV (a name cell runs over a line break: is a closing quote missing?)"
+                        ) from None
                     if strict and result.bad.any():
                         raise _strict_error(result, src, csv_sep, rows)
                     frame = result.frame
+                    outputs = [c for c in frame.columns if c not in inputs]
+                    if out_fields is None:
+                        out_fields = _output_fields(frame, outputs)
+                    arrays = [batch.column(i) for i in range(batch.num_columns)]
+                    arrays += [_to_arrow(frame[f.name], f.type) for f in out_fields]
+                    fields = [pa.field(k, batch.schema.field(i).type) for i, k in enumerate(kept)] + out_fields
+                    writer.write(pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields)))
                     n_bad = int(result.bad.sum())
                     if n_bad and len(first_errors) < 3:
                         for i in np.flatnonzero(result.bad)[: 3 - len(first_errors)]:
@@ -784,17 +1016,10 @@ def estimate_file(
                     errors += n_bad
                     energy += float(np.nansum(frame["energy_kwh"].to_numpy()))
                     co2e += float(np.nansum(frame["co2e_g"].to_numpy()))
-                    if handle is not None:
-                        _write_csv_chunk(frame, handle, header=handle.tell() == 0)
-                    else:
-                        frames.append(frame)
             finally:
+                writer.close()
                 if handle is not None and handle is not buffer:
                     handle.close()
-        if atomic is not None and dest is not None and _is_parquet(dest):
-            if not frames:  # pragma: no cover - a CSV always yields at least its header chunk
-                frames = [pd.DataFrame()]
-            _write_parquet(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], atomic.tmp)
         if atomic is not None:
             atomic.commit()
         elif buffer is not None:
@@ -824,6 +1049,7 @@ def estimate_file(
         co2e_g=co2e,
         output=str(dest) if dest is not None else "<stdout>",
         first_errors=tuple(first_errors),
+        notes=tuple(notes),
     )
 
 
@@ -836,6 +1062,7 @@ def summary_text(s: BatchSummary) -> str:
         head += f", {s.errors:,} with an error (see the 'error' column)"
     lines = [head, f"total {mass(s.co2e_g)} from {energy(s.energy_kwh)} (location-based; TDP is an upper bound)"]
     lines += [f"  {e}" for e in s.first_errors]
+    lines += [f"note: {n}" for n in s.notes]
     return "\n".join(lines)
 
 
