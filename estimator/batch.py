@@ -799,45 +799,78 @@ def _arrow_type(dtype: Any) -> Any:
 
 def _to_arrow(values: pd.Series[Any], kind: Any) -> Any:
     pa = _pyarrow("", "writing")
-    if pa.types.is_string(kind):
-        raw = values.to_numpy(dtype=object)
-        return pa.array(raw, type=kind, from_pandas=True)
-    return pa.Array.from_pandas(values, type=kind)
+    array = pa.Array.from_pandas(values)  # zero-copy for numbers and pandas' Arrow-backed text
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array if array.type == kind else array.cast(kind)
 
 
 class _Writer:
-    """Streams result batches to CSV or Parquet with one schema fixed by the first batch."""
+    """Streams result batches to CSV or Parquet with one schema fixed by the first batch.
+
+    The writing runs on a thread of its own: Arrow formats and compresses
+    without holding the GIL, so chunk k is written while chunk k+1 is read and
+    computed. At most two batches wait, so memory stays flat.
+    """
 
     def __init__(self, path: Path | None, handle: IO[bytes] | None, parquet: bool) -> None:
+        import queue
+        import threading
+
         self.path, self.handle, self.parquet = path, handle, parquet
         self.schema: Any = None
         self._writer: Any = None
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="co2-estimator-writer", daemon=True)
+        self._thread.start()
+
+    def _open(self, schema: Any) -> None:
+        pa = _pyarrow("", "writing")
+        self.schema = schema
+        if self.parquet:
+            pq = _pyarrow("parquet", "writing Parquet")
+            text = [f.name for f in schema if pa.types.is_string(f.type)]
+            self._writer = pq.ParquetWriter(str(self.path), schema, use_dictionary=text or False)
+        else:
+            pa_csv = _pyarrow("csv", "writing CSV")
+            options = pa_csv.WriteOptions(quoting_style="needed")  # every text cell quoted, numbers bare
+            self._writer = pa_csv.CSVWriter(self.handle, schema, write_options=options)
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._failed is not None:
+                continue  # drain: the error is raised by write() or close()
+            try:
+                if self._writer is None:
+                    self._open(batch.schema)
+                if self.parquet:
+                    self._writer.write_batch(batch, row_group_size=max(batch.num_rows, 1))
+                else:
+                    self._writer.write_batch(batch)
+            except BaseException as exc:  # handed to the caller's thread
+                self._failed = exc
 
     def write(self, batch: Any) -> None:
-        pa = _pyarrow("", "writing")
-        if self._writer is None:
+        if self._failed is not None:
+            raise self._failed
+        if self.schema is None:
             self.schema = batch.schema
-            if self.parquet:
-                pq = _pyarrow("parquet", "writing Parquet")
-                text = [f.name for f in self.schema if pa.types.is_string(f.type)]
-                self._writer = pq.ParquetWriter(str(self.path), self.schema, use_dictionary=text or False)
-            else:
-                pa_csv = _pyarrow("csv", "writing CSV")
-                self._writer = pa_csv.CSVWriter(
-                    self.handle, self.schema, write_options=pa_csv.WriteOptions(quoting_style="needed")
-                )
         elif batch.schema != self.schema:
+            pa = _pyarrow("", "writing")
             batch = pa.RecordBatch.from_arrays(
                 [batch.column(i).cast(f.type) for i, f in enumerate(self.schema)], schema=self.schema
             )
-        if self.parquet:
-            self._writer.write_batch(batch, row_group_size=max(batch.num_rows, 1))
-        else:
-            self._writer.write_batch(batch)
+        self._queue.put(batch)
 
     def close(self) -> None:
+        """Finish writing (or stop after an error) and raise the writer's error, if any."""
+        self._queue.put(None)
+        self._thread.join()
         if self._writer is not None:
             self._writer.close()
+        if self._failed is not None:
+            raise self._failed
 
 
 def _output_fields(frame: pd.DataFrame, outputs: Sequence[str]) -> list[Any]:
@@ -996,7 +1029,8 @@ def estimate_file(
                         raise InputError(f"{src}: {exc}") from None
                     except _UnclosedQuote:
                         raise InputError(
-                            f"{src}: cannot read as CSV (a name cell runs over a line break: is a closing quote missing?)"
+                            f"{src}: cannot read as CSV (a name cell runs over a line break: "
+                            "is a closing quote missing?)"
                         ) from None
                     if strict and result.bad.any():
                         raise _strict_error(result, src, csv_sep, rows)
