@@ -873,9 +873,49 @@ class _Writer:
             raise self._failed
 
 
-def _output_fields(frame: pd.DataFrame, outputs: Sequence[str]) -> list[Any]:
-    pa = _pyarrow("", "writing")
-    return [pa.field(name, _arrow_type(frame[name].dtype)) for name in outputs]
+def output_schema(schema: Any, *, data_files: DataFiles = None) -> Any:
+    """The Arrow schema of the results for runs of Arrow schema ``schema``.
+
+    The input columns come first, with their types (one named like a result
+    column is kept as ``input_<name>``), then the result columns with one type
+    each whatever a batch holds: float64 numbers, UTF-8 text. What Spark's
+    ``mapInArrow`` needs up front; what every file chunk is written with.
+    """
+    pa = _pyarrow("", "batch")
+    names = [str(n) for n in schema.names]
+    renamed = _renames(names)
+    inputs = [n for n in names if n in INPUT_COLUMNS]
+    empty = pd.DataFrame(
+        {n: pd.Series([], dtype=np.float64 if n in NUMBER_COLUMNS else object) for n in inputs},
+        index=pd.RangeIndex(0),
+    )
+    frame = _compute(empty, data_files).frame
+    fields = [pa.field(renamed.get(f.name, f.name), f.type, f.nullable) for f in schema]
+    fields += [pa.field(c, _arrow_type(frame[c].dtype)) for c in frame.columns if c not in inputs]
+    return pa.schema(fields)
+
+
+def _estimate_batch(batch: Any, schema: Any, data_files: DataFiles, from_csv: bool = False) -> tuple[Any, _Result]:
+    pa = _pyarrow("", "batch")
+    inputs = [n for n in batch.schema.names if n in INPUT_COLUMNS]
+    result = _compute(_compute_frame(batch, inputs, from_csv), data_files)
+    arrays = [batch.column(i) for i in range(batch.num_columns)]
+    arrays = [a if a.type == f.type else a.cast(f.type) for a, f in zip(arrays, schema, strict=False)]
+    arrays += [_to_arrow(result.frame[f.name], f.type) for f in list(schema)[batch.num_columns :]]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema), result
+
+
+def estimate_arrow(batch: Any, *, data_files: DataFiles = None, schema: Any = None) -> Any:
+    """Runs as an Arrow ``RecordBatch`` in, the same batch with the result columns out.
+
+    The per-batch step of every Arrow path (files, Spark's ``mapInArrow``):
+    input columns pass through untouched, results typed as :func:`output_schema`
+    says (give ``schema`` to skip working it out per batch). Each row equals
+    :func:`estimator.estimate` of that row, or carries its message in ``error``.
+    """
+    if schema is None:
+        schema = output_schema(batch.schema, data_files=data_files)
+    return _estimate_batch(batch, schema, data_files)[0]
 
 
 def _umask() -> int:
@@ -966,7 +1006,7 @@ def estimate_file(
     place only when complete: a failure (including a bad row under
     ``strict``) leaves no partial file behind.
     """
-    pa = _pyarrow("", "batch files")
+    _pyarrow("", "batch files")  # a clear message now if pyarrow is missing
     src = Path(source)
     dest = Path(output) if output is not None else None
     if dest is not None and dest.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
@@ -1015,16 +1055,16 @@ def estimate_file(
             renamed = _renames(names)
             if renamed:
                 notes.append(_rename_note(renamed))
-            kept = [renamed.get(n, n) for n in names]
-            inputs = [n for n in names if n in INPUT_COLUMNS]
             parquet_out = dest is not None and _is_parquet(dest)
             handle: Any = atomic.tmp.open("wb") if atomic is not None and not parquet_out else buffer
             writer = _Writer(atomic.tmp if atomic is not None else None, handle, parquet_out)
-            out_fields: list[Any] | None = None
+            out_schema: Any = None
             try:
                 for batch in _at_least_one(batches, names):
+                    if out_schema is None:
+                        out_schema = output_schema(batch.schema, data_files=data_files)
                     try:
-                        result = _compute(_compute_frame(batch, inputs, csv_sep is not None), data_files)
+                        out_batch, result = _estimate_batch(batch, out_schema, data_files, csv_sep is not None)
                     except InputError as exc:
                         raise InputError(f"{src}: {exc}") from None
                     except _UnclosedQuote:
@@ -1034,14 +1074,8 @@ def estimate_file(
                         ) from None
                     if strict and result.bad.any():
                         raise _strict_error(result, src, csv_sep, rows)
+                    writer.write(out_batch)
                     frame = result.frame
-                    outputs = [c for c in frame.columns if c not in inputs]
-                    if out_fields is None:
-                        out_fields = _output_fields(frame, outputs)
-                    arrays = [batch.column(i) for i in range(batch.num_columns)]
-                    arrays += [_to_arrow(frame[f.name], f.type) for f in out_fields]
-                    fields = [pa.field(k, batch.schema.field(i).type) for i, k in enumerate(kept)] + out_fields
-                    writer.write(pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields)))
                     n_bad = int(result.bad.sum())
                     if n_bad and len(first_errors) < 3:
                         for i in np.flatnonzero(result.bad)[: 3 - len(first_errors)]:
@@ -1105,7 +1139,9 @@ __all__ = [
     "OUTPUT_COLUMNS",
     "BatchRowError",
     "BatchSummary",
+    "estimate_arrow",
     "estimate_file",
     "estimate_many",
+    "output_schema",
     "summary_text",
 ]

@@ -317,16 +317,18 @@ class _GramIndex:
     def closest(self, key: str, allowed: Collection[str] | None, limit: int) -> tuple[str, ...]:
         if not key:
             return ()
+        import heapq
         from collections import Counter
 
         query = _grams(key)
-        lists = [self.postings[g] for g in query if g in self.postings]
+        lists = [self.postings[g] for g in sorted(query) if g in self.postings]
         rare = [p for p in lists if len(p) <= self.common] or lists
         counts: Counter[int] = Counter()
         for posting in rare:
             counts.update(posting)
         scored = []
-        for n, _ in counts.most_common(64):
+        # the same candidates in every process: ties broken by the name, never by hash order
+        for n, _ in heapq.nsmallest(64, counts.items(), key=lambda item: (-item[1], item[0])):
             score = 2 * len(query & self.grams[n]) / (len(query) + len(self.grams[n]))
             if score >= self.CUTOFF:
                 scored.append((-score, self.keys[n], n))
