@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import math
 import os
 import stat
@@ -259,50 +260,179 @@ def _read_private(path: Path) -> bytes | None:
         os.close(fd)
 
 
-def load(cls: type, target: Path, paths: Sequence[Path]) -> Any | None:
-    """The cached value of type ``cls`` at ``target`` if it passes every check, else None."""
+class LazyTable(Mapping[str, Any]):
+    """A read-only table of records decoded one row at a time, on first access.
+
+    A cold ``co2-estimator estimate`` reads three or four rows of the
+    catalog's two thousand; the others stay undecoded bytes.
+    """
+
+    __slots__ = ("_decode", "_first", "_ids", "_lines", "_pos", "_rows")
+
+    def __init__(self, ids: list[str], lines: list[bytes], first: int, decode: Decode) -> None:
+        self._ids, self._lines, self._first, self._decode = ids, lines, first, decode
+        self._pos = {ident: n for n, ident in enumerate(ids)}
+        self._rows: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._rows[key]
+        except KeyError:
+            pass
+        import json
+
+        row = self._decode(json.loads(self._lines[self._first + self._pos[key]]))
+        self._rows[key] = row
+        return row
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._pos
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self.items()),))
+
+
+def _is_record(hint: Any) -> bool:
+    return isinstance(hint, type) and (
+        dataclasses.is_dataclass(hint) or (issubclass(hint, tuple) and hasattr(hint, "_fields"))
+    )
+
+
+def _layout(hint: Any) -> str:
+    """How a top-level field is stored: a table of records row by row, a name index in parts, or a value."""
+    if isinstance(hint, type) and hint.__name__ == "NameIndex":
+        return "index"
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (dict, Mapping) and len(args) == 2 and args[0] is str and _is_record(args[1]):
+        return "table"
+    return "value"
+
+
+INDEX_EAGER = ("what", "error", "exact")  # what a lookup by id needs; the rest is read on a miss
+
+
+def _fields(codecs: _Codecs, cls: type) -> list[tuple[str, Any, str]]:
+    """(name, declared type, layout) of each field of ``cls``, every codec built (so the signature is whole)."""
+    out = []
+    for name, hint in codecs._hints(cls):
+        layout = _layout(hint)
+        if layout == "table":
+            codecs.of(typing.get_args(hint)[1])
+        elif layout == "value":
+            codecs.of(hint)
+        out.append((name, hint, layout))
+    return out
+
+
+def encode(cls: type, value: Any, paths: Sequence[Path]) -> bytes:
+    """The cache file's bytes for ``value`` (an instance of the dataclass ``cls``).
+
+    Line 1: the header (what the value was built from, a CRC-32 of the rest,
+    the record classes' field names); line 2: the fields, tables and name
+    indexes as pointers; then one line per table row and per index part.
+    Raises Unsupported for a field type the codecs do not know.
+    """
+    import binascii
     import json
 
+    def dumps(data: Any) -> str:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    codecs = _codecs()
+    lines: list[str] = []
+    main: list[Any] = []
+    for name, hint, layout in _fields(codecs, cls):
+        item = getattr(value, name)
+        if layout == "table":
+            enc, _ = codecs.of(typing.get_args(hint)[1])
+            ids = [str(k) for k in item]
+            main.append({"table": len(lines)})
+            lines.append(dumps(ids))
+            lines.extend(dumps(enc(item[k])) for k in ids)
+        elif layout == "index":
+            state = item.to_state()
+            parts = {}
+            for part, data in state.items():
+                if part not in INDEX_EAGER:
+                    parts[part] = len(lines)
+                    lines.append(dumps(data))
+            main.append({"index": {k: state[k] for k in INDEX_EAGER}, "parts": parts})
+        else:
+            main.append({"value": codecs.of(hint)[0](item)})
+    body = "\n".join([dumps(main), *lines]).encode("utf-8")
+    head = {"header": _header(paths), "crc32": binascii.crc32(body), "signature": codecs.signature}
+    return dumps(head).encode("utf-8") + b"\n" + body
+
+
+def decode(cls: type, raw: bytes, paths: Sequence[Path]) -> Any | None:
+    """The value :func:`encode` wrote, or None when anything about it is off."""
+    import binascii
+    import json
+
+    first, _, body = raw.partition(b"\n")
+    head = json.loads(first)
+    if not isinstance(head, dict) or head.get("header") != _header(paths) or head.get("crc32") != binascii.crc32(body):
+        return None
+    codecs = _codecs()
+    fields = _fields(codecs, cls)
+    if head.get("signature") != codecs.signature:
+        return None
+    from estimator import errors
+    from estimator.names import NameIndex
+
+    kinds = {n: v for n, v in vars(errors).items() if isinstance(v, type) and issubclass(v, errors.NotFoundError)}
+    lines = body.split(b"\n")
+    main = json.loads(lines[0])
+    if not isinstance(main, list) or len(main) != len(fields):
+        return None
+    values: dict[str, Any] = {}
+    for (name, hint, layout), entry in zip(fields, main, strict=True):
+        if layout == "table":
+            start = 1 + int(entry["table"])
+            ids = json.loads(lines[start])
+            if not isinstance(ids, list) or start + len(ids) > len(lines) - 1:
+                return None
+            values[name] = LazyTable([str(i) for i in ids], lines, start + 1, codecs.of(typing.get_args(hint)[1])[1])
+        elif layout == "index":
+            later = {part: functools.partial(json.loads, lines[1 + int(at)]) for part, at in entry["parts"].items()}
+            values[name] = NameIndex.from_state(entry["index"], kinds, later)
+        else:
+            values[name] = codecs.of(hint)[1](entry["value"])
+    obj: Any = object.__new__(cls)
+    obj.__dict__.update(values)
+    return obj
+
+
+def load(cls: type, target: Path, paths: Sequence[Path]) -> Any | None:
+    """The cached value of type ``cls`` at ``target`` if it passes every check, else None."""
     raw = _read_private(target)
     if raw is None:
         return None
     try:
-        doc = json.loads(raw)
-        if not isinstance(doc, dict) or doc.get("header") != _header(paths):
-            return None
-        codecs = _codecs()
-        _, decode = codecs.of(cls)
-        if doc.get("signature") != codecs.signature:
-            return None
-        value = decode(doc["value"])
+        value = decode(cls, raw, paths)
     except (Unsupported, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
         return None
     return value if isinstance(value, cls) else None
 
 
-def encode(cls: type, value: Any) -> dict[str, Any]:
-    """The JSON document for ``value`` (an instance of ``cls``); raises Unsupported for an unknown field type."""
-    codecs = _codecs()
-    enc, _ = codecs.of(cls)
-    return {"signature": codecs.signature, "value": enc(value)}
-
-
-def store(cls: type, target: Path, paths: Sequence[Path], value: Any, same: Callable[[Any, Any], bool]) -> bool:
-    """Write ``value`` to ``target`` if it reads back ``same`` as it is; True when written.
+def store(cls: type, target: Path, paths: Sequence[Path], value: Any) -> bool:
+    """Write ``value`` to ``target`` if it reads back :func:`equal` to itself; True when written.
 
     The folder is created private (0700); the file is written to a private
     temporary file beside it and moved into place. Other installs' files are
     left alone; this install's files of other versions are removed.
     """
-    import json
     import tempfile
 
     try:
-        doc = {"header": _header(paths), **encode(cls, value)}
-        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-        codecs = _codecs()
-        _, decode = codecs.of(cls)
-        if not same(value, decode(json.loads(text)["value"])):
+        raw = encode(cls, value, paths)
+        if not equal(value, decode(cls, raw, paths)):
             return False
     except (Unsupported, ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
         return False
@@ -315,7 +445,7 @@ def store(cls: type, target: Path, paths: Sequence[Path], value: Any, same: Call
             return False  # someone else's folder: no cache rather than a file they control
         fd, tmp = tempfile.mkstemp(prefix=".catalog-", suffix=".tmp", dir=folder)  # 0600, O_EXCL
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
+            fh.write(raw)
         os.replace(tmp, target)
         tmp = None
         suffix = target.name.rsplit("-", 1)[-1]
@@ -332,6 +462,8 @@ def store(cls: type, target: Path, paths: Sequence[Path], value: Any, same: Call
 
 def equal(a: Any, b: Any) -> bool:
     """Deep equality of two decoded values: same types throughout, NaN equal to NaN, indexes by their state."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
     if type(a) is not type(b):
         return False
     if isinstance(a, float):

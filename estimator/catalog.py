@@ -463,7 +463,7 @@ def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
     if cached is not None:
         return cast(Catalog, cached)
     catalog = _build(paths, [])
-    cache.store(Catalog, target, sources, catalog, cache.equal)
+    cache.store(Catalog, target, sources, catalog)
     return catalog
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from estimator.errors import AmbiguousNameError, NotFoundError
@@ -103,6 +103,7 @@ class NameIndex:
         ``error`` is the ``NotFoundError`` subclass raised on a miss.
         """
         self.what = what
+        self._pending: dict[str, Callable[[], Any]] = {}
         self._labels = dict(labels)
         self._error = error
         self._exact: dict[str, str] = {i.lower(): i for i in ids}
@@ -143,18 +144,39 @@ class NameIndex:
         }
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any], errors: Mapping[str, type[NotFoundError]]) -> NameIndex:
-        """The index :meth:`to_state` described; ``errors`` maps the error class's name to the class."""
+    def from_state(
+        cls,
+        state: Mapping[str, Any],
+        errors: Mapping[str, type[NotFoundError]],
+        later: Mapping[str, Callable[[], Any]] | None = None,
+    ) -> NameIndex:
+        """The index :meth:`to_state` described; ``errors`` maps the error class's name to the class.
+
+        ``later``: parts of the state ("bare", "tiers", "labels", "names") to
+        read only when first needed (a lookup by id needs none of them).
+        """
         index = cls.__new__(cls)
         index.what = str(state["what"])
-        index._labels = dict(state["labels"])
         index._error = errors[state["error"]]
         index._exact = dict(state["exact"])
-        index._bare = {k: set(v) for k, v in state["bare"].items()}
-        index._tiers = [{k: set(v) for k, v in tier.items()} for tier in state["tiers"]]
-        index._names = {k: list(v) for k, v in state["names"].items()}
+        index._pending = dict(later or {})
+        for part, build in _PARTS.items():
+            if part in state:
+                setattr(index, f"_{part}", build(state[part]))
+            elif part not in index._pending:
+                raise KeyError(part)
         index._lazy_reset()
         return index
+
+    def __getattr__(self, name: str) -> Any:
+        """A part of the state left for later (see :meth:`from_state`), read on first use."""
+        pending = self.__dict__.get("_pending") or {}
+        part = name[1:]
+        if part in pending and part in _PARTS:
+            value = _PARTS[part](pending.pop(part)())
+            setattr(self, name, value)
+            return value
+        raise AttributeError(name)
 
     # ------------------------------------------------------------ lookups
 
@@ -240,6 +262,14 @@ class NameIndex:
             f"{'; '.join(listed)}{more}. Give one of these ids or a more precise name.",
             tuple(ordered),
         )
+
+
+_PARTS: dict[str, Callable[[Any], Any]] = {
+    "labels": dict,
+    "bare": lambda v: {k: set(ids) for k, ids in v.items()},
+    "tiers": lambda v: [{k: set(ids) for k, ids in tier.items()} for tier in v],
+    "names": lambda v: {k: list(names) for k, names in v.items()},
+}
 
 
 class _WordIndex:
