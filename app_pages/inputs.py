@@ -75,8 +75,14 @@ def region_options(_cat: Catalog, data_version: str) -> tuple[dict[str, list[str
 
 
 def _region_label(cat: Catalog, r: Region) -> str:
+    from estimator import grid
+
     name = r.id.split(":", 1)[1] if r.is_cloud else r.id
-    return f"{name} · {cat.region_place(r)} · {report.num(r.intensity_g_per_kwh)} g/kWh"
+    try:
+        figure = grid.choose(cat, r)
+    except estimator.EstimatorError:
+        return f"{name} · {cat.region_place(r)}"
+    return f"{name} · {cat.region_place(r)} · {report.num(figure.value_g_per_kwh)} gCO2e/kWh ({figure.year})"
 
 
 def provider_label(cat: Catalog, pid: str) -> str:

@@ -13,8 +13,8 @@ YAML_MIME = "application/x-yaml"
 
 
 def card_yaml(e: Estimate, training_type: str, location_text: str | None) -> str:
-    """Exactly ``Estimate.to_yaml``: what the download holds."""
-    return e.to_yaml(training_type, location_text)
+    """Exactly ``modelcard.card_yaml``: what the download holds."""
+    return modelcard.card_yaml(e, training_type, location_text)
 
 
 def decode_upload(name: str, data: bytes) -> str:

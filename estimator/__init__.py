@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 # alternatives and preflight share their module's name: imported eagerly, or the
 # submodule, once imported, would shadow the function of the same name.
 from estimator.alternatives import Alternative, alternatives
-from estimator.api import estimate
+from estimator.api import default_pue, estimate
 from estimator.catalog import Catalog, load_catalog
 from estimator.core import Component, Estimate
 from estimator.errors import (
@@ -26,7 +26,7 @@ from estimator.errors import (
     UnknownProviderError,
     UnknownRegionError,
 )
-from estimator.lookup import cleanest_regions, hardware, instances, regions
+from estimator.lookup import cleanest_regions, hardware, instances, intensity_series, region_intensity, regions
 from estimator.preflight import Preflight, preflight
 from estimator.records import Device, Instance, Provider, Region
 from estimator.version import __version__
@@ -90,16 +90,19 @@ __all__ = [
     "__version__",
     "alternatives",
     "cleanest_regions",
+    "default_pue",
     "estimate",
     "estimate_inference",
     "estimate_many",
     "from_codecarbon",
     "hardware",
     "instances",
+    "intensity_series",
     "lifecycle",
     "load_catalog",
     "preflight",
     "read_card",
+    "region_intensity",
     "regions",
     "scan",
     "score_per_gram",

@@ -5,26 +5,17 @@
     >>> runs = pd.DataFrame({"hardware": ["A100 SXM4 80GB"], "hours": [72], "count": [8], "region": ["FR"]})
     >>> estimate_many(runs)[["energy_kwh", "co2e_g", "error"]]  # doctest: +SKIP
 
-How it is fast and still exact: the rows are grouped by their distinct
-combination of names (hardware, instance, region, provider, cpu, ...), each
-combination is resolved ONCE through :func:`estimator.estimate` (so the
-catalog, the defaults and the error messages are the one-run ones), and the
-per-row numbers (hours, count, power_w, utilization, pue, intensity) go
-through numpy in the same order of operations as :mod:`estimator.core`:
-
-    draw_w     = count × power_w × utilization (+ CPU draw) (+ memory draw)
-    energy_kwh = draw_w × hours × pue / 1000
-    co2e_g     = energy_kwh × intensity_g_per_kwh
-
-so every row equals ``estimate()`` of that row to the last bit. A row whose
-numbers fail the one-run checks is passed to ``estimate()`` itself, which
-supplies its message. Bad rows are never dropped: their message is in the
-``error`` column and their numbers are NaN. ``strict=True`` raises at the
-first bad row instead.
+Each distinct combination of inputs is resolved once, and the per-row numbers
+go through core's arithmetic as arrays (:mod:`estimator.runs`): every row equals
+``estimate()`` of that row to the last bit, or carries its error. Bad rows are
+never dropped: their message is in the ``error`` column and their numbers are
+NaN. ``strict=True`` raises at the first bad row instead. This module reads and
+writes the files.
 
 ``estimate_many`` keeps no state between calls and each row depends on that
 row alone, so it is safe per partition of a distributed table (Dask's
-``map_partitions``, Spark's ``mapInPandas``; see docs/batch.md).
+``map_partitions``, Spark's ``mapInArrow``; see docs/batch.md and
+:mod:`estimator.integrations`). Files stream through Arrow (see estimate_file).
 
 This module imports pandas and numpy; ``import estimator`` does not import it.
 """
@@ -33,16 +24,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import difflib
 import io
-import math
 import os
 import stat
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,42 +39,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from estimator import core
-from estimator.api import DataFiles, estimate
-from estimator.catalog import load_catalog
-from estimator.errors import EstimatorError, InputError
-from estimator.version import __version__
+from estimator import runs as runs_module
+from estimator.api import DataFiles
+from estimator.errors import InputError
+from estimator.runs import INPUT_COLUMNS, NUMBER_COLUMNS, OUTPUT_COLUMNS
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-# Input columns: names resolved once per distinct combination ...
-TEXT_COLUMNS = ("hardware", "instance", "region", "provider", "cpu")
-# ... numbers that are part of the combination (rarely vary row to row) ...
-KEY_NUMBER_COLUMNS = ("cpu_count", "cpu_cores", "cpu_utilization", "memory_gb")
-# ... and numbers computed per row with numpy.
-ROW_NUMBER_COLUMNS = ("hours", "count", "power_w", "utilization", "pue", "intensity")
-INPUT_COLUMNS = TEXT_COLUMNS + ROW_NUMBER_COLUMNS + KEY_NUMBER_COLUMNS
-NUMBER_COLUMNS = ROW_NUMBER_COLUMNS + KEY_NUMBER_COLUMNS
-
-OUTPUT_COLUMNS = (
-    "energy_kwh",
-    "co2e_g",
-    "draw_w",
-    "pue_used",
-    "pue_basis",
-    "intensity_g_per_kwh",
-    "intensity_basis",
-    "hardware_id",
-    "region_id",
-    "error",
-)
-_FLOAT_OUTPUTS = ("energy_kwh", "co2e_g", "draw_w", "pue_used", "intensity_g_per_kwh")
-_TEXT_OUTPUTS = ("pue_basis", "intensity_basis", "hardware_id", "region_id", "error")
-
-# Representative valid values used while resolving a combination; the row's own
-# values replace them in the arithmetic.
-_PROBE = {"hours": 1.0, "count": 1, "power_w": 1.0, "pue": 1.0, "intensity": 100.0, "utilization": 1.0}
 CHUNK_ROWS = 250_000
 SEPARATORS = (",", ";", "\t", "|")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -101,371 +62,9 @@ class BatchRowError(InputError):
         self.line = line
 
 
-# ---------------------------------------------------------------- columns
-
-
-def _check_columns(columns: Sequence[Any]) -> None:
-    names = [str(c) for c in columns]
-    dupes = sorted({c for c in names if names.count(c) > 1})
-    if dupes:
-        raise InputError(f"duplicate column {dupes[0]!r}; each input column may appear once")
-
-    def hint(wanted: str) -> str:
-        lowered = {c.strip().lower(): c for c in names}
-        if wanted in lowered:
-            return f" (found {lowered[wanted]!r}; column names are lower case)"
-        close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.6)
-        return f" (did you mean {close[0]!r}?)" if close else ""
-
-    found = f"; the columns found are: {', '.join(map(repr, names[:12]))}" if names else "; no columns found"
-    if "hours" not in names:
-        raise InputError(f"missing column 'hours' (wall-clock hours per run, > 0){hint('hours')}{found}")
-    if "trials" in names:
-        raise InputError(
-            "a 'trials' column is not read in batch: give one row per run, or multiply hours by the trials"
-        )
-    if not any(c in names for c in ("hardware", "instance", "cpu", "power_w")):
-        raise InputError(
-            "missing column 'hardware' or 'instance': each run needs a device "
-            f"(e.g. 'nvidia-a100-sxm4-80gb') or a cloud instance type (e.g. 'aws:p4d.24xlarge')"
-            f"{hint('hardware') or hint('instance')}{found}"
-        )
-    if not any(c in names for c in ("region", "intensity")):
-        raise InputError(
-            "missing column 'region' (e.g. 'gcp:us-central1', 'FR', 'world') or 'intensity' (gCO2e/kWh)"
-            f"{hint('region')}{found}"
-        )
-
-
-def _numbers(series: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
-    """(values as float64, given, parsed): text that reads as a number counts as one."""
-    n = len(series)
-    if series.dtype == bool or isinstance(series.dtype, pd.BooleanDtype):
-        # True is not a number of hours; let the one-run checks say so.
-        given = series.notna().to_numpy(dtype=bool)
-        return np.full(n, np.nan), given, np.zeros(n, dtype=bool)
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        given = ~np.isnan(values)
-        return values, given, given.copy()
-    raw = series.to_numpy(dtype=object)
-    blank = np.fromiter(
-        (v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip()) for v in raw),
-        dtype=bool,
-        count=n,
-    )
-    is_bool = np.fromiter((isinstance(v, bool | np.bool_) for v in raw), dtype=bool, count=n)
-    cleaned = raw.copy()
-    cleaned[is_bool | blank] = None
-    numeric: Any = pd.to_numeric(pd.Series(cleaned, dtype="object"), errors="coerce")
-    out: FloatArray = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
-    given = ~blank
-    parsed = given & ~np.isnan(out) & ~is_bool
-    # A literal "nan" parses to NaN; keep it as given-but-unparsed so it gets a message.
-    return out, given, parsed
-
-
-def _choose(mask: BoolArray, a: Any, b: Any) -> npt.NDArray[Any]:
-    """np.where, typed."""
-    chosen: npt.NDArray[Any] = np.where(mask, a, b)
-    return chosen
-
-
-def _raw(series: pd.Series[Any], i: int) -> Any:
-    value = series.iat[i]
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None
-    if isinstance(value, str) and not value.strip():
-        return None
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-# ---------------------------------------------------------------- resolving combinations
-
-
-@dataclass
-class _Combo:
-    """What one distinct combination of names resolves to (or its error)."""
-
-    error: str | None = None
-    column: str | None = None
-    has_main: bool = False
-    main_power_w: float = math.nan
-    main_count: float = math.nan
-    rest_draw_w: tuple[float, float] = (0.0, 0.0)
-    pue: float = math.nan
-    pue_basis: str | None = None
-    intensity: float = math.nan
-    intensity_basis: str | None = None
-    hardware_id: str | None = None
-    region_id: str | None = None
-
-
-def _blame(exc: Exception, kwargs: dict[str, Any]) -> str | None:
-    """The input column an error from ``estimate()`` is about."""
-    message = str(exc)
-    for column in ("instance", "hardware", "cpu", "region", "provider"):
-        value = kwargs.get(column)
-        if isinstance(value, str) and repr(value) in message:
-            return column
-    first = message.split(" ", 1)[0].strip(":")
-    if first in INPUT_COLUMNS:
-        return first
-    if message.startswith("nothing to estimate"):
-        return "hardware"
-    if message.startswith("give region"):
-        return "region"
-    if message.startswith("give cpu_count"):
-        return "cpu_cores"
-    for column in INPUT_COLUMNS:
-        if column in message:
-            return column
-    return None
-
-
-@dataclass
-class _Memo:
-    """Lookup errors already met, so a bad name repeated across combinations is explained once.
-
-    A hardware name fails the same way whenever the inputs estimate() checks
-    before it (instance, CPU numbers, which numbers are given) are the same; a
-    region name fails the same way once the device side is known to succeed.
-    """
-
-    hardware: dict[tuple[Any, ...], _Combo] = field(default_factory=dict)
-    region: dict[tuple[Any, ...], _Combo] = field(default_factory=dict)
-
-
-def _resolve(kwargs: dict[str, Any], given: dict[str, bool], data_files: DataFiles, memo: _Memo) -> _Combo:
-    probe = {k: (_PROBE[k] if given.get(k) else None) for k in ("count", "power_w", "pue", "intensity")}
-    call = {**kwargs, **probe, "hours": _PROBE["hours"], "utilization": _PROBE["utilization"]}
-    hw_key = (
-        *(kwargs.get(c) for c in ("hardware", "instance", "cpu_count", "cpu_cores", "cpu_utilization")),
-        given.get("count"),
-        given.get("power_w"),
-    )
-    region_key = (kwargs.get("region"), kwargs.get("provider"), kwargs.get("instance"))
-    if hw_key in memo.hardware:
-        return memo.hardware[hw_key]
-    if region_key in memo.region:
-        try:  # the device side alone: its error comes first, as in estimate()
-            estimate(
-                **{**call, "region": None, "intensity": probe["intensity"] or _PROBE["intensity"]},
-                data_files=data_files,
-            )
-        except EstimatorError as exc:
-            return _Combo(error=" ".join(str(exc).split()), column=_blame(exc, call))
-        return memo.region[region_key]
-    try:
-        e = estimate(**call, data_files=data_files)
-    except EstimatorError as exc:
-        combo = _Combo(error=" ".join(str(exc).split()), column=_blame(exc, call))
-        if combo.column == "hardware" and not given.get("power_w") and isinstance(exc, LookupError):
-            memo.hardware[hw_key] = combo
-        elif combo.column == "region" and isinstance(exc, LookupError):
-            memo.region[region_key] = combo
-        return combo
-    catalog = load_catalog(data_files)
-    instance_id = (e.hardware or {}).get("instance")
-    has_accelerator = bool(instance_id and catalog.instances[instance_id].accelerator)
-    has_main = kwargs.get("hardware") is not None or bool(given.get("power_w")) or has_accelerator
-    rest = [c.draw_w for c in (e.components[1:] if has_main else e.components)]
-    if len(rest) > 2:  # pragma: no cover - estimate() builds at most main + CPU + memory
-        raise AssertionError("unexpected components")
-    main = e.components[0] if has_main else None
-    return _Combo(
-        has_main=has_main,
-        main_power_w=main.power_w if main else math.nan,
-        main_count=main.count if main else math.nan,
-        rest_draw_w=(*rest, 0.0, 0.0)[:2],  # type: ignore[arg-type]
-        pue=e.pue,
-        pue_basis=e.pue_basis,
-        intensity=e.intensity_g_per_kwh,
-        intensity_basis=e.intensity_basis,
-        hardware_id=(e.hardware or {}).get("id"),
-        region_id=(e.region or {}).get("id"),
-    )
-
-
-def _combination_codes(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], list[int]]:
-    """One code per row for its combination of values in ``columns``, and the first row of each code."""
-    codes = np.zeros(n, dtype=np.int64)
-    for values in columns:
-        col_codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        codes = codes * (len(uniques) + 1) + (col_codes.astype(np.int64) + 1)
-        codes = pd.factorize(codes)[0].astype(np.int64)  # keep the mixed-radix number small
-    # factorize numbers codes in order of first appearance: the running maximum steps up there.
-    steps = np.diff(np.maximum.accumulate(codes), prepend=-1) > 0 if n else np.zeros(0, dtype=bool)
-    return codes, [int(i) for i in np.flatnonzero(steps)]
-
-
-# ---------------------------------------------------------------- the vectorised estimate
-
-
-@dataclass
-class _Result:
-    frame: pd.DataFrame
-    bad: BoolArray
-    columns: list[str | None] = field(default_factory=list)
-
-
-def _compute(runs: pd.DataFrame, data_files: DataFiles) -> _Result:
-    _check_columns(list(runs.columns))
-    n = len(runs)
-    nums: dict[str, tuple[FloatArray, BoolArray, BoolArray]] = {}
-    for c in NUMBER_COLUMNS:
-        if c in runs.columns:
-            nums[c] = _numbers(runs[c])
-        else:
-            nums[c] = (np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
-
-    # Per-row checks, the same rules as core.check_* (messages come from estimate() itself).
-    hours, _, h_ok = nums["hours"]
-    count, c_given, c_ok = nums["count"]
-    power, p_given, p_ok = nums["power_w"]
-    util, u_given, u_ok = nums["utilization"]
-    pue, pue_given, pue_ok = nums["pue"]
-    ci, ci_given, ci_ok = nums["intensity"]
-    with np.errstate(invalid="ignore"):
-        valid_by_column = {
-            "hours": h_ok & np.isfinite(hours) & (hours > 0),
-            "utilization": ~u_given | (u_ok & np.isfinite(util) & (util > 0) & (util <= 1)),
-            "power_w": ~p_given | (p_ok & np.isfinite(power) & (power > 0) & (power <= core.MAX_POWER_W)),
-            "count": ~c_given | (c_ok & np.isfinite(count) & (count >= 1) & (count == np.floor(count))),
-            "pue": ~pue_given | (pue_ok & np.isfinite(pue) & (pue >= core.PUE_RANGE[0]) & (pue <= core.PUE_RANGE[1])),
-            "intensity": ~ci_given
-            | (
-                ci_ok
-                & np.isfinite(ci)
-                & (ci >= core.INTENSITY_RANGE_G_PER_KWH[0])
-                & (ci <= core.INTENSITY_RANGE_G_PER_KWH[1])
-            ),
-        }
-    rows_ok = np.ones(n, dtype=bool)
-    for ok in valid_by_column.values():
-        rows_ok &= ok
-
-    # Distinct combinations: names, combination numbers, and which per-row numbers are given.
-    key: list[Any] = []
-    for c in TEXT_COLUMNS:
-        if c in runs.columns:
-            key.append(runs[c])
-    for c in KEY_NUMBER_COLUMNS:
-        if c in runs.columns:
-            values, given, parsed = nums[c]
-            key.append(_choose(parsed, values, _choose(given, runs[c].to_numpy(dtype=object), None)))
-    for c, flag in (("count", c_given), ("power_w", p_given), ("pue", pue_given), ("intensity", ci_given)):
-        if c in runs.columns:
-            key.append(flag)
-    codes, firsts = _combination_codes(key, n)
-    memo = _Memo()
-    combos: list[_Combo] = []
-    for i in firsts:
-        kwargs: dict[str, Any] = {}
-        for c in TEXT_COLUMNS:
-            if c in runs.columns:
-                kwargs[c] = _raw(runs[c], i)
-        for c in KEY_NUMBER_COLUMNS:
-            if c in runs.columns:
-                values, given, parsed = nums[c]
-                kwargs[c] = _whole(c, values[i]) if parsed[i] else (_raw(runs[c], i) if given[i] else None)
-        given_i = {c: bool(nums[c][1][i]) for c in ("count", "power_w", "pue", "intensity")}
-        combos.append(_resolve(kwargs, given_i, data_files, memo))
-
-    def per_combo(get: Callable[[_Combo], Any], dtype: Any) -> npt.NDArray[Any]:
-        return np.array([get(k) for k in combos], dtype=dtype)[codes] if combos else np.empty(0, dtype=dtype)
-
-    combo_error = per_combo(lambda k: k.error, object)
-    combo_column = per_combo(lambda k: k.column, object)
-    has_main = per_combo(lambda k: k.has_main, bool)
-    good = rows_ok & pd.isna(combo_error)
-
-    # The arithmetic, in core's order of operations.
-    n_dev = np.where(c_given, count, per_combo(lambda k: k.main_count, np.float64))
-    p_dev = np.where(p_given, power, per_combo(lambda k: k.main_power_w, np.float64))
-    u_dev = np.where(u_given, util, 1.0)
-    rest1 = per_combo(lambda k: k.rest_draw_w[0], np.float64)
-    rest2 = per_combo(lambda k: k.rest_draw_w[1], np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        main = np.where(has_main, n_dev * p_dev * u_dev, 0.0)
-        draw = (main + rest1) + rest2
-        pue_used = np.where(pue_given, pue, per_combo(lambda k: k.pue, np.float64))
-        ci_used = np.where(ci_given, ci, per_combo(lambda k: k.intensity, np.float64))
-        energy = draw * hours * pue_used / 1000.0
-        co2e = energy * ci_used
-    pue_basis = _choose(pue_given, "user", per_combo(lambda k: k.pue_basis, object)).astype(object)
-    ci_basis = _choose(ci_given, "user", per_combo(lambda k: k.intensity_basis, object)).astype(object)
-    hardware_id = per_combo(lambda k: k.hardware_id, object)
-    region_id = per_combo(lambda k: k.region_id, object)
-    error = _choose(good, None, combo_error).astype(object)
-    blame = _choose(good, None, combo_column).astype(object)
-
-    # Rows with a bad number: estimate() itself gives the message (and would give the numbers).
-    for row in np.flatnonzero(~rows_ok):
-        i = int(row)
-        kwargs = {c: _raw(runs[c], i) for c in TEXT_COLUMNS if c in runs.columns}
-        for c in NUMBER_COLUMNS:
-            if c in runs.columns:
-                values, given, parsed = nums[c]
-                kwargs[c] = _whole(c, values[i]) if parsed[i] else (_raw(runs[c], i) if given[i] else None)
-        if kwargs.get("utilization") is None:
-            kwargs.pop("utilization", None)
-        if kwargs.get("cpu_utilization") is None:
-            kwargs.pop("cpu_utilization", None)
-        try:
-            e = estimate(**kwargs, data_files=data_files)
-        except EstimatorError as exc:
-            error[i] = " ".join(str(exc).split())
-            failed = [c for c, ok in valid_by_column.items() if not ok[i] and c in runs.columns]
-            blame[i] = failed[0] if failed else _blame(exc, kwargs)
-            continue
-        # pragma: no cover - the vector checks above are the one-run checks; kept for safety
-        good[i] = True
-        energy[i], co2e[i], draw[i] = e.energy_kwh, e.co2e_g, e.draw_w
-        pue_used[i], ci_used[i] = e.pue, e.intensity_g_per_kwh
-        pue_basis[i], ci_basis[i] = e.pue_basis, e.intensity_basis
-        hardware_id[i] = (e.hardware or {}).get("id")
-        region_id[i] = (e.region or {}).get("id")
-        error[i] = None
-
-    bad = ~good
-    for array in (energy, co2e, draw, pue_used, ci_used):
-        array[bad] = np.nan
-    for obj in (pue_basis, ci_basis, hardware_id, region_id):
-        obj[bad] = None
-    out = runs.copy(deep=False)
-    outputs: dict[str, Any] = {
-        "energy_kwh": energy,
-        "co2e_g": co2e,
-        "draw_w": draw,
-        "pue_used": pue_used,
-        "pue_basis": pue_basis,
-        "intensity_g_per_kwh": ci_used,
-        "intensity_basis": ci_basis,
-        "hardware_id": hardware_id,
-        "region_id": region_id,
-        "error": error,
-    }
-    for name, values in outputs.items():
-        dtype = np.float64 if name in _FLOAT_OUTPUTS else object
-        out[name] = pd.Series(np.asarray(values, dtype=dtype), index=runs.index, dtype=dtype, copy=False)
-    out.attrs.update(
-        {
-            "data_version": load_catalog(data_files).data_version,
-            "package_version": __version__,
-            "method": "TDP (or power_w) × count × utilization × hours × PUE × location-based intensity",
-        }
-    )
-    return _Result(out, bad, list(blame))
-
-
-def _whole(column: str, value: float) -> float | int:
-    """Whole numbers of devices go to estimate() as int, like a person would pass them."""
-    if column in ("count", "cpu_count") and value == int(value):
-        return int(value)
-    return float(value)
+_compute = runs_module.compute  # the seam between files and arithmetic
+_Result = runs_module.Result
+_check_columns = runs_module.check_columns
 
 
 def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: bool = False) -> pd.DataFrame:

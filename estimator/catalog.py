@@ -10,10 +10,9 @@ file, the row and the field; nothing is half-loaded.
 from __future__ import annotations
 
 import functools
-import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -30,6 +29,7 @@ from estimator.records import (
     GRID_KINDS,
     Device,
     Instance,
+    IntensityFigure,
     Provider,
     PueFigure,
     Region,
@@ -38,6 +38,7 @@ from estimator.schema import (
     DEVICE_FIELDS,
     EMBODIED_SECTIONS,
     INSTANCE_FIELDS,
+    INTENSITY_COLUMNS,
     PROVIDER_FIELDS,
     REGION_COLUMNS,
     YEAR_RANGE,
@@ -45,12 +46,13 @@ from estimator.schema import (
     Row,
     parse_device,
     parse_instance,
+    parse_intensity,
     parse_provider,
     parse_region,
     read_embodied,
 )
 
-DATA_FILES = ("hardware.yaml", "regions.csv", "providers.yaml", "embodied.yaml")
+DATA_FILES = ("hardware.yaml", "regions.csv", "intensity.csv", "providers.yaml", "embodied.yaml")
 MAX_USER_FILE_BYTES = 50_000_000
 # Vendor words people leave out ("A100 SXM4 80GB" for "NVIDIA A100 SXM4 80GB").
 VENDOR_WORDS = ("nvidia", "tesla", "geforce", "quadro", "amd", "radeon", "instinct", "intel")
@@ -79,6 +81,7 @@ class _Tables:
         self.industry_pue: PueFigure | None = None
         self.origin: dict[tuple[str, str], Path] = {}  # (table, id) -> file
         self.embodied = Embodied()
+        self.intensity: dict[tuple[str, int, str, str], IntensityFigure] = {}  # (place, year, basis, dataset)
 
     def where(self, table: str, ident: str) -> str:
         """Where a row came from, for messages: 'path: devices lab-gpu'."""
@@ -143,23 +146,33 @@ def _add(
         tables.origin[(section, record.id)] = path
 
 
-def _read_regions_csv(tables: _Tables, path: Path, text: str) -> None:
+def _read_csv(tables: _Tables, path: Path, text: str) -> None:
+    """A regions CSV (header starting ``id``) or an intensity CSV (header with ``place``)."""
     import csv  # only when the catalog is built, not when it comes from the cache
     import io
 
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
-    missing = [c for c in ("id", "kind", "name") if c not in header]
+    intensity = "place" in header
+    columns = INTENSITY_COLUMNS if intensity else REGION_COLUMNS
+    need = ("place", "year", "basis", "intensity_g_per_kwh") if intensity else ("id", "kind", "name")
+    missing = [c for c in need if c not in header]
     if missing:
-        raise DataError(f"{path}: line 1: header lacks column {missing[0]!r}; columns are {','.join(REGION_COLUMNS)}")
-    seen: set[str] = set()
+        raise DataError(
+            f"{path}: line 1: header lacks column {missing[0]!r}; a regions file has columns "
+            f"{','.join(REGION_COLUMNS)}; an intensity file has {','.join(INTENSITY_COLUMNS)}"
+        )
+    seen: set[Any] = set()
     for raw in reader:
         where = f"{path}: line {reader.line_num}"
         if None in raw:
             raise DataError(f"{where}: more fields than the header's {len(header)} columns")
+        if intensity:
+            _add_intensity(tables, parse_intensity(Row(where, raw, columns)), where, seen, path)
+            continue
         if raw.get("id"):
             where += f" (id {raw['id']})"
-        region = parse_region(Row(where, raw, REGION_COLUMNS))
+        region = parse_region(Row(where, raw, columns))
         if region.id in seen:
             raise DataError(f"{where}: field 'id': {region.id!r} appears twice in this file")
         seen.add(region.id)
@@ -167,11 +180,28 @@ def _read_regions_csv(tables: _Tables, path: Path, text: str) -> None:
         tables.origin[("regions", region.id)] = path
 
 
+def _add_intensity(tables: _Tables, fig: IntensityFigure, where: str, seen: set[Any], path: Path) -> None:
+    key = (fig.place, fig.year, fig.basis, fig.dataset)
+    if key in seen:
+        raise DataError(f"{where}: {fig.place} {fig.year} {fig.basis} {fig.dataset} appears twice in this file")
+    seen.add(key)
+    tables.intensity[key] = fig  # a user's row replaces the shipped one with the same key
+    tables.origin[("intensity", fig.place)] = path
+
+
 def _read_yaml(tables: _Tables, path: Path, text: str) -> None:
     doc = _load_yaml(path, text)
     if doc is None:
         raise DataError(f"{path}: the file is empty")
-    sections = ("devices", "instances", "regions", "providers", "industry_average_pue", *EMBODIED_SECTIONS)
+    sections = (
+        "devices",
+        "instances",
+        "regions",
+        "intensity",
+        "providers",
+        "industry_average_pue",
+        *EMBODIED_SECTIONS,
+    )
     if not isinstance(doc, Mapping):
         raise DataError(f"{path}: expected a mapping with keys {', '.join(sections)}")
     for key in doc:
@@ -181,6 +211,15 @@ def _read_yaml(tables: _Tables, path: Path, text: str) -> None:
     _add(tables, tables.instances, doc.get("instances", []), path, "instances", INSTANCE_FIELDS, parse_instance)
     _add(tables, tables.regions, doc.get("regions", []), path, "regions", REGION_COLUMNS, parse_region)
     _add(tables, tables.providers, doc.get("providers", []), path, "providers", PROVIDER_FIELDS, parse_provider)
+    rows = doc.get("intensity", [])
+    if not isinstance(rows, list):
+        raise DataError(f"{path}: 'intensity' must be a list of rows, got {type(rows).__name__}")
+    seen: set[Any] = set()
+    for n, raw in enumerate(rows, start=1):
+        where = f"{path}: intensity row {n}"
+        if not isinstance(raw, Mapping):
+            raise DataError(f"{where}: expected a mapping of fields, got {raw!r}")
+        _add_intensity(tables, parse_intensity(Row(where, raw, INTENSITY_COLUMNS)), where, seen, path)
     read_embodied(tables.embodied, doc, path)
     if "industry_average_pue" in doc:
         raw = doc["industry_average_pue"]
@@ -199,7 +238,7 @@ def _read_file(tables: _Tables, path: Path, user: bool) -> bytes:
     text = _read_text(path, user)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        _read_regions_csv(tables, path, text)
+        _read_csv(tables, path, text)
     elif suffix in (".yaml", ".yml"):
         _read_yaml(tables, path, text)
     else:
@@ -226,6 +265,7 @@ class Catalog:
     provider_index: NameIndex
     provider_regions: Mapping[str, frozenset[str]]
     embodied: Embodied
+    intensity: Mapping[str, tuple[IntensityFigure, ...]]  # by place, sorted by basis, dataset, year
 
     def device(self, query: str) -> tuple[Device, Resolved]:
         """The device ``query`` names (id, alias, nvidia-smi name, loose name)."""
@@ -321,10 +361,15 @@ def _region_index(regions: Mapping[str, Region], providers: Mapping[str, Provide
     )
 
 
-def _link_regions(tables: _Tables) -> None:
-    """Cross-check region rows and fill intensities inherited through ``grid``."""
+def _link_regions(tables: _Tables) -> dict[str, tuple[IntensityFigure, ...]]:
+    """Cross-check region rows and their zones; group the intensity rows by place."""
     regions, providers = tables.regions, tables.providers
-    for r in list(regions.values()):
+    by_place: dict[str, list[IntensityFigure]] = {}
+    for fig in tables.intensity.values():
+        if fig.place not in regions:
+            raise DataError(f"{tables.where('intensity', fig.place)}: place {fig.place!r} is not a region id")
+        by_place.setdefault(fig.place, []).append(fig)
+    for r in regions.values():
         where = tables.where("regions", r.id)
         if r.kind != "world" and (r.country not in regions or regions[r.country].kind != "country"):
             raise DataError(f"{where}: field 'country': {r.country!r} is not a country row")
@@ -333,31 +378,15 @@ def _link_regions(tables: _Tables) -> None:
                 f"{where}: field 'provider': {r.provider!r} is not in providers.yaml "
                 f"(known: {', '.join(sorted(providers))})"
             )
-        if r.grid:
-            target = regions.get(r.grid)
+        if r.zone:
+            target = regions.get(r.zone)
             if target is None or target.kind not in GRID_KINDS:
-                raise DataError(f"{where}: field 'grid': {r.grid!r} is not a world, country, subdivision or zone row")
-            if math.isnan(r.intensity_g_per_kwh):
-                regions[r.id] = replace(
-                    r,
-                    intensity_g_per_kwh=target.intensity_g_per_kwh,
-                    year=target.year,
-                    source=target.source,
-                    intensity_from=target.id,
-                    intensity_low_g_per_kwh=target.intensity_low_g_per_kwh,
-                    intensity_high_g_per_kwh=target.intensity_high_g_per_kwh,
-                    spread_note=target.spread_note,
-                )
-            elif r.intensity_low_g_per_kwh is None:
-                # an own figure (Google's) beside its grid's: the two sources bound the range
-                figures = (r.intensity_g_per_kwh, target.intensity_g_per_kwh)
-                regions[r.id] = replace(
-                    r,
-                    intensity_low_g_per_kwh=min(figures),
-                    intensity_high_g_per_kwh=max(figures),
-                    spread_note=f"{r.id} {r.intensity_g_per_kwh:g} ({r.year}); grid {target.id} "
-                    f"{target.intensity_g_per_kwh:g} ({target.year})",
-                )
+                raise DataError(f"{where}: field 'zone': {r.zone!r} is not a world, country, subdivision or zone row")
+            if target.zone:
+                raise DataError(f"{where}: field 'zone': {r.zone!r} points on to {target.zone!r}; name that instead")
+        if r.grid_id not in by_place and r.id not in by_place:
+            raise DataError(f"{where}: no intensity figure for {r.id} or its zone in intensity.csv")
+    return {place: tuple(sorted(figs, key=lambda f: (f.basis, f.dataset, f.year))) for place, figs in by_place.items()}
 
 
 def _check_instances(tables: _Tables) -> None:
@@ -400,7 +429,7 @@ def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
     _check_device_names(tables)
     _check_instances(tables)
     _check_embodied(tables)
-    _link_regions(tables)
+    intensity = _link_regions(tables)
     providers = tables.providers
     return Catalog(
         devices=tables.devices,
@@ -427,6 +456,7 @@ def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
             UnknownProviderError,
         ),
         embodied=tables.embodied,
+        intensity=intensity,
         provider_regions={
             pid: frozenset(r.id for r in tables.regions.values() if r.provider == pid) for pid in providers
         },

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from estimator import api, lookup
+from estimator import api, job, lookup
 from estimator.catalog import load_catalog
 from estimator.core import Estimate
 from estimator.errors import EstimatorError, InputError
@@ -58,33 +58,47 @@ def _whole(what: str) -> Callable[[str], int]:
     return parse
 
 
-def _add_data(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--data",
-        action="append",
-        metavar="FILE",
-        help="your own devices, instances or regions (YAML or CSV, same schema); repeatable",
-    )
+INFERENCE_INPUTS = (
+    "hardware", "instance", "region", "provider", "count", "pue", "intensity", "power_w", "utilization",
+    "year", "basis", "data_files",
+)  # fmt: skip
+PREFLIGHT_INPUTS = (
+    "hardware",
+    "count",
+    "region",
+    "provider",
+    "trials",
+    "pue",
+    "intensity",
+    "year",
+    "basis",
+    "data_files",
+)
+LISTING_INPUTS = ("data_files",)
 
 
-def _add_estimate_args(p: argparse.ArgumentParser, hours_required: bool = True) -> None:
-    p.add_argument("--hardware", help="device id or name, e.g. 'A100 SXM4 80GB', 'Tesla V100-SXM2-16GB'")
-    p.add_argument("--instance", help="cloud instance type, e.g. aws:p4d.24xlarge")
-    p.add_argument("--hours", type=_number("--hours", "72"), required=hours_required, help="wall-clock hours, > 0")
-    p.add_argument("--count", type=_whole("--count"), help="number of devices (default 1 or the instance's)")
-    p.add_argument("--region", help="gcp:us-central1, aws:us-east-1, FR, US-CA, world, or a name")
-    p.add_argument("--provider", help="narrows a region name to one provider's regions")
-    p.add_argument("--pue", type=_number("--pue", "1.1"), help="override the PUE (1 to 3)")
-    p.add_argument("--intensity", type=_number("--intensity", "430"), help="override, gCO2e/kWh")
-    p.add_argument("--power-w", type=_number("--power-w", "300"), help="override watts per device")
-    p.add_argument("--utilization", type=_number("--utilization", "0.8"), default=1.0, help="(0, 1], default 1")
-    p.add_argument("--cpu", help="CPU model, adds its draw")
-    p.add_argument("--cpu-count", type=_whole("--cpu-count"), help="whole CPUs (packages)")
-    p.add_argument("--cpu-cores", type=_number("--cpu-cores", "16"), help="cores used (TDP/cores each)")
-    p.add_argument("--cpu-utilization", type=_number("--cpu-utilization", "0.5"), default=1.0)
-    p.add_argument("--memory-gb", type=_number("--memory-gb", "64"), help="RAM in GB (0.3725 W/GB)")
-    p.add_argument("--trials", type=_whole("--trials"), default=1, help="runs of this job, for a sweep (default 1)")
-    _add_data(p)
+def _add_job_args(p: argparse.ArgumentParser, names: Sequence[str] = job.NAMES, required: Sequence[str] = ()) -> None:
+    """Flags made from :mod:`estimator.job`: one per input, with its unit, range, default and example."""
+    for spec in job.INPUTS:
+        if spec.name not in names:
+            continue
+        options: dict[str, Any] = {"dest": spec.name, "help": spec.describe(), "required": spec.name in required}
+        if spec.kind == "number":
+            options["type"] = _number(spec.cli_flag, spec.example)
+        elif spec.kind == "whole":
+            options["type"] = _whole(spec.cli_flag)
+        elif spec.kind == "choice":
+            options["choices"] = spec.choices
+        elif spec.kind == "pair":
+            options.update(nargs=2, type=_number(spec.cli_flag, spec.example), metavar=("LOW", "HIGH"))
+        elif spec.kind == "files":
+            options.update(action="append", metavar="FILE")
+        p.add_argument(spec.cli_flag, **options)
+
+
+def _job_kwargs(args: argparse.Namespace, names: Sequence[str] = job.NAMES) -> dict[str, Any]:
+    """The Job inputs given on the command line (left-out flags keep Job's defaults)."""
+    return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     est = sub.add_parser("estimate", help="energy and CO2e of one run", description="Energy and CO2e of one run.")
-    _add_estimate_args(est)
+    _add_job_args(est, required=("hours",))
     est.add_argument(
         "--format",
         choices=("text", "json", "yaml", "modelcard", "markdown", "latex"),
@@ -110,22 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="energy and CO2e of serving requests",
         description="Energy and CO2e of serving requests: in total, per request and per 1,000 requests.",
     )
-    inf.add_argument("--hardware", help="device id or name")
-    inf.add_argument("--instance", help="cloud instance type, e.g. aws:g5.xlarge")
-    inf.add_argument("--region", help="gcp:us-central1, aws:us-east-1, FR, US-CA, world, or a name")
-    inf.add_argument("--provider", help="narrows a region name to one provider's regions")
+    _add_job_args(inf, INFERENCE_INPUTS)
     inf.add_argument("--requests", type=_number("--requests", "1000000"), required=True, help="requests served")
     rate = inf.add_mutually_exclusive_group(required=True)
     rate.add_argument("--seconds-per-request", type=_number("--seconds-per-request", "0.25"))
     rate.add_argument("--requests-per-second", type=_number("--requests-per-second", "40"))
-    inf.add_argument("--count", type=_whole("--count"), help="devices serving together (default 1)")
-    inf.add_argument("--pue", type=_number("--pue", "1.1"))
-    inf.add_argument("--intensity", type=_number("--intensity", "430"), help="override, gCO2e/kWh")
-    inf.add_argument("--power-w", type=_number("--power-w", "300"))
-    inf.add_argument("--utilization", type=_number("--utilization", "0.5"), default=1.0)
     inf.add_argument("--score", type=_number("--score", "0.91"), help="a quality score: prints score per gram")
     inf.add_argument("--format", choices=("text", "json"), default="text")
-    _add_data(inf)
 
     pre = sub.add_parser(
         "preflight",
@@ -136,17 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--flops", type=_number("--flops", "8.4e22"), help="total training FLOPs")
     pre.add_argument("--params", type=_number("--params", "7e9"), help="parameters (with --tokens)")
     pre.add_argument("--tokens", type=_number("--tokens", "2e12"), help="training tokens (with --params)")
-    pre.add_argument("--hardware", required=True, help="accelerator, e.g. 'H100 SXM'")
-    pre.add_argument("--count", type=_whole("--count"), default=1, help="accelerators (default 1)")
-    pre.add_argument("--region", help="gcp:us-central1, aws:us-east-1, FR, US-CA, world, or a name")
-    pre.add_argument("--provider", help="narrows a region name to one provider's regions")
+    _add_job_args(pre, PREFLIGHT_INPUTS, required=("hardware",))
     pre.add_argument("--mfu", type=_number("--mfu", "0.4"), help="model FLOPs utilisation (default 0.4, range 0.3-0.5)")
     pre.add_argument("--precision", default="bf16", help="fp32, tf32, bf16, fp16, fp8 or int8 (default bf16)")
-    pre.add_argument("--trials", type=_whole("--trials"), default=1, help="runs in the sweep (default 1)")
-    pre.add_argument("--pue", type=_number("--pue", "1.1"))
-    pre.add_argument("--intensity", type=_number("--intensity", "430"), help="override, gCO2e/kWh")
     pre.add_argument("--format", choices=("text", "json"), default="text")
-    _add_data(pre)
 
     card = sub.add_parser(
         "card",
@@ -155,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         "unified diff; --write updates the file atomically. Only that block changes.",
     )
     card.add_argument("path", help="the model card, e.g. README.md")
-    _add_estimate_args(card, hours_required=False)
+    _add_job_args(card)
     card.add_argument("--training-type", default="pre-training", help="pre-training or fine-tuning")
     card.add_argument("--location", help="override geographical_location, e.g. 'Iowa, USA'")
     card.add_argument("--from-codecarbon", metavar="CSV", help="use a CodeCarbon emissions.csv instead of an estimate")
@@ -177,20 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
     hw.add_argument("--kind", help="gpu, tpu, npu, soc or cpu")
     hw.add_argument("--vendor", help="nvidia, amd, intel, google, ...")
     hw.add_argument("--format", choices=("table", "json"), default="table")
-    _add_data(hw)
+    _add_job_args(hw, LISTING_INPUTS)
 
     ins = sub.add_parser("instances", help="list cloud instance types", description="List cloud instance types.")
     ins.add_argument("query", nargs="?", help="words to look for, e.g. 'p4d' or 'h100'")
     ins.add_argument("--provider", help="aws, gcp, azure, ...")
     ins.add_argument("--format", choices=("table", "json"), default="table")
-    _add_data(ins)
+    _add_job_args(ins, LISTING_INPUTS)
 
     reg = sub.add_parser("regions", help="list regions and intensities", description="List regions and intensities.")
     reg.add_argument("query", nargs="?", help="words to look for, e.g. 'frankfurt' or 'us-east'")
     reg.add_argument("--provider", help="aws, gcp, azure, ...")
     reg.add_argument("--sort", choices=("id", "intensity", "name"), default="id")
+    _add_job_args(reg, ("year", "basis"))
     reg.add_argument("--format", choices=("table", "json"), default="table")
-    _add_data(reg)
+    _add_job_args(reg, LISTING_INPUTS)
     _add_batch_parsers(sub)
     return parser
 
@@ -208,7 +207,7 @@ def _add_batch_parsers(sub: Any) -> None:
     bat.add_argument("--strict", action="store_true", help="stop at the first bad row, naming its line and column")
     bat.add_argument("--sep", help="CSV delimiter (default: guessed from the header)")
     bat.add_argument("--no-progress", action="store_true", help="no progress bar (it only shows on a terminal)")
-    _add_data(bat)
+    _add_job_args(bat, LISTING_INPUTS)
 
     cc = sub.add_parser(
         "from-codecarbon",
@@ -220,7 +219,7 @@ def _add_batch_parsers(sub: Any) -> None:
     cc.add_argument("--run-id", help="the run to read (a unique prefix will do; default: the last row)")
     cc.add_argument("--format", choices=("text", "json", "modelcard"), default="text")
     cc.add_argument("--training-type", default="pre-training", help="for the model card: pre-training or fine-tuning")
-    _add_data(cc)
+    _add_job_args(cc, LISTING_INPUTS)
 
 
 def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
@@ -243,25 +242,7 @@ def _emit(rows: list[Any], fmt: str, header: Sequence[str], cells: Callable[[Any
 
 
 def _estimate(args: argparse.Namespace) -> Estimate:
-    return api.estimate(
-        hardware=args.hardware,
-        hours=args.hours,
-        count=args.count,
-        region=args.region,
-        pue=args.pue,
-        intensity=args.intensity,
-        power_w=args.power_w,
-        utilization=args.utilization,
-        instance=args.instance,
-        cpu=args.cpu,
-        cpu_count=args.cpu_count,
-        cpu_cores=args.cpu_cores,
-        cpu_utilization=args.cpu_utilization,
-        memory_gb=args.memory_gb,
-        provider=args.provider,
-        trials=args.trials,
-        data_files=args.data,
-    )
+    return api.estimate(**_job_kwargs(args))
 
 
 def _cmd_estimate(args: argparse.Namespace) -> None:
@@ -283,7 +264,9 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
 
         print(yaml.safe_dump(e.to_dict(), sort_keys=False, allow_unicode=True), end="")
     elif args.format == "modelcard":
-        print(e.to_yaml(args.training_type), end="")
+        from estimator import modelcard
+
+        print(modelcard.to_yaml(modelcard.card_block(e, args.training_type)), end="")
     elif args.format == "markdown":
         print(report.markdown_paragraph(e))
     elif args.format == "latex":
@@ -300,19 +283,10 @@ def _cmd_inference(args: argparse.Namespace) -> None:
     from estimator.inference import estimate_inference, score_per_gram
 
     result = estimate_inference(
-        hardware=args.hardware,
-        region=args.region,
         requests=args.requests,
         seconds_per_request=args.seconds_per_request,
         requests_per_second=args.requests_per_second,
-        count=args.count,
-        pue=args.pue,
-        utilization=args.utilization,
-        intensity=args.intensity,
-        power_w=args.power_w,
-        instance=args.instance,
-        provider=args.provider,
-        data_files=args.data,
+        **_job_kwargs(args, INFERENCE_INPUTS),
     )
     per_gram = score_per_gram(args.score, result.co2e_g) if args.score is not None else None
     if args.format == "json":
@@ -341,16 +315,9 @@ def _cmd_preflight(args: argparse.Namespace) -> None:
         flops=args.flops,
         params=args.params,
         tokens=args.tokens,
-        hardware=args.hardware,
-        count=args.count,
-        region=args.region,
         mfu=args.mfu,
         precision=args.precision,
-        trials=args.trials,
-        pue=args.pue,
-        intensity=args.intensity,
-        provider=args.provider,
-        data_files=args.data,
+        **_job_kwargs(args, PREFLIGHT_INPUTS),
     )
     if args.format == "json":
         print(_json(p.to_dict(), indent=2, ensure_ascii=False))
@@ -371,23 +338,17 @@ def _cmd_preflight(args: argparse.Namespace) -> None:
     print(report.text(p.estimate))
 
 
-ESTIMATE_ARGS = (
-    "hardware", "instance", "hours", "count", "region", "provider", "pue", "intensity", "power_w",
-    "cpu", "cpu_count", "cpu_cores", "memory_gb", "data",
-)  # fmt: skip
-
-
 def _cmd_card(args: argparse.Namespace) -> None:
     from estimator import modelcard
 
     if args.from_codecarbon:
         from estimator.codecarbon import from_codecarbon
 
-        given = [f"--{k.replace('_', '-')}" for k in ESTIMATE_ARGS if getattr(args, k) not in (None, 1.0, 1)]
+        given = [job.BY_NAME[n].cli_flag for n in _job_kwargs(args) if n != "data_files"]
         if given:
             raise InputError(f"--from-codecarbon takes the numbers from the file; leave out {', '.join(given)}")
 
-        measured = from_codecarbon(args.from_codecarbon, run_id=args.run_id)
+        measured = from_codecarbon(args.from_codecarbon, run_id=args.run_id, data_files=args.data_files)
         block = measured.to_model_card(args.training_type, args.location)["co2_eq_emissions"]
     else:
         block = modelcard.card_block(_estimate(args), args.training_type, args.location)
@@ -437,7 +398,7 @@ def _cmd_scan(args: argparse.Namespace) -> None:
 
 
 def _cmd_hardware(args: argparse.Namespace) -> None:
-    rows = lookup.hardware(kind=args.kind, vendor=args.vendor, data_files=args.data)
+    rows = lookup.hardware(kind=args.kind, vendor=args.vendor, data_files=args.data_files)
     if args.query:
         rows = [d for d in rows if matches(args.query, (d.id, d.name, *d.aliases))]
     _emit(
@@ -459,7 +420,7 @@ def _cmd_hardware(args: argparse.Namespace) -> None:
 
 
 def _cmd_instances(args: argparse.Namespace) -> None:
-    rows = lookup.instances(args.provider, data_files=args.data)
+    rows = lookup.instances(args.provider, data_files=args.data_files)
     if args.query:
         rows = [i for i in rows if matches(args.query, (i.id, i.accelerator or "", i.cpu or "", *i.aliases))]
     _emit(
@@ -478,25 +439,37 @@ def _cmd_instances(args: argparse.Namespace) -> None:
 
 
 def _cmd_regions(args: argparse.Namespace) -> None:
-    rows = lookup.regions(args.provider, data_files=args.data)
+    from estimator import grid
+
+    rows = lookup.regions(args.provider, data_files=args.data_files)
     if args.query:
         rows = [r for r in rows if matches(args.query, (r.id, r.name, r.location, *r.aliases))]
+    catalog = load_catalog(args.data_files)
+    basis = args.basis or "lifecycle"
+    if basis == "marginal":
+        rows = [r for r in rows if grid.central_series(catalog, r, basis)]
+    figures = {r.id: grid.choose(catalog, r, args.year, basis) for r in rows}
     if args.sort == "intensity":
-        rows.sort(key=lambda r: (r.intensity_g_per_kwh, r.id))
+        rows.sort(key=lambda r: (figures[r.id].value_g_per_kwh, r.id))
     elif args.sort == "name":
         rows.sort(key=lambda r: (r.name.lower(), r.id))
-    catalog = load_catalog(args.data)
+    if args.format == "json":
+        out = [{**r.to_dict(), **figures[r.id].facts()} for r in rows]
+        print(_json(out, indent=2, ensure_ascii=False))
+        return
     _emit(
         rows,
         args.format,
-        ("id", "kind", "name", "place", "gCO2e/kWh", "year", "PUE"),
+        ("id", "kind", "name", "place", "zone", "gCO2e/kWh", "year", "basis", "PUE"),
         lambda r: (
             r.id,
             r.kind,
             r.name,
             catalog.region_place(r) if r.kind != "country" else "",
-            num(r.intensity_g_per_kwh),
-            r.year,
+            figures[r.id].zone,
+            num(figures[r.id].value_g_per_kwh),
+            figures[r.id].year,
+            figures[r.id].basis,
             num(r.pue) if r.pue else "",
         ),
         "regions",
@@ -511,7 +484,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
         summary = estimate_file(
             args.runs,
             args.output,
-            data_files=args.data,
+            data_files=args.data_files,
             strict=args.strict,
             sep=args.sep,
             progress=False if args.no_progress else None,
@@ -524,7 +497,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
 def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
     from estimator.codecarbon import from_codecarbon, text
 
-    run = from_codecarbon(args.emissions, args.run_id, data_files=args.data)
+    run = from_codecarbon(args.emissions, args.run_id, data_files=args.data_files)
     if args.format == "json":
         print(_json(run.to_dict(), indent=2, ensure_ascii=False))
     elif args.format == "modelcard":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any, NamedTuple
@@ -35,6 +36,49 @@ MAX_MEMORY_GB = 1_000_000.0
 
 
 # ---------------------------------------------------------------- input checks
+# The predicates take a number or an array (numpy, pandas) and say which values are
+# allowed; the check_* functions below use them for one value and batch for a column,
+# so both refuse exactly the same values. NaN and infinities are never allowed.
+
+
+def hours_ok(x: Any) -> Any:
+    """0 < hours <= MAX_HOURS."""
+    return (x > 0) & (x <= MAX_HOURS)
+
+
+def count_ok(x: Any) -> Any:
+    """A whole number from 1 to MAX_COUNT."""
+    return (x >= 1) & (x <= MAX_COUNT) & (x % 1 == 0)
+
+
+def utilization_ok(x: Any) -> Any:
+    """0 < utilization <= 1."""
+    return (x > 0) & (x <= 1)
+
+
+def pue_ok(x: Any) -> Any:
+    """PUE_RANGE[0] <= pue <= PUE_RANGE[1]."""
+    return (x >= PUE_RANGE[0]) & (x <= PUE_RANGE[1])
+
+
+def intensity_ok(x: Any) -> Any:
+    """INTENSITY_RANGE_G_PER_KWH[0] <= intensity <= INTENSITY_RANGE_G_PER_KWH[1]."""
+    return (x >= INTENSITY_RANGE_G_PER_KWH[0]) & (x <= INTENSITY_RANGE_G_PER_KWH[1])
+
+
+def power_ok(x: Any) -> Any:
+    """0 < power_w <= MAX_POWER_W."""
+    return (x > 0) & (x <= MAX_POWER_W)
+
+
+def memory_ok(x: Any) -> Any:
+    """0 <= memory_gb <= MAX_MEMORY_GB."""
+    return (x >= 0) & (x <= MAX_MEMORY_GB)
+
+
+def cores_ok(x: Any) -> Any:
+    """cpu_cores > 0 (and finite)."""
+    return (x > 0) & (x < math.inf)
 
 
 def _real(name: str, value: object, allowed: str) -> float:
@@ -43,59 +87,62 @@ def _real(name: str, value: object, allowed: str) -> float:
         if math.isfinite(number):
             return number
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise InputError(f"{name} must be a number ({allowed}); got {value!r}")
+        raise InputError(f"{name} must be a number ({allowed}); got {value!r}", field=name)
     number = float(value)
     if math.isnan(number) or math.isinf(number):
-        raise InputError(f"{name} must be a finite number ({allowed}); got {number}")
+        raise InputError(f"{name} must be a finite number ({allowed}); got {number}", field=name)
     return number
 
 
 def check_positive(name: str, value: object, example: str) -> float:
     """A finite number greater than 0 (requests, rates, FLOPs, parameters, days)."""
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)) or value <= 0:
-        raise InputError(f"{name} must be a number greater than 0, e.g. {example}; got {value!r}")
+        raise InputError(f"{name} must be a number greater than 0, e.g. {example}; got {value!r}", field=name)
     return float(value)
 
 
 def check_hours(hours: object) -> float:
     number = _real("hours", hours, "hours > 0, e.g. 72")
+    if hours_ok(number):
+        return number
     if number <= 0:
-        raise InputError(f"hours must be greater than 0, e.g. 72; got {number:g}")
+        raise InputError(f"hours must be greater than 0, e.g. 72; got {number:g}", field="hours")
     if number > MAX_HOURS:
-        raise InputError(f"hours must be at most {MAX_HOURS:g}; got {number:g}")
+        raise InputError(f"hours must be at most {MAX_HOURS:g}; got {number:g}", field="hours")
     return number
 
 
 def check_count(count: object, name: str = "count") -> int:
-    if type(count) is int and 1 <= count <= MAX_COUNT:  # fast path
+    if type(count) is int and count_ok(count):  # fast path
         return count
     if isinstance(count, bool) or not isinstance(count, Real):
-        raise InputError(f"{name} must be a whole number of devices, 1 or more; got {count!r}")
+        raise InputError(f"{name} must be a whole number of devices, 1 or more; got {count!r}", field=name)
     number = float(count)
     if not math.isfinite(number) or number != int(number):
-        raise InputError(f"{name} must be a whole number of devices, 1 or more; got {count!r}")
+        raise InputError(f"{name} must be a whole number of devices, 1 or more; got {count!r}", field=name)
     if number < 1:
-        raise InputError(f"{name} must be 1 or more; got {int(number)}")
+        raise InputError(f"{name} must be 1 or more; got {int(number)}", field=name)
     if number > MAX_COUNT:
-        raise InputError(f"{name} must be at most {MAX_COUNT:,}; got {number:g}")
+        raise InputError(f"{name} must be at most {MAX_COUNT:,}; got {number:g}", field=name)
     return int(number)
 
 
 def check_utilization(utilization: object, name: str = "utilization") -> float:
     number = _real(name, utilization, "a fraction in (0, 1], e.g. 0.8 for 80 %")
-    if not 0 < number <= 1:
+    if not utilization_ok(number):
         hint = f"; did you mean {number / 100:g} ({number:g} %)?" if 1 < number <= 100 else ""
-        raise InputError(f"{name} must be a fraction greater than 0 and at most 1; got {number:g}{hint}")
+        raise InputError(f"{name} must be a fraction greater than 0 and at most 1; got {number:g}{hint}", field=name)
     return number
 
 
 def check_pue(pue: object) -> float:
     low, high = PUE_RANGE
     number = _real("pue", pue, f"from {low:g} to {high:g}")
-    if not low <= number <= high:
+    if not pue_ok(number):
         raise InputError(
-            f"pue must be from {low:g} (no overhead) to {high:g}; got {number:g}. "
-            "Typical values: 1.1 for hyperscale clouds, 1.56 industry average (Uptime Institute 2024)"
+            field="pue",
+            message=f"pue must be from {low:g} (no overhead) to {high:g}; got {number:g}. "
+            "Typical values: 1.1 for hyperscale clouds, 1.56 industry average (Uptime Institute 2024)",
         )
     return number
 
@@ -103,30 +150,34 @@ def check_pue(pue: object) -> float:
 def check_intensity(intensity: object) -> float:
     low, high = INTENSITY_RANGE_G_PER_KWH
     number = _real("intensity", intensity, f"gCO2e/kWh from {low:g} to {high:g}")
-    if not low <= number <= high:
+    if not intensity_ok(number):
         hint = " (if it is lbs/MWh, multiply by 0.4536)" if high < number <= 4500 else ""
-        raise InputError(f"intensity must be from {low:g} to {high:g} gCO2e/kWh; got {number:g}{hint}")
+        raise InputError(
+            f"intensity must be from {low:g} to {high:g} gCO2e/kWh; got {number:g}{hint}", field="intensity"
+        )
     return number
 
 
 def check_power_w(power_w: object, name: str = "power_w") -> float:
     number = _real(name, power_w, f"watts per device, > 0 and at most {MAX_POWER_W:g}")
-    if not 0 < number <= MAX_POWER_W:
-        raise InputError(f"{name} must be greater than 0 and at most {MAX_POWER_W:g} W per device; got {number:g}")
+    if not power_ok(number):
+        raise InputError(
+            f"{name} must be greater than 0 and at most {MAX_POWER_W:g} W per device; got {number:g}", field=name
+        )
     return number
 
 
 def check_memory_gb(memory_gb: object) -> float:
     number = _real("memory_gb", memory_gb, "gigabytes of RAM, 0 or more")
-    if not 0 <= number <= MAX_MEMORY_GB:
-        raise InputError(f"memory_gb must be from 0 to {MAX_MEMORY_GB:g} GB; got {number:g}")
+    if not memory_ok(number):
+        raise InputError(f"memory_gb must be from 0 to {MAX_MEMORY_GB:g} GB; got {number:g}", field="memory_gb")
     return number
 
 
 def check_cores(cores: object) -> float:
     number = _real("cpu_cores", cores, "cores used, > 0")
-    if number <= 0:
-        raise InputError(f"cpu_cores must be greater than 0; got {number:g}")
+    if not cores_ok(number):
+        raise InputError(f"cpu_cores must be greater than 0; got {number:g}", field="cpu_cores")
     return number
 
 
@@ -179,7 +230,7 @@ class Estimate:
     pue_basis: str  # "user", "region", "provider", "industry-average"
     pue_source: str
     intensity_g_per_kwh: float
-    intensity_basis: str  # "user", "region"
+    intensity_basis: str  # "user", or the figure's basis: "lifecycle", "marginal", "direct", "unknown"
     intensity_source: str
     components: tuple[Component, ...]
     draw_w: float
@@ -200,6 +251,7 @@ class Estimate:
     embodied_high_g: float = math.nan
     embodied_basis: tuple[str, ...] = ()
     trials: int = 1
+    intensity_year: int | None = None  # the year of the grid intensity used; None for a user-given one
 
     @property
     def low(self) -> float:
@@ -252,25 +304,6 @@ class Estimate:
             "package_version": self.package_version,
         }
 
-    def to_model_card(
-        self, training_type: str = "pre-training", location: str | None = None, source: str | None = None
-    ) -> dict[str, Any]:
-        """``{"co2_eq_emissions": {...}}`` for a Hugging Face model card (emissions in grams).
-
-        A convenience over ``estimator.modelcard.card_block``.
-        """
-        from estimator.modelcard import card_block
-
-        return {"co2_eq_emissions": card_block(self, training_type, location, source)}
-
-    def to_yaml(
-        self, training_type: str = "pre-training", location: str | None = None, source: str | None = None
-    ) -> str:
-        """The same block as YAML text, ready for a card's front matter."""
-        from estimator.modelcard import to_yaml
-
-        return to_yaml(self.to_model_card(training_type, location, source)["co2_eq_emissions"])
-
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready mapping of the whole estimate."""
         return {
@@ -295,6 +328,7 @@ class Estimate:
             "intensity_g_per_kwh": self.intensity_g_per_kwh,
             "intensity_basis": self.intensity_basis,
             "intensity_source": self.intensity_source,
+            "intensity_year": self.intensity_year,
             "hardware": self.hardware,
             "region": self.region,
             "breakdown": [dataclasses.asdict(c) for c in self.breakdown],
@@ -319,14 +353,72 @@ def embodied_g(kg: float, item_hours: float, lifetime_years: float, utilization:
     return kg * 1000.0 * item_hours / (lifetime_years * 8760.0 * utilization)
 
 
-def draw_w(specs: tuple[ComponentSpec, ...]) -> float:
-    """Σ number × power_w × utilization, in watts."""
-    return sum(s.number * s.power_w * s.utilization for s in specs)
+class Totals(NamedTuple):
+    """The totals of an estimate; each a float, or an array when the inputs are arrays."""
+
+    draw_w: Any
+    it_energy_kwh: Any
+    energy_kwh: Any
+    co2e_g: Any
+    energy_low_kwh: Any
+    co2e_low_g: Any
+    co2e_high_g: Any
 
 
-def energy_kwh(draw: float, hours: float, pue: float) -> float:
-    """draw_w × hours × pue / 1000."""
-    return draw * hours * pue / 1000.0
+def totals(
+    parts: Sequence[tuple[Any, Any, Any, Any]],
+    hours: Any,
+    pue: Any,
+    intensity_g_per_kwh: Any,
+    intensity_low_g_per_kwh: Any,
+    intensity_high_g_per_kwh: Any,
+) -> Totals:
+    """The arithmetic of every estimate, on numbers or on arrays (numpy, pandas) alike.
+
+    Parameters
+    ----------
+    parts : sequence of (number, power_w, utilization, low_fraction)
+        One per component: devices (or cores, GB), [W] per item, [fraction]
+        drawn, and the fraction of that draw at the low end of the range.
+    hours : wall-clock hours [h] (× trials).
+    pue : facility power usage effectiveness [-].
+    intensity_g_per_kwh, intensity_low_g_per_kwh, intensity_high_g_per_kwh :
+        grid intensity, central and range [gCO2e/kWh].
+
+    Returns
+    -------
+    Totals
+        draw_w = Σ number × power_w × utilization [W];
+        energy_kwh = draw_w × hours × pue / 1000 [kWh];
+        co2e_g = energy_kwh × intensity [gCO2e]; the low end uses the low
+        fractions and the low intensity, the high end the full draw and the
+        high intensity.
+    """
+    draw: Any = 0.0
+    low_draw: Any = 0.0
+    for number, power, utilization, low_fraction in parts:
+        component = number * power * utilization
+        draw = draw + component
+        low_draw = low_draw + component * low_fraction
+    energy = draw * hours * pue / 1000.0
+    energy_low = low_draw * hours * pue / 1000.0
+    return Totals(
+        draw_w=draw,
+        it_energy_kwh=draw * hours / 1000.0,
+        energy_kwh=energy,
+        co2e_g=energy * intensity_g_per_kwh,
+        energy_low_kwh=energy_low,
+        co2e_low_g=energy_low * intensity_low_g_per_kwh,
+        co2e_high_g=energy * intensity_high_g_per_kwh,
+    )
+
+
+def embodied_total_g(fixed_per_hour_g: Any, per_device_hour_g: Any, devices: Any, hours: Any) -> Any:
+    """Embodied emissions of a run [gCO2e]: (fixed + per device × devices) [g/h] × hours [h]."""
+    return (fixed_per_hour_g + per_device_hour_g * devices) * hours
+
+
+TOO_LARGE = "the result is too large to compute; check hours, count and power for a unit mistake"
 
 
 def compute(
@@ -339,11 +431,12 @@ def compute(
     intensity_high_g_per_kwh: float | None = None,
     **provenance: Any,
 ) -> Estimate:
-    """The estimate for already-checked plain values (see the module formula).
+    """The estimate for already-checked plain values: :func:`totals` plus the breakdown.
 
-    The range: low = Σ draw × low_fraction × hours × PUE × intensity_low;
-    high = the TDP-based draw × hours × PUE × intensity_high.
+    Without a low or high intensity, the range's intensity is the central one.
     """
+    ci_low = intensity_g_per_kwh if intensity_low_g_per_kwh is None else intensity_low_g_per_kwh
+    ci_high = intensity_g_per_kwh if intensity_high_g_per_kwh is None else intensity_high_g_per_kwh
     components = tuple(
         Component(
             label=s.label,
@@ -359,24 +452,21 @@ def compute(
         )
         for s in specs
     )
-    total_draw = draw_w(specs)
-    total_kwh = energy_kwh(total_draw, hours, pue)
-    if not math.isfinite(total_kwh * intensity_g_per_kwh):
-        raise InputError("the result is too large to compute; check hours, count and power for a unit mistake")
-    low_kwh = energy_kwh(sum(s.number * s.power_w * s.utilization * s.low_fraction for s in specs), hours, pue)
-    ci_low = intensity_g_per_kwh if intensity_low_g_per_kwh is None else intensity_low_g_per_kwh
-    ci_high = intensity_g_per_kwh if intensity_high_g_per_kwh is None else intensity_high_g_per_kwh
+    parts = [(s.number, s.power_w, s.utilization, s.low_fraction) for s in specs]
+    t = totals(parts, hours, pue, intensity_g_per_kwh, ci_low, ci_high)
+    if not math.isfinite(t.co2e_g) or not math.isfinite(t.co2e_high_g):
+        raise InputError(TOO_LARGE, field="hours")
     return Estimate(
         hours=hours,
         pue=pue,
         intensity_g_per_kwh=intensity_g_per_kwh,
         components=components,
-        draw_w=total_draw,
-        it_energy_kwh=total_draw * hours / 1000.0,
-        energy_kwh=total_kwh,
-        co2e_g=total_kwh * intensity_g_per_kwh,
-        energy_low_kwh=low_kwh,
-        co2e_low_g=low_kwh * ci_low,
-        co2e_high_g=total_kwh * ci_high,
+        draw_w=t.draw_w,
+        it_energy_kwh=t.it_energy_kwh,
+        energy_kwh=t.energy_kwh,
+        co2e_g=t.co2e_g,
+        energy_low_kwh=t.energy_low_kwh,
+        co2e_low_g=t.co2e_low_g,
+        co2e_high_g=t.co2e_high_g,
         **provenance,
     )

@@ -10,11 +10,29 @@ from __future__ import annotations
 
 
 class EstimatorError(Exception):
-    """Base class of every error raised by co2-estimator."""
+    """Base class of every error raised by co2-estimator.
+
+    ``field`` names the input the error is about (``"hours"``, ``"hardware"``), where
+    there is one, so a caller (batch, the web form) can point at it without
+    reading the message.
+    """
+
+    field: str | None = None
+
+    def about(self, field: str) -> EstimatorError:
+        """Record the input this error is about (unless already set) and return the error."""
+        if self.field is None:
+            self.field = field
+        return self
 
 
 class InputError(EstimatorError, ValueError):
     """An argument has a value outside what is allowed (hours <= 0, PUE < 1, ...)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        if field is not None:
+            self.field = field
 
 
 class DataError(EstimatorError, ValueError):

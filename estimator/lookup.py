@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from estimator import grid
 from estimator.api import DataFiles
 from estimator.catalog import load_catalog
 from estimator.errors import InputError
+from estimator.job import BASES
 from estimator.records import DEVICE_KINDS, Device, Instance, Region
 
 
@@ -33,9 +37,70 @@ def regions(provider: str | None = None, data_files: DataFiles = None) -> list[R
     return sorted((r for r in catalog.regions.values() if pid is None or r.provider == pid), key=lambda r: r.id)
 
 
-def cleanest_regions(provider: str | None = None, n: int = 5, data_files: DataFiles = None) -> list[Region]:
-    """The ``n`` cloud regions with the lowest intensity (of one provider, or of all)."""
+def region_intensity(
+    region: str, year: int | None = None, basis: str = "lifecycle", data_files: DataFiles = None
+) -> grid.IntensityChoice:
+    """The grid intensity an estimate in ``region`` uses for ``year``, with the figures beside it.
+
+    Parameters
+    ----------
+    region : str
+        A region id or name ("aws:us-east-1", "DE").
+    year : int, optional
+        Default: the latest year in the data.
+    basis : {"lifecycle", "marginal"}
+
+    Returns
+    -------
+    grid.IntensityChoice
+        ``value_g_per_kwh`` [gCO2e/kWh], ``year``, ``basis``, ``zone``, ``source``, ``beside``, range.
+    """
+    from estimator.plan import _check_basis, _check_year
+
+    catalog = load_catalog(data_files)
+    reg, _ = catalog.region(region)
+    return grid.choose(catalog, reg, _check_year(year), _check_basis(basis))
+
+
+def intensity_series(region: str, basis: str = "lifecycle", data_files: DataFiles = None) -> list[dict[str, Any]]:
+    """The yearly series the central figure of ``region`` comes from, oldest first.
+
+    Returns
+    -------
+    list of dict
+        ``year``, ``intensity_g_per_kwh`` [gCO2e/kWh], ``basis``, ``dataset``, ``zone``, ``source``.
+    """
+    if basis not in BASES:
+        raise InputError(f"basis must be one of {', '.join(BASES)}; got {basis!r}", field="basis")
+    catalog = load_catalog(data_files)
+    reg, _ = catalog.region(region)
+    return [
+        {
+            "year": f.year,
+            "intensity_g_per_kwh": f.intensity_g_per_kwh,
+            "basis": f.basis,
+            "dataset": f.dataset,
+            "zone": f.place,
+            "source": f.source,
+        }
+        for f in grid.central_series(catalog, reg, basis)
+    ]
+
+
+def cleanest_regions(
+    provider: str | None = None, n: int = 5, data_files: DataFiles = None, year: int | None = None
+) -> list[tuple[Region, grid.IntensityChoice]]:
+    """The ``n`` cloud regions with the lowest life-cycle intensity in ``year`` (default the latest).
+
+    All regions are on one basis, so the ranking compares grids, not sources.
+
+    Returns
+    -------
+    list of (Region, grid.IntensityChoice)
+        Cleanest first; ties by id.
+    """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise InputError(f"n must be a whole number, 1 or more; got {n!r}")
-    clouds = [r for r in regions(provider, data_files) if r.is_cloud]
-    return sorted(clouds, key=lambda r: (r.intensity_g_per_kwh, r.id))[:n]
+        raise InputError(f"n must be a whole number, 1 or more; got {n!r}", field="n")
+    catalog = load_catalog(data_files)
+    clouds = [(r, grid.choose(catalog, r, year)) for r in regions(provider, data_files) if r.is_cloud]
+    return sorted(clouds, key=lambda rc: (rc[1].value_g_per_kwh, rc[0].id))[:n]

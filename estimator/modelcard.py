@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from estimator.core import Estimate
 from estimator.errors import EstimatorError, InputError
-from estimator.report import mass, num, pue_text
+from estimator.report import intensity_words, mass, num, pue_text
 
 TRAINING_TYPES = ("pre-training", "fine-tuning")
 MAX_CARD_BYTES = 10_000_000
@@ -90,6 +91,11 @@ def grams(value: float) -> float:
     return int(rounded) if rounded.is_integer() and abs(rounded) < 1e15 else rounded
 
 
+def _source(e: Estimate) -> str:
+    grid = f"; grid {intensity_words(e)}" if intensity_words(e) else "; grid intensity given by the authors"
+    return f"co2-estimator {e.package_version}: {METHOD}{grid}; PUE {pue_text(e.pue)}; data {e.data_version}"
+
+
 def card_block(
     e: Estimate,
     training_type: str = "pre-training",
@@ -107,8 +113,7 @@ def card_block(
         )
     block: dict[str, Any] = {
         "emissions": grams(e.co2e_g),
-        "source": source
-        or f"co2-estimator {e.package_version}: {METHOD}; PUE {pue_text(e.pue)}; data {e.data_version}",
+        "source": source or _source(e),
         "training_type": training_type,
     }
     where = location_text or location(e)
@@ -318,8 +323,40 @@ class CardUpdate:
         )
 
 
-def update_card(path: str | os.PathLike[str], block: dict[str, Any], write: bool = False) -> CardUpdate:
-    """Merge ``block`` into the card at ``path``; write it (atomically) only if ``write``."""
+def update_card(
+    path: str | os.PathLike[str],
+    e: Estimate | Mapping[str, Any],
+    *,
+    training_type: str = "pre-training",
+    location_text: str | None = None,
+    source: str | None = None,
+    write: bool = False,
+) -> CardUpdate:
+    """Merge the ``co2_eq_emissions`` block of ``e`` into the card at ``path``.
+
+    Parameters
+    ----------
+    path : path of the model card (README.md).
+    e : Estimate, or an already-made block (the mapping :func:`card_block` returns).
+    training_type, location_text, source : as :func:`card_block` (for an Estimate).
+    write : write the file (atomically); default only compute the change.
+
+    Returns
+    -------
+    CardUpdate
+        The old and new text and their diff.
+    """
+    if isinstance(e, Estimate):
+        block = card_block(e, training_type, location_text, source)
+    elif isinstance(e, Mapping):
+        if "co2_eq_emissions" in e:
+            raise CardError(
+                "update_card takes the Estimate (or the block itself), not {'co2_eq_emissions': ...}: "
+                "pass e, or e_block['co2_eq_emissions']"
+            )
+        block = dict(e)
+    else:
+        raise InputError(f"update_card takes an Estimate; got {type(e).__name__}")
     p = Path(path)
     old = read_text(p)
     new = merge(old, block, str(p))
@@ -329,6 +366,11 @@ def update_card(path: str | os.PathLike[str], block: dict[str, Any], write: bool
         except OSError as exc:
             raise CardError(f"{p}: cannot write it ({exc.strerror}); the file is left untouched") from None
     return CardUpdate(p, old, new)
+
+
+def card_yaml(e: Estimate, training_type: str = "pre-training", location_text: str | None = None) -> str:
+    """The ``co2_eq_emissions`` block of ``e`` as YAML text, ready for a card's front matter."""
+    return to_yaml(card_block(e, training_type, location_text))
 
 
 # ---------------------------------------------------------------- reading cards

@@ -10,6 +10,7 @@ PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8")
 POWER_BASES = ("tdp", "tbp", "measured", "estimate")
 REGION_KINDS = ("world", "country", "subdivision", "zone", "cloud")
 GRID_KINDS = ("world", "country", "subdivision", "zone")
+INTENSITY_BASES = ("lifecycle", "direct", "marginal", "unknown")
 
 
 @dataclass(frozen=True)
@@ -77,23 +78,23 @@ class Instance:
 
 @dataclass(frozen=True)
 class Region:
-    """A place with a grid carbon intensity: world, country, grid zone or cloud region.
+    """A place: world, country, subdivision, grid zone or cloud region.
 
-    ``intensity_from`` is the grid row the figure was inherited from, if any.
+    Its grid intensity is not here but in ``intensity.csv`` (:class:`IntensityFigure`
+    rows): ``zone`` names the grid row whose life-cycle series this place uses
+    (empty when the place has a series of its own), with ``zone_source`` saying
+    why (for a cloud region: the provider's page naming its location).
     """
 
     id: str
     kind: str
     name: str
     country: str
-    intensity_g_per_kwh: float
-    year: int
-    source: str
     subdivision: str = ""
     provider: str = ""
     location: str = ""
-    grid: str = ""
-    intensity_from: str = ""
+    zone: str = ""
+    zone_source: str = ""
     pue: float | None = None
     pue_year: int | None = None
     pue_source: str = ""
@@ -102,18 +103,37 @@ class Region:
     cfe_source: str = ""
     aliases: tuple[str, ...] = ()
     note: str = ""
-    intensity_low_g_per_kwh: float | None = None
-    intensity_high_g_per_kwh: float | None = None
-    spread_note: str = ""
 
     @property
     def is_cloud(self) -> bool:
         return self.kind == "cloud"
 
+    @property
+    def grid_id(self) -> str:
+        """The id of the place whose life-cycle series applies: the zone, else the place itself."""
+        return self.zone or self.id
+
     def to_dict(self) -> dict[str, Any]:
         row = asdict(self)
         row["aliases"] = list(self.aliases)
         return row
+
+
+class IntensityFigure(NamedTuple):
+    """One grid carbon intensity: a place, a year, a basis, a dataset (``data/intensity.csv``).
+
+    ``basis``: ``lifecycle`` (location-based, life-cycle: the reported figure),
+    ``direct`` (combustion / operational emissions only), ``marginal`` (UNFCCC
+    operating margin) or ``unknown`` (undated tables of unclear basis).
+    """
+
+    place: str
+    year: int
+    basis: str
+    intensity_g_per_kwh: float
+    dataset: str
+    source: str
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,9 @@ def text(e: Estimate) -> str:
     if e.region:
         where = f" in {e.region['id']} ({e.region['place']})"
     lines = [f"{mass(e.co2e_g)} from {energy(e.energy_kwh)}{where}", arithmetic(e)]
+    grid_words = intensity_words(e)
+    if grid_words:
+        lines.append(f"grid: {grid_words}")
     spread = mass_range(e)
     if spread:
         lines.append(f"range: {spread} ({'; '.join(e.range_basis)})")
@@ -165,6 +168,25 @@ def equivalents(co2e_g: float) -> list[Equivalent]:
 # ---------------------------------------------------------------- publishing text
 
 
+BASIS_SHORT = {
+    "lifecycle": "location-based, life-cycle",
+    "marginal": "marginal, UNFCCC operating margin",
+    "direct": "location-based, direct emissions only",
+    "unknown": "basis not stated by the source",
+}
+
+
+def intensity_words(e: Estimate) -> str:
+    """'DE, 2022 yearly average (location-based, life-cycle; Electricity Maps)', or '' for a user's intensity."""
+    region = e.region or {}
+    if e.intensity_year is None or not region.get("basis"):
+        return ""
+    zone = region.get("zone") or region.get("id")
+    via = f" (the grid zone of {region['id']})" if zone != region.get("id") else ""
+    basis = BASIS_SHORT.get(region["basis"], region["basis"])
+    return f"{zone}{via}, {e.intensity_year} yearly average ({basis}; {region.get('dataset', '')})"
+
+
 def _facts(e: Estimate) -> dict[str, str]:
     accelerators = [c for c in e.components if c.kind in ("accelerator", "cpu")]
     main = accelerators[0] if accelerators else e.components[0]
@@ -180,6 +202,9 @@ def _facts(e: Estimate) -> dict[str, str]:
         "device_hours": num(e.hours * main.count),
         "where": where,
         "intensity": num(e.intensity_g_per_kwh),
+        "grid": f"{e.intensity_year} yearly average, {BASIS_SHORT.get(region.get('basis', ''), 'location-based')}"
+        if e.intensity_year
+        else "given by the authors",
         "pue": f"{e.pue:.2f}",
         "energy": energy(e.energy_kwh),
         "co2e": mass(e.co2e_g),
@@ -201,7 +226,7 @@ def markdown_paragraph(e: Estimate) -> str:
     return (
         f"Experiments ran for {f['hours']} hours on {f['hardware']} ({f['device_hours']} device-hours; "
         f"{f['power']}, the vendor's TDP, an upper bound of draw) in {f['where']}, "
-        f"whose grid emits {f['intensity']} gCO2e/kWh (location-based). With a PUE of {f['pue']}, this is "
+        f"whose grid emits {f['intensity']} gCO2e/kWh ({f['grid']}). With a PUE of {f['pue']}, this is "
         f"{f['energy']} and an estimated **{f['co2e']}**{f['range']}. Estimated with co2-estimator {f['version']} "
         f"(data {f['data']}), following the method of the Machine Learning Impact calculator "
         f"([{LACOSTE_2019}]({LACOSTE_2019_URL}))."
@@ -223,7 +248,7 @@ def latex_paragraph(e: Estimate) -> str:
     return (
         f"Experiments ran for {f['hours']} hours on {f['hardware']} ({f['device_hours']} device-hours; "
         f"{f['power']}, the vendor's TDP, an upper bound of draw) in {f['where']}, "
-        f"whose grid emits {f['intensity']}~gCO\\textsubscript{{2}}e/kWh (location-based). "
+        f"whose grid emits {f['intensity']}~gCO\\textsubscript{{2}}e/kWh ({f['grid']}). "
         f"With a PUE of {f['pue']}, this is {f['energy']} and an estimated \\textbf{{{f['co2e']}}}{f['range']}. "
         f"Estimated with co2-estimator {f['version']} (data {f['data']}), following the method of the "
         f"Machine Learning Impact calculator~\\cite{{lacoste2019quantifying}}.{f['embodied']}"
@@ -250,7 +275,7 @@ def environmental_impact_section(e: Estimate) -> str:
         f"- **Cloud Provider:** {provider}",
         f"- **Compute Region:** {compute_region}",
         f"- **Carbon Emitted:** {f['co2e']}{f['range']} (location-based: {f['energy']} including PUE {f['pue']}, "
-        f"at {f['intensity']} gCO2e/kWh)",
+        f"at {f['intensity']} gCO2e/kWh, {f['grid']})",
         "",
         "Power is the vendor's TDP, an upper bound of what the hardware draws; idle nodes and networking "
         "are not included.",

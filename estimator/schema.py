@@ -16,12 +16,14 @@ from typing import Any
 from estimator.errors import DataError
 from estimator.records import (
     DEVICE_KINDS,
+    INTENSITY_BASES,
     POWER_BASES,
     PRECISIONS,
     REGION_KINDS,
     Device,
     EmbodiedFigure,
     Instance,
+    IntensityFigure,
     Lifetime,
     Provider,
     Region,
@@ -35,10 +37,8 @@ REGION_COLUMNS = [
     "subdivision",
     "provider",
     "location",
-    "grid",
-    "intensity_g_per_kwh",
-    "year",
-    "source",
+    "zone",
+    "zone_source",
     "pue",
     "pue_year",
     "pue_source",
@@ -47,13 +47,12 @@ REGION_COLUMNS = [
     "cfe_source",
     "aliases",
     "note",
-    "intensity_low_g_per_kwh",
-    "intensity_high_g_per_kwh",
-    "spread_note",
 ]
+INTENSITY_COLUMNS = ["place", "year", "basis", "intensity_g_per_kwh", "dataset", "source", "note"]
+MAX_INTENSITY_G_PER_KWH = 2000.0
 YEAR_RANGE = (1990, 2100)
 DEVICE_YEAR_RANGE = (2000, 2030)
-INTENSITY_YEAR_RANGE = (2015, 2026)
+INTENSITY_YEAR_RANGE = (2000, 2030)
 
 
 class Row:
@@ -270,17 +269,14 @@ def parse_instance(row: Row) -> Instance:
 def parse_region(row: Row) -> Region:
     kind = row.choice("kind", REGION_KINDS)
     ident = row.text("id")
-    grid = row.text("grid", required=False)
-    inherits = bool(grid) and not row.has("intensity_g_per_kwh")
-    if inherits:
-        for key in ("year", "source"):
-            if row.has(key):
-                raise row.fail(key, "given without intensity_g_per_kwh; give all three or none")
     provider = row.text("provider", required=kind == "cloud").lower()
     if kind == "cloud" and not ident.startswith(f"{provider}:"):
         raise row.fail("id", f"cloud region id {ident!r} must start with '{provider}:'")
     if kind != "cloud" and provider:
         raise row.fail("provider", "only cloud rows name a provider")
+    zone = row.text("zone", required=False)
+    if zone == ident:
+        raise row.fail("zone", "names the row itself; leave it empty for a place with its own series")
     pue, pue_year, pue_source = row.trio("pue", 1.0, 3.0)
     cfe, cfe_year, cfe_source = row.trio("cfe_pct", 0, 100)
     return Region(
@@ -288,13 +284,11 @@ def parse_region(row: Row) -> Region:
         kind=kind,
         name=row.text("name"),
         country=row.text("country", required=kind != "world").upper(),
-        intensity_g_per_kwh=math.nan if inherits else float(row.number("intensity_g_per_kwh", 0, 1200) or 0),
-        year=0 if inherits else int(row.integer("year", *INTENSITY_YEAR_RANGE) or 0),
-        source="" if inherits else row.text("source"),
         subdivision=row.text("subdivision", required=False).upper(),
         provider=provider,
         location=row.text("location", required=kind == "cloud"),
-        grid=grid,
+        zone=zone,
+        zone_source=row.text("zone_source", required=False),
         pue=pue,
         pue_year=pue_year,
         pue_source=pue_source,
@@ -303,30 +297,20 @@ def parse_region(row: Row) -> Region:
         cfe_source=cfe_source,
         aliases=row.names("aliases"),
         note=row.text("note", required=False),
-        **_spread(row, inherits),
     )
 
 
-def _spread(row: Row, inherits: bool) -> dict[str, Any]:
-    """The optional low/high intensity bounds; both or neither, around the row's own figure."""
-    low = row.number("intensity_low_g_per_kwh", 0, 1200, required=False)
-    high = row.number("intensity_high_g_per_kwh", 0, 1200, required=False)
-    if (low is None) != (high is None):
-        raise row.fail(
-            "intensity_high_g_per_kwh" if high is None else "intensity_low_g_per_kwh", "give both bounds or neither"
-        )
-    if low is None or high is None:
-        return {}
-    if inherits:
-        raise row.fail("intensity_low_g_per_kwh", "a row inheriting its figure through 'grid' inherits its bounds too")
-    own = float(row.number("intensity_g_per_kwh", 0, 1200) or 0)
-    if not low <= own <= high:
-        raise row.fail("intensity_low_g_per_kwh", f"bounds {low:g}..{high:g} do not contain the figure {own:g}")
-    return {
-        "intensity_low_g_per_kwh": low,
-        "intensity_high_g_per_kwh": high,
-        "spread_note": row.text("spread_note", required=False),
-    }
+def parse_intensity(row: Row) -> IntensityFigure:
+    """One row of ``intensity.csv``: a place's figure for a year, on a named basis, from a dataset."""
+    return IntensityFigure(
+        place=row.text("place"),
+        year=int(row.integer("year", *INTENSITY_YEAR_RANGE) or 0),
+        basis=row.choice("basis", INTENSITY_BASES),
+        intensity_g_per_kwh=float(row.number("intensity_g_per_kwh", 0, MAX_INTENSITY_G_PER_KWH) or 0),
+        dataset=row.text("dataset"),
+        source=row.text("source"),
+        note=row.text("note", required=False),
+    )
 
 
 def parse_provider(row: Row) -> Provider:

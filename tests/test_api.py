@@ -28,10 +28,15 @@ def test_done_criterion_includes_pue(catalog: Catalog) -> None:
     assert pue is not None and pue > 1
     # 8 × 400 W × 10 h = 32 kWh IT, × PUE, × the row's intensity
     assert e.energy_kwh == pytest.approx(32 * pue)
-    assert e.co2e_g == pytest.approx(32 * pue * row.intensity_g_per_kwh)
+    # the life-cycle figure of the region's grid zone (Iowa: MISO), latest year
+    zone = catalog.intensity[row.zone]
+    latest = max((f for f in zone if f.dataset == "electricity-maps"), key=lambda f: f.year)
+    assert row.zone == "US-MIDW-MISO"
+    assert e.co2e_g == pytest.approx(32 * pue * latest.intensity_g_per_kwh)
     assert e.pue_basis in ("region", "provider")
     assert e.region is not None and e.region["id"] == "gcp:us-central1"
-    assert e.region["year"] == row.year and e.region["source"] == row.source
+    assert e.region["zone"] == "US-MIDW-MISO" and e.region["basis"] == "lifecycle"
+    assert e.intensity_year == latest.year and e.region["intensity_year"] == latest.year
 
 
 def test_overrides_by_hand() -> None:
@@ -47,7 +52,7 @@ def test_utilization_and_power_override() -> None:
     assert e.energy_kwh == pytest.approx(1.5)
     assert e.co2e_g == pytest.approx(300)
     assert "user-supplied power_w" in e.components[0].power_source
-    assert estimator.api.TDP_WARNING not in e.warnings
+    assert estimator.plan.TDP_WARNING not in e.warnings
 
 
 def test_names_nvidia_smi_prints(catalog: Catalog) -> None:
@@ -174,8 +179,8 @@ def test_estimate_is_frozen_and_sourced() -> None:
         e.co2e_g = 0  # type: ignore[misc]
     assert e.package_version == estimator.__version__
     assert len(e.data_version) >= 12
-    assert estimator.api.TDP_WARNING in e.warnings
-    assert e.provenance["intensity"].startswith("FR ")
+    assert estimator.plan.TDP_WARNING in e.warnings
+    assert e.provenance["intensity"].startswith("FR: ")
     d = e.to_dict()
     assert d["co2e_g"] == e.co2e_g and d["breakdown"][-1]["kind"] == "overhead"
 
@@ -213,8 +218,12 @@ regions:
     kind: zone
     name: Lab basement (own solar)
     country: FR
-    intensity_g_per_kwh: 20
+intensity:
+  - place: lab-basement
     year: 2024
+    basis: lifecycle
+    intensity_g_per_kwh: 20
+    dataset: utility-bill
     source: our utility bill 2024
 """,
         encoding="utf-8",

@@ -10,7 +10,7 @@ import pytest
 import estimator
 from estimator.catalog import load_catalog
 from estimator.errors import DataError
-from estimator.schema import REGION_COLUMNS
+from estimator.schema import INTENSITY_COLUMNS, REGION_COLUMNS
 
 DEVICE = """
 devices:
@@ -74,33 +74,66 @@ def region_csv(*rows: str) -> str:
     return ",".join(REGION_COLUMNS) + "\n" + "".join(r + "\n" for r in rows)
 
 
+def intensity_csv(*rows: str) -> str:
+    return ",".join(INTENSITY_COLUMNS) + "\n" + "".join(r + "\n" for r in rows)
+
+
 def test_user_regions_csv(tmp_path: Path) -> None:
-    path = write(tmp_path, "sites.csv", region_csv("lab-site,zone,Lab site,FR,,,,,12.5,2025,our utility 2025,,,,,,,,"))
-    e = estimator.estimate(hardware="nvidia-t4", hours=10, region="Lab site", pue=1.0, data_files=[path])
+    sites = write(tmp_path, "sites.csv", region_csv("lab-site,zone,Lab site,FR,,,,,,,,,,,,,"))
+    figures = write(tmp_path, "figures.csv", intensity_csv("lab-site,2025,lifecycle,12.5,utility,our utility 2025,"))
+    e = estimator.estimate(hardware="nvidia-t4", hours=10, region="Lab site", pue=1.0, data_files=[sites, figures])
     # 70 W × 10 h = 0.7 kWh × 12.5 g/kWh = 8.75 g
     assert e.co2e_g == pytest.approx(8.75)
+    assert e.intensity_year == 2025 and e.region is not None and e.region["dataset"] == "utility"
+
+
+def test_user_site_in_a_shipped_zone(tmp_path: Path) -> None:
+    # a lab in Lyon with no figure of its own takes the French grid's series
+    sites = write(tmp_path, "sites.csv", region_csv("lab-lyon,zone,Lab Lyon,FR,,,,FR,our map,,,,,,,,"))
+    e = estimator.estimate(hardware="nvidia-t4", hours=10, region="lab-lyon", year=2023, data_files=[sites])
+    france = estimator.estimate(hardware="nvidia-t4", hours=10, region="FR", year=2023)
+    assert e.intensity_g_per_kwh == france.intensity_g_per_kwh and e.region is not None
+    assert e.region["zone"] == "FR"
 
 
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("lab,zone,Lab,FR,,,,,5000,2025,x source,,,,,,,,", "line 3 (id lab): field 'intensity_g_per_kwh'"),
-        ("lab,zone,Lab,FR,,,,,50,2010,x source,,,,,,,,", "field 'year'"),
-        ("lab,zone,Lab,XX,,,,,50,2024,x source,,,,,,,,", "'XX' is not a country row"),
-        ("lab,zone,Lab,FR,,,,,50,2024,x source,1.2,,,,,,,", "give all three or none"),
-        ("lab,zone,Lab,FR,,,,,50,2024,x source,,,,,,,,,,,,,extra", "more fields than the header"),
-        ("x:lab,cloud,Lab,FR,,x,Paris,,50,2024,x source,,,,,,,,", "'x' is not in providers.yaml"),
-        ("lab,zone,Lab,FR,,,,NOPE,,,,,,,,,,,", "'NOPE' is not a world, country"),
+        ("lab,zone,Lab,XX,,,,,,,,,,,,,", "'XX' is not a country row"),
+        ("lab,zone,Lab,FR,,,,,,1.2,,,,,,,", "give all three or none"),
+        ("lab,zone,Lab,FR,,,,,,,,,,,,,,,,extra", "more fields than the header"),
+        ("x:lab,cloud,Lab,FR,,x,Paris,FR,,,,,,,,,", "'x' is not in providers.yaml"),
+        ("lab,zone,Lab,FR,,,,NOPE,,,,,,,,,", "'NOPE' is not a world, country"),
+        ("lab,zone,Lab,FR,,,,,,,,,,,,,", "no intensity figure for lab"),
+        ("lab,zone,Lab,FR,,,,gcp:europe-west1,,,,,,,,,", "is not a world, country"),
     ],
 )
 def test_bad_region_rows_are_refused(tmp_path: Path, row: str, message: str) -> None:
-    good = "ok-site,zone,OK,FR,,,,,10,2024,x source,,,,,,,,"
+    good = "ok-site,zone,OK,FR,,,,FR,,,,,,,,,"
     path = write(tmp_path, "sites.csv", region_csv(good, row))
     with pytest.raises(DataError, match=r"sites\.csv") as info:
         load_catalog([path])
     assert message in str(info.value)
     # nothing half-loaded: the good row of the refused file is nowhere
     assert "ok-site" not in load_catalog().regions
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("FR,2024,lifecycle,5000,x,x source,", "line 3: field 'intensity_g_per_kwh'"),
+        ("FR,1890,lifecycle,50,x,x source,", "field 'year'"),
+        ("FR,2024,average,50,x,x source,", "field 'basis': 'average' is not one of lifecycle, direct"),
+        ("Atlantis,2024,lifecycle,50,x,x source,", "place 'Atlantis' is not a region id"),
+        ("FR,2024,lifecycle,50,x,,", "field 'source': missing"),
+        ("FR,2024,lifecycle,50,mine,x source,", "FR 2024 lifecycle mine appears twice"),
+    ],
+)
+def test_bad_intensity_rows_are_refused(tmp_path: Path, row: str, message: str) -> None:
+    path = write(tmp_path, "figures.csv", intensity_csv("FR,2024,lifecycle,50,mine,x source,", row))
+    with pytest.raises(DataError, match=r"figures\.csv") as info:
+        load_catalog([path])
+    assert message in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -143,8 +176,10 @@ def test_listing_api() -> None:
     assert gcp and all(r.provider == "gcp" for r in gcp)
     clean = estimator.cleanest_regions("gcp", n=3)
     assert len(clean) == 3
-    assert [r.intensity_g_per_kwh for r in clean] == sorted(r.intensity_g_per_kwh for r in clean)
-    assert clean[0].intensity_g_per_kwh == min(r.intensity_g_per_kwh for r in gcp)
+    figures = [choice.value_g_per_kwh for _, choice in clean]
+    assert figures == sorted(figures)
+    every = [estimator.region_intensity(r.id).value_g_per_kwh for r in gcp]
+    assert figures[0] == min(every)
     with pytest.raises(estimator.InputError, match="kind must be one of"):
         estimator.hardware(kind="fpga")
     with pytest.raises(estimator.InputError):

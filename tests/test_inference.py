@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 import estimator
 from estimator import alternatives, estimate, estimate_inference, lifecycle, score_per_gram
-from estimator.api import TYPICAL_TRAINING_DRAW_FRACTION
 from estimator.errors import InputError
+from estimator.plan import TYPICAL_TRAINING_DRAW_FRACTION
 
 T4 = "nvidia-t4"  # 70 W, NVIDIA T4 datasheet
 
@@ -21,7 +21,7 @@ def test_inference_by_hand() -> None:
     r = estimate_inference(T4, "FR", 1_000_000, seconds_per_request=0.36, count=2, pue=1.5)
     assert r.hours == pytest.approx(100)
     assert r.energy_kwh == pytest.approx(21.0)
-    fr = estimator.load_catalog().regions["FR"].intensity_g_per_kwh
+    fr = estimator.region_intensity("FR").value_g_per_kwh
     assert r.co2e_g == pytest.approx(21.0 * fr)
     assert r.co2e_g_per_request == pytest.approx(21.0 * fr / 1e6)
     assert r.co2e_g_per_1k_requests == pytest.approx(21.0 * fr / 1e3)
@@ -83,12 +83,12 @@ def test_score_per_gram() -> None:
 def test_range_by_hand() -> None:
     # GCP row with its own figure and a grid figure: both bound the intensity
     e = estimate(hardware=T4, hours=10, region="gcp:us-central1", pue=1.0)
-    row = estimator.load_catalog().regions["gcp:us-central1"]
-    assert row.intensity_low_g_per_kwh is not None and row.intensity_high_g_per_kwh is not None
+    row = estimator.region_intensity("gcp:us-central1")
+    assert row.low_g_per_kwh < row.value_g_per_kwh <= row.high_g_per_kwh and row.beside
     kwh = 70 * 10 / 1000
     assert e.central == e.co2e_g
-    assert e.low == pytest.approx(kwh * TYPICAL_TRAINING_DRAW_FRACTION * row.intensity_low_g_per_kwh)
-    assert e.high == pytest.approx(kwh * row.intensity_high_g_per_kwh)
+    assert e.low == pytest.approx(kwh * TYPICAL_TRAINING_DRAW_FRACTION * row.low_g_per_kwh)
+    assert e.high == pytest.approx(kwh * row.high_g_per_kwh)
     assert e.range_basis
 
 
@@ -147,7 +147,7 @@ def test_alternatives_sorted_and_never_worse() -> None:
 
 
 def test_cleanest_region_has_no_alternative() -> None:
-    cleanest = estimator.cleanest_regions("gcp", n=1)[0]
+    cleanest, _ = estimator.cleanest_regions("gcp", n=1)[0]
     e = estimate(hardware=T4, hours=10, region=cleanest.id)
     assert alternatives(e, scope="provider") == []
 

@@ -33,7 +33,7 @@ def copy(tmp_path: Path, name: str) -> Path:
 
 
 def test_block_shape(e: Estimate) -> None:
-    card = e.to_model_card(training_type="fine-tuning")
+    card = {"co2_eq_emissions": modelcard.card_block(e, training_type="fine-tuning")}
     block = card["co2_eq_emissions"]
     assert list(card) == ["co2_eq_emissions"]
     assert block["emissions"] == pytest.approx(108_979.2)  # grams, not kg
@@ -41,18 +41,18 @@ def test_block_shape(e: Estimate) -> None:
     assert block["geographical_location"] == "Council Bluffs, Iowa, USA (Google Cloud us-central1)"
     assert block["hardware_used"] == "8 x NVIDIA A100 SXM4 80GB"
     assert "co2-estimator" in block["source"] and e.data_version in block["source"]
-    assert yaml.safe_load(e.to_yaml("fine-tuning")) == card
+    assert yaml.safe_load(modelcard.card_yaml(e, "fine-tuning")) == card
 
 
 def test_unknown_training_type_warns(e: Estimate) -> None:
     with pytest.warns(CardWarning, match="inference"):
-        block = e.to_model_card(training_type="inference")["co2_eq_emissions"]
+        block = modelcard.card_block(e, training_type="inference")
     assert block["training_type"] == "inference"
 
 
 def test_hub_modelcard_reads_it_back(tmp_path: Path, e: Estimate) -> None:
     path = copy(tmp_path, "bare_number.md")
-    update_card(path, e.to_model_card()["co2_eq_emissions"], write=True)
+    update_card(path, e, write=True)
     card = ModelCard.load(path)
     co2 = card.data.co2_eq_emissions
     assert co2["emissions"] == pytest.approx(108_979.2)
@@ -79,14 +79,14 @@ def outside_block(text: str) -> str:
 def test_merge_keeps_every_other_byte(tmp_path: Path, e: Estimate, name: str) -> None:
     path = copy(tmp_path, name)
     before = path.read_bytes().decode("utf-8")
-    update = update_card(path, e.to_model_card()["co2_eq_emissions"], write=True)
+    update = update_card(path, e, write=True)
     after = path.read_bytes().decode("utf-8")
     assert update.changed and after == update.new
     assert outside_block(after) == outside_block(before)
     if "\r\n" in before:
         assert after.count("\n") == after.count("\r\n")
     assert read_card(path).emissions_g == pytest.approx(108_979.2)
-    again = update_card(path, e.to_model_card()["co2_eq_emissions"], write=True)
+    again = update_card(path, e, write=True)
     assert not again.changed  # idempotent
     assert path.read_bytes().decode("utf-8") == after
 
@@ -94,7 +94,7 @@ def test_merge_keeps_every_other_byte(tmp_path: Path, e: Estimate, name: str) ->
 def test_body_with_rules_is_untouched(tmp_path: Path, e: Estimate) -> None:
     path = copy(tmp_path, "bare_number.md")
     body = path.read_text(encoding="utf-8").split("---\n", 2)[2]
-    update_card(path, e.to_model_card()["co2_eq_emissions"], write=True)
+    update_card(path, e, write=True)
     assert path.read_text(encoding="utf-8").endswith(body)
     assert "# keep this comment" in path.read_text(encoding="utf-8")
 
@@ -102,7 +102,7 @@ def test_body_with_rules_is_untouched(tmp_path: Path, e: Estimate) -> None:
 def test_no_front_matter_gets_one(tmp_path: Path, e: Estimate) -> None:
     path = copy(tmp_path, "no_front_matter.md")
     before = path.read_text(encoding="utf-8")
-    update_card(path, e.to_model_card()["co2_eq_emissions"], write=True)
+    update_card(path, e, write=True)
     after = path.read_text(encoding="utf-8")
     assert after.startswith("---\nco2_eq_emissions:\n")
     assert after.endswith("---\n" + before)
@@ -115,13 +115,13 @@ def test_bad_front_matter_is_refused_and_file_untouched(tmp_path: Path, e: Estim
     path = copy(tmp_path, name)
     before = path.read_bytes()
     with pytest.raises(CardError, match=message):
-        update_card(path, e.to_model_card()["co2_eq_emissions"], write=True)
+        update_card(path, e, write=True)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["README.md"]  # no temporary file left
 
 
 def test_bad_paths(tmp_path: Path, e: Estimate) -> None:
-    block = e.to_model_card()["co2_eq_emissions"]
+    block = modelcard.card_block(e)
     with pytest.raises(CardError, match="is a folder"):
         update_card(tmp_path, block)
     with pytest.raises(CardError, match="no such file"):
@@ -139,7 +139,7 @@ def test_bad_paths(tmp_path: Path, e: Estimate) -> None:
 def test_dry_run_writes_nothing(tmp_path: Path, e: Estimate) -> None:
     path = copy(tmp_path, "bare_number.md")
     before = path.read_bytes()
-    update = update_card(path, e.to_model_card()["co2_eq_emissions"], write=False)
+    update = update_card(path, e, write=False)
     assert update.changed and "+  emissions: 108979.2" in update.diff()
     assert path.read_bytes() == before
 
@@ -215,7 +215,7 @@ def test_any_metadata_merges_and_reads_back(meta: dict[str, object], hours: floa
     text = f"---\n{front}---\n{body}"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        block = e.to_model_card()["co2_eq_emissions"]
+        block = modelcard.card_block(e)
     merged = merge(text, block)
     assert merge(merged, block) == merged
     loaded = yaml.safe_load(merged.split("---\n", 2)[1])

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import estimator
-from estimator import alternatives, estimate, estimate_inference, lifecycle
+from estimator import alternatives, estimate, estimate_inference, lifecycle, modelcard
 from estimator.errors import InputError
 from estimator.modelcard import CardError, merge, read_card_text
 from tests.conftest import run_cli
@@ -43,16 +42,14 @@ def test_city_of_a_cloud_region_says_how_it_was_read() -> None:
     assert wa.region is not None and wa.region["id"] == "US-WA"
 
 
-def test_instance_with_other_hardware_keeps_the_instance_count() -> None:
-    e = estimate(instance="aws:p4d.24xlarge", hardware="nvidia-h100-sxm5-80gb", hours=1, region="FR")
-    assert e.components[0].count == 8
-    own = estimate(instance="aws:p4d.24xlarge", hours=1, region="FR")
-    life_h = 6 * 8760 * 0.85
-    per_gpu_hour = (150 + 2500 / 8) * 1000 / life_h  # GPU default + 1/8 of the 8-GPU server
-    per_socket_hour = (100 + 1000 / 2) * 1000 / life_h  # CPU default + 1/2 of a two-socket server
-    # 96 vCPUs of a 48-thread Xeon 8275CL = 2 packages
-    assert e.embodied_g == pytest.approx(8 * per_gpu_hour + 2 * per_socket_hour)
-    assert not math.isclose(e.embodied_g, own.embodied_g)  # the host share no longer applies
+def test_instance_with_other_hardware_is_refused() -> None:
+    # 8 × H100 on a p4d was accepted silently (issue 16 item 8): the instance has A100s
+    with pytest.raises(InputError, match=r"conflicts with instance aws:p4d\.24xlarge") as info:
+        estimate(instance="aws:p4d.24xlarge", hardware="nvidia-h100-sxm5-80gb", hours=1, region="FR")
+    assert info.value.field == "hardware"
+    # the instance's own accelerator, named again, is fine; a custom device goes through power_w
+    same = estimate(instance="aws:p4d.24xlarge", hardware="nvidia-a100-sxm4-40gb", hours=1, region="FR")
+    assert same.components[0].count == 8
 
 
 def test_cpu_cores_beyond_the_chip() -> None:
@@ -88,7 +85,7 @@ def test_pue_printed_with_its_digits() -> None:
 
 
 def test_duplicate_block_and_anchor_cards_are_named() -> None:
-    block = estimate(hardware="nvidia-t4", hours=1, region="FR").to_model_card()["co2_eq_emissions"]
+    block = modelcard.card_block(estimate(hardware="nvidia-t4", hours=1, region="FR"))
     with pytest.raises(CardError, match="more than once"):
         merge("---\nco2_eq_emissions: 1\nco2_eq_emissions: 2\n---\n", block)
     with pytest.raises(CardError, match="anchor"):
@@ -101,11 +98,12 @@ def test_string_amount_is_not_said_to_be_grams() -> None:
     assert any("1,700 g" in f for f in flags)
 
 
-def test_batch_refuses_trials_column_and_odd_output(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="trials"):
-        estimator.estimate_many(
-            pd.DataFrame({"hardware": ["nvidia-t4"], "hours": [1], "region": ["FR"], "trials": [3]})
-        )
+def test_batch_trials_column_multiplies_hours_and_odd_output_is_refused(tmp_path: Path) -> None:
+    out = estimator.estimate_many(
+        pd.DataFrame({"hardware": ["nvidia-t4"], "hours": [1], "region": ["FR"], "trials": [3]})
+    )
+    one = estimate(hardware="nvidia-t4", hours=1, region="FR", trials=3)
+    assert out["co2e_g"].iat[0] == one.co2e_g and out["error"].iat[0] is None
     runs = tmp_path / "runs.csv"
     runs.write_text("hardware,hours,region\nnvidia-t4,1,FR\n", encoding="utf-8")
     r = run_cli("batch", str(runs), "-o", str(tmp_path / "out.xlsx"))

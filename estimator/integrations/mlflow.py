@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from estimator import modelcard
 from estimator.core import Estimate
 from estimator.errors import EstimatorError
 from estimator.inference import InferenceEstimate, score_per_gram
@@ -94,7 +95,7 @@ def log_estimate(
             client.log_param(run_id, param, text)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / ARTIFACT
-            path.write_text(estimate.to_yaml(training_type), encoding="utf-8")
+            path.write_text(modelcard.card_yaml(estimate, training_type), encoding="utf-8")
             client.log_artifact(run_id, str(path))
     finally:
         if started:

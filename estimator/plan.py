@@ -1,0 +1,587 @@
+"""``resolve(job, catalog) -> Plan``: names to records, defaults chosen, every value checked.
+
+A :class:`Plan` is everything an estimate needs besides the arithmetic: the
+components of the draw (with their power figures and sources), the PUE and the
+grid intensity chosen (with their basis), the range's assumptions, embodied
+emissions per hour, and the warnings. :func:`estimator.estimate` is
+``core.compute(resolve(job))``; batch resolves each distinct combination of
+names once through the same function and hands arrays of the per-row numbers
+to the same core arithmetic.
+
+Errors are the package's own and carry ``err.field``, the input they are about.
+
+References
+----------
+Newkirk et al. 2025, "Empirically calibrated H100 node power models", arXiv:2506.14551
+(training draws about 76 % of rated power: the low end of the draw range).
+Uptime Institute, Global Data Center Survey 2024 (industry-average PUE 1.56).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
+
+from estimator import core, grid
+from estimator.catalog import Catalog, load_catalog
+from estimator.core import ComponentSpec
+from estimator.errors import AmbiguousNameError, EstimatorError, InputError, NotFoundError
+from estimator.job import BASES, YEAR_RANGE, Job
+from estimator.records import Device, Instance, Region
+
+OLD_FIGURE_YEARS = 5
+THIS_YEAR = time.localtime().tm_year
+POWER_BASIS_WORDS = {
+    "tdp": "TDP",
+    "tbp": "typical board power",
+    "measured": "measured average power",
+    "estimate": "estimated power",
+}
+# Low end of the draw range: compute-intensive training measured at 76 % of rated
+# power on 8-GPU H100 nodes (Newkirk et al. 2025, arXiv:2506.14551; Latif et al. 2024,
+# arXiv:2412.08602, saw at most 82 %). Lighter jobs draw less: pass draw_low_fraction.
+TYPICAL_TRAINING_DRAW_FRACTION = 0.76
+DRAW_FRACTION_SOURCE = "Newkirk et al. 2025 (arXiv:2506.14551): training at 76 % of rated power"
+TDP_WARNING = (
+    "TDP is an upper bound of draw: real draw during training is usually lower. "
+    "Set utilization (or power_w from nvidia-smi) for a tighter figure."
+)
+
+T = TypeVar("T")
+
+
+class PueChoice(NamedTuple):
+    """The PUE used, how it was chosen (user, region, provider, industry-average) and its source."""
+
+    pue: float
+    basis: str
+    source: str
+
+
+class Embodied(NamedTuple):
+    """Manufacturing emissions per hour of use [gCO2e/h]: a fixed part plus a part per accelerator."""
+
+    fixed_per_hour_g: float
+    per_device_hour_g: float
+    fixed_high_per_hour_g: float
+    per_device_high_hour_g: float
+    basis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A resolved job: plain numbers and records, ready for :func:`estimator.core.compute`.
+
+    ``specs[0]`` is the accelerator component when ``has_accelerator``: the one
+    whose count, power and utilization batch varies row by row.
+    """
+
+    job: Job
+    hours: float  # wall-clock hours × trials [h]
+    trials: int
+    specs: tuple[ComponentSpec, ...]
+    has_accelerator: bool
+    device: Device | None
+    instance: Instance | None
+    region: Region | None
+    pue: PueChoice
+    intensity_g_per_kwh: float
+    intensity_low_g_per_kwh: float
+    intensity_high_g_per_kwh: float
+    intensity_basis: str  # "user", or the basis of the figure used: "lifecycle", "marginal", "direct"
+    intensity_source: str
+    intensity: grid.IntensityChoice | None  # None when the user gave the intensity
+    range_basis: tuple[str, ...]
+    embodied: Embodied
+    region_facts: dict[str, Any] | None
+    hardware_facts: dict[str, Any] | None
+    warnings: tuple[str, ...]
+    data_version: str
+
+    def slots(self) -> tuple[ComponentSpec | None, ComponentSpec | None, ComponentSpec | None]:
+        """The components as (accelerator, CPU, memory), None where absent: the order core sums them in."""
+        rest = self.specs[1:] if self.has_accelerator else self.specs
+        cpu = next((s for s in rest if s.kind != "memory"), None)
+        memory = next((s for s in rest if s.kind == "memory"), None)
+        return (self.specs[0] if self.has_accelerator else None), cpu, memory
+
+    @property
+    def intensity_year(self) -> int | None:
+        """The year of the grid intensity used (None for a user-given intensity)."""
+        return self.intensity.year if self.intensity else None
+
+
+def _about(field: str, call: Callable[[], T]) -> T:
+    """Run ``call``; an error it raises is recorded as about ``field``."""
+    try:
+        return call()
+    except EstimatorError as exc:
+        raise exc.about(field) from None
+
+
+def _text(field: str, value: object, example: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{field} must be a name or id such as {example}; got {_short(value)}", field=field)
+    return value
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+@functools.cache
+def _power_source(device: Device) -> str:
+    words = POWER_BASIS_WORDS[device.power_basis]
+    return f"{device.name}: {words} {device.tdp_w:g} W ({device.source}, {device.year})"
+
+
+def _device_spec(
+    catalog: Catalog, hardware: str | None, count: int, power_w: float | None, util: float, warnings: list[str]
+) -> tuple[ComponentSpec, Device | None]:
+    device: Device | None = None
+    if hardware is not None:
+        name = _text("hardware", hardware, "'nvidia-a100-sxm4-80gb'")
+        try:
+            device, hit = catalog.device(name)
+            if hit.loose:
+                warnings.append(f"hardware {name!r} read as {device.id} ({device.name})")
+        except (NotFoundError, AmbiguousNameError) as exc:
+            if power_w is None:
+                raise exc.about("hardware") from None
+            warnings.append(f"{exc} Using your power_w of {power_w:g} W for {name!r}.")
+    if power_w is not None:
+        label = device.name if device else (hardware or "custom device")
+        source = f"user-supplied power_w {power_w:g} W"
+        spec = ComponentSpec(label, "accelerator", count, power_w, util, source, device.id if device else "")
+        return spec, device
+    assert device is not None
+    kind = "cpu" if device.is_cpu else "accelerator"
+    return ComponentSpec(device.name, kind, count, device.tdp_w, util, _power_source(device), device.id), device
+
+
+def _cpu_spec(
+    catalog: Catalog, cpu: str, cpu_count: int | None, cpu_cores: float | None, util: float, warnings: list[str]
+) -> ComponentSpec:
+    name = _text("cpu", cpu, "'amd-epyc-7742'")
+    device, hit = _about("cpu", lambda: catalog.device(name))
+    if not device.is_cpu:
+        raise InputError(
+            f"cpu {name!r} is {device.name}, a {device.kind}, not a CPU; pass it as hardware instead", field="cpu"
+        )
+    if hit.loose:
+        warnings.append(f"cpu {name!r} read as {device.id} ({device.name})")
+    if cpu_cores is not None:
+        cores = device.cores or 1
+        if cpu_cores > cores:
+            raise InputError(
+                f"cpu_cores {cpu_cores:g} is more than the {cores} cores of {device.name}; "
+                "for several CPUs give cpu_count (whole CPUs) instead",
+                field="cpu_cores",
+            )
+        source = f"{_power_source(device)} / {cores} cores"
+        return ComponentSpec(
+            f"{device.name} (per core)", "cpu", cpu_cores, device.tdp_w / cores, util, source, device.id
+        )
+    return ComponentSpec(device.name, "cpu", cpu_count or 1, device.tdp_w, util, _power_source(device), device.id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _instance_cpu_spec(device: Device, inst: Instance, util: float) -> ComponentSpec:
+    """The CPU share of an instance: vcpus × TDP / threads of its CPU."""
+    threads = device.threads or device.cores or 1
+    source = f"{_power_source(device)} / {threads} threads, × {inst.vcpus} vCPUs of {inst.id}"
+    label = f"{device.name} ({inst.vcpus} vCPUs)"
+    return ComponentSpec(label, "cpu", inst.vcpus, device.tdp_w / threads, util, source, device.id)
+
+
+@functools.lru_cache(maxsize=1024)
+def _memory_spec(memory_gb: float) -> ComponentSpec:
+    label = f"memory ({memory_gb:g} GB)"
+    return ComponentSpec(label, "memory", memory_gb, core.MEMORY_W_PER_GB, 1.0, core.MEMORY_W_PER_GB_SOURCE)
+
+
+def default_pue(catalog: Catalog, region: Region | None, provider_id: str = "") -> PueChoice:
+    """The PUE a place gets when none is given: the region's published figure, else its
+    provider's fleet figure, else the industry average (Uptime Institute 2024).
+
+    Returns
+    -------
+    PueChoice
+        PUE [dimensionless, >= 1], basis ("region", "provider", "industry-average") and source.
+    """
+    if region is not None and region.pue is not None:
+        source = f"{region.id} published PUE {region.pue:g} ({region.pue_source}, {region.pue_year})"
+        return PueChoice(region.pue, "region", source)
+    provider = catalog.providers.get(region.provider if region and region.provider else provider_id)
+    if provider is not None and provider.pue is not None:
+        source = f"{provider.name} fleet PUE {provider.pue:g} ({provider.pue_source}, {provider.pue_year})"
+        return PueChoice(provider.pue, "provider", source)
+    avg = catalog.industry_pue
+    return PueChoice(avg.pue, "industry-average", f"industry average PUE {avg.pue:g} ({avg.source}, {avg.year})")
+
+
+def _power_notes(catalog: Catalog, device_ids: tuple[str, ...]) -> list[str]:
+    """What to say about catalog power figures: TDP is an upper bound; estimates are estimates."""
+    devices = [catalog.devices[i] for i in device_ids]
+    notes = [TDP_WARNING] if any(d.power_basis in ("tdp", "tbp") for d in devices) else []
+    for d in devices:
+        if d.power_basis in ("measured", "estimate"):
+            notes.append(f"{d.name}: {POWER_BASIS_WORDS[d.power_basis]}, not a vendor TDP. {d.note}".strip())
+    return notes
+
+
+def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None:
+    """kg per device (with its share of a server) and the sources, or None without a figure."""
+    emb = catalog.embodied
+    found = emb.devices.get(device.id) or emb.kinds.get(device.kind)
+    if found is None:
+        return None
+    server = emb.cpu_server if device.is_cpu else emb.accelerator_server
+    kg = found.kg + (server.kg / server.per if server else 0.0)
+    what = f"{device.name}: {found.kg:g} kg ({found.source}, {found.year})"
+    if server:
+        what += f" + 1/{server.per} of a {server.kg:g} kg server ({server.source}, {server.year})"
+    return kg, what
+
+
+def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst: Instance | None) -> Embodied:
+    """Manufacturing emissions per hour of use, split into a fixed part and a part per accelerator."""
+    life = catalog.embodied.lifetime
+    if life is None:
+        return Embodied(math.nan, math.nan, math.nan, math.nan, ("no embodied lifetime in the data",))
+    basis = [
+        f"amortised over {life.years:g} years (high end {life.years_short:g}) at "
+        f"{life.utilization:.0%} utilisation ({life.source}, {life.year})"
+    ]
+    fixed = [0.0, 0.0]
+    per_device = [0.0, 0.0]
+    found = False
+    if inst is not None and inst.id in catalog.embodied.instances:
+        fig = catalog.embodied.instances[inst.id]
+        what = f"{inst.id}: {fig.kg:g} kg share of its host ({fig.source}, {fig.year})"
+        central = core.embodied_g(fig.kg, 1.0, life.years, life.utilization)
+        high = core.embodied_g(fig.kg, 1.0, life.years_short, life.utilization)
+        return Embodied(central, 0.0, high, 0.0, (*basis, what))
+    for i, s in enumerate(specs):
+        device = catalog.devices.get(s.device_id)
+        if device is None or s.kind == "memory":
+            continue
+        per_item = _embodied_item(catalog, device)
+        if per_item is None:
+            basis.append(f"no embodied figure for {device.name} ({device.kind}); left out")
+            continue
+        kg, what = per_item
+        found = True
+        basis.append(what)
+        if i == 0 and has_acc:  # per accelerator: the count may vary row by row
+            per_device = [
+                core.embodied_g(kg, 1.0, life.years, life.utilization),
+                core.embodied_g(kg, 1.0, life.years_short, life.utilization),
+            ]
+            continue
+        items = s.number * s.power_w / device.tdp_w if device.is_cpu else s.number  # cores/vCPUs as packages
+        fixed[0] += core.embodied_g(kg, items, life.years, life.utilization)
+        fixed[1] += core.embodied_g(kg, items, life.years_short, life.utilization)
+    if not found:
+        return Embodied(math.nan, math.nan, math.nan, math.nan, tuple(basis))
+    return Embodied(fixed[0], per_device[0], fixed[1], per_device[1], tuple(basis))
+
+
+def _draw_range(specs: list[ComponentSpec], job: Job, util: float) -> tuple[list[ComponentSpec], list[str]]:
+    """Give catalog-TDP components (at utilization 1) the low-end fraction of their draw."""
+    if job.draw_low_fraction is not None:
+        fraction = core.check_utilization(job.draw_low_fraction, "draw_low_fraction")
+        source = f"your draw_low_fraction {fraction:g}"
+    else:
+        fraction, source = TYPICAL_TRAINING_DRAW_FRACTION, DRAW_FRACTION_SOURCE
+    out, spread = [], False
+    for s in specs:
+        from_tdp = s.device_id and not s.power_source.startswith("user") and s.kind != "memory"
+        if from_tdp and s.utilization == 1.0 and util == 1.0 and fraction < 1:
+            out.append(s._replace(low_fraction=fraction))
+            spread = True
+        else:
+            out.append(s)
+    return out, [f"draw: {fraction:g} to 1 × TDP ({source})"] if spread else []
+
+
+def _given_range(given: Any, ci: float) -> tuple[float, float, str]:
+    try:
+        low, high = (core.check_intensity(v) for v in given)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"intensity_range must be (low, high) in gCO2e/kWh: {exc}", field="intensity_range") from None
+    if low > high:
+        raise InputError(f"intensity_range low bound {low:g} is above the high bound {high:g}", field="intensity_range")
+    if not low <= ci <= high:
+        raise InputError(
+            f"intensity_range {low:g}..{high:g} does not contain the intensity used, {ci:g}", field="intensity_range"
+        )
+    return low, high, f"intensity: {low:g} to {high:g} gCO2e/kWh (your range)"
+
+
+def _check_year(year: object) -> int | None:
+    if year is None:
+        return None
+    low, high = YEAR_RANGE
+    if isinstance(year, bool) or not isinstance(year, int | float) or year != int(year) or not low <= year <= high:
+        raise InputError(f"year must be a whole year from {low} to {high}, e.g. 2023; got {_short(year)}", field="year")
+    return int(year)
+
+
+def _check_basis(basis: object) -> str:
+    if basis not in BASES:
+        raise InputError(f"basis must be one of {', '.join(BASES)}; got {_short(basis)}", field="basis")
+    return str(basis)
+
+
+def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[str]) -> Region | None:
+    if job.provider is not None:
+        _text("provider", job.provider, "'aws', 'gcp' or 'azure'")
+    if job.region is None:
+        return None
+    name = _text("region", job.region, "'gcp:us-central1' or 'FR'")
+    try:
+        reg, hit = _about("region", lambda: catalog.region(name, job.provider or (inst.provider if inst else None)))
+    except AmbiguousNameError as exc:
+        shared = _shared_zone(catalog, exc.candidates)
+        if shared is None:
+            raise
+        warnings.append(
+            f"region {name!r} is {' or '.join(exc.candidates)}, all in grid zone {shared.id}: using the zone's "
+            "figure and the default PUE; give provider (e.g. 'aws') for that provider's region and PUE"
+        )
+        return shared
+    if hit.loose:
+        note = f"region {name!r} read as {reg.id} ({reg.name})"
+        if reg.is_cloud:
+            note += f", a cloud region with its provider's PUE; for the local grid give {reg.zone or reg.country}"
+        warnings.append(note)
+    return reg
+
+
+def _shared_zone(catalog: Catalog, candidates: tuple[str, ...]) -> Region | None:
+    """The grid zone every candidate cloud region draws from, if they all draw from one."""
+    regions = [catalog.regions[c] for c in candidates if c in catalog.regions]
+    zones = {r.grid_id for r in regions}
+    if len(regions) != len(candidates) or not all(r.is_cloud for r in regions) or len(zones) != 1:
+        return None
+    return catalog.regions[zones.pop()]
+
+
+def _intensity(job: Job, reg: Region | None, catalog: Catalog, warnings: list[str]) -> tuple[Any, ...]:
+    """(value, low, high, basis, source, choice, range text) of the grid intensity."""
+    year, basis = _check_year(job.year), _check_basis(job.basis)
+    if job.intensity is not None:
+        ci = core.check_intensity(job.intensity)
+        if 0 < ci < 1:
+            warnings.append(f"intensity {ci:g} gCO2e/kWh is very low; if it is in kg/kWh, multiply by 1000")
+        low = high = ci
+        text = ""
+        if job.intensity_range is not None:
+            low, high, text = _given_range(job.intensity_range, ci)
+        return ci, low, high, "user", f"user-supplied intensity {ci:g} gCO2e/kWh", None, text
+    if reg is None:
+        raise InputError(
+            "give region (e.g. 'gcp:us-central1', 'aws:us-east-1', 'FR', 'US-CA' or 'world') or intensity in gCO2e/kWh",
+            field="region",
+        )
+    choice = grid.choose(catalog, reg, year, basis)
+    warnings.extend(choice.notes)
+    if year is None and THIS_YEAR - choice.year > OLD_FIGURE_YEARS:
+        warnings.append(f"the intensity for {choice.zone} describes {choice.year}; grids change")
+    low, high = choice.low_g_per_kwh, choice.high_g_per_kwh
+    text = ""
+    if job.intensity_range is not None:
+        low, high, text = _given_range(job.intensity_range, choice.value_g_per_kwh)
+    elif choice.beside:
+        text = (
+            f"intensity: {low:g} to {high:g} gCO2e/kWh across sources and bases "
+            f"(central: {choice.zone} {choice.basis} {choice.year}; beside: {grid.describe_beside(choice)})"
+        )
+    return choice.value_g_per_kwh, low, high, choice.basis, choice.source, choice, text
+
+
+def _components(
+    catalog: Catalog, job: Job, inst: Instance | None, warnings: list[str]
+) -> tuple[list[ComponentSpec], Device | None, bool]:
+    util = core.check_utilization(job.utilization)
+    cpu_util = core.check_utilization(job.cpu_utilization, "cpu_utilization")
+    power = core.check_power_w(job.power_w) if job.power_w is not None else None
+    if job.cpu_count is not None and job.cpu_cores is not None:
+        raise InputError("give cpu_count (whole CPUs) or cpu_cores (cores used), not both", field="cpu_cores")
+    if (job.cpu_count is not None or job.cpu_cores is not None) and job.cpu is None and inst is None:
+        raise InputError("cpu_count and cpu_cores need cpu, the CPU model (e.g. 'amd-epyc-7742')", field="cpu")
+    specs: list[ComponentSpec] = []
+    device: Device | None = None
+    main = job.hardware if job.hardware is not None else (inst.accelerator if inst else None)
+    if main is not None or power is not None:
+        default_count = inst.accelerator_count if inst and inst.accelerator else 1
+        n = core.check_count(job.count) if job.count is not None else default_count
+        spec, device = _device_spec(catalog, main, n, power, util, warnings)
+        specs.append(spec)
+    elif job.count is not None:
+        raise InputError("count is the number of devices of hardware; give hardware too", field="count")
+    has_acc = bool(specs)
+    if job.cpu is not None:
+        cores = core.check_cores(job.cpu_cores) if job.cpu_cores is not None else None
+        n_cpu = core.check_count(job.cpu_count, "cpu_count") if job.cpu_count is not None else None
+        specs.append(_cpu_spec(catalog, job.cpu, n_cpu, cores, cpu_util, warnings))
+    elif inst is not None and inst.cpu:
+        specs.append(_instance_cpu_spec(catalog.devices[inst.cpu], inst, cpu_util))
+    if job.memory_gb is not None:
+        specs.append(_memory_spec(core.check_memory_gb(job.memory_gb)))
+    elif inst is not None:
+        specs.append(_memory_spec(inst.memory_gb))
+    if not specs:
+        raise InputError(
+            "nothing to estimate: give hardware (e.g. 'nvidia-a100-sxm4-80gb'), "
+            "an instance (e.g. 'aws:p4d.24xlarge'), a cpu, or power_w",
+            field="hardware",
+        )
+    return specs, device, has_acc
+
+
+def _instance(catalog: Catalog, job: Job, warnings: list[str]) -> Instance | None:
+    if job.instance is None:
+        return None
+    name = _text("instance", job.instance, "'aws:p4d.24xlarge'")
+    inst, hit = _about("instance", lambda: catalog.instance(name))
+    if hit.loose:
+        warnings.append(f"instance {name!r} read as {inst.id}")
+    if job.hardware is not None and inst.accelerator:
+        device, _ = _about("hardware", lambda: catalog.device(_text("hardware", job.hardware, "'nvidia-t4'")))
+        if device.id != inst.accelerator:
+            raise InputError(
+                f"hardware {device.id} conflicts with instance {inst.id}, which has "
+                f"{inst.accelerator_count} × {inst.accelerator}; give one of them, or power_w for a custom device",
+                field="hardware",
+            )
+    return inst
+
+
+def _facts(plan_region: Region | None, catalog: Catalog, choice: grid.IntensityChoice | None) -> dict[str, Any] | None:
+    if plan_region is None:
+        return None
+    r = plan_region
+    provider = catalog.providers.get(r.provider)
+    facts: dict[str, Any] = {
+        "id": r.id,
+        "name": r.name,
+        "kind": r.kind,
+        "place": catalog.region_place(r),
+        "country": r.country,
+        "provider": r.provider,
+        "provider_name": provider.name if provider else "",
+        "zone": r.grid_id,
+        "zone_source": r.zone_source,
+        "cfe_pct": r.cfe_pct,
+        "cfe_year": r.cfe_year,
+        "cfe_source": r.cfe_source,
+    }
+    if choice is not None:
+        facts.update(choice.facts())
+    else:
+        facts["basis"] = "user"
+    return facts
+
+
+def _structure(catalog: Catalog, job: Job) -> Plan:
+    """Everything but the hours (cached per job without its hours)."""
+    warnings: list[str] = []
+    inst = _instance(catalog, job, warnings)
+    specs, device, has_acc = _components(catalog, job, inst, warnings)
+    reg = _region(catalog, job, inst, warnings)
+    ci, ci_low, ci_high, ci_basis, ci_source, choice, ci_text = _intensity(job, reg, catalog, warnings)
+    pue = (
+        PueChoice(core.check_pue(job.pue), "user", f"user-supplied PUE {job.pue:g}")
+        if job.pue is not None
+        else default_pue(catalog, reg, inst.provider if inst else "")
+    )
+    from_catalog = tuple(s.device_id for s in specs if s.device_id and not s.power_source.startswith("user"))
+    warnings.extend(_power_notes(catalog, from_catalog))
+    specs, range_basis = _draw_range(specs, job, core.check_utilization(job.utilization))
+    if ci_text:
+        range_basis.append(ci_text)
+    # the instance's host share applies to the instance as it is; with other accelerators, their own figures
+    as_is = job.hardware is None and (job.count is None or inst is None or job.count == inst.accelerator_count)
+    embodied = _embodied(catalog, specs, has_acc, inst if as_is else None)
+    hw: dict[str, Any] | None = None
+    if device is not None or inst is not None:
+        hw = {
+            "id": device.id if device else None,
+            "name": device.name if device else None,
+            "kind": device.kind if device else None,
+            "tdp_w": device.tdp_w if device else None,
+            "power_basis": device.power_basis if device else None,
+            "count": specs[0].number if device else None,
+            "instance": inst.id if inst else None,
+        }
+    return Plan(
+        job=job,
+        hours=math.nan,
+        trials=1,
+        specs=tuple(specs),
+        has_accelerator=has_acc,
+        device=device,
+        instance=inst,
+        region=reg,
+        pue=pue,
+        intensity_g_per_kwh=ci,
+        intensity_low_g_per_kwh=ci_low,
+        intensity_high_g_per_kwh=ci_high,
+        intensity_basis=ci_basis,
+        intensity_source=ci_source,
+        intensity=choice,
+        range_basis=tuple(range_basis),
+        embodied=embodied,
+        region_facts=_facts(reg, catalog, choice),
+        hardware_facts=hw,
+        warnings=tuple(dict.fromkeys(warnings)),
+        data_version=catalog.data_version,
+    )
+
+
+_cached_structure = functools.lru_cache(maxsize=4096)(_structure)
+
+
+def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
+    """Resolve ``job``: every name to its record, every default chosen, every value checked.
+
+    Parameters
+    ----------
+    job : Job
+        The inputs (``hours`` required).
+    catalog : Catalog, optional
+        Default: the shipped catalog merged with ``job.data_files``.
+
+    Returns
+    -------
+    Plan
+        Components, PUE, intensity (with year, basis and the figures beside),
+        range assumptions, embodied per hour, warnings.
+
+    Raises
+    ------
+    InputError, NotFoundError, AmbiguousNameError
+        With ``err.field`` naming the input.
+    """
+    if catalog is None:
+        catalog = _about("data_files", lambda: load_catalog(job.data_files))
+    if job.hours is None:
+        raise InputError("hours is required: wall-clock hours the job ran, > 0, e.g. 72", field="hours")
+    hours = core.check_hours(job.hours)
+    trials = core.check_count(job.trials, "trials")
+    shape = dataclasses.replace(job, hours=None, trials=1)
+    try:
+        if bool in {type(v) for v in vars(shape).values()}:
+            raise TypeError("True == 1 as a cache key: a boolean must not reuse the plan of a number")
+        structure = _cached_structure(catalog, shape)
+    except TypeError:  # an unhashable value or a boolean: the uncached call says what is wrong with it
+        structure = _structure(catalog, shape)
+    return dataclasses.replace(structure, job=job, hours=hours * trials, trials=trials)

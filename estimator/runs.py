@@ -1,0 +1,405 @@
+"""A table of runs in, the same table with energy and CO2e out: one resolve per combination.
+
+How it is fast and still exact: the rows are grouped by their distinct
+combination of everything that is resolved (names, the numbers that shape the
+plan, which per-row numbers are given), each combination goes through
+:func:`estimator.plan.resolve` once (the same function ``estimate()`` uses, so
+the catalog, the defaults, the limits and the error messages are the one-run
+ones), and the per-row numbers (hours, count, power, utilization, PUE,
+intensity, trials) go through :func:`estimator.core.totals` as arrays: the very
+function ``estimate()`` calls with plain numbers. Every good row equals
+``estimate()`` of that row to the last bit, by construction.
+
+Per-row numbers are checked with core's predicates (``core.hours_ok`` ...), the
+same ones ``estimate()``'s checks use; a row that fails gets ``estimate()``'s
+own message. Bad rows are never dropped: their message is in ``error`` and
+their numbers are NaN.
+
+This module imports pandas and numpy; ``import estimator`` does not import it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from estimator import core
+from estimator.api import DataFiles
+from estimator.api import compute as compute_plan
+from estimator.catalog import load_catalog
+from estimator.errors import EstimatorError, InputError
+from estimator.job import BATCH_INPUTS, Job
+from estimator.plan import Plan, resolve
+from estimator.version import __version__
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+NUMBER_INPUTS = tuple(s.name for s in BATCH_INPUTS if s.kind in ("number", "whole"))
+ROW_NUMBER_COLUMNS = tuple(s.name for s in BATCH_INPUTS if s.per_row)
+KEY_NUMBER_COLUMNS = tuple(n for n in NUMBER_INPUTS if n not in ROW_NUMBER_COLUMNS)
+TEXT_COLUMNS = tuple(s.name for s in BATCH_INPUTS if s.kind in ("name", "choice"))
+INPUT_COLUMNS = tuple(s.name for s in BATCH_INPUTS)
+NUMBER_COLUMNS = ROW_NUMBER_COLUMNS + KEY_NUMBER_COLUMNS
+WHOLE_COLUMNS = frozenset(s.name for s in BATCH_INPUTS if s.kind == "whole")
+
+# The per-row numbers and the predicate that allows their values (core's, shared with estimate()).
+ROW_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "hours": core.hours_ok,
+    "count": core.count_ok,
+    "power_w": core.power_ok,
+    "utilization": core.utilization_ok,
+    "pue": core.pue_ok,
+    "intensity": core.intensity_ok,
+    "trials": core.count_ok,
+}
+assert set(ROW_CHECKS) == set(ROW_NUMBER_COLUMNS), "every per-row input of Job needs its predicate here"
+
+FLOAT_OUTPUTS = (
+    "energy_kwh",
+    "co2e_g",
+    "co2e_low_g",
+    "co2e_high_g",
+    "embodied_g",
+    "draw_w",
+    "pue_used",
+    "intensity_g_per_kwh",
+)
+INT_OUTPUTS = ("intensity_year",)
+TEXT_OUTPUTS = ("pue_basis", "intensity_basis", "zone", "hardware_id", "region_id", "error")
+OUTPUT_COLUMNS = FLOAT_OUTPUTS + INT_OUTPUTS + TEXT_OUTPUTS
+
+
+# ---------------------------------------------------------------- columns
+
+
+def check_columns(columns: Sequence[Any]) -> None:
+    """Refuse a table that cannot be estimated, naming the column and the closest match."""
+    import difflib
+
+    names = [str(c) for c in columns]
+    dupes = sorted({c for c in names if names.count(c) > 1})
+    if dupes:
+        raise InputError(f"duplicate column {dupes[0]!r}; each input column may appear once", field=dupes[0])
+
+    def hint(wanted: str) -> str:
+        lowered = {c.strip().lower(): c for c in names}
+        if wanted in lowered:
+            return f" (found {lowered[wanted]!r}; column names are lower case)"
+        close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.6)
+        return f" (did you mean {close[0]!r}?)" if close else ""
+
+    found = f"; the columns found are: {', '.join(map(repr, names[:12]))}" if names else "; no columns found"
+    if "hours" not in names:
+        raise InputError(f"missing column 'hours' (wall-clock hours per run, > 0){hint('hours')}{found}", field="hours")
+    if not any(c in names for c in ("hardware", "instance", "cpu", "power_w")):
+        raise InputError(
+            "missing column 'hardware' or 'instance': each run needs a device "
+            f"(e.g. 'nvidia-a100-sxm4-80gb') or a cloud instance type (e.g. 'aws:p4d.24xlarge')"
+            f"{hint('hardware') or hint('instance')}{found}",
+            field="hardware",
+        )
+    if not any(c in names for c in ("region", "intensity")):
+        raise InputError(
+            "missing column 'region' (e.g. 'gcp:us-central1', 'FR', 'world') or 'intensity' (gCO2e/kWh)"
+            f"{hint('region')}{found}",
+            field="region",
+        )
+
+
+def numbers(series: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
+    """(values as float64, given, parsed): text that reads as a number counts as one; booleans do not."""
+    n = len(series)
+    if series.dtype == bool or isinstance(series.dtype, pd.BooleanDtype):
+        given = series.notna().to_numpy(dtype=bool)
+        return np.full(n, np.nan), given, np.zeros(n, dtype=bool)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        given = ~np.isnan(values)
+        return values, given, given.copy()
+    raw = series.to_numpy(dtype=object)
+    text = pd.Series(raw, dtype="object")
+    is_bool = text.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+    stripped = text.map(lambda v: v.strip() if isinstance(v, str) else v)  # .str fails on a column with no text
+    blank = (stripped.isna() | (stripped == "")).to_numpy(dtype=bool)
+    cleaned = stripped.where(~(blank | is_bool), None)
+    out: FloatArray = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    given = ~blank
+    parsed = given & ~np.isnan(out) & ~is_bool
+    return out, given, parsed  # a literal "nan" is given but not parsed: it gets a message
+
+
+def _raw(series: pd.Series[Any], i: int) -> Any:
+    value = series.iat[i]
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def combination_codes(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], list[int]]:
+    """One code per row for its combination of values in ``columns``, and the first row of each code."""
+    codes = np.zeros(n, dtype=np.int64)
+    for values in columns:
+        col_codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        codes = codes * (len(uniques) + 1) + (col_codes.astype(np.int64) + 1)
+        codes = pd.factorize(codes)[0].astype(np.int64)  # keep the mixed-radix number small
+    steps = np.diff(np.maximum.accumulate(codes), prepend=-1) > 0 if n else np.zeros(0, dtype=bool)
+    return codes, [int(i) for i in np.flatnonzero(steps)]
+
+
+# ---------------------------------------------------------------- one row as a Job
+
+
+class _Table:
+    """The runs with their number columns parsed once."""
+
+    def __init__(self, runs: pd.DataFrame) -> None:
+        self.runs = runs
+        self.n = len(runs)
+        empty = (np.full(self.n, np.nan), np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool))
+        self.nums = {c: numbers(runs[c]) if c in runs.columns else empty for c in NUMBER_COLUMNS}
+
+    def value(self, column: str, i: int) -> Any:
+        """Row ``i``'s value of ``column`` as a person would pass it to estimate()."""
+        if column in self.nums:
+            values, given, parsed = self.nums[column]
+            if parsed[i]:
+                number = float(values[i])
+                return int(number) if column in WHOLE_COLUMNS and number == int(number) else number
+            return _raw(self.runs[column], i) if given[i] else None
+        return _raw(self.runs[column], i) if column in self.runs.columns else None
+
+    def job(self, i: int, data_files: DataFiles) -> Job:
+        """Row ``i`` as the Job estimate() would make of it."""
+        values = {c: self.value(c, i) for c in INPUT_COLUMNS if c in self.runs.columns}
+        values = {c: v for c, v in values.items() if v is not None}
+        return Job.from_kwargs({**values, "data_files": data_files})
+
+
+def _error(exc: EstimatorError) -> str:
+    return " ".join(str(exc).split())
+
+
+# ---------------------------------------------------------------- combinations
+
+
+@dataclass
+class _Combo:
+    """What one combination resolves to: its plan, or its error and the column it is about."""
+
+    plan: Plan | None = None
+    error: str | None = None
+    column: str | None = None
+
+
+def _combos(table: _Table, rows_ok: BoolArray, data_files: DataFiles) -> tuple[npt.NDArray[np.int64], list[_Combo]]:
+    runs, nums = table.runs, table.nums
+    key: list[Any] = [runs[c] for c in TEXT_COLUMNS if c in runs.columns]
+    for c in KEY_NUMBER_COLUMNS:
+        if c in runs.columns:
+            values, given, parsed = nums[c]
+            key.append(_where(parsed, values, _where(given, runs[c].to_numpy(dtype=object), None)))
+    for c in ROW_NUMBER_COLUMNS:
+        if c in runs.columns:
+            key.append(nums[c][1])  # which per-row numbers are given shapes the plan
+    if "utilization" in runs.columns:  # the low end of the draw range applies at utilization 1 only
+        util, given, _ = nums["utilization"]
+        key.append(~given | (util == 1.0))
+    if "instance" in runs.columns and "count" in runs.columns:  # an instance as it is, or not
+        key.append(np.where(runs["instance"].notna(), nums["count"][0], np.nan))
+    codes, firsts = combination_codes(key, table.n)
+    # each combination is resolved from its first row whose own numbers are fine (the
+    # others in it differ only in those numbers); one with no such row is all bad rows
+    good_rows = np.flatnonzero(rows_ok)
+    good_codes, at = np.unique(codes[good_rows], return_index=True)
+    representative = dict(zip(good_codes.tolist(), good_rows[at].tolist(), strict=True))
+    combos = []
+    for code in range(len(firsts)):
+        if code not in representative:
+            combos.append(_Combo())
+            continue
+        try:
+            combos.append(_Combo(plan=resolve(table.job(representative[code], data_files))))
+        except EstimatorError as exc:
+            combos.append(_Combo(error=_error(exc), column=exc.field))
+    return codes, combos
+
+
+# ---------------------------------------------------------------- the arithmetic on arrays
+
+
+PLAN_NUMBERS = (
+    *(f"{slot}_{part}" for slot in ("acc", "cpu", "mem") for part in ("number", "power_w", "utilization", "low")),
+    "has_acc",
+    "intensity",
+    "intensity_low",
+    "intensity_high",
+    "intensity_year",
+    "pue",
+    "embodied_fixed",
+    "embodied_per_device",
+)
+PLAN_TEXTS = ("pue_basis", "intensity_basis", "zone", "hardware_id", "region_id")
+
+
+def _plan_numbers(plan: Plan | None) -> tuple[float, ...]:
+    """A plan's numbers in the order of ``PLAN_NUMBERS`` (NaN without a plan)."""
+    if plan is None:
+        return (math.nan,) * len(PLAN_NUMBERS)
+    slots: list[float] = []
+    for spec in plan.slots():  # absent components add 0.0: the sum core makes is unchanged
+        slots += (
+            (0.0, 0.0, 0.0, 0.0) if spec is None else (spec.number, spec.power_w, spec.utilization, spec.low_fraction)
+        )
+    year = plan.intensity_year
+    return (
+        *slots,
+        float(plan.has_accelerator),
+        plan.intensity_g_per_kwh,
+        plan.intensity_low_g_per_kwh,
+        plan.intensity_high_g_per_kwh,
+        math.nan if year is None else float(year),
+        plan.pue.pue,
+        plan.embodied.fixed_per_hour_g,
+        plan.embodied.per_device_hour_g,
+    )
+
+
+def _plan_texts(plan: Plan | None) -> tuple[str | None, ...]:
+    if plan is None:
+        return (None,) * len(PLAN_TEXTS)
+    return (
+        plan.pue.basis,
+        plan.intensity_basis,
+        plan.intensity.zone if plan.intensity else None,
+        (plan.hardware_facts or {}).get("id"),
+        plan.region.id if plan.region else None,
+    )
+
+
+def _arrays(table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo]) -> dict[str, Any]:
+    """core.totals over every row: the row's own numbers where given, its plan's otherwise."""
+    nums = table.nums
+    width = len(PLAN_NUMBERS)
+    numbers_of = np.array([_plan_numbers(k.plan) for k in combos], dtype=np.float64).reshape(-1, width)[codes]
+    texts_of = np.array([_plan_texts(k.plan) for k in combos], dtype=object).reshape(-1, len(PLAN_TEXTS))[codes]
+    plan = {name: numbers_of[:, j] for j, name in enumerate(PLAN_NUMBERS)}
+    text = {name: texts_of[:, j] for j, name in enumerate(PLAN_TEXTS)}
+
+    def own(column: str, default: FloatArray, only: BoolArray | None = None) -> FloatArray:
+        values, given, _ = nums[column]
+        mask = given if only is None else given & only
+        chosen: FloatArray = np.where(mask, values, default)
+        return chosen
+
+    has_acc = plan["has_acc"] == 1.0
+    number = own("count", plan["acc_number"], has_acc)
+    power = own("power_w", plan["acc_power_w"], has_acc)
+    utilization = own("utilization", plan["acc_utilization"], has_acc)
+    parts = [(number, power, utilization, plan["acc_low"])]
+    for slot in ("cpu", "mem"):
+        parts.append(
+            (plan[f"{slot}_number"], plan[f"{slot}_power_w"], plan[f"{slot}_utilization"], plan[f"{slot}_low"])
+        )
+    hours = nums["hours"][0] * own("trials", np.ones(table.n))
+    ci_given = nums["intensity"][1]
+    ci = own("intensity", plan["intensity"])
+    pue = own("pue", plan["pue"])
+    with np.errstate(invalid="ignore", over="ignore"):
+        low, high = own("intensity", plan["intensity_low"]), own("intensity", plan["intensity_high"])
+        t = core.totals(parts, hours, pue, ci, low, high)
+        devices = np.where(has_acc, number, 0.0)
+        embodied = core.embodied_total_g(plan["embodied_fixed"], plan["embodied_per_device"], devices, hours)
+    return {
+        "energy_kwh": t.energy_kwh,
+        "co2e_g": t.co2e_g,
+        "co2e_low_g": t.co2e_low_g,
+        "co2e_high_g": t.co2e_high_g,
+        "embodied_g": embodied,
+        "draw_w": t.draw_w,
+        "pue_used": pue,
+        "intensity_g_per_kwh": ci,
+        "intensity_year": np.where(ci_given, np.nan, plan["intensity_year"]),
+        "pue_basis": _where(nums["pue"][1], "user", text["pue_basis"]),
+        "intensity_basis": _where(ci_given, "user", text["intensity_basis"]),
+        "zone": _where(ci_given, None, text["zone"]),
+        "hardware_id": text["hardware_id"],
+        "region_id": text["region_id"],
+    }
+
+
+def _where(mask: BoolArray, a: Any, b: Any) -> npt.NDArray[Any]:
+    """np.where, typed, keeping objects."""
+    chosen: npt.NDArray[Any] = np.where(mask, a, b).astype(object)
+    return chosen
+
+
+# ---------------------------------------------------------------- the whole table
+
+
+@dataclass
+class Result:
+    """The table with outputs, which rows are bad, and the column each bad row's error is about."""
+
+    frame: pd.DataFrame
+    bad: BoolArray
+    columns: list[str | None] = field(default_factory=list)
+
+
+def compute(runs: pd.DataFrame, data_files: DataFiles = None) -> Result:
+    """Estimate every row of ``runs`` (see the module docstring); never drops a row."""
+    check_columns(list(runs.columns))
+    table = _Table(runs)
+    n = table.n
+    rows_ok = np.ones(n, dtype=bool)
+    for column, ok in ROW_CHECKS.items():
+        values, given, parsed = table.nums[column]
+        with np.errstate(invalid="ignore"):
+            fine = ok(values) & parsed
+        if column != "hours":  # hours is required; the others may be left blank
+            fine |= ~given
+        rows_ok &= fine
+    codes, combos = _combos(table, rows_ok, data_files)
+    out = _arrays(table, codes, combos)
+    combo_error = np.array([k.error for k in combos], dtype=object)[codes] if combos else np.empty(0, dtype=object)
+    combo_column = np.array([k.column for k in combos], dtype=object)[codes] if combos else np.empty(0, dtype=object)
+    finite = np.isfinite(out["co2e_g"]) & np.isfinite(out["co2e_high_g"])
+    good = rows_ok & pd.isna(combo_error) & finite
+    error = _where(good, None, combo_error)
+    blame = _where(good, None, combo_column)
+    for row in np.flatnonzero(~good & (~rows_ok | ~finite)):
+        i = int(row)  # a bad number, or too large: resolve() and core say what is wrong, as for estimate()
+        try:
+            compute_plan(resolve(table.job(i, data_files)))
+            raise InputError(core.TOO_LARGE, field="hours")  # pragma: no cover - compute raises it first
+        except EstimatorError as exc:
+            error[i], blame[i] = _error(exc), exc.field
+    bad = ~good
+    frame = runs.copy(deep=False)
+    for name in OUTPUT_COLUMNS:
+        if name == "error":
+            frame[name] = pd.Series(error, index=runs.index, dtype=object, copy=False)
+            continue
+        is_float = name in FLOAT_OUTPUTS or name in INT_OUTPUTS
+        values = np.asarray(out[name], dtype=np.float64 if is_float else object).copy()
+        values[bad] = np.nan if is_float else None
+        series = pd.Series(values, index=runs.index, dtype=np.float64 if is_float else object, copy=False)
+        frame[name] = series.astype("Int64") if name in INT_OUTPUTS else series
+    frame.attrs.update(
+        {
+            "data_version": load_catalog(data_files).data_version,
+            "package_version": __version__,
+            "method": "TDP (or power_w) × count × utilization × hours × PUE × location-based life-cycle intensity",
+        }
+    )
+    return Result(frame, bad, list(blame))
