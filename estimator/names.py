@@ -126,6 +126,10 @@ class NameIndex:
         """Indexes built on the first miss only (a cold lookup by id never pays for them)."""
         self._words: _WordIndex | None = None
         self._grams: _GramIndex | None = None
+        self._forget()
+
+    def _forget(self) -> None:
+        """Forget the remembered misses (the word and trigram indexes stay: they depend on the names only)."""
         self._misses: dict[tuple[str, frozenset[str] | None], _Miss] = {}
         self._generation = _GENERATION[0]
 
@@ -197,7 +201,7 @@ class NameIndex:
                         return Resolved(next(iter(found)), tier=index - 1)
                     raise self._ambiguous(text, found)
         if self._generation != _GENERATION[0]:
-            self._lazy_reset()
+            self._forget()
         memo_key = (text, allowed if isinstance(allowed, frozenset) else None)
         memo = self._misses.get(memo_key) if allowed is None or isinstance(allowed, frozenset) else None
         if memo is None:
