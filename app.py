@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 import estimator
-from app_pages import cleaner, inputs, lifecycle, methodology, preflight, publish, result, state
+from app_pages import cleaner, inputs, lifecycle, methodology, plain, preflight, publish, result, state
 from estimator.catalog import Catalog, load_catalog
 
 st.set_page_config(page_title="co2-estimator", layout="wide", initial_sidebar_state=360)
@@ -22,20 +22,30 @@ def catalog() -> Catalog:
 
 def main() -> None:
     cat = catalog()
-    link_errors = state.seed_once(cat)
+    state.seed_once(cat)
     st.title("co2-estimator")
     st.caption(
         "Energy and CO2e of machine-learning work, offline and sourced: the method of the ML CO2 Impact "
         "calculator (Lacoste et al. 2019), with PUE, ranges, cleaner regions and a model-card block."
     )
-    for message in link_errors:
-        st.error(f"From the link: {message}")
     job = inputs.sidebar(cat)
     link = dict(job.link)
+    for message in state.unresolved().values():
+        plain.error(f"From the link: {message}")
+    for message in state.ignored().values():
+        plain.warning(f"From the link: {message}")
+    missing = state.unresolved(state.TRAINING_PARAMS)
+    if missing:
+        plain.warning(
+            f"No figure: the link's {', '.join(missing)} did not resolve, and no default stands in for "
+            f"{'it' if len(missing) == 1 else 'them'}. Set {'it' if len(missing) == 1 else 'them'} in the "
+            "sidebar; until then the link stays as it was."
+        )
+        return
     try:
         e = estimator.estimate(**job.kwargs)
     except estimator.EstimatorError as exc:
-        st.error(str(exc))
+        plain.error(str(exc))
         state.write_link(link)
         return
     result.headline(e)
@@ -47,14 +57,21 @@ def main() -> None:
             "Model card & paper",
             "Inference & lifecycle",
             "Methodology",
-        ]
+        ],
+        key="tab",
+        on_change="rerun",  # so a tab knows it is open: the cleaner regions are computed only then
     )
     with tabs[0]:
-        result.details(e, job.notes)
+        region = (e.region or {}).get("id")
+        basis = job.kwargs.get("basis", "lifecycle")
+        result.details(e, job.notes, inputs.intensity_series(region, basis, cat.data_version) if region else [])
     with tabs[1]:
         preflight.section(cat, job.kwargs)
     with tabs[2]:
-        cleaner.section(e)
+        if tabs[2].open:
+            cleaner.section(e)  # a full estimate per cloud region: the costliest part of a rerun
+        else:
+            st.caption("Computed when this tab is open.")
     with tabs[3]:
         publish.section(e, job.training_type)
     with tabs[4]:

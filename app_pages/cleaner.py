@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import estimator
+from app_pages import plain
 from app_pages.result import bar_spec
 from estimator import Alternative, Estimate, report
 
@@ -73,12 +74,19 @@ def rows(e: Estimate, own: list[Alternative], overall: list[Alternative]) -> lis
     return sorted(out, key=lambda r: (r["gCO2e"], r["region"]))
 
 
+COLORS = {YOURS: "#d62728", SAME: "#2ca02c", OTHER: "#98c9a3"}
+
+
 def chart(data: list[dict[str, Any]]) -> dict[str, Any]:
-    """Bars sorted by emissions; your region in red, the same provider's in green, others pale green."""
+    """Bars sorted by emissions; your region in red, the same provider's in green, others pale green.
+
+    The legend names only the groups drawn (no "same provider" for an on-premise grid).
+    """
+    drawn = [g for g in COLORS if any(r["group"] == g for r in data)]
     color = {
         "field": "group",
         "type": "nominal",
-        "scale": {"domain": [YOURS, SAME, OTHER], "range": ["#d62728", "#2ca02c", "#98c9a3"]},
+        "scale": {"domain": drawn, "range": [COLORS[g] for g in drawn]},
         "legend": {"title": None, "orient": "bottom"},
     }
     tooltip = ["region", "emissions", "intensity", "PUE", "saving"]
@@ -90,7 +98,7 @@ def section(e: Estimate) -> None:
     try:
         own, overall = options(e)
     except estimator.EstimatorError as exc:
-        st.info(str(exc))
+        plain.info(str(exc))
         return
     st.markdown(f"**{sentence(e, own, overall)}**")
     data = rows(e, own, overall)

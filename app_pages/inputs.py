@@ -13,11 +13,12 @@ import streamlit as st
 
 import estimator
 from app_pages import state
-from estimator import core, report
+from estimator import core, grid, report
 from estimator.catalog import Catalog
 from estimator.modelcard import TRAINING_TYPES
 from estimator.records import DEVICE_KINDS, Device, Instance, Region
 
+UNSET = "not set: the link's value did not resolve"
 KIND_LABEL = {"gpu": "GPU", "tpu": "TPU", "npu": "NPU", "soc": "SoC", "cpu": "CPU"}
 GRID_ORDER = {"world": 0, "country": 1, "subdivision": 2, "zone": 3}
 
@@ -28,7 +29,7 @@ class Job:
 
     kwargs: dict[str, Any]
     link: dict[str, Any]
-    training_type: str
+    training_type: str | None
     notes: list[str] = field(default_factory=list)
 
 
@@ -75,14 +76,14 @@ def region_options(_cat: Catalog, data_version: str) -> tuple[dict[str, list[str
 
 
 def _region_label(cat: Catalog, r: Region) -> str:
-    from estimator import grid
-
+    """'us-central1 · 501 gCO2e/kWh (2025) · Council Bluffs, Iowa, USA': the latest life-cycle figure, its
+    unit and year before the place, so a narrow select box cuts the place, not the unit."""
     name = r.id.split(":", 1)[1] if r.is_cloud else r.id
     try:
         figure = grid.choose(cat, r)
     except estimator.EstimatorError:
-        return f"{name} · {cat.region_place(r)}"
-    return f"{name} · {cat.region_place(r)} · {report.num(figure.value_g_per_kwh)} gCO2e/kWh ({figure.year})"
+        return f"{name} · no figure · {cat.region_place(r)}"
+    return f"{name} · {report.num(figure.value_g_per_kwh)} gCO2e/kWh ({figure.year}) · {cat.region_place(r)}"
 
 
 def provider_label(cat: Catalog, pid: str) -> str:
@@ -105,6 +106,7 @@ def _hardware(cat: Catalog) -> tuple[dict[str, Any], dict[str, Any]]:
         format_func={"device": "Hardware", "instance": "Cloud instance type"}.__getitem__,
         horizontal=True,
         key="what",
+        **state.watch("what"),
     )
     if what == "instance":
         ids, labels = instance_options(cat, cat.data_version)
@@ -114,7 +116,9 @@ def _hardware(cat: Catalog) -> tuple[dict[str, Any], dict[str, Any]]:
             ids,
             format_func=labels.__getitem__,
             key="instance",
+            placeholder=UNSET,
             help="Fills the accelerators, the CPU share (vCPUs) and the memory. Type to search.",
+            **state.watch("instance"),
         )
         return {"instance": inst}, {"instance": inst}
     ids, labels = device_options(cat, cat.data_version)
@@ -124,14 +128,19 @@ def _hardware(cat: Catalog) -> tuple[dict[str, Any], dict[str, Any]]:
         ids,
         format_func=labels.__getitem__,
         key="hardware",
+        placeholder=UNSET,
         help="Grouped by kind: GPU, TPU, NPU, SoC, CPU. Type to search (e.g. 'H100', 'V100 SXM2', 'EPYC 7742').",
+        **state.watch("hardware"),
     )
     _default("count", 1)
-    count = st.number_input("Number of devices", min_value=1, step=1, key="count")
-    return {"hardware": hw, "count": int(count)}, {"hardware": hw, "count": int(count)}
+    count = st.number_input(
+        "Number of devices", min_value=1, step=1, key="count", placeholder=UNSET, **state.watch("count")
+    )
+    count = None if count is None else int(count)
+    return {"hardware": hw, "count": count}, {"hardware": hw, "count": count}
 
 
-def _duration(kwargs: dict[str, Any]) -> tuple[float, dict[str, Any], list[str]]:
+def _duration(kwargs: dict[str, Any]) -> tuple[float | None, dict[str, Any], list[str]]:
     """Hours per device, or total device-hours spread over the devices."""
     if "instance" in kwargs:
         _default("hours", state.DEFAULT_HOURS)
@@ -141,7 +150,9 @@ def _duration(kwargs: dict[str, Any]) -> tuple[float, dict[str, Any], list[str]]
             step=1.0,
             format="%g",
             key="hours",
+            placeholder=UNSET,
             help="Wall-clock hours of one instance; for several instances, their total instance-hours.",
+            **state.watch("hours"),
         )
         return hours, {"hours": hours}, []
     by = st.radio(
@@ -150,19 +161,38 @@ def _duration(kwargs: dict[str, Any]) -> tuple[float, dict[str, Any], list[str]]
         format_func={"hours": "hours (wall clock)", "device_hours": "total device-hours"}.__getitem__,
         horizontal=True,
         key="duration",
+        **state.watch("duration"),
     )
     if by == "hours":
         _default("hours", state.DEFAULT_HOURS)
-        hours = st.number_input("Hours", min_value=0.0, step=1.0, format="%g", key="hours")
+        hours = st.number_input(
+            "Hours", min_value=0.0, step=1.0, format="%g", key="hours", placeholder=UNSET, **state.watch("hours")
+        )
         return hours, {"hours": hours}, []
     _default("device_hours", state.DEFAULT_HOURS)
-    device_hours = st.number_input("Device-hours", min_value=0.0, step=1.0, format="%g", key="device_hours")
-    hours = core.hours_from_device_hours(device_hours, kwargs["count"])
-    note = f"{report.num(device_hours)} device-hours on {kwargs['count']} devices: {report.num(hours)} h each"
+    device_hours = st.number_input(
+        "Device-hours",
+        min_value=0.0,
+        step=1.0,
+        format="%g",
+        key="device_hours",
+        placeholder=UNSET,
+        **state.watch("device_hours"),
+    )
+    count = kwargs["count"]
+    if device_hours is None or count is None:
+        return None, {"device_hours": device_hours}, []
+    hours = core.hours_from_device_hours(device_hours, count)
+    note = f"{report.num(device_hours)} device-hours on {devices(count)}: {report.num(hours)} h each"
     return hours, {"device_hours": device_hours}, [note]
 
 
-def _location(cat: Catalog, instance: str | None) -> str:
+def devices(count: float) -> str:
+    """'1 device', '8 devices'."""
+    return f"{report.num(count)} device{'' if count == 1 else 's'}"
+
+
+def _location(cat: Catalog, instance: str | None) -> str | None:
     """Provider, then region (with its intensity); on-premise: a country, subdivision or grid zone."""
     by_provider, labels = region_options(cat, cat.data_version)
     if instance is not None:
@@ -171,16 +201,25 @@ def _location(cat: Catalog, instance: str | None) -> str:
     else:
         providers = [p for p in cat.providers if p in by_provider] + [state.ONPREM]
         st.session_state.setdefault("provider", "gcp")
-        provider = st.selectbox("Provider", providers, format_func=lambda p: provider_label(cat, p), key="provider")
+        provider = st.selectbox(
+            "Provider",
+            providers,
+            format_func=lambda p: provider_label(cat, p),
+            key="provider",
+            **state.watch("provider"),
+        )
     options = by_provider[provider]
-    if st.session_state.get("region") not in options:
+    if st.session_state.get("region") not in options and not state.unresolved(["region"]):
         st.session_state["region"] = PROVIDER_DEFAULT.get(provider, options[0])
-    region = st.selectbox(
-        "Region" if provider != state.ONPREM else "Country, subdivision or grid zone",
+    region: str | None = st.selectbox(
+        ("Region" if provider != state.ONPREM else "Country or grid zone") + " (gCO2e/kWh)",
         options,
         format_func=labels.__getitem__,
         key="region",
-        help="Grid carbon intensity in gCO2e/kWh (location-based) after each name. Type to search.",
+        placeholder=UNSET,
+        help="After each name: the grid's carbon intensity in gCO2e/kWh (location-based). On-premise: a "
+        "country, a subdivision (US state, Canadian province, ...) or a grid zone. Type to search.",
+        **state.watch("region"),
     )
     return region
 
@@ -188,18 +227,77 @@ def _location(cat: Catalog, instance: str | None) -> str:
 PROVIDER_DEFAULT = state.PROVIDER_DEFAULT_REGION
 
 
-def default_pue(region: str) -> estimator.Estimate:
-    """The estimate the region's own PUE comes from (its value and source)."""
-    return estimator.estimate(hardware=state.DEFAULT_HARDWARE, hours=1.0, region=region)
+@st.cache_resource(max_entries=512)
+def default_pue(region: str, data_version: str) -> Any:
+    """The region's own PUE (else the provider's, else the industry average), its basis and source: the API's
+    ``default_pue``, no probe estimate (issue 14, item 5)."""
+    return estimator.default_pue(region)
 
 
-def _pue(region: str) -> float | None:
+@st.cache_resource(max_entries=512)
+def intensity_series(region: str, basis: str, data_version: str) -> list[dict[str, Any]]:
+    """The chosen place's yearly series on ``basis`` (the API's ``intensity_series``); [] when it has none."""
+    try:
+        return estimator.intensity_series(region, basis=basis)
+    except estimator.EstimatorError:
+        return []
+
+
+BASIS_LABEL = {
+    "lifecycle": "life-cycle yearly average (location-based)",
+    "marginal": "marginal (what one more kWh emits)",
+}
+
+
+def _grid_year(cat: Catalog, region: str | None, custom: bool) -> dict[str, Any]:
+    """Basis (life-cycle by default; marginal only when chosen) and the year the job ran (default: the latest
+    year of the chosen place's series)."""
+    out: dict[str, Any] = {}
+    _default("basis", "lifecycle")
+    basis = st.radio(
+        "Grid intensity basis",
+        list(BASIS_LABEL),
+        format_func=BASIS_LABEL.__getitem__,
+        key="basis",
+        disabled=custom,
+        help="Life-cycle, location-based yearly average: the reported figure. Marginal (UNFCCC operating "
+        "margin): what one more kWh there would emit; never the default.",
+        **state.watch("basis"),
+    )
+    if basis != "lifecycle":
+        out["basis"] = basis
+    series = intensity_series(region, basis, cat.data_version) if region is not None else []
+    years = [int(row["year"]) for row in series]
+    latest = max(years, default=None)
+    chosen = st.session_state.get("year")
+    if chosen is None and not state.unresolved(["year"]) and latest is not None:
+        st.session_state["year"] = chosen = latest
+    options = sorted({*years, *([chosen] if chosen is not None else [])})
+    year = st.selectbox(
+        "Year the job ran",
+        options,
+        key="year",
+        disabled=custom or not options,
+        placeholder=UNSET if state.unresolved(["year"]) else "no series for this place",
+        help="The grid intensity of that year. Default: the latest year in the data for this place.",
+        **state.watch("year"),
+    )
+    if year is not None and year != latest:
+        out["year"] = int(year)
+    return out
+
+
+def _pue(cat: Catalog, region: str | None) -> float | None:
     """Pre-filled from the region (else provider, else industry average), editable; None = the default."""
-    base = default_pue(region)
-    previous = st.session_state.get("_pue_default")
-    if "pue" not in st.session_state or (st.session_state["pue"] == previous and previous != base.pue):
-        st.session_state["pue"] = base.pue  # follow the region unless the person changed it
-    st.session_state["_pue_default"] = base.pue
+    if region is None:
+        st.caption("PUE: pre-filled from the region, once the region is set.")
+        return None
+    base = default_pue(region, cat.data_version)
+    if not state.unresolved(["pue"]):
+        previous = st.session_state.get("_pue_default")
+        if "pue" not in st.session_state or (st.session_state["pue"] == previous and previous != base.pue):
+            st.session_state["pue"] = base.pue  # follow the region unless the person changed it
+        st.session_state["_pue_default"] = base.pue
     pue = st.number_input(
         "PUE (data-centre overhead)",
         min_value=1.0,
@@ -207,12 +305,16 @@ def _pue(region: str) -> float | None:
         step=0.01,
         format="%.2f",
         key="pue",
+        placeholder=UNSET,
         help="Power usage effectiveness. 1.0 reproduces the ML CO2 Impact calculator, which leaves it out.",
+        **state.watch("pue"),
     )
-    if pue == base.pue:
-        st.caption(f"Default ({base.pue_basis}): {base.pue_source}")
+    if pue is None:
         return None
-    st.caption(f"Yours; the default is {base.pue:.2f} ({base.pue_basis}).")
+    if pue == base.pue:
+        st.caption(f"Default ({base.basis}): {base.source}")
+        return None
+    st.caption(f"Yours; the default is {base.pue:.2f} ({base.basis}).")
     return float(pue)
 
 
@@ -227,7 +329,9 @@ def _advanced(cat: Catalog, kwargs: dict[str, Any]) -> dict[str, Any]:
             max_value=1.0,
             step=0.05,
             key="utilization",
+            placeholder=UNSET,
             help="1 = TDP, an upper bound. Average draw / TDP from nvidia-smi gives a tighter figure.",
+            **state.watch("utilization"),
         )
         if util != 1.0:
             out["utilization"] = util
@@ -239,17 +343,24 @@ def _advanced(cat: Catalog, kwargs: dict[str, Any]) -> dict[str, Any]:
             key="power_w",
             placeholder="the catalog's TDP",
             help="Overrides the catalog's figure, e.g. the mean of nvidia-smi --query-gpu=power.draw.",
+            **state.watch("power_w"),
         )
         if power is not None:
             out["power_w"] = power
         out |= _cpu_and_memory(cat)
-        custom = st.checkbox("Custom grid intensity", key="custom_intensity")
+        custom = st.checkbox("Custom grid intensity", key="custom_intensity", **state.watch("custom_intensity"))
         if custom:
             intensity = st.number_input(
-                "Grid intensity (gCO2e/kWh)", min_value=0.0, value=None, step=10.0, key="intensity"
+                "Grid intensity (gCO2e/kWh)",
+                min_value=0.0,
+                value=None,
+                step=10.0,
+                key="intensity",
+                **state.watch("intensity"),
             )
             if intensity is not None:
                 out["intensity"] = intensity
+        out |= _intensity_range()
         low = st.number_input(
             "Low end of the range (fraction of TDP drawn)",
             min_value=0.0,
@@ -257,11 +368,53 @@ def _advanced(cat: Catalog, kwargs: dict[str, Any]) -> dict[str, Any]:
             value=None,
             step=0.05,
             key="draw_low_fraction",
-            placeholder="0.76 for training (Newkirk et al. 2025)",
+            placeholder="0.25 for training (measured runs, docs/validation.md)",
+            **state.watch("draw_low_fraction"),
         )
         if low is not None:
             out["draw_low_fraction"] = low
+        _default("trials", 1)
+        trials = st.number_input(
+            "Runs of this job (a sweep)",
+            min_value=1,
+            step=1,
+            key="trials",
+            placeholder=UNSET,
+            help="The result covers all of them: hours × runs.",
+            **state.watch("trials"),
+        )
+        if trials is not None and trials != 1:
+            out["trials"] = int(trials)
     return out
+
+
+def _intensity_range() -> dict[str, Any]:
+    """The intensity range's bounds (gCO2e/kWh) instead of the data's spread; both or neither."""
+    left, right = st.columns(2)
+    low = left.number_input(
+        "Intensity range: low",
+        min_value=0.0,
+        value=None,
+        step=10.0,
+        key="intensity_low",
+        placeholder="the data's",
+        help="gCO2e/kWh: the low end of the intensity range, instead of the spread of the data's figures.",
+        **state.watch("intensity_low"),
+    )
+    high = right.number_input(
+        "high (gCO2e/kWh)",
+        min_value=0.0,
+        value=None,
+        step=10.0,
+        key="intensity_high",
+        placeholder="the data's",
+        **state.watch("intensity_high"),
+    )
+    if low is None or high is None:
+        if (low, high) != (None, None):
+            st.caption("Give both ends of the intensity range (or neither).")
+        return {}
+    return {"intensity_range": (low, high)}
 
 
 def _cpu_and_memory(cat: Catalog) -> dict[str, Any]:
@@ -273,7 +426,9 @@ def _cpu_and_memory(cat: Catalog) -> dict[str, Any]:
         cpus,
         format_func=lambda i: labels[i] if i else "none (or the instance's)",
         key="cpu",
+        placeholder=UNSET,
         help="Counted beside the accelerators, as Green Algorithms does.",
+        **state.watch("cpu"),
     )
     if cpu:
         out["cpu"] = cpu
@@ -283,15 +438,26 @@ def _cpu_and_memory(cat: Catalog) -> dict[str, Any]:
             format_func={"packages": "whole CPUs", "cores": "cores used"}.__getitem__,
             horizontal=True,
             key="cpu_by",
+            **state.watch("cpu_by"),
         )
         if by == "packages":
             _default("cpu_count", 1)
-            out["cpu_count"] = int(st.number_input("CPUs", min_value=1, step=1, key="cpu_count"))
+            cpus = st.number_input("CPUs", min_value=1, step=1, key="cpu_count", **state.watch("cpu_count"))
+            out["cpu_count"] = None if cpus is None else int(cpus)
         else:
             _default("cpu_cores", 8.0)
-            out["cpu_cores"] = st.number_input("Cores", min_value=0.0, step=1.0, key="cpu_cores")
+            out["cpu_cores"] = st.number_input(
+                "Cores", min_value=0.0, step=1.0, key="cpu_cores", **state.watch("cpu_cores")
+            )
         _default("cpu_utilization", 1.0)
-        cpu_util = st.number_input("CPU utilization", min_value=0.0, max_value=1.0, step=0.05, key="cpu_utilization")
+        cpu_util = st.number_input(
+            "CPU utilization",
+            min_value=0.0,
+            max_value=1.0,
+            step=0.05,
+            key="cpu_utilization",
+            **state.watch("cpu_utilization"),
+        )
         if cpu_util != 1.0:
             out["cpu_utilization"] = cpu_util
     memory = st.number_input(
@@ -302,10 +468,25 @@ def _cpu_and_memory(cat: Catalog) -> dict[str, Any]:
         key="memory_gb",
         placeholder="not counted (or the instance's)",
         help="0.3725 W per GB (Karyakin & Salem 2017, as Green Algorithms).",
+        **state.watch("memory_gb"),
     )
     if memory is not None:
         out["memory_gb"] = memory
     return out
+
+
+def _training_type() -> str | None:
+    """Pre-training, fine-tuning...: no default (issue 16, item 15); the card leaves it out unless chosen."""
+    st.session_state.setdefault("training_type", None)
+    chosen: str | None = st.selectbox(
+        "Training type (for the model card)",
+        list(TRAINING_TYPES),
+        key="training_type",
+        placeholder=UNSET if state.unresolved(["training_type"]) else "not given: left out of the card",
+        help="The model card's training_type. Not guessed: it is written only when you choose one.",
+        **state.watch("training_type"),
+    )
+    return chosen
 
 
 def sidebar(cat: Catalog) -> Job:
@@ -320,15 +501,17 @@ def sidebar(cat: Catalog) -> Job:
         region = _location(cat, kwargs.get("instance"))
         kwargs["region"] = region
         link["region"] = region
-        pue = _pue(region)
+        grid_year = _grid_year(cat, region, bool(st.session_state.get("custom_intensity")))
+        kwargs |= grid_year
+        link |= grid_year
+        pue = _pue(cat, region)
         if pue is not None:
             kwargs["pue"] = link["pue"] = pue
         advanced = _advanced(cat, kwargs)
         kwargs |= advanced
         link |= advanced
-        st.session_state.setdefault("training_type", TRAINING_TYPES[0])
-        training_type = st.selectbox("Training type (for the model card)", list(TRAINING_TYPES), key="training_type")
-        if training_type != TRAINING_TYPES[0]:
+        training_type = _training_type()
+        if training_type is not None:
             link["training_type"] = training_type
     if "instance" in kwargs:
         kwargs["provider"] = None

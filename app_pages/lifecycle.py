@@ -8,10 +8,12 @@ from typing import Any
 import streamlit as st
 
 import estimator
-from app_pages import state
+from app_pages import plain, state
 from app_pages.inputs import device_options
 from estimator import Estimate, report
 from estimator.catalog import Catalog
+
+UNSET = "not set: the link's value did not resolve"
 
 
 def _default(key: str) -> None:
@@ -26,17 +28,34 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
         trained_on = cat.instances[job["instance"]].accelerator or cat.instances[job["instance"]].cpu
     st.session_state.setdefault("serve_hardware", trained_on or state.DEFAULT_HARDWARE)
     left, right = st.columns(2)
-    hardware = left.selectbox("Serving hardware", ids, format_func=labels.__getitem__, key="serve_hardware")
+    hardware = left.selectbox(
+        "Serving hardware",
+        ids,
+        format_func=labels.__getitem__,
+        key="serve_hardware",
+        placeholder=UNSET,
+        **state.watch("serve_hardware"),
+    )
     _default("serve_count")
-    count = right.number_input("Serving devices", min_value=1, step=1, key="serve_count")
+    count = right.number_input(
+        "Serving devices", min_value=1, step=1, key="serve_count", placeholder=UNSET, **state.watch("serve_count")
+    )
     _default("requests_per_day")
-    requests = left.number_input("Requests per day", min_value=0, step=1000, key="requests_per_day")
+    requests = left.number_input(
+        "Requests per day",
+        min_value=0,
+        step=1000,
+        key="requests_per_day",
+        placeholder=UNSET,
+        **state.watch("requests_per_day"),
+    )
     by = right.radio(
         "Speed given as",
         ["latency", "throughput"],
         format_func={"latency": "seconds per request", "throughput": "requests per second"}.__getitem__,
         horizontal=True,
         key="rate_by",
+        **state.watch("rate_by"),
     )
     rate: dict[str, Any]
     if by == "latency":
@@ -48,34 +67,53 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
                 step=0.01,
                 format="%.3f",
                 key="seconds_per_request",
+                placeholder=UNSET,
                 help="Device time per request for the whole deployment (its devices together).",
+                **state.watch("seconds_per_request"),
             )
         }
     else:
         _default("requests_per_second")
         rate = {
             "requests_per_second": right.number_input(
-                "Requests per second", min_value=0.0, step=1.0, key="requests_per_second"
+                "Requests per second",
+                min_value=0.0,
+                step=1.0,
+                key="requests_per_second",
+                placeholder=UNSET,
+                **state.watch("requests_per_second"),
             )
         }
     same: dict[str, Any] = {k: job[k] for k in ("region", "pue", "intensity", "utilization") if k in job}
-    return {"hardware": hardware, "count": int(count), "requests": int(requests), **rate, **same}
+    return {"hardware": hardware, "count": _int(count), "requests": _int(requests), **rate, **same}
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def _life_inputs() -> dict[str, Any]:
     for key in ("days", "retrainings", "experiments_factor"):
         _default(key)
     a, b, c = st.columns(3)
-    days = a.number_input("Days in service", min_value=0, step=30, key="days")
-    retrainings = b.number_input("Retrainings", min_value=0, step=1, key="retrainings")
+    days = a.number_input("Days in service", min_value=0, step=30, key="days", placeholder=UNSET, **state.watch("days"))
+    retrainings = b.number_input(
+        "Retrainings", min_value=0, step=1, key="retrainings", placeholder=UNSET, **state.watch("retrainings")
+    )
     factor = c.number_input(
         "R&D experiments factor",
         min_value=0.0,
         step=0.5,
         key="experiments_factor",
+        placeholder=UNSET,
         help="All runs (tuning, ablations, failed runs) relative to the final training run; 1 = only this run.",
+        **state.watch("experiments_factor"),
     )
-    return {"period_days": int(days), "retrainings": int(retrainings), "experiments_factor": float(factor)}
+    return {
+        "period_days": _int(days),
+        "retrainings": _int(retrainings),
+        "experiments_factor": None if factor is None else float(factor),
+    }
 
 
 def _shares_chart(life: estimator.Lifecycle) -> dict[str, Any]:
@@ -94,7 +132,15 @@ def _shares_chart(life: estimator.Lifecycle) -> dict[str, Any]:
         "height": {"step": 48},
         "encoding": {
             "y": {"field": "life", "type": "nominal", "title": None, "axis": None},
-            "x": {"field": "gCO2e", "type": "quantitative", "stack": "zero", "title": "gCO2e over the model's life"},
+            "x": {
+                "field": "gCO2e",
+                "type": "quantitative",
+                "stack": "zero",
+                "title": "gCO2e over the model's life",
+                # The domain given, not computed from the stack: Vega computes it once before the data
+                # arrives and warns "Infinite extent" (issue 16, item 18).
+                "scale": {"domain": [0, life.total_g]},
+            },
             "color": {"field": "part", "type": "nominal", "legend": {"title": None, "orient": "bottom"}},
             "tooltip": [{"field": "part", "type": "nominal"}, {"field": "emissions", "type": "nominal"}],
         },
@@ -130,11 +176,15 @@ def section(cat: Catalog, training: Estimate, job: dict[str, Any]) -> dict[str, 
     st.markdown("**The model's life**")
     life_inputs = _life_inputs()
     link = _link(serving, life_inputs)
+    missing = state.unresolved(state.SERVING_PARAMS)
+    if missing:
+        plain.warning(f"No serving figure: the link's {', '.join(missing)} did not resolve (see above). Set them here.")
+        return link
     try:
         inference = estimator.estimate_inference(**serving)
         life = estimator.lifecycle(training=training, inference=inference, **life_inputs)
     except estimator.EstimatorError as exc:
-        st.error(str(exc))
+        plain.error(str(exc))
         return link
     _results(inference, life)
     return link

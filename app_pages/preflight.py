@@ -8,7 +8,8 @@ from typing import Any
 import streamlit as st
 
 import estimator
-from app_pages import result
+from app_pages import plain, result
+from app_pages.inputs import devices
 from estimator import Preflight, report
 from estimator.catalog import Catalog
 from estimator.preflight import MFU_CENTRAL, MFU_RANGE
@@ -152,9 +153,10 @@ def results(p: Preflight) -> None:
     mfu_low, mfu_high = p.mfu_range
     st.caption(
         f"Device-hours per run {span(dh_low, dh_high)}, wall-clock {span(wall_low, wall_high, ' h')} "
-        f"on {report.num(e.components[0].count)} devices, at MFU {report.num(mfu_high)} to {report.num(mfu_low)}; "
-        "emissions: fewest hours at the estimate's low end to most hours at its high end."
+        f"on {devices(e.components[0].count)}, for an MFU range of {span(mfu_low, mfu_high)} (the higher the "
+        "MFU, the fewer the hours); emissions: fewest hours at the estimate's low end to most hours at its high end."
     )
+    years_note(wall, e.components[0].count)
     if p.trials > 1:
         st.caption(f"{p.trials} trials: {report.num(e.hours)} h one after another on these devices.")
     st.code(report.arithmetic(e), language=None, wrap_lines=True)
@@ -165,7 +167,21 @@ def results(p: Preflight) -> None:
     lines.append(f"- intensity: {e.intensity_source}")
     lines.append(f"- PUE ({e.pue_basis}): {e.pue_source}")
     lines += [f"- embodied (not included): {basis}" for basis in e.embodied_basis]
-    st.markdown("\n".join(lines))
+    st.markdown("\n".join(dict.fromkeys(lines)))  # each once
+
+
+HOURS_PER_YEAR = 8766.0  # 365.25 days of 24 h
+
+
+def years_note(wall_hours: float, count: float) -> None:
+    """A sanity note when one run's wall-clock time runs to a year or more: more devices, or a check of the inputs."""
+    if wall_hours < HOURS_PER_YEAR:
+        return
+    plain.warning(
+        f"One run would take {report.num(wall_hours / HOURS_PER_YEAR, 3)} years of wall-clock time on "
+        f"{devices(count)}. Large runs spread over many devices: set the number of devices in the sidebar, "
+        "or check the parameters, tokens and FLOPs."
+    )
 
 
 def section(cat: Catalog, job: dict[str, Any]) -> None:
@@ -178,6 +194,6 @@ def section(cat: Catalog, job: dict[str, Any]) -> None:
     try:
         p = estimator.preflight(**kwargs)  # a fraction of a millisecond: not cached
     except estimator.EstimatorError as exc:
-        st.error(str(exc))
+        plain.error(str(exc))
         return
     results(p)

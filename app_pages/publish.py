@@ -3,18 +3,29 @@ merged with it (the CLI's safe merge), and the paragraphs for a paper."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
+from app_pages import plain, state
 from estimator import Estimate, modelcard, report
-from estimator.modelcard import CardError, card_block, merge
+from estimator.modelcard import TRAINING_TYPES, CardError, merge
 
 YAML_FILE = "co2_eq_emissions.yaml"
 YAML_MIME = "application/x-yaml"
 
 
-def card_yaml(e: Estimate, training_type: str, location_text: str | None) -> str:
-    """Exactly ``modelcard.card_yaml``: what the download holds."""
-    return modelcard.card_yaml(e, training_type, location_text)
+def block(e: Estimate, training_type: str | None, location_text: str | None) -> dict[str, Any]:
+    """The card's ``co2_eq_emissions`` block; without ``training_type`` unless one was chosen (issue 16, item 15)."""
+    out = modelcard.card_block(e, training_type or TRAINING_TYPES[0], location_text)
+    if training_type is None:
+        del out["training_type"]
+    return out
+
+
+def card_yaml(e: Estimate, training_type: str | None, location_text: str | None) -> str:
+    """The block as YAML: what the download holds."""
+    return modelcard.to_yaml(block(e, training_type, location_text))
 
 
 def decode_upload(name: str, data: bytes) -> str:
@@ -22,8 +33,13 @@ def decode_upload(name: str, data: bytes) -> str:
     return modelcard.decode_card(name, data)
 
 
-def _model_card(e: Estimate, training_type: str) -> str | None:
+def _model_card(e: Estimate, training_type: str | None) -> str | None:
     st.markdown("**Hugging Face model card** (`co2_eq_emissions`, emissions in grams)")
+    if training_type is None:
+        st.caption(
+            "No `training_type` in the block: none was chosen (Training type, in the sidebar). "
+            "Choose pre-training, fine-tuning, ... to add it; it is never guessed."
+        )
     location_text = st.text_input(
         "geographical_location (optional)",
         key="location_text",
@@ -31,7 +47,7 @@ def _model_card(e: Estimate, training_type: str) -> str | None:
     ).strip()
     location = location_text or None
     text = card_yaml(e, training_type, location)
-    st.code(text, language="yaml")
+    st.code(text, language="yaml", wrap_lines=True)
     st.download_button(
         "Download the YAML block",
         text,
@@ -43,18 +59,18 @@ def _model_card(e: Estimate, training_type: str) -> str | None:
     return location
 
 
-def _merge_readme(e: Estimate, training_type: str, location: str | None) -> None:
+def _merge_readme(e: Estimate, training_type: str | None, location: str | None) -> None:
     st.markdown("**Merge into your README.md**: only the `co2_eq_emissions` block changes, byte for byte.")
     upload = st.file_uploader("Your model card (README.md)", type=["md", "markdown", "txt"], key="readme")
     if upload is None:
         return
     try:
         text = decode_upload(upload.name, upload.getvalue())
-        merged = merge(text, card_block(e, training_type, location), upload.name)
+        merged = merge(text, block(e, training_type, location), upload.name)
     except CardError as exc:
-        st.error(str(exc))
+        plain.error(str(exc))
         return
-    st.success(f"{upload.name}: merged." if merged != text else f"{upload.name}: already up to date.")
+    plain.success(f"{upload.name}: merged." if merged != text else f"{upload.name}: already up to date.")
     st.download_button(
         "Download the merged README.md",
         merged,
@@ -81,8 +97,12 @@ def _paper(e: Estimate) -> None:
         st.code(report.environmental_impact_section(e), language="markdown", wrap_lines=True)
 
 
-def section(e: Estimate, training_type: str) -> None:
-    """The 'Model card & paper' tab."""
+def section(e: Estimate, training_type: str | None) -> None:
+    """The 'Model card & paper' tab; no card while the link's training type is unresolved."""
+    if state.unresolved(state.CARD_PARAMS):
+        plain.warning("No model card: the link's training_type did not resolve (see above). Choose one in the sidebar.")
+        _paper(e)
+        return
     location = _model_card(e, training_type)
     _merge_readme(e, training_type, location)
     _paper(e)

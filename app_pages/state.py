@@ -1,21 +1,31 @@
 """The form's state: defaults, the shareable link (``st.query_params``) in and out.
 
-A shared URL is read once per session, on the first run. Each parameter is
-checked by the API itself (an ``estimate()`` call with that one value changed),
-so a bad one shows the API's own message and is dropped; the rest of the link
-still fills the form.
+The link's parameters are made from :data:`estimator.job.INPUTS` (the one list
+of what an estimate takes), less the inputs a link must not set
+(:data:`NOT_FROM_A_LINK`), plus the form's own: ``device_hours``,
+``training_type`` and the serving inputs. A shared URL is read once per
+session, on the first run, and checked by :func:`estimator.plan.resolve`
+(no probe ``estimate()``): an error names its input (``err.field``), so a
+bad value shows the API's own message. A value that did not resolve is left
+*empty* in the form, never replaced by a default: the page shows no figure that
+depends on it and keeps the URL as it was, until the person sets that input
+(issue 16, item 14). The rest of the link still fills the form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import difflib
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import streamlit as st
 
 import estimator
 from estimator.catalog import Catalog
+from estimator.job import BY_NAME, INPUTS, Job
 from estimator.modelcard import TRAINING_TYPES
+from estimator.plan import resolve
 
 DEFAULT_HARDWARE = "nvidia-a100-sxm4-80gb"
 DEFAULT_REGION = "gcp:us-central1"
@@ -40,29 +50,32 @@ INFERENCE_DEFAULTS: dict[str, float | int] = {
     "serve_count": 1,
 }
 ERRORS_KEY = "_link_errors"
+IGNORED_KEY = "_link_ignored"
 SEEDED_KEY = "_seeded"
 
-# Query parameter -> how to read it. Names are the API's keyword names.
-NUMBER_PARAMS = (
-    "hours",
-    "device_hours",
-    "count",
-    "pue",
-    "utilization",
-    "power_w",
-    "cpu_count",
-    "cpu_cores",
-    "cpu_utilization",
-    "memory_gb",
-    "intensity",
-    "draw_low_fraction",
+# Job's inputs a link may not set, and why.
+NOT_FROM_A_LINK = {"data_files": "a link must not name files on the server that runs the form"}
+# The link's parameters for an estimate: exactly Job's inputs, less those above.
+JOB_PARAMS: tuple[str, ...] = tuple(spec.name for spec in INPUTS if spec.name not in NOT_FROM_A_LINK)
+NAME_PARAMS = tuple(name for name in JOB_PARAMS if BY_NAME[name].kind == "name")
+INT_PARAMS = (
+    *(name for name in JOB_PARAMS if BY_NAME[name].kind == "whole"),
+    "requests_per_day",
+    "days",
+    "retrainings",
+    "serve_count",
 )
-INT_PARAMS = ("count", "cpu_count", "requests_per_day", "days", "retrainings", "serve_count")
 INFERENCE_PARAMS = tuple(INFERENCE_DEFAULTS)
+# The link's values by the part of the page that needs them: no figure of that part while one is unresolved.
+TRAINING_PARAMS = (*JOB_PARAMS, "device_hours")
+SERVING_PARAMS = ("serve_hardware", *INFERENCE_PARAMS)
+CARD_PARAMS = ("training_type",)
+LINK_PARAMS = (*TRAINING_PARAMS, *CARD_PARAMS, *SERVING_PARAMS)
+PAIR_SEPARATOR = ","  # intensity_range=300,500
 
 
 def base_kwargs() -> dict[str, Any]:
-    """A valid job the link's values are tried against, one at a time."""
+    """A valid job: the serving checks try one value against it."""
     return {"hardware": DEFAULT_HARDWARE, "hours": DEFAULT_HOURS, "count": 1, "region": DEFAULT_REGION}
 
 
@@ -84,16 +97,25 @@ def _api_error(call: Callable[[], object]) -> str | None:
 
 
 def _check(**changes: Any) -> str | None:
-    return _api_error(lambda: estimator.estimate(**(base_kwargs() | changes)))
+    """The API's message about ``changes`` on the base job (resolved, not computed), or None."""
+    try:
+        resolve(Job.from_kwargs(base_kwargs() | changes))
+    except estimator.EstimatorError as exc:
+        return str(exc)
+    return None
+
+
+@functools.cache
+def _a_training() -> estimator.Estimate:
+    """One training estimate per server, for checking the lifecycle's own inputs from a link."""
+    return estimator.estimate(**base_kwargs())
 
 
 def _check_inference(name: str, value: Any) -> str | None:
     if name in ("retrainings", "experiments_factor"):
-        training = estimator.estimate(**base_kwargs())
-        return _api_error(lambda: estimator.lifecycle(training, **{name: value}))
+        return _api_error(lambda: estimator.lifecycle(_a_training(), **{name: value}))
     if name == "days":
-        training = estimator.estimate(**base_kwargs())
-        return _api_error(lambda: estimator.lifecycle(training, period_days=value))
+        return _api_error(lambda: estimator.lifecycle(_a_training(), period_days=value))
     if name == "serve_count":
         return _check(count=value)
     rate: dict[str, Any] = {"seconds_per_request": 0.1}
@@ -103,94 +125,159 @@ def _check_inference(name: str, value: Any) -> str | None:
     return _api_error(lambda: estimator.estimate_inference(DEFAULT_HARDWARE, DEFAULT_REGION, requests=requests, **rate))
 
 
-def _seed_number(seed: dict[str, Any], errors: list[str], name: str, raw: str, **extra: Any) -> None:
-    value = parse_number(raw)
-    api_name = "hours" if name == "device_hours" else name
-    problem = _check(**({api_name: value} | extra))
-    if problem:
-        errors.append(problem)
-        return
-    seed[name] = int(value) if name in INT_PARAMS else float(value)
+Errors = dict[str, str]  # link parameter -> the API's message about its value
 
 
-def _seed_names(cat: Catalog, params: Mapping[str, str], seed: dict[str, Any], errors: list[str]) -> None:
-    """hardware, instance, region, cpu: resolved by the catalog to the select boxes' ids."""
-    if "hardware" in params:
-        problem = _check(hardware=params["hardware"])
-        if problem:
-            errors.append(problem)
-        else:
-            seed["hardware"] = cat.device(params["hardware"])[0].id
-    if "instance" in params:
-        problem = _check(hardware=None, count=None, instance=params["instance"])
-        if problem:
-            errors.append(problem)
-        else:
-            inst = cat.instance(params["instance"])[0]
-            seed["instance"], seed["what"] = inst.id, "instance"
-            seed["provider"] = inst.provider
-    if "region" in params:
-        provider = seed.get("provider") if seed.get("what") == "instance" else None
-        problem = _check(region=params["region"], provider=provider)
-        if problem:
-            errors.append(problem)
-        else:
-            region = cat.region(params["region"], provider)[0]
-            seed["region"] = region.id
-            seed["provider"] = region.provider or ONPREM
-    if "cpu" in params:
-        problem = _check(cpu=params["cpu"])
-        if problem:
-            errors.append(problem)
-        else:
-            seed["cpu"] = cat.device(params["cpu"])[0].id
+def parse_value(name: str, text: str) -> Any:
+    """A link's text as the input's kind takes it; what does not parse stays text, so the API names it."""
+    kind = BY_NAME[name].kind
+    if kind in ("number", "whole"):
+        return parse_number(text)
+    if kind == "pair":
+        parts = [parse_number(t.strip()) for t in text.split(PAIR_SEPARATOR)]
+        return tuple(parts) if len(parts) == 2 and all(not isinstance(v, str) for v in parts) else text
+    return text
 
 
-def seed_from_link(cat: Catalog, params: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """Widget values from a shared link, and the API's message for each value it refused."""
-    seed: dict[str, Any] = {}
-    errors: list[str] = []
-    _seed_names(cat, params, seed, errors)
-    cpu = seed.get("cpu", DEFAULT_CPU)
-    for name in NUMBER_PARAMS:
-        if name not in params:
-            continue
-        extra: dict[str, Any] = {}
-        if name in ("cpu_count", "cpu_cores", "cpu_utilization"):
-            extra = {"cpu": cpu}
-        _seed_number(seed, errors, name, params[name], **extra)
-    if "device_hours" in seed:
-        seed["duration"] = "device_hours"
-    if "cpu_cores" in seed:
-        seed["cpu_by"] = "cores"
-    if seed.get("intensity") is not None:
-        seed["custom_intensity"] = True
+def _link_job(params: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The link's Job values (``device_hours`` read as ``hours``), and which link name each came from."""
+    values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for name in JOB_PARAMS:
+        if name in params:
+            values[name], origin[name] = parse_value(name, params[name]), name
+    if "device_hours" in params and "hours" not in values:
+        values["hours"], origin["hours"] = parse_number(params["device_hours"]), "device_hours"
+    return values, origin
+
+
+def _base_for(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What the form would use for the inputs the link does not give."""
+    base: dict[str, Any] = {"hours": DEFAULT_HOURS}
+    if "instance" not in values:
+        base["hardware"] = DEFAULT_HARDWARE
+    if "region" not in values:
+        base["region"] = DEFAULT_REGION
+    if any(k in values for k in ("cpu_count", "cpu_cores", "cpu_utilization")) and "cpu" not in values:
+        base["cpu"] = DEFAULT_CPU
+    return base
+
+
+def check_link_job(values: Mapping[str, Any], origin: Mapping[str, str]) -> Errors:
+    """Resolve the link's job; each error is put on its input (``err.field``) and that value dropped, until
+    the rest resolves. One :func:`estimator.plan.resolve` per bad value, no arithmetic."""
+    errors: Errors = {}
+    left = dict(values)
+    while True:
+        try:
+            resolve(Job.from_kwargs(_base_for(left) | left))
+            return errors
+        except estimator.EstimatorError as exc:
+            field = getattr(exc, "field", None)
+            if field not in left:  # about an input the link did not give: put it on the first the link did
+                field = next(iter(left), None)
+            if field is None:
+                return errors
+            errors[origin.get(field, field)] = str(exc)
+            del left[field]
+
+
+def _seed_names(cat: Catalog, values: Mapping[str, Any], seed: dict[str, Any]) -> None:
+    """The names that resolved, as the select boxes' ids (catalog look-ups, no estimate)."""
+    if "hardware" in values:
+        seed["hardware"] = cat.device(values["hardware"])[0].id
+    if "instance" in values:
+        inst = cat.instance(values["instance"])[0]
+        seed["instance"], seed["provider"] = inst.id, inst.provider
+    if "region" in values:
+        provider = seed.get("provider") if "instance" in seed else values.get("provider")
+        region = cat.region(values["region"], provider)[0]
+        seed["region"] = region.id
+        seed["provider"] = region.provider or ONPREM
+    if "cpu" in values:
+        seed["cpu"] = cat.device(values["cpu"])[0].id
+
+
+def _seed_other(cat: Catalog, params: Mapping[str, str], seed: dict[str, Any], errors: Errors) -> None:
+    """The card's training type and the serving inputs."""
     if "training_type" in params:
         if params["training_type"] in TRAINING_TYPES:
             seed["training_type"] = params["training_type"]
         else:
-            errors.append(f"training_type must be one of {', '.join(TRAINING_TYPES)}; got {params['training_type']!r}")
+            allowed = ", ".join(TRAINING_TYPES)
+            errors["training_type"] = f"training_type must be one of {allowed}; got {params['training_type']!r}"
     for name in INFERENCE_PARAMS:
         if name in params:
             value = parse_number(params[name])
             problem = _check_inference(name, value)
             if problem:
-                errors.append(problem)
+                errors[name] = problem
             else:
                 seed[name] = int(value) if name in INT_PARAMS else float(value)
-    if "requests_per_second" in seed:
-        seed["rate_by"] = "throughput"
     if "serve_hardware" in params:
         problem = _check(hardware=params["serve_hardware"])
         if problem:
-            errors.append(problem)
+            errors["serve_hardware"] = problem
         else:
             seed["serve_hardware"] = cat.device(params["serve_hardware"])[0].id
+
+
+def unknown_params(params: Iterable[str]) -> Errors:
+    """A message for each parameter the form does not take (it is ignored), with the closest it does."""
+    out: Errors = {}
+    for name in params:
+        if name in LINK_PARAMS:
+            continue
+        if name in NOT_FROM_A_LINK:
+            out[name] = f"{name} cannot be given in a link: {NOT_FROM_A_LINK[name]}; ignored"
+            continue
+        close = difflib.get_close_matches(name, LINK_PARAMS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        out[name] = f"unknown link parameter {name[:60]!r}{hint}; ignored. The form takes: {', '.join(LINK_PARAMS)}"
+    return out
+
+
+def seed_from_link(cat: Catalog, params: Mapping[str, str]) -> tuple[dict[str, Any], Errors]:
+    """Widget values from a shared link, and the API's message for each value it refused.
+
+    A refused value's widget is seeded empty (``None``), never with a default.
+    """
+    values, origin = _link_job(params)
+    errors = check_link_job(values, origin)
+    good = {k: v for k, v in values.items() if origin[k] not in errors}
+    seed: dict[str, Any] = {}
+    if "instance" in values:
+        seed["what"] = "instance"
+    _seed_names(cat, good, seed)
+    for name, value in good.items():
+        if name in NAME_PARAMS:
+            continue
+        if BY_NAME[name].kind in ("number", "whole"):
+            seed[origin[name]] = int(value) if BY_NAME[name].kind == "whole" else float(value)
+        else:
+            seed[name] = value
+    if "intensity_range" in seed:
+        seed["intensity_low"], seed["intensity_high"] = (float(v) for v in seed.pop("intensity_range"))
+    _seed_other(cat, params, seed, errors)
+    for name in errors:
+        seed[name] = None  # empty in the form: what the link meant is not known
+    if "intensity_range" in errors:
+        seed.pop("intensity_range")
+        seed["intensity_low"] = seed["intensity_high"] = None
+    given = seed.keys()
+    if "device_hours" in given:
+        seed["duration"] = "device_hours"
+    if "cpu_cores" in given:
+        seed["cpu_by"] = "cores"
+    if "intensity" in given:
+        seed["custom_intensity"] = True
+    if "requests_per_second" in given:
+        seed["rate_by"] = "throughput"
     return seed, errors
 
 
-def seed_once(cat: Catalog) -> list[str]:
-    """On a session's first run, fill the form from the URL; the link's errors, kept for the session."""
+def seed_once(cat: Catalog) -> Errors:
+    """On a session's first run, fill the form from the URL; the link's values still unresolved."""
     state = st.session_state
     if not state.get(SEEDED_KEY):
         params = {k: st.query_params[k] for k in st.query_params}
@@ -198,20 +285,67 @@ def seed_once(cat: Catalog) -> list[str]:
         for key, value in seed.items():
             state[key] = value
         state[ERRORS_KEY] = errors
+        state[IGNORED_KEY] = unknown_params(params)
         state[SEEDED_KEY] = True
-    errors_kept: list[str] = state.get(ERRORS_KEY, [])
-    return errors_kept
+    return unresolved()
+
+
+def ignored() -> Errors:
+    """The link's parameters the form does not take (shown once, never blocking a figure)."""
+    out: Errors = st.session_state.get(IGNORED_KEY, {})
+    return out
+
+
+def unresolved(names: Iterable[str] | None = None) -> Errors:
+    """The link's values not yet resolved (all, or those among ``names``), with the API's message."""
+    errors: Errors = st.session_state.get(ERRORS_KEY, {})
+    if names is None:
+        return dict(errors)
+    return {name: errors[name] for name in names if name in errors}
+
+
+# Setting one of these settles the link's other values it makes moot.
+SETTLES: dict[str, tuple[str, ...]] = {
+    "what": ("hardware", "instance", "count"),
+    "duration": ("hours", "device_hours"),
+    "provider": ("region",),
+    "custom_intensity": ("intensity",),
+    "intensity_low": ("intensity_range",),
+    "intensity_high": ("intensity_range",),
+    "basis": ("year",),
+    "cpu": ("cpu_count", "cpu_cores", "cpu_utilization"),
+    "cpu_by": ("cpu_count", "cpu_cores"),
+    "rate_by": ("seconds_per_request", "requests_per_second"),
+}
+
+
+def _settle(key: str) -> None:
+    errors: Errors = st.session_state.get(ERRORS_KEY, {})
+    for name in (key, *SETTLES.get(key, ())):
+        errors.pop(name, None)
+
+
+def watch(key: str) -> dict[str, Any]:
+    """A widget's ``on_change``: once the person sets it, the link's value for it no longer counts."""
+    return {"on_change": _settle, "args": (key,)}
 
 
 def text_of(value: Any) -> str:
     """A value as it goes in the URL: 24.0 -> '24', 0.85 -> '0.85'."""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, tuple):
+        return PAIR_SEPARATOR.join(text_of(v) for v in value)
     return str(value)
 
 
 def write_link(params: Mapping[str, Any]) -> None:
-    """Put the form's values in the URL (only when they changed, to keep reruns cheap)."""
+    """Put the form's values in the URL (only when they changed, to keep reruns cheap).
+
+    Not while a value of the link is unresolved: the URL stays as the person sent it.
+    """
+    if unresolved():
+        return
     wanted = {k: text_of(v) for k, v in params.items() if v is not None}
     if wanted != st.query_params.to_dict():
         st.query_params.from_dict(wanted)

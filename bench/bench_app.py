@@ -23,6 +23,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 APP = str(ROOT / "app.py")
 TARGET_MS = 100.0
+SELECT_BOXES = ("year",)
 SCRIPT_MS: list[float] = []
 
 
@@ -41,11 +42,12 @@ def _time_script_runs() -> None:
 
 
 def rerun_ms(at: AppTest, key: str, values: list[float], rounds: int) -> list[float]:
-    """Round-trip milliseconds per rerun, setting number input ``key`` to each value in turn."""
+    """Round-trip milliseconds per rerun, setting input ``key`` (a number, or a select box) to each value in turn."""
     times = []
     SCRIPT_MS.clear()
     for i in range(rounds):
-        widget = at.number_input(key=key).set_value(values[i % len(values)])
+        box = at.selectbox(key=key) if key in SELECT_BOXES else at.number_input(key=key)
+        widget = box.set_value(values[i % len(values)])
         start = time.perf_counter()
         widget.run()
         times.append((time.perf_counter() - start) * 1000)
@@ -64,6 +66,7 @@ def main() -> None:
         "hours (cloud region)": ("hours", [24.0, 36.0, 48.0, 72.0]),
         "count": ("count", [2, 4, 8, 16]),
         "PUE": ("pue", [1.2, 1.3, 1.4, 1.5]),
+        "year": ("year", [2022, 2023, 2024, 2025]),
     }
     print(f"first run (imports, catalog): {first_ms:.0f} ms")
     for name, (key, values) in cases.items():

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # loaded on first use, so a cold `co2-estimator estimate` imp
     from estimator.batch import estimate_many
     from estimator.codecarbon import from_codecarbon
     from estimator.inference import InferenceEstimate, Lifecycle, estimate_inference, lifecycle, score_per_gram
+    from estimator.lint import lint
     from estimator.modelcard import read_card, scan
 
 _LAZY = {
@@ -45,6 +46,7 @@ _LAZY = {
     "score_per_gram": "estimator.inference",
     "estimate_many": "estimator.batch",
     "from_codecarbon": "estimator.codecarbon",
+    "lint": "estimator.lint",  # the module is callable too: `estimator.lint(path)` works in any import order
     "read_card": "estimator.modelcard",
     "scan": "estimator.modelcard",
 }
@@ -99,6 +101,7 @@ __all__ = [
     "instances",
     "intensity_series",
     "lifecycle",
+    "lint",
     "load_catalog",
     "preflight",
     "read_card",

@@ -22,11 +22,9 @@ This module imports pandas and numpy; ``import estimator`` does not import it.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
-import stat
 import sys
 import tempfile
 import warnings
@@ -39,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from estimator import fileio
 from estimator import runs as runs_module
 from estimator.api import DataFiles
 from estimator.errors import InputError
@@ -181,25 +180,12 @@ def _sniff_separator(header: str) -> str:
 
 def _check_source(path: Path) -> None:
     """A regular file we can open, or one line saying what it is instead (never read a FIFO or /dev/zero)."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"{path} is a folder; give a CSV or Parquet file of runs")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{path} is not a regular file (a device, pipe or socket); give a CSV or Parquet file of runs")
+    with fileio.open_regular(path, what="a CSV or Parquet file of runs"):
+        pass
 
 
 def _read_header(path: Path) -> str:
-    _check_source(path)
-    try:
-        with path.open("rb") as fh:
-            first = fh.readline(1_000_000)
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    first = fileio.read_head(path, what="a CSV or Parquet file of runs", limit_bytes=1_000_000)
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -517,36 +503,6 @@ def estimate_arrow(batch: Any, *, data_files: DataFiles = None, schema: Any = No
     return _estimate_batch(batch, schema, data_files)[0]
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-class _AtomicFile:
-    """A temp file next to ``target``, moved over it with os.replace on success only."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        folder = target.parent if str(target.parent) else Path(".")
-        if not folder.is_dir():
-            raise InputError(f"cannot write {target}: folder {folder} does not exist")
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-        except OSError as exc:
-            raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
-        os.close(fd)
-        self.tmp = Path(name)
-
-    def commit(self) -> None:
-        os.chmod(self.tmp, 0o666 & ~_umask())
-        os.replace(self.tmp, self.target)
-
-    def discard(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            self.tmp.unlink()
-
-
 def _strict_error(result: _Result, path: Path, sep: str | None, offset: int) -> BatchRowError:
     i = int(np.argmax(result.bad))
     column = result.columns[i]
@@ -629,7 +585,7 @@ def estimate_file(
         except InputError as exc:
             raise InputError(f"{src}: {exc}{_wrong_separator_hint(header, csv_sep)}") from None
 
-    atomic = _AtomicFile(dest) if dest is not None else None
+    atomic = fileio.AtomicFile(dest) if dest is not None else None
     buffer = None if atomic is not None else tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed below
     rows = errors = 0
     energy = co2e = 0.0

@@ -54,6 +54,8 @@ from estimator.schema import (
 
 DATA_FILES = ("hardware.yaml", "regions.csv", "intensity.csv", "providers.yaml", "embodied.yaml")
 MAX_USER_FILE_BYTES = 50_000_000
+MAX_SHIPPED_FILE_BYTES = 200_000_000  # a sanity bound only: the shipped files are about 1 MB
+_DATA_FILE = "a .yaml, .yml or .csv data file (docs/data-schema.md)"
 # Vendor words people leave out ("A100 SXM4 80GB" for "NVIDIA A100 SXM4 80GB").
 VENDOR_WORDS = ("nvidia", "tesla", "geforce", "quadro", "amd", "radeon", "instinct", "intel")
 
@@ -102,22 +104,15 @@ def _load_yaml(path: Path, text: str) -> Any:
 
 
 def _read_text(path: Path, user: bool) -> str:
+    """A data file's text through ``fileio`` (regular files only, size-limited, UTF-8); a ``DataError`` if not."""
+    from estimator import fileio
+    from estimator.errors import FileInputError
+
+    limit = MAX_USER_FILE_BYTES if user else MAX_SHIPPED_FILE_BYTES
     try:
-        if user:
-            if path.is_dir():
-                raise DataError(f"{path}: is a folder; give a .yaml, .yml or .csv data file")
-            size = path.stat().st_size
-            if size > MAX_USER_FILE_BYTES:
-                raise DataError(f"{path}: {size:,} bytes is over the {MAX_USER_FILE_BYTES:,}-byte limit")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such data file") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read it ({exc.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError(f"{path}: not UTF-8 text; data files are UTF-8 YAML or CSV") from None
+        return fileio.read_text(path, what=_DATA_FILE, limit_bytes=limit, noun="data file")
+    except FileInputError as exc:
+        raise DataError(str(exc)) from None
 
 
 def _add(

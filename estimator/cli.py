@@ -1,6 +1,9 @@
 """The command line: parse, call the API, print. No arithmetic here.
 
-Bad input exits with status 2 and one line on stderr, never a traceback.
+Bad input exits with status 2 and one line on stderr, never a traceback; a
+mistyped command, choice or option gets the closest valid one. Every --help
+ends with examples and the exit codes (``EXAMPLES``, ``EXIT_CODES``); a bare
+``co2-estimator`` prints the help and exits 0.
 """
 
 from __future__ import annotations
@@ -23,16 +26,183 @@ from estimator.version import __version__
 PROG = "co2-estimator"
 
 
+EXIT_CODES = """exit status:
+  0  done (a bare co2-estimator prints the help: 0 too); also when batch rows carry errors
+     (their 'error' column) or scan lists flagged cards (its 'flags'): read the output.
+     No command exits 1.
+  2  bad input: a wrong value, name, option or file; one line on stderr, nothing written"""
+
+# Examples shown under each command's --help (tests/test_cli_help.py runs or parses every one).
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "": (
+        "co2-estimator estimate --hardware 'A100 SXM4 80GB' --count 8 --hours 72 --region gcp:us-central1",
+        "co2-estimator card README.md --instance aws:p4d.24xlarge --hours 72 --region aws:us-east-1 "
+        "--training-type fine-tuning",
+        "co2-estimator hardware h100",
+        "co2-estimator COMMAND --help",
+    ),
+    "estimate": (
+        "co2-estimator estimate --hardware 'A100 SXM4 80GB' --count 8 --hours 72 --region gcp:us-central1",
+        "co2-estimator estimate --instance aws:p4d.24xlarge --hours 12 --region aws:us-east-1 --format json",
+        "co2-estimator estimate --hardware nvidia-t4 --hours 10 --region FR --format modelcard "
+        "--training-type fine-tuning",
+    ),
+    "inference": (
+        "co2-estimator inference --hardware nvidia-t4 --region FR --requests 1e6 --seconds-per-request 0.25",
+        "co2-estimator inference --instance aws:g5.xlarge --region aws:us-east-1 --requests 5e5 "
+        "--requests-per-second 40",
+    ),
+    "preflight": (
+        "co2-estimator preflight --params 7e9 --tokens 2e12 --hardware 'H100 SXM' --count 64 --region US-CA",
+        "co2-estimator preflight --flops 8.4e22 --hardware 'A100 SXM4 80GB' --count 8 --region FR",
+    ),
+    "card": (
+        "co2-estimator card README.md --hardware 'A100 SXM4 80GB' --count 8 --hours 72 --region FR "
+        "--training-type fine-tuning",
+        "co2-estimator card README.md --hardware nvidia-t4 --hours 5 --region FR --training-type fine-tuning --write",
+        "co2-estimator card README.md --from-codecarbon emissions.csv --project my-run --training-type pre-training",
+    ),
+    "scan": (
+        "co2-estimator scan ~/.cache/huggingface/hub",
+        "co2-estimator scan models/ --min-g 1000 --max-g 1e6 --format csv",
+    ),
+    "hardware": ("co2-estimator hardware a100", "co2-estimator hardware --kind cpu --vendor amd --format json"),
+    "instances": ("co2-estimator instances p4d", "co2-estimator instances --provider gcp h100"),
+    "regions": ("co2-estimator regions frankfurt", "co2-estimator regions --provider aws --sort intensity"),
+    "batch": (
+        "co2-estimator batch runs.csv -o results.csv",
+        "co2-estimator batch runs.parquet -o results.parquet --strict",
+        "co2-estimator batch runs.csv --sep ';' > results.csv",
+    ),
+    "from-codecarbon": (
+        "co2-estimator from-codecarbon emissions.csv",
+        "co2-estimator from-codecarbon emissions.csv --project my-run --format json",
+        "co2-estimator from-codecarbon emissions.csv --run-id 0b6e2c1a --format modelcard --training-type fine-tuning",
+    ),
+    "lint": (
+        "co2-estimator lint README.md",
+        "co2-estimator lint models/ --format json",
+        "co2-estimator lint README.md --fix --write",
+    ),
+    "validate": (
+        "co2-estimator validate",
+        "co2-estimator validate --format csv > validation.csv",
+        "co2-estimator validate --training-low-fraction 0.5",
+    ),
+}
+
+
+def _clean(value: Any) -> Any:
+    """JSON/YAML-ready ``value`` without float noise: floats to 12 significant digits, shortest form.
+
+    ``6.115200000000001`` is written ``6.1152``; NaN and infinities become None
+    (valid JSON). The API's own values keep full precision.
+    """
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        rounded = float(f"{value:.12g}")
+        return rounded
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
 def _json(value: Any, **options: Any) -> str:
     import json
 
-    return json.dumps(value, **options)
+    return json.dumps(_clean(value), **options)
+
+
+class _Raw(str):
+    """Help text printed as written (examples, exit codes), not re-wrapped."""
+
+    __slots__ = ()
+
+
+class _Formatter(argparse.HelpFormatter):
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if isinstance(text, _Raw):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _epilog(command: str) -> _Raw:
+    lines = [f"  {example}" for example in EXAMPLES[command]]
+    return _Raw("\n".join(["examples:", *lines, "", EXIT_CODES]))
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        sys.stderr.write(f"{self.prog}: error: {_did_you_mean(self, message)} (see '{self.prog} --help')\n")
         sys.exit(2)
+
+
+def _options(parser: argparse.ArgumentParser) -> list[str]:
+    """Every long option of ``parser`` and of its subcommands."""
+    found: list[str] = []
+    for action in parser._actions:
+        found += [o for o in action.option_strings if o.startswith("--")]
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found += _options(child)
+    return sorted(set(found))
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """argparse's message, with the closest valid choice for a mistyped command, choice or option."""
+    import difflib
+    import re
+
+    choice = re.search(r"invalid choice: '?([^' ]*)'? \(choose from (.*)\)", message)
+    if choice:
+        options = re.findall(r"'([^']*)'", choice.group(2)) or [c.strip() for c in choice.group(2).split(",")]
+        close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.5)
+        if close:
+            return f"{message}; did you mean {close[0]!r}?"
+        return message
+    unknown = re.search(r"unrecognized arguments: (.*)", message)
+    if unknown:
+        for word in unknown.group(1).split():
+            if word.startswith("--"):
+                close = difflib.get_close_matches(word.split("=")[0], _options(parser), n=1, cutoff=0.6)
+                if close:
+                    return f"{message}; did you mean {close[0]!r}?"
+    return message
+
+
+def _finite(what: str, example: str) -> Callable[[str], float]:
+    """A number that is finite (no nan, no inf)."""
+    parse = _number(what, example)
+
+    def finite(text: str) -> float:
+        value = parse(text)
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{what} must be a finite number, e.g. {example}; got {text!r}")
+        return value
+
+    return finite
+
+
+def _finish(parser: argparse.ArgumentParser, sub: Any) -> None:
+    """Examples and exit codes under every --help; required options marked '(required)'."""
+    parser.epilog = _epilog("")
+    for name, child in sub.choices.items():
+        child.epilog = _epilog(name)
+        for action in child._actions:
+            if action.required and action.option_strings and "(required)" not in (action.help or ""):
+                action.help = f"{action.help} (required)" if action.help else "(required)"
+        for group in child._mutually_exclusive_groups:
+            if group.required:
+                flags = " or ".join(a.option_strings[-1] for a in group._group_actions)
+                for action in group._group_actions:
+                    action.help = f"{action.help + ' ' if action.help else ''}(required: {flags})"
 
 
 def _number(what: str, example: str) -> Callable[[str], float]:
@@ -114,7 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="modelcard: the co2_eq_emissions YAML; markdown/latex: a paragraph for a paper",
     )
-    est.add_argument("--training-type", default="pre-training", help="for --format modelcard")
+    est.add_argument(
+        "--training-type",
+        help="for --format modelcard: pre-training or fine-tuning (left out of the card when not given)",
+    )
     est.add_argument(
         "--score", type=_number("--score", "0.91"), help="a quality score (e.g. accuracy): prints score per gram"
     )
@@ -126,9 +299,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_job_args(inf, INFERENCE_INPUTS)
     inf.add_argument("--requests", type=_number("--requests", "1000000"), required=True, help="requests served")
-    rate = inf.add_mutually_exclusive_group(required=True)
+    rate = inf.add_mutually_exclusive_group()
     rate.add_argument("--seconds-per-request", type=_number("--seconds-per-request", "0.25"))
     rate.add_argument("--requests-per-second", type=_number("--requests-per-second", "40"))
+    up = inf.add_mutually_exclusive_group()
+    up.add_argument(
+        "--hours-per-day",
+        type=_number("--hours-per-day", "24"),
+        help="hours a day the servers are up (up to 24); the hours not serving count at the idle draw",
+    )
+    up.add_argument("--always-on", action="store_true", help="servers up 24 h a day (same as --hours-per-day 24)")
+    inf.add_argument("--days", type=_number("--days", "30"), help="days the requests span (with --hours-per-day)")
+    inf.add_argument(
+        "--idle-fraction",
+        type=_number("--idle-fraction", "0.15"),
+        help="draw while up and idle, fraction of TDP (default 0.15, Morrison et al. 2025)",
+    )
     inf.add_argument("--score", type=_number("--score", "0.91"), help="a quality score: prints score per gram")
     inf.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -154,21 +340,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     card.add_argument("path", help="the model card, e.g. README.md")
     _add_job_args(card)
-    card.add_argument("--training-type", default="pre-training", help="pre-training or fine-tuning")
+    card.add_argument(
+        "--training-type", help="pre-training or fine-tuning (left out of the card when not given: no default)"
+    )
     card.add_argument("--location", help="override geographical_location, e.g. 'Iowa, USA'")
     card.add_argument("--from-codecarbon", metavar="CSV", help="use a CodeCarbon emissions.csv instead of an estimate")
-    card.add_argument("--run-id", help="with --from-codecarbon: the run (default: the last)")
+    card.add_argument("--run-id", help="with --from-codecarbon: the run (default: the last usable row)")
+    card.add_argument("--project", help="with --from-codecarbon: only runs of this project_name")
     card.add_argument("--write", action="store_true", help="update the file (default: only show the diff)")
 
     scan = sub.add_parser(
         "scan",
-        help="emissions of every model card in a folder",
-        description="Read co2_eq_emissions from every README.md below DIR (the Hub's emissions_thresholds, offline).",
+        help="emissions of every model card in a folder, or in a Hub dump (.parquet / .jsonl)",
+        description="Read co2_eq_emissions from every README.md below DIR (the Hub's emissions_thresholds, "
+        "offline), or from every card of a Hub dump (.parquet or .jsonl with columns modelId and card): "
+        "the distribution of reported emissions, how many the Hub's filter misreads and by how much, the ten "
+        "largest.",
     )
-    scan.add_argument("dir", help="a folder of model folders")
-    scan.add_argument("--min-g", type=_number("--min-g", "1000"), help="keep cards with at least this many grams")
-    scan.add_argument("--max-g", type=_number("--max-g", "1e6"), help="keep cards with at most this many grams")
+    scan.add_argument("dir", help="a folder of model folders, or a dump file: .parquet or .jsonl")
+    scan.add_argument("--min-g", type=_finite("--min-g", "1000"), help="keep cards with at least this many grams")
+    scan.add_argument("--max-g", type=_finite("--max-g", "1e6"), help="keep cards with at most this many grams")
     scan.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _add_scan_dump_args(scan)
 
     hw = sub.add_parser("hardware", help="list devices", description="List devices (accelerators and CPUs).")
     hw.add_argument("query", nargs="?", help="words to look for, e.g. 'a100' or 'epyc 7742'")
@@ -191,6 +384,9 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("--format", choices=("table", "json"), default="table")
     _add_job_args(reg, LISTING_INPUTS)
     _add_batch_parsers(sub)
+    _add_lint_parser(sub)
+    _add_validate_parser(sub)
+    _finish(parser, sub)
     return parser
 
 
@@ -216,9 +412,12 @@ def _add_batch_parsers(sub: Any) -> None:
         "TDP-based estimate of the same run with the ratio between them.",
     )
     cc.add_argument("emissions", help="CodeCarbon's emissions.csv")
-    cc.add_argument("--run-id", help="the run to read (a unique prefix will do; default: the last row)")
+    cc.add_argument("--run-id", help="the run to read (a unique prefix will do; default: the last usable row)")
+    cc.add_argument("--project", help="only runs of this project_name (the last of them, or --run-id among them)")
     cc.add_argument("--format", choices=("text", "json", "modelcard"), default="text")
-    cc.add_argument("--training-type", default="pre-training", help="for the model card: pre-training or fine-tuning")
+    cc.add_argument(
+        "--training-type", help="for --format modelcard: pre-training or fine-tuning (left out when not given)"
+    )
     _add_job_args(cc, LISTING_INPUTS)
 
 
@@ -262,11 +461,12 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
     elif args.format == "yaml":
         import yaml
 
-        print(yaml.safe_dump(e.to_dict(), sort_keys=False, allow_unicode=True), end="")
+        print(yaml.safe_dump(_clean(e.to_dict()), sort_keys=False, allow_unicode=True), end="")
     elif args.format == "modelcard":
         from estimator import modelcard
 
         print(modelcard.to_yaml(modelcard.card_block(e, args.training_type)), end="")
+        _note_training_type(args.training_type)
     elif args.format == "markdown":
         print(report.markdown_paragraph(e))
     elif args.format == "latex":
@@ -286,6 +486,9 @@ def _cmd_inference(args: argparse.Namespace) -> None:
         requests=args.requests,
         seconds_per_request=args.seconds_per_request,
         requests_per_second=args.requests_per_second,
+        hours_per_day=24.0 if args.always_on else args.hours_per_day,
+        days=args.days,
+        idle_fraction=args.idle_fraction,
         **_job_kwargs(args, INFERENCE_INPUTS),
     )
     per_gram = score_per_gram(args.score, result.co2e_g) if args.score is not None else None
@@ -300,7 +503,15 @@ def _cmd_inference(args: argparse.Namespace) -> None:
         f"({report.mass(result.co2e_g_per_1k_requests)} per 1,000; {report.mass(result.co2e_g_per_request)} "
         f"and {num(result.energy_wh_per_request)} Wh per request)"
     )
-    print(f"serving time: {num(result.hours)} h")
+    if result.up_hours is None:
+        print(f"serving time: {num(result.hours)} h")
+    elif result.busy_known:
+        print(
+            f"servers up {num(result.up_hours)} h: {num(result.hours)} h serving, {num(result.idle_hours)} h idle "
+            f"({report.mass(result.idle.co2e_g if result.idle else 0.0)} while idle)"
+        )
+    else:
+        print(f"servers up {num(result.up_hours)} h, serving time unknown: range from idle draw to TDP")
     if per_gram is not None:
         print(f"score per gram CO2e: {num(per_gram)}")
     print()
@@ -338,6 +549,17 @@ def _cmd_preflight(args: argparse.Namespace) -> None:
     print(report.text(p.estimate))
 
 
+def _note(text: str) -> None:
+    sys.stderr.write(f"{PROG}: note: {text}\n")
+
+
+def _note_training_type(training_type: str | None) -> None:
+    if training_type is None:
+        from estimator.modelcard import TRAINING_TYPE_NOTE
+
+        _note(TRAINING_TYPE_NOTE)
+
+
 def _cmd_card(args: argparse.Namespace) -> None:
     from estimator import modelcard
 
@@ -348,11 +570,20 @@ def _cmd_card(args: argparse.Namespace) -> None:
         if given:
             raise InputError(f"--from-codecarbon takes the numbers from the file; leave out {', '.join(given)}")
 
-        measured = from_codecarbon(args.from_codecarbon, run_id=args.run_id, data_files=args.data_files)
+        measured = from_codecarbon(
+            args.from_codecarbon, run_id=args.run_id, project=args.project, data_files=args.data_files
+        )
+        notes = list(measured.notes)
         block = measured.to_model_card(args.training_type, args.location)["co2_eq_emissions"]
     else:
+        if args.run_id or args.project:
+            raise InputError("--run-id and --project choose a run of --from-codecarbon; give that file too")
+        notes = []
         block = modelcard.card_block(_estimate(args), args.training_type, args.location)
     update = modelcard.update_card(args.path, block, write=args.write)
+    for line in notes:  # after the work: an error stays the only line on stderr
+        _note(line)
+    _note_training_type(args.training_type)
     if not update.changed:
         print(f"{args.path}: already up to date; nothing to change")
         return
@@ -366,7 +597,10 @@ def _cmd_card(args: argparse.Namespace) -> None:
 def _cmd_scan(args: argparse.Namespace) -> None:
     from estimator import modelcard
 
-    records = modelcard.scan(args.dir, args.min_g, args.max_g)
+    if _scan_dump_given(args):
+        _cmd_scan_dump(args)
+        return
+    records = modelcard.scan(args.dir, args.min_g, args.max_g, as_hub=args.as_hub)
     if args.format == "json":
         print(_json([r.to_dict() for r in records], indent=2, ensure_ascii=False))
         return
@@ -374,16 +608,18 @@ def _cmd_scan(args: argparse.Namespace) -> None:
         import csv
 
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["path", "emissions_g", "training_type", "hardware_used", "source", "flags"])
+        writer.writerow(["path", "emissions_g", "hub_g", "training_type", "hardware_used", "source", "flags"])
         for r in records:
             flags = "; ".join(r.flags)
-            writer.writerow([r.path, r.emissions_g, r.training_type, r.hardware_used, r.source, flags])
+            row = [r.path, _clean(r.emissions_g), _clean(r.hub_g), r.training_type, r.hardware_used, r.source, flags]
+            writer.writerow(row)
         return
     root = Path(args.dir)
     rows = [
         (
             str(Path(r.path).parent.relative_to(root)) if Path(r.path).is_relative_to(root) else r.path,
             "" if r.emissions_g is None else num(r.emissions_g),
+            "-" if r.hub_g is None else num(r.hub_g),
             r.hardware_used or "",
             (r.source or "")[:40],
             "; ".join(r.flags),
@@ -393,7 +629,7 @@ def _cmd_scan(args: argparse.Namespace) -> None:
     if not rows:
         print("no model cards match")
         return
-    print(_table(rows, ("model", "emissions g", "hardware", "source", "flags")))
+    print(_table(rows, ("model", "emissions g", "Hub reads g", "hardware", "source", "flags")))
     print(f"\n{len(rows)} model cards")
 
 
@@ -497,7 +733,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
 def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
     from estimator.codecarbon import from_codecarbon, text
 
-    run = from_codecarbon(args.emissions, args.run_id, data_files=args.data_files)
+    run = from_codecarbon(args.emissions, args.run_id, project=args.project, data_files=args.data_files)
     if args.format == "json":
         print(_json(run.to_dict(), indent=2, ensure_ascii=False))
     elif args.format == "modelcard":
@@ -505,8 +741,168 @@ def _cmd_from_codecarbon(args: argparse.Namespace) -> None:
 
         card = run.to_model_card(training_type=args.training_type)
         print(yaml.safe_dump(card, sort_keys=False, allow_unicode=True), end="")
+        for line in run.notes:
+            _note(line)
+        _note_training_type(args.training_type)
     else:
         print(text(run))
+
+
+# ---------------------------------------------------------------- scan over a Hub dump (issue 18)
+
+
+def _add_scan_dump_args(scan: argparse.ArgumentParser) -> None:
+    scan.add_argument(
+        "--as-hub",
+        action="store_true",
+        help="apply --min-g/--max-g the way the Hub's emissions filter reads cards (first number, units ignored)",
+    )
+    scan.add_argument("--chart", metavar="FILE", help="dump only: write the chart, .html (self-contained) or .svg")
+    scan.add_argument("--dask", action="store_true", help="dump only: read and parse with dask.dataframe")
+
+
+def _scan_dump_given(args: argparse.Namespace) -> bool:
+    from estimator.hubdump import is_dump
+
+    if is_dump(args.dir):
+        return True
+    if args.chart or args.dask:
+        raise InputError("--chart and --dask go with a dump file (.parquet or .jsonl), not a folder")
+    if Path(args.dir).is_file():
+        raise InputError(
+            f"{args.dir}: scan takes a folder of model cards or a dump file (.parquet or .jsonl); "
+            "for one card use: co2-estimator lint README.md"
+        )
+    return False
+
+
+def _cmd_scan_dump(args: argparse.Namespace) -> None:
+    from estimator import hubdump
+
+    summary = hubdump.scan_dump(args.dir, args.min_g, args.max_g, as_hub=args.as_hub, dask=args.dask)
+    if args.chart:
+        hubdump.write_chart(summary, args.chart)
+    if args.format == "json":
+        print(_json(summary.to_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["emissions", "cards_mean", "hub_reads"])
+        writer.writerows(summary.bin_rows())
+    else:
+        print(summary.text())
+        print(f"\n{summary.rows:,} cards in {summary.seconds:.1f} s ({summary.engine})")
+    if args.chart:
+        print(f"wrote {args.chart}", file=sys.stderr if args.format != "table" else sys.stdout)
+
+
+# ---------------------------------------------------------------- lint (issue 18)
+
+
+def _add_lint_parser(sub: Any) -> None:
+    lint = sub.add_parser(
+        "lint",
+        help="check the co2_eq_emissions block of model cards (exit 1 when anything is found)",
+        description="List every problem with the co2_eq_emissions block of a model card, or of every README.md "
+        "below a folder: units in a string, a value the Hub's emissions filter reads differently from what it "
+        "means, likely kg written as grams, no emissions, negative or zero, missing source / training_type / "
+        "geographical_location / hardware_used. Exit status: 0 clean, 1 something found, 2 bad input. "
+        "--fix shows the block rewritten in grams (dry run); --fix --write writes it.",
+    )
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="a model card (README.md) or a folder of model repos")
+    lint.add_argument("--fix", action="store_true", help="show the block rewritten in grams as a diff")
+    lint.add_argument("--write", action="store_true", help="with --fix: write the rewritten cards (atomically)")
+    lint.add_argument("--require-block", action="store_true", help="a card without co2_eq_emissions is an error")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    _add_job_args(lint, LISTING_INPUTS)
+
+
+def _cmd_lint(args: argparse.Namespace) -> None:
+    from estimator.lint import card_paths, fix, lint
+    from estimator.modelcard import CardError
+
+    if args.write and not args.fix:
+        raise InputError("--write goes with --fix: co2-estimator lint --fix --write PATH")
+    findings = lint(args.paths, require_block=args.require_block, data_files=args.data_files)
+    updates = []
+    if args.fix:
+        for card in card_paths(args.paths):
+            try:
+                update = fix(card, write=args.write)
+            except CardError as exc:  # invalid YAML (a bad-card finding), a duplicated block, ...
+                sys.stderr.write(f"{PROG}: cannot fix {card}: {' '.join(str(exc).split())}\n")
+                continue
+            if update is not None and update.changed:
+                updates.append(update)
+    if args.format == "json":
+        out: dict[str, Any] = {"findings": [f.to_dict() for f in findings]}
+        if args.fix:
+            out["fixes"] = [{"path": str(u.path), "diff": u.diff(), "written": args.write} for u in updates]
+        print(_json(out, indent=2, ensure_ascii=False))
+    else:
+        for finding in findings:
+            print(finding)
+        for update in updates:
+            sys.stdout.write(update.diff())
+            print(f"wrote {update.path}" if args.write else "(dry run: add --write to update the file)")
+        errors = sum(f.severity == "error" for f in findings)
+        cards = len({f.path for f in findings})
+        if findings:
+            print(f"\n{len(findings)} findings ({errors} errors, {len(findings) - errors} warnings) in {cards} cards")
+        else:
+            print("no problems found")
+    if findings:
+        raise SystemExit(1)
+
+
+# ---------------------------------------------------------------- validate (issue 19)
+
+
+def _add_validate_parser(sub: Any) -> None:
+    val = sub.add_parser(
+        "validate",
+        help="our estimates against measured energy of published runs",
+        description="Run every measured run in the validation set (data/validation.csv) through the estimator "
+        "as a user would, and print per run the estimate, our range, the measured energy and the ratio; then, "
+        "for training and for inference, the share of measured figures inside the range and the median and "
+        "worst ratio. Example: co2-estimator validate --format json",
+    )
+    val.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    val.add_argument("--runs", metavar="FILE", help="another validation file with the same columns")
+    val.add_argument(
+        "--training-low-fraction",
+        type=_number("--training-low-fraction", "0.25"),
+        help="low end of the training draw range, fraction of TDP (default: the package's)",
+    )
+    val.add_argument(
+        "--inference-low-fraction",
+        type=_number("--inference-low-fraction", "0.3"),
+        help="low end of the serving draw range, fraction of TDP (default: the package's)",
+    )
+    _add_job_args(val, LISTING_INPUTS)
+
+
+def _cmd_validate(args: argparse.Namespace) -> None:
+    from estimator import validation
+
+    result = validation.validate(
+        path=args.runs,
+        training_low_fraction=args.training_low_fraction,
+        inference_low_fraction=args.inference_low_fraction,
+        data_files=args.data_files,
+    )
+    if args.format == "json":
+        print(_json(result.to_dict(), indent=2, ensure_ascii=False))
+    elif args.format == "csv":
+        import csv
+
+        rows = validation.to_csv_rows(result)
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["id"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        print(validation.text(result))
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
@@ -520,6 +916,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "regions": _cmd_regions,
     "batch": _cmd_batch,
     "from-codecarbon": _cmd_from_codecarbon,
+    "lint": _cmd_lint,
+    "validate": _cmd_validate,
 }
 
 
@@ -531,7 +929,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     import warnings
 
     warnings.showwarning = _show_warning
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:  # a bare `co2-estimator`: the help, as asked for (documented in README: exit 0)
+        parser.print_help()
+        return 0
+    args = parser.parse_args(argv)
     try:
         COMMANDS[args.command](args)
     except EstimatorError as exc:

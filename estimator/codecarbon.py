@@ -14,6 +14,8 @@ required. Reads with the standard library: no pandas.
 from __future__ import annotations
 
 import csv
+import difflib
+import io
 import math
 import re
 from collections.abc import Mapping
@@ -21,11 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from estimator import fileio
 from estimator.api import DataFiles, estimate
 from estimator.catalog import load_catalog
 from estimator.core import Estimate
 from estimator.errors import AmbiguousNameError, EstimatorError, InputError, NotFoundError
-from estimator.modelcard import grams
+from estimator.modelcard import check_training_type, grams
 
 REQUIRED = ("duration", "emissions", "energy_consumed")
 _GPU = re.compile(r"^\s*(\d+)\s*x\s+(.+?)\s*$")
@@ -89,16 +92,18 @@ class CodeCarbonRun:
         return f"CodeCarbon{version} (measured; emissions.csv{run})"
 
     def to_model_card(
-        self, training_type: str = "pre-training", location: str | None = None, source: str | None = None
+        self, training_type: str | None = None, location: str | None = None, source: str | None = None
     ) -> dict[str, Any]:
-        """``{"co2_eq_emissions": {...}}`` from the measured numbers, emissions in grams."""
-        if not isinstance(training_type, str) or not training_type.strip():
-            raise InputError(f"training_type must be text such as pre-training or fine-tuning; got {training_type!r}")
+        """``{"co2_eq_emissions": {...}}`` from the measured numbers, emissions in grams.
+
+        ``training_type`` None leaves the key out: there is no safe default.
+        """
         block: dict[str, Any] = {
             "emissions": grams(self.measured_co2e_g),
             "source": source or self.source,
-            "training_type": training_type,
         }
+        if training_type is not None:
+            block["training_type"] = check_training_type(training_type)
         where = location or self.location
         if where:
             block["geographical_location"] = where
@@ -132,26 +137,32 @@ class CodeCarbonRun:
 # ---------------------------------------------------------------- reading
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{path} is {size:,} bytes; a CodeCarbon emissions.csv is far smaller")
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder; give CodeCarbon's emissions.csv") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text; is it CodeCarbon's emissions.csv?") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+@dataclass(frozen=True)
+class _Row:
+    line: int  # where the record ends in the file (1-based; the header is line 1)
+    cells: dict[str, str]
+    problem: str | None  # why the row cannot be used, or None
+
+
+def _read_rows(path: Path) -> list[_Row]:
+    """The data rows of an emissions.csv with their line numbers, each checked for the required numbers."""
+    text = fileio.read_text(path, what="CodeCarbon's emissions.csv", limit_bytes=MAX_FILE_BYTES)
     if not text.strip():
         raise InputError(f"{path} is empty: CodeCarbon writes a header and one row per run")
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[_Row] = []
     try:
         header = [h.strip() for h in next(reader)]
-        rows = [dict(zip(header, (c.strip() for c in r), strict=False)) for r in reader if any(c.strip() for c in r)]
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            row = dict(zip(header, (c.strip() for c in cells), strict=False))
+            problem = None
+            if len(cells) != len(header):
+                problem = f"{path}, line {reader.line_num}: {len(cells)} cells for the header's {len(header)} columns"
+            else:
+                problem = _row_problem(path, reader.line_num, row)
+            rows.append(_Row(reader.line_num, row, problem))
     except csv.Error as exc:
         raise InputError(f"{path}: cannot read as CSV ({exc})") from None
     missing = [c for c in REQUIRED if c not in header]
@@ -163,7 +174,18 @@ def _read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         )
     if not rows:
         raise InputError(f"{path} has a header but no runs; CodeCarbon writes a row when a tracked run stops")
-    return header, rows
+    return rows
+
+
+def _row_problem(path: Path, line: int, row: Mapping[str, str]) -> str | None:
+    try:
+        for column in REQUIRED:
+            _number(path, line, row, column)
+        if row.get("pue", "").strip():
+            _number(path, line, row, "pue", required=False)
+    except InputError as exc:
+        return str(exc)
+    return None
 
 
 def _number(path: Path, line: int, row: Mapping[str, str], column: str, required: bool = True) -> float | None:
@@ -189,22 +211,70 @@ def _float(text: str) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
-def _pick(path: Path, rows: list[dict[str, str]], run_id: str | None) -> tuple[int, dict[str, str]]:
-    """(line number, row): the last row of ``run_id``, or the file's last row."""
-    numbered = list(enumerate(rows, start=2))
-    if run_id is None:
-        return numbered[-1]
-    hits = [(line, r) for line, r in numbered if r.get("run_id", "") == run_id]
+def _projects(rows: list[_Row]) -> list[str]:
+    return list(dict.fromkeys(r.cells.get("project_name", "") for r in rows if r.cells.get("project_name")))
+
+
+def _by_project(path: Path, rows: list[_Row], project: str | None) -> list[_Row]:
+    if project is None:
+        return rows
+    hits = [r for r in rows if r.cells.get("project_name", "") == project.strip()]
+    if hits:
+        return hits
+    known = _projects(rows)
+    if not known:
+        raise NotFoundError(f"no project {project!r} in {path}: the file has no project_name column values")
+    close = difflib.get_close_matches(project, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise NotFoundError(f"no project {project!r} in {path}; its projects: {', '.join(known[:10])}{hint}", tuple(close))
+
+
+def _by_run_id(path: Path, rows: list[_Row], run_id: str) -> _Row:
+    hits = [r for r in rows if r.cells.get("run_id", "") == run_id]
     if not hits:
-        hits = [(line, r) for line, r in numbered if r.get("run_id", "").startswith(run_id)]
-        if len({r.get("run_id") for _, r in hits}) > 1:
-            ids = sorted({r.get("run_id", "") for _, r in hits})
+        hits = [r for r in rows if r.cells.get("run_id", "").startswith(run_id)]
+        if len({r.cells.get("run_id") for r in hits}) > 1:
+            ids = sorted({r.cells.get("run_id", "") for r in hits})
             raise InputError(f"run id {run_id!r} is ambiguous in {path}: it starts {', '.join(ids[:6])}")
     if not hits:
-        known = list(dict.fromkeys(r.get("run_id", "") for r in rows if r.get("run_id")))
+        known = list(dict.fromkeys(r.cells.get("run_id", "") for r in rows if r.cells.get("run_id")))
         shown = ", ".join(known[-6:]) if known else "none (the file has no run_id column)"
         raise NotFoundError(f"no run {run_id!r} in {path}; its run ids (latest last): {shown}")
+    if hits[-1].problem:
+        raise InputError(hits[-1].problem)
     return hits[-1]
+
+
+def _pick(path: Path, rows: list[_Row], run_id: str | None, project: str | None) -> tuple[_Row, list[str]]:
+    """The row to use and notes on the choice: the last usable row (of ``project``), or the run ``run_id``.
+
+    Notes say which run was used when the file holds several, and which bad
+    rows were skipped on the way.
+    """
+    candidates = _by_project(path, rows, project)
+    if run_id is not None:
+        return _by_run_id(path, candidates, run_id), []
+    good = [r for r in candidates if r.problem is None]
+    bad = [r for r in candidates if r.problem is not None]
+    if not good:
+        raise InputError(bad[-1].problem or f"{path}: no usable run")
+    chosen = good[-1]
+    notes: list[str] = []
+    if len(rows) > 1:
+        projects = _projects(rows)
+        of = f" of project {project!r}" if project is not None else ""
+        run = chosen.cells.get("run_id") or "(no run_id)"
+        when = f", {chosen.cells['timestamp']}" if chosen.cells.get("timestamp") else ""
+        listing = f" in {len(projects)} projects ({', '.join(projects[:5])})" if len(projects) > 1 else ""
+        notes.append(
+            f"the file holds {len(rows)} runs{listing}; used the last usable run{of}: {run} (line {chosen.line}{when});"
+            " choose another with --run-id or --project (run_id= / project=)"
+        )
+    if bad:
+        shown = "; ".join(str(r.problem).split(": ", 1)[-1] for r in bad[-3:])
+        lines = ", ".join(str(r.line) for r in bad[-3:])
+        notes.append(f"skipped {len(bad)} bad row{'s' if len(bad) > 1 else ''} (line {lines}: {shown})")
+    return chosen, notes
 
 
 # ---------------------------------------------------------------- our side
@@ -317,18 +387,33 @@ def _ours(
         return None, [*notes, f"no comparison: {' '.join(str(exc).split())}"]
 
 
-def from_codecarbon(path: str | Path, run_id: str | None = None, *, data_files: DataFiles = None) -> CodeCarbonRun:
-    """Read CodeCarbon's ``emissions.csv`` and return the run ``run_id`` (default: the last row).
+def from_codecarbon(
+    path: str | Path, run_id: str | None = None, *, project: str | None = None, data_files: DataFiles = None
+) -> CodeCarbonRun:
+    """Read CodeCarbon's ``emissions.csv`` and return the run ``run_id`` (default: the last usable row).
 
-    A run id may be given by a unique prefix. The measured block always comes
-    back; the comparison with our estimate is left out (``estimate`` None,
-    a note says why) when the file's hardware or place cannot be resolved.
-    Our estimate uses the file's PUE (CodeCarbon's default is 1; older files
-    have no such column and apply none), so the ratio compares like with like.
+    Parameters
+    ----------
+    path : path-like
+        CodeCarbon's ``emissions.csv`` (a regular UTF-8 file of at most 200 MB).
+    run_id : str, optional
+        The run, by id or a unique prefix.
+    project : str, optional
+        Only rows of this ``project_name`` (the last of them, or ``run_id`` among them).
+    data_files : optional
+        Your own data files, merged over the shipped catalog.
+
+    The measured block always comes back; the comparison with our estimate is
+    left out (``estimate`` None, a note says why) when the file's hardware or
+    place cannot be resolved. Our estimate uses the file's PUE (CodeCarbon's
+    default is 1; older files have no such column and apply none), so the ratio
+    compares like with like. Notes say which run was used when the file holds
+    several, and which bad rows were skipped.
     """
     file = Path(path)
-    _, rows = _read_rows(file)
-    line, row = _pick(file, rows, run_id)
+    rows = _read_rows(file)
+    chosen, notes = _pick(file, rows, run_id, project)
+    line, row = chosen.line, chosen.cells
     duration = _number(file, line, row, "duration") or 0.0
     kg = _number(file, line, row, "emissions")
     kwh = _number(file, line, row, "energy_consumed")
@@ -337,7 +422,6 @@ def from_codecarbon(path: str | Path, run_id: str | None = None, *, data_files: 
     pue_text = row.get("pue", "").strip()
     file_pue = _number(file, line, row, "pue", required=False) if pue_text else None
     pue = file_pue if file_pue is not None else 1.0
-    notes: list[str] = []
     if file_pue is None:
         notes.append("the file has no pue column (CodeCarbon before 2.2 applies none); our estimate uses PUE 1")
     elif file_pue == 1.0:

@@ -199,6 +199,7 @@ class ComponentSpec(NamedTuple):
     power_source: str
     device_id: str = ""
     low_fraction: float = 1.0  # of power_w × utilization, for the low end of the range
+    high_fraction: float = 1.0  # of power_w × utilization, for the high end (a published upper bound)
 
 
 @dataclass(frozen=True)
@@ -366,7 +367,7 @@ class Totals(NamedTuple):
 
 
 def totals(
-    parts: Sequence[tuple[Any, Any, Any, Any]],
+    parts: Sequence[tuple[Any, Any, Any, Any, Any]],
     hours: Any,
     pue: Any,
     intensity_g_per_kwh: Any,
@@ -377,9 +378,11 @@ def totals(
 
     Parameters
     ----------
-    parts : sequence of (number, power_w, utilization, low_fraction)
+    parts : sequence of (number, power_w, utilization, low_fraction, high_fraction)
         One per component: devices (or cores, GB), [W] per item, [fraction]
-        drawn, and the fraction of that draw at the low end of the range.
+        drawn, and the fractions of that draw at the low and high ends of the
+        range (high_fraction is 1 except for a device whose estimated power has
+        a published upper bound).
     hours : wall-clock hours [h] (× trials).
     pue : facility power usage effectiveness [-].
     intensity_g_per_kwh, intensity_low_g_per_kwh, intensity_high_g_per_kwh :
@@ -391,17 +394,20 @@ def totals(
         draw_w = Σ number × power_w × utilization [W];
         energy_kwh = draw_w × hours × pue / 1000 [kWh];
         co2e_g = energy_kwh × intensity [gCO2e]; the low end uses the low
-        fractions and the low intensity, the high end the full draw and the
-        high intensity.
+        fractions and the low intensity, the high end the high fractions and
+        the high intensity.
     """
     draw: Any = 0.0
     low_draw: Any = 0.0
-    for number, power, utilization, low_fraction in parts:
+    high_draw: Any = 0.0
+    for number, power, utilization, low_fraction, high_fraction in parts:
         component = number * power * utilization
         draw = draw + component
         low_draw = low_draw + component * low_fraction
+        high_draw = high_draw + component * high_fraction
     energy = draw * hours * pue / 1000.0
     energy_low = low_draw * hours * pue / 1000.0
+    energy_high = high_draw * hours * pue / 1000.0
     return Totals(
         draw_w=draw,
         it_energy_kwh=draw * hours / 1000.0,
@@ -409,7 +415,7 @@ def totals(
         co2e_g=energy * intensity_g_per_kwh,
         energy_low_kwh=energy_low,
         co2e_low_g=energy_low * intensity_low_g_per_kwh,
-        co2e_high_g=energy * intensity_high_g_per_kwh,
+        co2e_high_g=energy_high * intensity_high_g_per_kwh,
     )
 
 
@@ -452,7 +458,7 @@ def compute(
         )
         for s in specs
     )
-    parts = [(s.number, s.power_w, s.utilization, s.low_fraction) for s in specs]
+    parts = [(s.number, s.power_w, s.utilization, s.low_fraction, s.high_fraction) for s in specs]
     t = totals(parts, hours, pue, intensity_g_per_kwh, ci_low, ci_high)
     if not math.isfinite(t.co2e_g) or not math.isfinite(t.co2e_high_g):
         raise InputError(TOO_LARGE, field="hours")

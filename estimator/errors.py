@@ -69,3 +69,8 @@ class UnknownRegionError(NotFoundError):
 
 class UnknownProviderError(NotFoundError):
     """No cloud provider matches the given name."""
+
+
+class FileInputError(InputError):
+    """A file cannot be read or written as asked: missing, a folder or special file, too big,
+    binary where text is expected, read-only. The message names the file and how to proceed."""

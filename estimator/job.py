@@ -15,6 +15,7 @@ says what is wrong with it.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -220,15 +221,21 @@ class Job:
         flag="--data",
     )
 
-    def given(self) -> dict[str, Any]:
+    def given(self, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
         """The inputs given (not at their default), JSON-ready: the echo in ``Estimate.inputs``."""
         out: dict[str, Any] = {}
         for spec in INPUTS:
+            if spec.name in skip:
+                continue
             value = getattr(self, spec.name)
             if value is None or (value == spec.default and spec.name not in ALWAYS_ECHOED):
                 continue
             out[spec.name] = list(value) if isinstance(value, tuple) else value
         return out
+
+    def shape(self) -> tuple[Any, ...]:
+        """Every input but ``hours`` and ``trials``: what a resolved plan depends on (its cache key)."""
+        return _shape(self)
 
     @classmethod
     def from_kwargs(cls, values: Mapping[str, Any]) -> Job:
@@ -247,14 +254,20 @@ class Job:
         return cls(**{k: _hashable(k, v) for k, v in values.items()})
 
 
+def hashable_files(value: Any) -> Any:
+    """Data files as a tuple of paths (one path alone is one file), None for none; other values as given."""
+    if not value:
+        return None
+    if isinstance(value, str | os.PathLike):
+        return (os.fspath(value),)
+    if isinstance(value, Sequence):
+        return tuple(os.fspath(v) if isinstance(v, str | os.PathLike) else v for v in value)
+    return value
+
+
 def _hashable(name: str, value: Any) -> Any:
     if name == "data_files":
-        if not value:
-            return None
-        if isinstance(value, str | os.PathLike):
-            return (os.fspath(value),)
-        if isinstance(value, Sequence):
-            return tuple(os.fspath(v) for v in value)
+        return hashable_files(value)
     if name == "intensity_range" and isinstance(value, list):
         return tuple(value)
     return value
@@ -267,3 +280,4 @@ NAMES: tuple[str, ...] = tuple(spec.name for spec in INPUTS)
 BY_NAME: dict[str, Input] = {spec.name: spec for spec in INPUTS}
 ALWAYS_ECHOED = frozenset({"utilization", "cpu_utilization"})  # echoed even at their default, as before
 BATCH_INPUTS: tuple[Input, ...] = tuple(spec for spec in INPUTS if spec.batch)
+_shape = operator.attrgetter(*(n for n in NAMES if n not in ("hours", "trials")))

@@ -9,6 +9,8 @@ The Hub reads ``co2_eq_emissions`` from the card's YAML front matter:
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 import re
 import warnings
@@ -17,15 +19,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from estimator import fileio
 from estimator.core import Estimate
-from estimator.errors import EstimatorError, InputError
+from estimator.errors import EstimatorError, FileInputError, InputError
 from estimator.report import intensity_words, mass, num, pue_text
 
 TRAINING_TYPES = ("pre-training", "fine-tuning")
 MAX_CARD_BYTES = 10_000_000
 METHOD = "TDP × hours × PUE × location-based grid intensity (Lacoste et al. 2019)"
 _KEY_LINE = re.compile(r"""^(["']?)co2_eq_emissions\1[ \t]*:""")
-_DELIMITER = re.compile(r"^---[ \t]*$")
+_CARD = "a model card (README.md)"
+# huggingface_hub's REGEX_YAML_BLOCK (repocard.py), on the text before newline translation: metadata_load
+# reads with universal newlines, so a lone CR counts as a line break wherever the Hub's rule has one.
+_BREAK = re.compile(r"\r\n|\r|\n")
+_FRONT = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(?:\r\n|\r|\n|$))")
+_EMPTY = re.compile(r"^(\s*---(?:\r\n|\r|\n))()(---[ \t]*(?:\r\n|\r|\n|$))")  # '---' twice: an empty block
+_OPENER = re.compile(r"^\s*(---)(?:\r\n|\r|\n)")
+_OPENER_SPACES = re.compile(r"^\s*(---)[ \t]+(?:\r\n|\r|\n)")
+_DOTS = re.compile(r"(?:^|\r\n|\r|\n)(\.\.\.)[ \t]*(?=\r\n|\r|\n|$)")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _UNITS_G = {
     "mg": 1e-3,
     "g": 1.0,
@@ -48,6 +60,7 @@ _AMOUNT = re.compile(
 _BODY_AMOUNT = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)\s*(kg|kilograms?|t|tonnes?|tons?)\b(?:\s*(?:of\s*)?co2)?", re.IGNORECASE
 )
+_T_UNIT = re.compile(r"\d\s*[tT]\b")
 IMPLAUSIBLE_G = 1e11  # 100,000 t CO2e: far above any published training run
 
 
@@ -91,6 +104,33 @@ def grams(value: float) -> float:
     return int(rounded) if rounded.is_integer() and abs(rounded) < 1e15 else rounded
 
 
+def range_digits(central: float, low: float, high: float) -> int:
+    """Significant digits the range supports: 3 to 6 (docs/methodology.md, "Rounding").
+
+    With the half-width ``r = (high - low) / 2 / central`` of the range,
+    ``2 + ceil(log10(1 / r))`` digits, at least 3 and at most 6: a range of
+    ±10 % or wider keeps 3 digits, ±1 % keeps 4; no range (every input
+    given, or a measured value) keeps 6.
+    """
+    if not all(math.isfinite(v) for v in (central, low, high)) or central == 0 or not high > low:
+        return 6
+    ratio = (high - low) / 2 / abs(central)
+    return min(6, max(3, 2 + math.ceil(math.log10(1 / ratio))))
+
+
+def round_significant(value: float, digits: int) -> float:
+    """``value`` to ``digits`` significant digits, as the shortest float (an int when whole)."""
+    if not math.isfinite(value):
+        return value
+    rounded = float(f"{value:.{digits}g}")
+    return int(rounded) if rounded.is_integer() and abs(rounded) < 1e15 else rounded
+
+
+def card_grams(e: Estimate) -> float:
+    """The card's ``emissions``: ``e.co2e_g`` in grams to the digits its range supports (``range_digits``)."""
+    return round_significant(e.co2e_g, range_digits(e.co2e_g, e.low, e.high))
+
+
 def _source(e: Estimate) -> str:
     grid = f"; grid {intensity_words(e)}" if intensity_words(e) else "; grid intensity given by the authors"
     return f"co2-estimator {e.package_version}: {METHOD}{grid}; PUE {pue_text(e.pue)}; data {e.data_version}"
@@ -98,29 +138,47 @@ def _source(e: Estimate) -> str:
 
 def card_block(
     e: Estimate,
-    training_type: str = "pre-training",
+    training_type: str | None = None,
     location_text: str | None = None,
     source: str | None = None,
 ) -> dict[str, Any]:
-    """The ``co2_eq_emissions`` mapping for ``e``. An unknown training type warns."""
+    """The ``co2_eq_emissions`` mapping for ``e``.
+
+    ``emissions`` is rounded to the digits the range supports (``card_grams``).
+    ``training_type`` None leaves the key out (there is no safe default: a
+    fine-tune published as pre-training is wrong metadata); a type the Hub
+    does not know warns.
+    """
+    block: dict[str, Any] = {
+        "emissions": card_grams(e),
+        "source": source or _source(e),
+    }
+    if training_type is not None:
+        block["training_type"] = check_training_type(training_type)
+    where = location_text or location(e)
+    if where:
+        block["geographical_location"] = where
+    block["hardware_used"] = hardware_used(e)
+    return block
+
+
+def check_training_type(training_type: object) -> str:
+    """``training_type`` as given; not text raises ``InputError``, a type the Hub does not know warns."""
     if not isinstance(training_type, str) or not training_type.strip():
         raise InputError(f"training_type must be text such as {' or '.join(TRAINING_TYPES)}; got {training_type!r}")
     if training_type not in TRAINING_TYPES:
         warnings.warn(
             f"training_type {training_type!r} is not one the Hub knows ({', '.join(TRAINING_TYPES)}); written as given",
             CardWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-    block: dict[str, Any] = {
-        "emissions": grams(e.co2e_g),
-        "source": source or _source(e),
-        "training_type": training_type,
-    }
-    where = location_text or location(e)
-    if where:
-        block["geographical_location"] = where
-    block["hardware_used"] = hardware_used(e)
-    return block
+    return training_type
+
+
+TRAINING_TYPE_NOTE = (
+    "training_type left out of the card: give --training-type pre-training or fine-tuning "
+    "(the Hub shows it; there is no safe default)"
+)
 
 
 def to_yaml(block: dict[str, Any], newline: str = "\n") -> str:
@@ -138,56 +196,147 @@ def to_yaml(block: dict[str, Any], newline: str = "\n") -> str:
 
 @dataclass(frozen=True)
 class FrontMatter:
-    """A card split into its parts; ``lines`` keep their own endings."""
+    """A card split into its parts; ``lines`` keep their own endings.
+
+    ``bom + head + "".join(lines) + tail`` is the card, byte for byte.
+    """
 
     bom: str
     newline: str
     lines: list[str] = field(default_factory=list)  # between the delimiters
-    head: str = ""  # the opening delimiter line, or "" when there is no front matter
+    head: str = ""  # leading blank lines and the opening '---' line, or "" when there is no front matter
     tail: str = ""  # the closing delimiter line and the body
     metadata: dict[str, Any] = field(default_factory=dict)
+    first_line: int = 2  # the line number of lines[0] in the file
 
 
 def _newline(text: str) -> str:
-    index = text.find("\n")
-    return "\r\n" if index > 0 and text[index - 1] == "\r" else "\n"
+    r"""The card's first line break: '\r\n', '\r' (old Mac files keep it) or '\n'."""
+    match = _BREAK.search(text)
+    return match.group(0) if match else "\n"
 
 
-def split_front_matter(text: str, name: str = "model card") -> FrontMatter:
-    """Split a card; malformed or unsafe YAML raises ``CardError`` naming the line."""
+def _line_of(text: str, index: int) -> int:
+    """The 1-based line number of character ``index`` of ``text``."""
+    return len(_BREAK.findall(text, 0, index)) + 1
+
+
+class _YamlSyntaxError(CardError):
+    """The front matter is not valid YAML."""
+
+
+class _AliasFound(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+@functools.lru_cache(maxsize=1)
+def _loader() -> type[Any]:
+    """PyYAML's SafeLoader refusing aliases as it composes, before anything is built or compared."""
     import yaml
 
-    bom = "\ufeff" if text.startswith("\ufeff") else ""
-    rest = text[len(bom) :]
-    newline = _newline(rest)
-    lines = rest.splitlines(keepends=True)
-    if not lines or not _DELIMITER.match(lines[0].rstrip("\r\n")):
-        return FrontMatter(bom, newline, tail=rest)
-    end = next((i for i in range(1, len(lines)) if _DELIMITER.match(lines[i].rstrip("\r\n"))), None)
-    if end is None:
-        raise CardError(f"{name}: line 1: front matter opened with '---' is never closed by a '---' line")
-    inner = lines[1:end]
+    class NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise _AliasFound(self.peek_event().start_mark.line)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+
+    return NoAliasLoader
+
+
+def _load(inner: str, name: str, first: int) -> Any:
+    """The YAML of the front matter (``first``: the file line of its first line)."""
+    import yaml
+
     try:
-        loaded = yaml.safe_load("".join(inner))
+        return yaml.load(inner, Loader=_loader())  # a SafeLoader subclass
+    except _AliasFound as found:
+        raise CardError(
+            f"{name}: line {found.line + first}: YAML aliases (*name) are not allowed in a model card's front "
+            "matter (a few nested aliases expand to billions of entries); write the value out in full"
+        ) from None
     except yaml.constructor.ConstructorError as exc:
-        line = exc.problem_mark.line + 2 if exc.problem_mark else 1
+        line = exc.problem_mark.line + first if exc.problem_mark else first - 1
         raise CardError(
             f"{name}: line {line}: YAML tags such as !!python/object are not allowed in a model card ({exc.problem})"
         ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         start = getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        line = mark.line + first if mark is not None else first - 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if start is not None and start.line + 2 != line:
+        if start is not None and start.line + first != line:
             context = getattr(exc, "context", None) or "the construct"
-            problem += f" ({context} opened on line {start.line + 2})"
-        raise CardError(f"{name}: line {line}: front matter is not valid YAML: {problem}") from None
+            problem += f" ({context} opened on line {start.line + first})"
+        raise _YamlSyntaxError(f"{name}: line {line}: front matter is not valid YAML: {problem}") from None
+
+
+def _unfound(rest: str, name: str) -> None:
+    """Refuse, with a true message, what looks like front matter but is not where the Hub reads it."""
+    opener = _OPENER_SPACES.match(rest)
+    if opener:
+        line = _line_of(rest, opener.end(1))
+        raise CardError(
+            f"{name}: line {line}: the opening '---' has spaces after it; the Hub reads front matter only when "
+            "'---' is alone on the first line: remove the spaces"
+        )
+    opener = _OPENER.match(rest)
+    if opener is None:
+        return
+    after = rest[opener.end() :]
+    dots = _DOTS.search(after)
+    if dots:
+        line = _line_of(rest, opener.end() + dots.start(1))
+        raise CardError(
+            f"{name}: line {line}: front matter ends with '...' (YAML's document end), but the Hub ends it only "
+            "at a '---' line and would read no metadata: change that line to '---'"
+        )
+    line = _line_of(rest, opener.end(1))
+    raise CardError(f"{name}: line {line}: front matter opened with '---' is never closed by a '---' line")
+
+
+def split_front_matter(text: str, name: str = "model card") -> FrontMatter:
+    """Split a card where the Hub splits it; malformed or unsafe YAML raises ``CardError`` naming the line.
+
+    The front matter is found by the rule of huggingface_hub's ``REGEX_YAML_BLOCK``
+    (``metadata_load``, ``RepoCard``): optional leading whitespace, '---' alone
+    on its line, the YAML, then a line of '---' (trailing spaces allowed).
+    Line breaks may be LF, CRLF or CR. An empty block ('---' twice) counts too.
+    Aliases and Python tags are refused before any value is built.
+    """
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    rest = text[len(bom) :]
+    newline = _newline(rest)
+    empty = _EMPTY.match(rest)
+    match = empty or _FRONT.match(rest)
+    if match is None:
+        _unfound(rest, name)
+        return FrontMatter(bom, newline, tail=rest)
+    head, closer = match.group(1), match.group(3)
+    brk = "" if empty else closer[: _BREAK.match(closer).end()]  # type: ignore[union-attr]
+    inner = match.group(2) + brk  # every line of the YAML with its own line break
+    tail = closer[len(brk) :] + rest[match.end() :]
+    first = _line_of(rest, len(head))
+    dots = _DOTS.search(inner)
+    try:
+        loaded = _load(inner, name, first)
+    except _YamlSyntaxError:
+        if not dots:
+            raise
+        closing = _line_of(rest, match.start(3) + len(brk))
+        raise CardError(
+            f"{name}: line {_line_of(inner, dots.start(1)) + first - 1}: front matter has a '...' line (YAML's "
+            f"document end), but the Hub ends front matter only at a '---' line (line {closing}) "
+            "and reads the text between as YAML, which fails: change that line to '---'"
+        ) from None
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):
-        raise CardError(f"{name}: line 2: front matter must be a mapping of keys, got {type(loaded).__name__}")
-    return FrontMatter(bom, newline, inner, lines[0], "".join(lines[end:]), loaded)
+        raise CardError(f"{name}: line {first}: front matter must be a mapping of keys, got {type(loaded).__name__}")
+    if dots:  # only comments follow '...' (the YAML loaded): they stay after it, the block goes before it
+        cut = dots.start(1)
+        inner, tail = inner[:cut], inner[cut:] + tail
+    return FrontMatter(bom, newline, _LINE.findall(inner), head, tail, loaded, first)
 
 
 def _block_span(lines: list[str]) -> tuple[int, int] | None:
@@ -210,10 +359,37 @@ def _block_span(lines: list[str]) -> tuple[int, int] | None:
     return start, last
 
 
+def merged_block(old: Any, block: dict[str, Any]) -> dict[str, Any]:
+    """``block`` over an existing ``co2_eq_emissions`` mapping: its other keys (``training_time``, ...) kept."""
+    if not isinstance(old, dict):
+        return dict(block)
+    out = dict(old)
+    out.update(block)
+    return out
+
+
 def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
-    """``text`` with its ``co2_eq_emissions`` set to ``block``; every other byte kept."""
+    """``text`` with the keys of ``block`` set in its ``co2_eq_emissions``; every other byte kept.
+
+    Keys of an existing ``co2_eq_emissions`` mapping that ``block`` does not
+    set (``training_time``, a custom key) are kept.
+    """
+    if list(block) == ["co2_eq_emissions"] and isinstance(block["co2_eq_emissions"], dict):
+        raise CardError(
+            f"{name}: the block given is a whole card mapping ({{'co2_eq_emissions': {{...}}}}); "
+            "give the inner mapping (card_block(e))"
+        )
     fm = split_front_matter(text, name)
-    rendered = to_yaml(block, fm.newline)
+    if fm.newline == "\r":
+        warnings.warn(
+            f"{name}: its line breaks are CR only (classic Mac); they are kept, and huggingface_hub's "
+            "metadata_load reads the front matter, but its ModelCard.load finds none: save the card with LF "
+            "line breaks to be safe",
+            CardWarning,
+            stacklevel=3,
+        )
+    expected_block = merged_block(fm.metadata.get("co2_eq_emissions"), block)
+    rendered = to_yaml(expected_block, fm.newline)
     if not fm.head:
         new = f"{fm.bom}---{fm.newline}{rendered}---{fm.newline}{fm.tail}"
         expected: dict[str, Any] = {}
@@ -221,15 +397,13 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
         lines = list(fm.lines)
         span = _block_span(lines)
         if span is None:
-            if lines and not lines[-1].endswith(("\n", "\r")):
-                lines[-1] += fm.newline
             lines.append(rendered)
         else:
             lines[span[0] : span[1]] = [rendered]
         new = fm.bom + fm.head + "".join(lines) + fm.tail
         expected = {k: v for k, v in fm.metadata.items() if k != "co2_eq_emissions"}
     if fm.head and len([line for line in fm.lines if _KEY_LINE.match(line)]) > 1:
-        where = [str(i + 2) for i, line in enumerate(fm.lines) if _KEY_LINE.match(line)]
+        where = [str(i + fm.first_line) for i, line in enumerate(fm.lines) if _KEY_LINE.match(line)]
         raise CardError(f"{name}: co2_eq_emissions appears more than once (lines {', '.join(where)}); keep one")
     try:
         check = split_front_matter(new, name)
@@ -239,7 +413,7 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
             f"anchor used elsewhere?): {exc}; the file is left untouched"
         ) from None
     others = {k: v for k, v in check.metadata.items() if k != "co2_eq_emissions"}
-    if check.metadata.get("co2_eq_emissions") != block or others != expected:
+    if check.metadata.get("co2_eq_emissions") != expected_block or others != expected:
         raise CardError(f"{name}: the merge would change other metadata; the file is left untouched")
     return new
 
@@ -248,53 +422,27 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """A card's text, refusing folders, missing, binary and oversized files."""
-    p = Path(path)
-    if p.is_dir():
-        raise CardError(f"{p}: is a folder; give the model card file (README.md)")
+    """A card's text, refusing folders, special files, missing, binary and oversized files."""
     try:
-        size = p.stat().st_size
-        if size > MAX_CARD_BYTES:
-            raise CardError(f"{p}: {size:,} bytes is over the {MAX_CARD_BYTES:,}-byte limit for a model card")
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise CardError(f"{p}: no such file") from None
-    except PermissionError:
-        raise CardError(f"{p}: not readable (permission denied)") from None
-    except OSError as exc:
-        raise CardError(f"{p}: cannot read it ({exc.strerror})") from None
-    return decode_card(str(p), raw)
+        data = fileio.read_bytes(path, what=_CARD, limit_bytes=MAX_CARD_BYTES)
+    except FileInputError as exc:
+        raise CardError(str(exc)) from None
+    return decode_card(str(path), data)
 
 
 def decode_card(name: str, data: bytes) -> str:
     """A card's bytes as text, refusing oversized, binary and non-UTF-8 content (files and uploads)."""
     if len(data) > MAX_CARD_BYTES:
-        raise CardError(f"{name}: {len(data):,} bytes is over the {MAX_CARD_BYTES:,}-byte limit for a model card")
-    if b"\x00" in data:
-        raise CardError(f"{name}: looks binary (NUL bytes); a model card is UTF-8 text")
+        raise CardError(f"{name}: {len(data):,} bytes is over the {MAX_CARD_BYTES:,}-byte limit for {_CARD}")
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CardError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+        return fileio.decode_text(name, data, what=_CARD, keep_bom=True)
+    except FileInputError as exc:
+        raise CardError(str(exc)) from None
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    import tempfile
-
-    p = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if p.exists():
-            os.chmod(tmp, p.stat().st_mode & 0o7777)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` through ``fileio.write_atomic`` (a temporary file and a rename)."""
+    fileio.write_atomic(path, text)
 
 
 @dataclass(frozen=True)
@@ -327,24 +475,39 @@ def update_card(
     path: str | os.PathLike[str],
     e: Estimate | Mapping[str, Any],
     *,
-    training_type: str = "pre-training",
+    training_type: str | None = None,
     location_text: str | None = None,
     source: str | None = None,
     write: bool = False,
 ) -> CardUpdate:
-    """Merge the ``co2_eq_emissions`` block of ``e`` into the card at ``path``.
+    """Merge the ``co2_eq_emissions`` block of ``e`` into the card at ``path``; write it only if ``write``.
 
     Parameters
     ----------
-    path : path of the model card (README.md).
-    e : Estimate, or an already-made block (the mapping :func:`card_block` returns).
-    training_type, location_text, source : as :func:`card_block` (for an Estimate).
-    write : write the file (atomically); default only compute the change.
+    path : path-like
+        The card (README.md): a regular UTF-8 file of at most 10 MB.
+    e : Estimate or mapping
+        An Estimate, or an already-made block (the mapping :func:`card_block`
+        returns). Its keys replace those of an existing block, whose other keys
+        (``training_time``, your own) are kept.
+    training_type, location_text, source : str, optional
+        As :func:`card_block` (for an Estimate); ``training_type`` None leaves
+        the key out.
+    write : bool
+        Replace the file through ``fileio.write_atomic``: a temporary file,
+        fsync and a rename; a symbolic link is written through to its target,
+        mode and owner are kept, a read-only file is refused.
 
     Returns
     -------
     CardUpdate
         The old and new text and their diff.
+
+    Raises
+    ------
+    CardError
+        The file cannot be read or written, or the front matter cannot be
+        merged safely; the file is then left untouched.
     """
     if isinstance(e, Estimate):
         block = card_block(e, training_type, location_text, source)
@@ -363,12 +526,12 @@ def update_card(
     if write and new != old:
         try:
             write_atomic(p, new)
-        except OSError as exc:
-            raise CardError(f"{p}: cannot write it ({exc.strerror}); the file is left untouched") from None
+        except FileInputError as exc:
+            raise CardError(f"{exc}; the file is left untouched") from None
     return CardUpdate(p, old, new)
 
 
-def card_yaml(e: Estimate, training_type: str = "pre-training", location_text: str | None = None) -> str:
+def card_yaml(e: Estimate, training_type: str | None = None, location_text: str | None = None) -> str:
     """The ``co2_eq_emissions`` block of ``e`` as YAML text, ready for a card's front matter."""
     return to_yaml(card_block(e, training_type, location_text))
 
@@ -387,17 +550,84 @@ class CardRecord:
     geographical_location: str | None = None
     hardware_used: str | None = None
     flags: tuple[str, ...] = ()
+    hub_g: float | None = None  # what the Hub's emissions filter reads (``hub_grams``); None: left out
+    written: str | None = None  # the emissions value as the card writes it (repr), for reports
+
+    @property
+    def hub_misreads(self) -> bool:
+        """True when the Hub's filter reads another number than the grams the card means (or only one reads one)."""
+        return hub_differs(self.emissions_g, self.hub_g)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "emissions_g": self.emissions_g,
+            "hub_g": self.hub_g,
+            "written": self.written,
             "source": self.source,
             "training_type": self.training_type,
             "geographical_location": self.geographical_location,
             "hardware_used": self.hardware_used,
             "flags": list(self.flags),
         }
+
+
+# ---------------------------------------------------------------- the Hub's reading
+
+_HUB_NUMBER = re.compile(r"\d+\.\d+|\d+")
+
+
+def hub_grams(value: Any) -> float | None:
+    """The grams the Hub's emissions filter reads from a card's ``co2_eq_emissions`` value.
+
+    The rule of huggingface_hub's ``_is_emission_within_threshold``, which
+    ``HfApi.list_models(emissions_thresholds=(min, max), cardData=True)`` applies
+    to every model (huggingface_hub 2.4, ``utils/endpoint_helpers.py``; tests check it against the installed one):
+
+    1. a mapping is replaced by its ``emissions`` entry (a mapping without one
+       makes huggingface_hub raise ``KeyError``: here, None);
+    2. a falsy value (``0``, ``0.0``, ``""``, ``[]``, ``False``, None) is left out;
+    3. otherwise the first match of ``\\d+\\.\\d+|\\d+`` in ``str(value)`` is the
+       number of grams: units and signs are ignored, so ``"1.7 kg"`` reads 1.7,
+       ``"0.5 t"`` 0.5, ``"1,234 g"`` 1, ``-5`` 5, ``"1e-3"`` 1 and the float
+       ``1e-05`` (``str`` gives ``'1e-05'``) 1; no digit at all is left out.
+
+    Parameters
+    ----------
+    value
+        The ``co2_eq_emissions`` value as loaded from the card's YAML (a mapping,
+        a number, a string, a list...).
+
+    Returns
+    -------
+    float or None
+        Grams CO2e as the Hub's filter reads them; None where the filter leaves
+        the card out (or, for a mapping without ``emissions``, fails).
+    """
+    if isinstance(value, dict):
+        if "emissions" not in value:
+            return None
+        value = value["emissions"]
+    if not value:
+        return None
+    match = _HUB_NUMBER.search(str(value))
+    return float(match.group(0)) if match else None
+
+
+def hub_within(hub_g: float | None, min_g: float | None, max_g: float | None) -> bool:
+    """The Hub's threshold test on a ``hub_grams`` reading: a missing bound is -1 (min) or infinity (max)."""
+    if hub_g is None:
+        return False
+    low = -1.0 if min_g is None else min_g
+    high = math.inf if max_g is None else max_g
+    return low <= hub_g <= high
+
+
+def hub_differs(meant_g: float | None, hub_g: float | None) -> bool:
+    """True when the grams a card means and the Hub's reading differ (relative tolerance 1e-9)."""
+    if meant_g is None or hub_g is None:
+        return (meant_g is None) != (hub_g is None)
+    return not math.isclose(meant_g, hub_g, rel_tol=1e-9, abs_tol=0.0)
 
 
 def parse_amount(value: Any) -> tuple[float | None, str | None]:
@@ -424,6 +654,9 @@ def parse_amount(value: Any) -> tuple[float | None, str | None]:
 
 
 def _body_flags(body: str, metadata_number: float) -> list[str]:
+    low = body.lower().replace("\u0131", "i")  # re.IGNORECASE also matches a dotless i
+    if not ("kg" in low or "kilogram" in low or "ton" in low or _T_UNIT.search(body)):
+        return []  # no unit _BODY_AMOUNT could match: skip the slow scan (a whole Hub dump passes here)
     flags = []
     for amount, unit in _BODY_AMOUNT.findall(body):
         try:
@@ -443,7 +676,12 @@ def read_card_text(text: str, name: str = "model card") -> CardRecord:
     fm = split_front_matter(text, name)
     if not fm.head:
         return CardRecord(name, None, flags=("no YAML front matter",))
-    raw = fm.metadata.get("co2_eq_emissions")
+    return record_from_metadata(fm.metadata, fm.tail, name)
+
+
+def record_from_metadata(metadata: dict[str, Any], body: str, name: str = "model card") -> CardRecord:
+    """The ``CardRecord`` of a card whose front matter is already loaded (``body``: the text after it)."""
+    raw = metadata.get("co2_eq_emissions")
     if raw is None:
         return CardRecord(name, None)
     flags: list[str] = []
@@ -464,17 +702,28 @@ def read_card_text(text: str, name: str = "model card") -> CardRecord:
     emissions, flag = parse_amount(value) if value is not None else (None, None)
     if flag:
         flags.append(flag)
+    if emissions is not None and not math.isfinite(emissions):
+        flags.append(f"emissions {value!r} is not a finite number; not read")
+        emissions = None
     if emissions is not None:
         if emissions < 0:
             flags.append("negative emissions")
         if emissions > IMPLAUSIBLE_G:
             flags.append(f"{mass(emissions)} is implausibly large for one model; check the unit")
         if isinstance(value, int | float) and not isinstance(value, bool):
-            flags.extend(_body_flags(fm.tail, float(value)))
+            flags.extend(_body_flags(body, float(value)))
     training = fields.get("training_type")
     if training is not None and training not in TRAINING_TYPES:
         flags.append(f"training_type {training!r} is not one of {', '.join(TRAINING_TYPES)}")
-    return CardRecord(name, emissions, flags=tuple(flags), **fields)
+    hub = hub_grams(raw)
+    if isinstance(raw, dict) and "emissions" not in raw:
+        flags.append("the Hub's emissions filter fails on it (huggingface_hub raises KeyError 'emissions')")
+    elif hub_differs(emissions, hub):
+        said = "leaves it out" if hub is None else f"reads {num(hub)} g"
+        meant = "" if emissions is None else f", not {num(emissions)} g"
+        flags.append(f"the Hub's emissions filter {said}{meant}")
+    written = None if value is None else repr(value)
+    return CardRecord(name, emissions, flags=tuple(flags), hub_g=hub, written=written, **fields)
 
 
 def read_card(path: str | os.PathLike[str]) -> CardRecord:
@@ -482,15 +731,25 @@ def read_card(path: str | os.PathLike[str]) -> CardRecord:
     return read_card_text(read_text(path), str(path))
 
 
-def scan(folder: str | os.PathLike[str], min_g: float | None = None, max_g: float | None = None) -> list[CardRecord]:
+def scan(
+    folder: str | os.PathLike[str], min_g: float | None = None, max_g: float | None = None, as_hub: bool = False
+) -> list[CardRecord]:
     """Every README.md below ``folder``, sorted by emissions; the Hub's ``emissions_thresholds`` offline.
 
     With a bound, cards without emissions are left out (as the Hub's filter does);
     a card that cannot be read is listed with a flag, never dropped silently.
+    With ``as_hub``, the bounds apply to ``hub_g`` (the Hub's reading, see
+    ``hub_grams``) the way ``list_models(emissions_thresholds=...)`` applies them,
+    and the cards are sorted by that reading.
     """
     root = Path(folder)
     if not root.is_dir():
         raise CardError(f"{root}: not a folder; scan takes a folder of model cards")
+    for label, bound in (("min_g", min_g), ("max_g", max_g)):
+        if bound is not None and (
+            isinstance(bound, bool) or not isinstance(bound, int | float) or not math.isfinite(bound)
+        ):
+            raise InputError(f"{label} must be a finite number of grams, e.g. 1000; got {bound!r}")
     if min_g is not None and max_g is not None and min_g > max_g:
         raise InputError(f"--min-g {min_g:g} is above --max-g {max_g:g}")
     records = []
@@ -500,6 +759,10 @@ def scan(folder: str | os.PathLike[str], min_g: float | None = None, max_g: floa
         except CardError as exc:
             record = CardRecord(str(path), None, flags=(str(exc),))
         records.append(record)
+    if as_hub:
+        if min_g is not None or max_g is not None:
+            records = [r for r in records if hub_within(r.hub_g, min_g, max_g)]
+        return sorted(records, key=lambda r: (r.hub_g is None, r.hub_g or 0.0, r.path))
     if min_g is not None or max_g is not None:
         records = [
             r

@@ -12,19 +12,17 @@ Errors are the package's own and carry ``err.field``, the input they are about.
 
 References
 ----------
-Newkirk et al. 2025, "Empirically calibrated H100 node power models", arXiv:2506.14551
-(training draws about 76 % of rated power: the low end of the draw range).
+Dodge et al. 2022, "Measuring the carbon intensity of AI in cloud instances", FAccT,
+doi:10.1145/3531146.3533234 (measured training draw 0.27-0.92 of TDP: the low end of the range).
 Uptime Institute, Global Data Center Survey 2024 (industry-average PUE 1.56).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
 from estimator import core, grid
@@ -42,11 +40,15 @@ POWER_BASIS_WORDS = {
     "measured": "measured average power",
     "estimate": "estimated power",
 }
-# Low end of the draw range: compute-intensive training measured at 76 % of rated
-# power on 8-GPU H100 nodes (Newkirk et al. 2025, arXiv:2506.14551; Latif et al. 2024,
-# arXiv:2412.08602, saw at most 82 %). Lighter jobs draw less: pass draw_low_fraction.
-TYPICAL_TRAINING_DRAW_FRACTION = 0.76
-DRAW_FRACTION_SOURCE = "Newkirk et al. 2025 (arXiv:2506.14551): training at 76 % of rated power"
+# Low end of the draw range, calibrated on measured runs (data/validation.csv, docs/validation.md):
+# training runs measured on Azure drew 0.27 to 0.92 of TDP, median 0.43 (Dodge et al. 2022, FAccT,
+# doi:10.1145/3531146.3533234, Table 2); OLMo training drew 15 % to 85 % of maximum power (Morrison et al.
+# 2025, ICLR). The earlier 0.76 (large H100 training, Newkirk et al. 2025, arXiv:2506.14551) left 10 of 12
+# measured GPU runs below the range. Pass draw_low_fraction for a run you know better.
+TYPICAL_TRAINING_DRAW_FRACTION = 0.25
+DRAW_FRACTION_SOURCE = (
+    "measured training draws 0.27-0.92 of TDP (Dodge et al. 2022, FAccT, Table 2; calibration in docs/validation.md)"
+)
 TDP_WARNING = (
     "TDP is an upper bound of draw: real draw during training is usually lower. "
     "Set utilization (or power_w from nvidia-smi) for a tighter figure."
@@ -73,8 +75,7 @@ class Embodied(NamedTuple):
     basis: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """A resolved job: plain numbers and records, ready for :func:`estimator.core.compute`.
 
     ``specs[0]`` is the accelerator component when ``has_accelerator``: the one
@@ -102,6 +103,7 @@ class Plan:
     hardware_facts: dict[str, Any] | None
     warnings: tuple[str, ...]
     data_version: str
+    given_shape: dict[str, Any]  # the inputs given, but hours and trials (Estimate.inputs adds them)
 
     def slots(self) -> tuple[ComponentSpec | None, ComponentSpec | None, ComponentSpec | None]:
         """The components as (accelerator, CPU, memory), None where absent: the order core sums them in."""
@@ -293,22 +295,28 @@ def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst:
     return Embodied(fixed[0], per_device[0], fixed[1], per_device[1], tuple(basis))
 
 
-def _draw_range(specs: list[ComponentSpec], job: Job, util: float) -> tuple[list[ComponentSpec], list[str]]:
+def _draw_range(
+    catalog: Catalog, specs: list[ComponentSpec], job: Job, util: float
+) -> tuple[list[ComponentSpec], list[str]]:
     """Give catalog-TDP components (at utilization 1) the low-end fraction of their draw."""
     if job.draw_low_fraction is not None:
         fraction = core.check_utilization(job.draw_low_fraction, "draw_low_fraction")
         source = f"your draw_low_fraction {fraction:g}"
     else:
         fraction, source = TYPICAL_TRAINING_DRAW_FRACTION, DRAW_FRACTION_SOURCE
-    out, spread = [], False
-    for s in specs:
-        from_tdp = s.device_id and not s.power_source.startswith("user") and s.kind != "memory"
+    out, spread, bounds = [], False, []
+    for spec in specs:
+        s = spec
+        from_tdp = bool(s.device_id) and not s.power_source.startswith("user") and s.kind != "memory"
         if from_tdp and s.utilization == 1.0 and util == 1.0 and fraction < 1:
-            out.append(s._replace(low_fraction=fraction))
+            s = s._replace(low_fraction=fraction)
             spread = True
-        else:
-            out.append(s)
-    return out, [f"draw: {fraction:g} to 1 × TDP ({source})"] if spread else []
+        high_w = catalog.devices[s.device_id].tdp_high_w if from_tdp else None
+        if high_w is not None and s.kind == "accelerator":  # an estimated power with a published upper bound
+            s = s._replace(high_fraction=high_w / s.power_w)
+            bounds.append(f"{s.label}: power up to {high_w:g} W (estimate; see its note)")
+        out.append(s)
+    return out, ([f"draw: {fraction:g} to 1 × TDP ({source})"] if spread else []) + bounds
 
 
 def _given_range(given: Any, ci: float) -> tuple[float, float, str]:
@@ -505,7 +513,7 @@ def _structure(catalog: Catalog, job: Job) -> Plan:
     )
     from_catalog = tuple(s.device_id for s in specs if s.device_id and not s.power_source.startswith("user"))
     warnings.extend(_power_notes(catalog, from_catalog))
-    specs, range_basis = _draw_range(specs, job, core.check_utilization(job.utilization))
+    specs, range_basis = _draw_range(catalog, specs, job, core.check_utilization(job.utilization))
     if ci_text:
         range_basis.append(ci_text)
     # the instance's host share applies to the instance as it is; with other accelerators, their own figures
@@ -544,10 +552,12 @@ def _structure(catalog: Catalog, job: Job) -> Plan:
         hardware_facts=hw,
         warnings=tuple(dict.fromkeys(warnings)),
         data_version=catalog.data_version,
+        given_shape=job.given(skip=frozenset({"hours", "trials"})),
     )
 
 
-_cached_structure = functools.lru_cache(maxsize=4096)(_structure)
+MAX_CACHED_PLANS = 4096
+_STRUCTURES: dict[tuple[Catalog, tuple[Any, ...]], Plan] = {}  # everything but the hours, per catalog and job shape
 
 
 def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
@@ -577,11 +587,15 @@ def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
         raise InputError("hours is required: wall-clock hours the job ran, > 0, e.g. 72", field="hours")
     hours = core.check_hours(job.hours)
     trials = core.check_count(job.trials, "trials")
-    shape = dataclasses.replace(job, hours=None, trials=1)
     try:
-        if bool in {type(v) for v in vars(shape).values()}:
-            raise TypeError("True == 1 as a cache key: a boolean must not reuse the plan of a number")
-        structure = _cached_structure(catalog, shape)
+        key = (catalog, job.shape())
+        if bool in map(type, key[1]):  # True == 1: a boolean must not reuse the plan made for a number
+            raise TypeError("a boolean input")
+        structure = _STRUCTURES.get(key)
     except TypeError:  # an unhashable value or a boolean: the uncached call says what is wrong with it
-        structure = _structure(catalog, shape)
-    return dataclasses.replace(structure, job=job, hours=hours * trials, trials=trials)
+        return _structure(catalog, job)._replace(hours=hours * trials, trials=trials)
+    if structure is None:
+        if len(_STRUCTURES) >= MAX_CACHED_PLANS:
+            _STRUCTURES.clear()
+        structure = _STRUCTURES[key] = _structure(catalog, job)
+    return structure._replace(job=job, hours=hours * trials, trials=trials)

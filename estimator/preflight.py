@@ -104,6 +104,8 @@ def preflight(
     pue: float | None = None,
     intensity: float | None = None,
     provider: str | None = None,
+    year: int | None = None,
+    basis: str = "lifecycle",
     data_files: DataFiles = None,
 ) -> Preflight:
     """Emissions of a training run before it happens, from its compute.
@@ -172,6 +174,8 @@ def preflight(
             intensity=intensity,
             provider=provider,
             trials=n_trials,
+            year=year,
+            basis=basis,
             data_files=data_files,
         )
 

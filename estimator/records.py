@@ -35,6 +35,7 @@ class Device:
     peak_source: str = ""
     peak_year: int | None = None
     peak_note: str = ""
+    tdp_high_w: float | None = None  # upper bound where the power figure is an estimate: widens the range
 
     @property
     def is_cpu(self) -> bool:

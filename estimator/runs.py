@@ -45,7 +45,7 @@ NUMBER_INPUTS = tuple(s.name for s in BATCH_INPUTS if s.kind in ("number", "whol
 ROW_NUMBER_COLUMNS = tuple(s.name for s in BATCH_INPUTS if s.per_row)
 KEY_NUMBER_COLUMNS = tuple(n for n in NUMBER_INPUTS if n not in ROW_NUMBER_COLUMNS)
 TEXT_COLUMNS = tuple(s.name for s in BATCH_INPUTS if s.kind in ("name", "choice"))
-INPUT_COLUMNS = tuple(s.name for s in BATCH_INPUTS)
+INPUT_COLUMNS = tuple(s.name for s in BATCH_INPUTS)  # and "start" (a run's start time, instead of year)
 NUMBER_COLUMNS = ROW_NUMBER_COLUMNS + KEY_NUMBER_COLUMNS
 WHOLE_COLUMNS = frozenset(s.name for s in BATCH_INPUTS if s.kind == "whole")
 
@@ -126,7 +126,7 @@ def numbers(series: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
     raw = series.to_numpy(dtype=object)
     text = pd.Series(raw, dtype="object")
     is_bool = text.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
-    stripped = text.map(lambda v: v.strip() if isinstance(v, str) else v)  # .str fails on a column with no text
+    stripped = text.map(lambda v: v.strip() if isinstance(v, str) else v)
     blank = (stripped.isna() | (stripped == "")).to_numpy(dtype=bool)
     cleaned = stripped.where(~(blank | is_bool), None)
     out: FloatArray = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -247,7 +247,11 @@ def _combos(table: _Table, rows_ok: BoolArray, data_files: DataFiles) -> tuple[n
 
 
 PLAN_NUMBERS = (
-    *(f"{slot}_{part}" for slot in ("acc", "cpu", "mem") for part in ("number", "power_w", "utilization", "low")),
+    *(
+        f"{slot}_{part}"
+        for slot in ("acc", "cpu", "mem")
+        for part in ("number", "power_w", "utilization", "low", "high")
+    ),
     "has_acc",
     "intensity",
     "intensity_low",
@@ -266,9 +270,10 @@ def _plan_numbers(plan: Plan | None) -> tuple[float, ...]:
         return (math.nan,) * len(PLAN_NUMBERS)
     slots: list[float] = []
     for spec in plan.slots():  # absent components add 0.0: the sum core makes is unchanged
-        slots += (
-            (0.0, 0.0, 0.0, 0.0) if spec is None else (spec.number, spec.power_w, spec.utilization, spec.low_fraction)
-        )
+        if spec is None:
+            slots += (0.0, 0.0, 0.0, 0.0, 0.0)
+        else:
+            slots += (spec.number, spec.power_w, spec.utilization, spec.low_fraction, spec.high_fraction)
     year = plan.intensity_year
     return (
         *slots,
@@ -314,11 +319,10 @@ def _arrays(table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo]) -
     number = own("count", plan["acc_number"], has_acc)
     power = own("power_w", plan["acc_power_w"], has_acc)
     utilization = own("utilization", plan["acc_utilization"], has_acc)
-    parts = [(number, power, utilization, plan["acc_low"])]
+    parts: list[tuple[Any, Any, Any, Any, Any]] = [(number, power, utilization, plan["acc_low"], plan["acc_high"])]
     for slot in ("cpu", "mem"):
-        parts.append(
-            (plan[f"{slot}_number"], plan[f"{slot}_power_w"], plan[f"{slot}_utilization"], plan[f"{slot}_low"])
-        )
+        p = {f: plan[f"{slot}_{f}"] for f in ("number", "power_w", "utilization", "low", "high")}
+        parts.append((p["number"], p["power_w"], p["utilization"], p["low"], p["high"]))
     hours = nums["hours"][0] * own("trials", np.ones(table.n))
     ci_given = nums["intensity"][1]
     ci = own("intensity", plan["intensity"])
@@ -352,6 +356,106 @@ def _where(mask: BoolArray, a: Any, b: Any) -> npt.NDArray[Any]:
     return chosen
 
 
+# ---------------------------------------------------------------- runs across years
+
+START_COLUMN = "start"
+SUMMED_OUTPUTS = ("energy_kwh", "co2e_g", "co2e_low_g", "co2e_high_g", "embodied_g")
+MAX_YEARS_SPANNED = 100
+
+
+def split_by_year(start: pd.Series[Any], hours: FloatArray) -> tuple[pd.DataFrame, npt.NDArray[Any]]:
+    """The parts of each run in each calendar year (UTC) it touches.
+
+    Parameters
+    ----------
+    start : the time each run began (text or datetimes; naive times are read as UTC).
+    hours : wall-clock hours of each run [h].
+
+    Returns
+    -------
+    parts : DataFrame with ``row`` (position of the run), ``year`` and ``hours`` [h] of the part;
+        the parts of one run are in time order and their hours add up to the run's.
+    problem : per run, None or why it could not be split (an unreadable start, or a span over
+        MAX_YEARS_SPANNED years).
+    """
+    when = pd.to_datetime(start, errors="coerce", utc=True, format="mixed")
+    problem = np.full(len(start), None, dtype=object)
+    unreadable = when.isna().to_numpy() & start.notna().to_numpy()
+    problem[unreadable] = [
+        f"start must be a date and time such as 2024-03-01T12:00:00Z; got {_cut(v)!r}" for v in start[unreadable]
+    ]
+    rows: list[int] = []
+    years: list[int] = []
+    part_hours: list[float] = []
+    for i, (t, h) in enumerate(zip(when, hours, strict=True)):
+        if pd.isna(t) or not (h > 0 and math.isfinite(h)):
+            rows.append(i)
+            years.append(-1)  # no year: the row keeps its own year column (or the latest) and its hours
+            part_hours.append(h)
+            continue
+        end = t + pd.Timedelta(hours=float(min(h, 1e6 * 24 * 366)))
+        if end.year - t.year > MAX_YEARS_SPANNED:
+            problem[i] = f"a run of {h:g} hours from {t:%Y-%m-%d} spans more than {MAX_YEARS_SPANNED} years"
+        left, cursor = float(h), t
+        while left > 0:
+            boundary = pd.Timestamp(year=cursor.year + 1, month=1, day=1, tz="UTC")
+            piece = min(left, (boundary - cursor).total_seconds() / 3600.0)
+            if problem[i] is not None or boundary.year - t.year > MAX_YEARS_SPANNED:
+                piece = left
+            rows.append(i)
+            years.append(cursor.year)
+            part_hours.append(piece if left - piece > 1e-9 * float(h) else left)
+            left -= part_hours[-1]
+            cursor = boundary
+    return pd.DataFrame({"row": rows, "year": years, "hours": part_hours}), problem
+
+
+def _cut(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles) -> Result:
+    if "year" in runs.columns:
+        raise InputError("give a 'year' column or a 'start' column, not both", field="year")
+    table = _Table(runs)
+    parts, problem = split_by_year(runs[START_COLUMN], table.nums["hours"][0])
+    rows = parts["row"].to_numpy()
+    expanded = runs.drop(columns=[START_COLUMN]).iloc[rows].reset_index(drop=True)
+    whole_hours = parts["year"].to_numpy() < 0
+    expanded["hours"] = np.where(whole_hours, expanded["hours"].to_numpy(dtype=object), parts["hours"].to_numpy())
+    expanded["year"] = pd.array(_where(whole_hours, None, parts["year"].to_numpy()), dtype="Int64")
+    done = _compute(expanded, data_files)
+    frame = runs.copy(deep=False)
+    out = done.frame
+    first = ~pd.Series(rows).duplicated().to_numpy()
+    for name in OUTPUT_COLUMNS:
+        if name in SUMMED_OUTPUTS:
+            summed = pd.Series(out[name].to_numpy(dtype=np.float64)).groupby(rows, sort=True).sum(min_count=1)
+            frame[name] = pd.Series(summed.to_numpy(), index=runs.index)
+        else:
+            frame[name] = pd.Series(out[name].to_numpy()[first], index=runs.index, dtype=out[name].dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the hours-weighted intensity of a split run
+        frame["intensity_g_per_kwh"] = frame["co2e_g"] / frame["energy_kwh"].where(frame["energy_kwh"] != 0)
+    bad_parts = pd.Series(done.bad).groupby(rows, sort=True).any().to_numpy()
+    # the first part in error speaks for its run (parts are in row order)
+    failing = pd.DataFrame({"row": rows, "error": out["error"].to_numpy(), "column": done.columns})[done.bad]
+    failing = failing.drop_duplicates("row")
+    part_error = np.full(len(runs), None, dtype=object)
+    part_column = np.full(len(runs), None, dtype=object)
+    part_error[failing["row"].to_numpy()] = failing["error"].to_numpy()
+    part_column[failing["row"].to_numpy()] = failing["column"].to_numpy()
+    errors = np.where(pd.isna(problem), part_error, problem).astype(object)
+    columns = np.where(pd.isna(problem), part_column, START_COLUMN).astype(object)
+    bad = bad_parts | ~pd.isna(problem)
+    for name in OUTPUT_COLUMNS:
+        if name != "error":
+            frame.loc[bad, name] = np.nan if frame[name].dtype.kind == "f" else None
+    frame["error"] = pd.Series(_where(bad, errors, None), index=runs.index, dtype=object)
+    frame.attrs.update(out.attrs)
+    return Result(frame, bad, list(_where(bad, columns, None)))
+
+
 # ---------------------------------------------------------------- the whole table
 
 
@@ -365,8 +469,19 @@ class Result:
 
 
 def compute(runs: pd.DataFrame, data_files: DataFiles = None) -> Result:
-    """Estimate every row of ``runs`` (see the module docstring); never drops a row."""
+    """Estimate every row of ``runs`` (see the module docstring); never drops a row.
+
+    A ``start`` column (the time the run began) gives each row its year; a run that
+    crosses New Year is split by year, each part estimated with its year's
+    intensity, and the parts summed (see :func:`split_by_year`).
+    """
     check_columns(list(runs.columns))
+    if START_COLUMN in runs.columns:
+        return _compute_from_start(runs, data_files)
+    return _compute(runs, data_files)
+
+
+def _compute(runs: pd.DataFrame, data_files: DataFiles) -> Result:
     table = _Table(runs)
     n = table.n
     rows_ok = np.ones(n, dtype=bool)

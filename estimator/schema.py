@@ -163,6 +163,7 @@ DEVICE_FIELDS = [
     "peak_source",
     "peak_year",
     "peak_note",
+    "tdp_high_w",
 ]
 INSTANCE_FIELDS = [
     "id",
@@ -188,12 +189,17 @@ def parse_device(row: Row) -> Device:
     threads = row.integer("threads", 1, 4096, required=kind == "cpu")
     if cores is not None and threads is not None and threads < cores:
         raise row.fail("threads", f"{threads} threads is fewer than {cores} cores")
+    tdp_w = float(row.number("tdp_w", 1, 5000) or 0)
+    tdp_high_w = row.number("tdp_high_w", 1, 5000, required=False)
+    if tdp_high_w is not None and tdp_high_w < tdp_w:
+        raise row.fail("tdp_high_w", f"{tdp_high_w:g} W is below tdp_w {tdp_w:g} W; it is the upper bound")
     return Device(
         id=_slug(row),
         name=row.text("name"),
         vendor=row.text("vendor").lower(),
         kind=kind,
-        tdp_w=float(row.number("tdp_w", 1, 5000) or 0),
+        tdp_w=tdp_w,
+        tdp_high_w=tdp_high_w,
         power_basis=row.choice("power_basis", POWER_BASES),
         released=int(row.integer("released", *DEVICE_YEAR_RANGE) or 0),
         year=int(row.integer("year", *DEVICE_YEAR_RANGE) or 0),

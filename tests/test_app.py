@@ -4,28 +4,47 @@ and the downloads hold exactly what the API writes."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 from unittest import mock
 
 import pytest
 import streamlit as st
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
 import estimator
-from estimator import modelcard, report
+from app_pages import plain, state
+from estimator import grid, job, modelcard, report
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
 DEFAULT: dict[str, Any] = {"hardware": "nvidia-a100-sxm4-80gb", "hours": 24.0, "count": 1, "region": "gcp:us-central1"}
 
 
-def run(params: dict[str, str] | None = None) -> AppTest:
+CLEANER = "Cleaner regions"
+
+
+def run(params: dict[str, str] | None = None, tab: str | None = None) -> AppTest:
+    """The page from a link (``params``); ``tab`` open (the cleaner regions are computed only when open)."""
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in (params or {}).items():
         at.query_params[key] = value
+    if tab is not None:
+        at.session_state["tab"] = tab
     at.run()
     assert not at.exception, at.exception
+    all_plain(at)
     return at
+
+
+def all_plain(at: AppTest) -> None:
+    """Every message box holds plain text: its Markdown is exactly ``plain.escape`` of some text."""
+    for box in [*at.error, *at.info, *at.warning, *at.success]:
+        assert box.value == plain.escape(plain.unescape(box.value)), box.value
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -35,7 +54,17 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    """The error boxes' text, as the page shows it (each box holds escaped Markdown)."""
+    all_plain(at)
+    return [plain.unescape(e.value) for e in at.error]
+
+
+def infos(at: AppTest) -> list[str]:
+    return [plain.unescape(i.value) for i in at.info]
+
+
+def warnings_shown(at: AppTest) -> list[str]:
+    return [plain.unescape(w.value) for w in at.warning]
 
 
 def codes(at: AppTest) -> list[str]:
@@ -52,6 +81,14 @@ def shows(at: AppTest, e: estimator.Estimate) -> None:
     assert metric(at, "Emissions") == report.mass(e.co2e_g)
     assert metric(at, "Energy") == report.energy(e.energy_kwh)
     assert in_code(at, report.arithmetic(e))
+
+
+def card_text(e: estimator.Estimate, training_type: str | None = None, location: str | None = None) -> str:
+    """The card block the page should show: the API's block, without training_type unless chosen."""
+    block = modelcard.card_block(e, training_type or "pre-training", location)
+    if training_type is None:
+        del block["training_type"]
+    return modelcard.to_yaml(block)
 
 
 def api_error(**kwargs: Any) -> str:
@@ -72,7 +109,7 @@ def test_first_load_shows_a_result_with_range_sources_and_link() -> None:
     assert any("; ".join(e.range_basis) == c.value for c in at.caption)
     text = "\n".join(m.value for m in at.markdown)
     assert e.intensity_source in text and e.pue_source in text
-    assert any(w in [i.value for i in at.info] for w in e.warnings)
+    assert e.warnings and all(w in infos(at) for w in e.warnings)
     assert at.query_params == {
         "hardware": DEFAULT["hardware"],
         "count": "1",
@@ -174,21 +211,21 @@ def test_advanced_utilization_power_cpu_memory() -> None:
 
 
 def test_custom_intensity_and_no_region_alternatives() -> None:
-    at = run()
+    at = run(tab=CLEANER)
     at.checkbox(key="custom_intensity").check().run()
     at.number_input(key="intensity").set_value(100.0).run()
     shows(at, estimator.estimate(**(DEFAULT | {"intensity": 100.0})))
     e = estimator.estimate(**(DEFAULT | {"intensity": 100.0}))
     with pytest.raises(estimator.EstimatorError) as info:
         estimator.alternatives(e, scope="all")
-    assert str(info.value) in [i.value for i in at.info]
+    assert str(info.value) in infos(at)
 
 
 def test_training_type_goes_in_the_card() -> None:
     at = run()
     at.selectbox(key="training_type").set_value("fine-tuning").run()
     e = estimator.estimate(**DEFAULT)
-    assert in_code(at, modelcard.card_yaml(e, "fine-tuning"))
+    assert in_code(at, card_text(e, "fine-tuning"))
     assert at.query_params["training_type"] == "fine-tuning"
 
 
@@ -249,7 +286,7 @@ def test_link_restores_the_form_and_the_result() -> None:
         hardware="nvidia-h100-sxm5-80gb", count=8, hours=36.5, region="FR", utilization=0.7, memory_gb=256.0
     )
     shows(at, e)
-    assert in_code(at, modelcard.card_yaml(e, "fine-tuning"))
+    assert in_code(at, card_text(e, "fine-tuning"))
 
 
 def test_link_round_trip_every_input() -> None:
@@ -279,56 +316,167 @@ def test_the_same_link_twice_gives_the_same_page() -> None:
     assert [m.value for m in first.metric] == [m.value for m in second.metric]
 
 
-@pytest.mark.parametrize(
-    ("params", "changes"),
-    [
-        ({"hardware": "nope-9000"}, {"hardware": "nope-9000"}),
-        ({"hours": "-5"}, {"hours": -5}),
-        ({"hours": "abc"}, {"hours": "abc"}),
-        ({"count": "2.5"}, {"count": 2.5}),
-        ({"count": "many"}, {"count": "many"}),
-        ({"pue": "9"}, {"pue": 9}),
-        ({"region": "Atlantis"}, {"region": "Atlantis"}),
-        ({"utilization": "80"}, {"utilization": 80}),
-        ({"instance": "aws:nope.large"}, {"hardware": None, "count": None, "instance": "aws:nope.large"}),
-        ({"intensity": "-1"}, {"intensity": -1}),
-        ({"memory_gb": "lots"}, {"memory_gb": "lots"}),
-    ],
-)
-def test_bad_link_shows_the_api_message_and_the_form_stays_usable(
-    params: dict[str, str], changes: dict[str, Any]
+BAD_LINKS = [
+    # (link, the API call that refuses it, the widget left empty, a good value for it, the job once set)
+    ({"hardware": "nope-9000"}, {"hardware": "nope-9000"}, "hardware", "nvidia-h100-sxm5-80gb", {}),
+    ({"hours": "-5"}, {"hours": -5}, "hours", 10.0, {}),
+    ({"hours": "abc"}, {"hours": "abc"}, "hours", 10.0, {}),
+    ({"count": "2.5"}, {"count": 2.5}, "count", 2, {}),
+    ({"count": "many"}, {"count": "many"}, "count", 2, {}),
+    ({"pue": "9"}, {"pue": 9}, "pue", 1.2, {}),
+    ({"region": "Atlantis"}, {"region": "Atlantis"}, "region", "gcp:europe-west9", {}),
+    ({"utilization": "80"}, {"utilization": 80}, "utilization", 0.8, {}),
+    (
+        {"instance": "aws:nope.large"},
+        {"hardware": None, "count": None, "instance": "aws:nope.large"},
+        "instance",
+        "aws:p4d.24xlarge",
+        {"hardware": None, "count": None, "region": "aws:us-east-1"},
+    ),
+    ({"intensity": "-1"}, {"intensity": -1}, "intensity", 50.0, {}),
+    ({"memory_gb": "lots"}, {"memory_gb": "lots"}, "memory_gb", 64.0, {}),
+]
+
+
+def _set(at: AppTest, key: str, value: Any) -> None:
+    if isinstance(value, str):
+        at.selectbox(key=key).set_value(value).run()
+    else:
+        at.number_input(key=key).set_value(value).run()
+    assert not at.exception, at.exception
+
+
+@pytest.mark.parametrize(("params", "changes", "key", "good", "job"), BAD_LINKS)
+def test_bad_link_shows_the_message_no_figure_and_keeps_the_url(
+    params: dict[str, str], changes: dict[str, Any], key: str, good: Any, job: dict[str, Any]
 ) -> None:
+    """Issue 16, item 14: no default stands in for what the link got wrong, and the URL is left alone."""
     at = run(params)
     assert errors(at) == [f"From the link: {api_error(**changes)}"]
-    assert metric(at, "Emissions"), "the rest of the link still gives a result"
-    at.number_input(key="hours").set_value(10.0).run()
-    assert not at.exception
-    assert metric(at, "Emissions") == report.mass(estimator.estimate(**(DEFAULT | {"hours": 10.0})).co2e_g)
+    assert not at.metric, "no figure while an input did not resolve"
+    assert any(key in w and w.startswith("No figure") for w in warnings_shown(at))
+    assert dict(at.query_params) == params, "the URL is not rewritten to a default"
+    widget = at.selectbox(key=key) if isinstance(good, str) else at.number_input(key=key)
+    assert widget.value is None, "the form shows the input empty, not a default"
+    _set(at, key, good)
+    assert not errors(at)
+    api_key = "hours" if key == "device_hours" else key
+    expected = estimator.estimate(**{k: v for k, v in (DEFAULT | job | {api_key: good}).items() if v is not None})
+    shows(at, expected)
+    assert at.query_params[key] == state.text_of(good), "the URL follows the form again"
 
 
-def test_bad_link_keeps_the_good_values() -> None:
+def test_bad_link_keeps_the_good_values_and_other_inputs_do_not_stand_in() -> None:
     at = run({"hardware": "nope", "hours": "48", "region": "FR"})
     assert len(errors(at)) == 1 and "nope" in errors(at)[0]
-    shows(at, estimator.estimate(**(DEFAULT | {"hours": 48.0, "region": "FR"})))
+    assert at.number_input(key="hours").value == 48 and at.selectbox(key="region").value == "FR"
+    at.number_input(key="hours").set_value(50.0).run()  # another input: the hardware is still unknown
+    assert not at.metric and len(errors(at)) == 1
+    assert dict(at.query_params) == {"hardware": "nope", "hours": "48", "region": "FR"}
+    at.selectbox(key="hardware").set_value(DEFAULT["hardware"]).run()
+    shows(at, estimator.estimate(**(DEFAULT | {"hours": 50.0, "region": "FR"})))
+
+
+def test_a_bad_instance_is_settled_by_going_back_to_hardware() -> None:
+    at = run({"instance": "aws:nope.large"})
+    assert at.radio(key="what").value == "instance" and not at.metric
+    at.radio(key="what").set_value("device").run()
+    shows(at, estimator.estimate(**DEFAULT))
+
+
+def test_bad_training_type_in_the_link_gives_no_card() -> None:
+    at = run({"training_type": "pre-train"})
+    assert len(errors(at)) == 1 and "training_type must be one of" in errors(at)[0]
+    shows(at, estimator.estimate(**DEFAULT))  # the emissions do not depend on it
+    assert not any("co2_eq_emissions:" in c for c in codes(at)), "no card with a training type left out"
+    assert any(w.startswith("No model card") for w in warnings_shown(at))
+    assert dict(at.query_params) == {"training_type": "pre-train"}
+    at.selectbox(key="training_type").set_value("fine-tuning").run()
+    assert in_code(at, card_text(estimator.estimate(**DEFAULT), "fine-tuning"))
 
 
 @pytest.mark.parametrize(
     ("params", "needle"),
     [
-        ({"training_type": "pre-train"}, "training_type must be one of"),
         ({"requests_per_day": "-1"}, "requests must be a number greater than 0"),
         ({"experiments_factor": "0.5"}, "experiments_factor must be 1 or more"),
         ({"retrainings": "1.5"}, "retrainings must be a whole number"),
         ({"seconds_per_request": "0"}, "seconds_per_request must be a number greater than 0"),
     ],
 )
-def test_bad_link_other_sections(params: dict[str, str], needle: str) -> None:
+def test_bad_link_serving_values_give_no_serving_figure(params: dict[str, str], needle: str) -> None:
     at = run(params)
     assert len(errors(at)) == 1 and needle in errors(at)[0]
-    shows(at, estimator.estimate(**DEFAULT))
+    shows(at, estimator.estimate(**DEFAULT))  # the training figure does not depend on them
+    assert "Per 1,000 requests" not in [m.label for m in at.metric]
+    assert any(w.startswith("No serving figure") for w in warnings_shown(at))
+    assert dict(at.query_params) == params
+    (name,) = params
+    at.number_input(key=name).set_value(state.INFERENCE_DEFAULTS[name]).run()
+    assert not errors(at) and metric(at, "Per 1,000 requests")
+
+
+# ---------------------------------------------------------------- text from a user is plain text (issue 16, item 1)
+
+HOSTILE_LINK = {"region": "![x](http://evil.example/t.png)", "training_type": "[Click](https://evil.example)"}
+
+
+def rendered(markdown: str) -> str:
+    """HTML of a Markdown body as a GitHub-flavoured renderer draws it (autolinks on)."""
+    from markdown_it import MarkdownIt
+
+    html: str = MarkdownIt("gfm-like").render(markdown)
+    return html
+
+
+def test_markdown_in_a_link_is_shown_as_plain_text() -> None:
+    at = run(HOSTILE_LINK)
+    shown = errors(at)
+    assert len(shown) == 2
+    assert any(HOSTILE_LINK["region"] in m for m in shown) and any(HOSTILE_LINK["training_type"] in m for m in shown)
+    for box in [*at.error, *at.warning, *at.info, *at.caption, *at.markdown]:
+        html = rendered(box.value)
+        assert "<img" not in html and "<a " not in html, html
+    raw = [rendered(m) for m in shown]  # what the same text would have drawn as Markdown
+    assert any("<img" in h for h in raw) and any("<a " in h for h in raw), "the test's links are live Markdown"
+
+
+def test_an_uploaded_files_name_is_plain_text() -> None:
+    at = run()
+    name = "[x](http://evil.example)_**b**.md"
+    at.file_uploader(key="readme").upload(name, CARD.encode(), "text/markdown").run()
+    assert not at.exception
+    (box,) = at.success
+    assert plain.unescape(box.value) == f"{name}: merged."
+    assert "<a " not in rendered(box.value) and "<strong>" not in rendered(box.value)
+
+
+PIECES = [*"ab :/.!*_`[]()<>&#$~|-\\\n\t", "http://", "www.", ":smile:", "&lt;", "    "]
+MARKDOWNISH = hs.lists(hs.sampled_from(PIECES), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st_text=hs.one_of(MARKDOWNISH, hs.text()))
+def test_escape_is_plain_text(st_text: str) -> None:
+    """Any text, escaped, renders to exactly its characters: no tag, link, emphasis or entity."""
+    escaped = plain.escape(st_text)
+    if not re.search(r"^[\u00a0\u2003]|\u2060|\r", st_text, re.MULTILINE):  # what escape() adds or folds
+        assert plain.unescape(escaped) == st_text
+    html = rendered(escaped)
+    assert "<a " not in html and "<img" not in html and "<em>" not in html and "<code>" not in html
 
 
 # ---------------------------------------------------------------- cleaner regions
+
+
+def test_cleaner_regions_are_computed_only_when_their_tab_is_open() -> None:
+    with mock.patch("estimator.alternatives", wraps=estimator.alternatives) as spy:
+        at = run()
+        assert spy.call_count == 0 and "Computed when this tab is open." in [c.value for c in at.caption]
+        at.session_state["tab"] = CLEANER
+        at.run()
+        assert spy.call_count == 2, "the provider's cleaner regions and the cleanest overall"
+    assert any(m.value.startswith("**Had this run in") for m in at.markdown)
 
 
 def _cleanest_region(provider: str) -> str:
@@ -341,7 +489,7 @@ def _cleanest_region(provider: str) -> str:
 
 
 def test_alternatives_sentence_chart_and_saving() -> None:
-    at = run()
+    at = run(tab=CLEANER)
     e = estimator.estimate(**DEFAULT)
     best = estimator.alternatives(e, scope="provider")[0]
     sentence = (
@@ -358,12 +506,12 @@ def test_alternatives_sentence_chart_and_saving() -> None:
 
 def test_the_providers_cleanest_region_says_so() -> None:
     region = _cleanest_region("gcp")
-    at = run({"region": region})
+    at = run({"region": region}, tab=CLEANER)
     assert any("You picked the provider's cleanest region" in m.value for m in at.markdown)
 
 
 def test_on_premise_alternatives_are_cloud_regions() -> None:
-    at = run({"region": "PL"})
+    at = run({"region": "PL"}, tab=CLEANER)
     best = estimator.alternatives(estimator.estimate(**(DEFAULT | {"region": "PL"})), scope="all")[0]
     assert any(m.value.startswith(f"**Had this run in {best.label}") for m in at.markdown)
 
@@ -378,7 +526,7 @@ def test_download_holds_exactly_estimate_to_yaml() -> None:
     assert calls
     data = calls[-1].args[1]
     e = estimator.estimate(**DEFAULT)
-    assert data == modelcard.card_yaml(e, "fine-tuning")
+    assert data == card_text(e, "fine-tuning")
     assert calls[-1].kwargs["file_name"] == "co2_eq_emissions.yaml"
     assert in_code(at, data)
     assert at.get("download_button")
@@ -387,7 +535,25 @@ def test_download_holds_exactly_estimate_to_yaml() -> None:
 def test_location_override_goes_in_the_card() -> None:
     at = run()
     at.text_input(key="location_text").input("Our lab, Montréal").run()
-    assert in_code(at, modelcard.card_yaml(estimator.estimate(**DEFAULT), "pre-training", "Our lab, Montréal"))
+    assert in_code(at, card_text(estimator.estimate(**DEFAULT), None, "Our lab, Montréal"))
+
+
+def test_no_training_type_unless_chosen() -> None:
+    """Issue 16, item 15: the card leaves training_type out unless the person chose one, and says so."""
+    at = run()
+    assert at.selectbox(key="training_type").value is None
+    e = estimator.estimate(**DEFAULT)
+    text = next(c for c in codes(at) if c.startswith("co2_eq_emissions:"))
+    assert text == card_text(e).rstrip("\n")
+    block = yaml.safe_load(text)["co2_eq_emissions"]
+    assert "training_type" not in block and block["emissions"] == modelcard.card_grams(e)
+    assert any("No `training_type` in the block" in c.value for c in at.caption)
+    assert "training_type" not in at.query_params
+    at.selectbox(key="training_type").set_value("pre-training").run()
+    assert yaml.safe_load(next(c for c in codes(at) if c.startswith("co2_eq"))) == {
+        "co2_eq_emissions": modelcard.card_block(e, "pre-training")
+    }
+    assert at.query_params["training_type"] == "pre-training", "chosen, so in the link"
 
 
 def test_paper_paragraphs() -> None:
@@ -409,9 +575,11 @@ def test_readme_upload_is_merged_safely() -> None:
     assert not at.exception and not errors(at)
     merged = next(c.args[1] for c in reversed(spy.call_args_list) if c.kwargs.get("key") == "download_readme")
     e = estimator.estimate(**DEFAULT)
-    assert merged == modelcard.merge(CARD, modelcard.card_block(e, "pre-training"), "README.md")
+    block = {k: v for k, v in modelcard.card_block(e, "pre-training").items() if k != "training_type"}
+    assert merged == modelcard.merge(CARD, block, "README.md")
+    assert "training_type" not in merged, "none chosen: none written"
     assert "# keep this comment" in merged and merged.endswith("# My model\n\nBody.\n")
-    assert modelcard.read_card_text(merged).emissions_g == modelcard.grams(e.co2e_g)
+    assert modelcard.read_card_text(merged).emissions_g == modelcard.card_grams(e)
 
 
 @pytest.mark.parametrize(
@@ -495,7 +663,7 @@ def test_embodied_is_shown_beside_the_operational_figure_not_in_it() -> None:
     text = "\n".join(m.value for m in at.markdown)
     for basis in e.embodied_basis:
         assert f"- {basis}" in text
-    assert in_code(at, modelcard.card_yaml(e)), "the card's emissions stay operational"
+    assert in_code(at, card_text(e)), "the card's emissions stay operational"
 
 
 def test_no_embodied_figure_is_said_plainly() -> None:
@@ -656,3 +824,183 @@ def test_preflight_bad_input_shows_the_api_message(key: str, value: float, chang
 
 
 PREFLIGHT_VALUES = {"pf_mfu": 0.4, "pf_mfu_low": 0.3, "pf_params": 7e9}
+
+
+# ---------------------------------------------------------------- the page reads well (issue 16, item 18)
+
+
+def test_region_choice_shows_its_unit_before_the_place() -> None:
+    at = run()
+    box = at.selectbox(key="region")
+    assert box.label == "Region (gCO2e/kWh)"
+    cat = estimator.load_catalog()
+    region = cat.regions[DEFAULT["region"]]
+    figure = grid.choose(cat, region)
+    label = f"us-central1 · {report.num(figure.value_g_per_kwh)} gCO2e/kWh ({figure.year}) · {cat.region_place(region)}"
+    assert box.options[box.options.index(label)] == label
+
+
+def test_sources_are_listed_once_each() -> None:
+    """A CPU counted as the hardware and as the host: its power and embodied sources once each."""
+    job = DEFAULT | {"hardware": "amd-epyc-7742", "cpu": "amd-epyc-7742"}
+    at = run({k: str(v) for k, v in job.items()})
+    e = estimator.estimate(**job)
+    raw = [f"- power: {c.power_source}" for c in e.components]
+    raw += [f"- embodied (not included): {basis}" for basis in e.embodied_basis]
+    assert len(set(raw)) < len(raw), "this job's sources do repeat"
+    sources = next(m.value for m in at.markdown if m.value.startswith("- power:"))
+    lines = sources.splitlines()
+    assert len(lines) == len(set(lines))
+    assert set(raw) <= set(lines) and f"- intensity: {e.intensity_source}" in lines
+
+
+def test_one_device_is_singular_and_the_mfu_range_in_order() -> None:
+    at = run()
+    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("Device-hours per run"))
+    assert "on 1 device," in caption and "1 devices" not in caption
+    assert "for an MFU range of 0.3 to 0.5" in caption
+    at.number_input(key="count").set_value(8).run()
+    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("Device-hours per run"))
+    assert "on 8 devices," in caption
+
+
+def test_a_run_of_years_gets_a_sanity_note() -> None:
+    at = run()  # Llama 2 7B's 2 T tokens on one A100: 186,966 device-hours
+    p = estimator.preflight(**PREFLIGHT_DEFAULT)
+    years = p.estimate.inputs["hours"] / 8766
+    note = next(w for w in warnings_shown(at) if w.startswith("One run would take"))
+    assert f"{report.num(years, 3)} years of wall-clock time on 1 device." in note
+    at.number_input(key="count").set_value(4096).run()  # 46 h: no note
+    assert not any(w.startswith("One run would take") for w in warnings_shown(at))
+
+
+def test_cleaner_regions_legend_names_only_what_is_drawn() -> None:
+    at = run({"region": "PL"}, tab=CLEANER)  # on-premise: no "same provider" bars
+    spec = next(c for c in at.get("vega_lite_chart") if "group" in c.proto.spec)
+    color = json.loads(spec.proto.spec)["encoding"]["color"]
+    assert color["scale"]["domain"] == ["your choice", "other provider"]
+    assert color["scale"]["range"] == ["#d62728", "#98c9a3"]
+    for params in ({}, {"region": "aws:us-east-1"}):
+        at = run(params, tab=CLEANER)
+        spec = next(c for c in at.get("vega_lite_chart") if "group" in c.proto.spec)
+        drawn = set(next(d.value for d in at.dataframe if "saving vs yours" in d.value.columns)["group"])
+        domain = json.loads(spec.proto.spec)["encoding"]["color"]["scale"]["domain"]
+        assert domain == [g for g in ("your choice", "same provider", "other provider") if g in drawn]
+
+
+def test_the_yaml_block_wraps() -> None:
+    at = run()
+    block = next(c for c in at.code if c.value.startswith("co2_eq_emissions:"))
+    assert block.proto.wrap_lines
+
+
+# ---------------------------------------------------------------- the link is made from Job (issue 14, item 5)
+
+# One good value per Job input, with what the link needs beside it, and the estimate it must give.
+EVERY_INPUT: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
+    "hardware": ({"hardware": "nvidia-h100-sxm5-80gb"}, {"hardware": "nvidia-h100-sxm5-80gb"}),
+    "hours": ({"hours": "10"}, {"hours": 10.0}),
+    "count": ({"count": "2"}, {"count": 2}),
+    "region": ({"region": "FR"}, {"region": "FR"}),
+    "pue": ({"pue": "1.2"}, {"pue": 1.2}),
+    "intensity": ({"intensity": "100"}, {"intensity": 100.0}),
+    "power_w": ({"power_w": "300"}, {"power_w": 300.0}),
+    "utilization": ({"utilization": "0.8"}, {"utilization": 0.8}),
+    "instance": (
+        {"instance": "aws:p4d.24xlarge"},
+        {"instance": "aws:p4d.24xlarge", "hardware": None, "count": None, "region": "aws:us-east-1"},
+    ),
+    "cpu": ({"cpu": "amd-epyc-7742"}, {"cpu": "amd-epyc-7742"}),
+    "cpu_count": ({"cpu": "amd-epyc-7742", "cpu_count": "2"}, {"cpu": "amd-epyc-7742", "cpu_count": 2}),
+    "cpu_cores": ({"cpu": "amd-epyc-7742", "cpu_cores": "16"}, {"cpu": "amd-epyc-7742", "cpu_cores": 16.0}),
+    "cpu_utilization": (
+        {"cpu": "amd-epyc-7742", "cpu_utilization": "0.5"},
+        {"cpu": "amd-epyc-7742", "cpu_utilization": 0.5},
+    ),
+    "memory_gb": ({"memory_gb": "64"}, {"memory_gb": 64.0}),
+    "provider": ({"region": "eu-central-1", "provider": "aws"}, {"region": "aws:eu-central-1"}),
+    "year": ({"year": "2022"}, {"year": 2022}),
+    "basis": ({"region": "DE", "basis": "marginal"}, {"region": "DE", "basis": "marginal"}),
+    "draw_low_fraction": ({"draw_low_fraction": "0.6"}, {"draw_low_fraction": 0.6}),
+    "intensity_range": ({"intensity_range": "300,600"}, {"intensity_range": (300.0, 600.0)}),
+    "trials": ({"trials": "3"}, {"trials": 3}),
+}
+
+
+def test_the_link_takes_exactly_jobs_inputs() -> None:
+    """Every input of Job is a link parameter, less those a link must not set (named, with the reason)."""
+    assert set(state.JOB_PARAMS) | set(state.NOT_FROM_A_LINK) == set(job.NAMES)
+    assert not set(state.JOB_PARAMS) & set(state.NOT_FROM_A_LINK)
+    assert set(EVERY_INPUT) == set(state.JOB_PARAMS), "each input has a case below"
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_INPUT))
+def test_each_jobs_input_from_the_link(name: str) -> None:
+    link, changes = EVERY_INPUT[name]
+    at = run(link)
+    assert not errors(at)
+    expected = {k: v for k, v in (DEFAULT | changes).items() if v is not None}
+    shows(at, estimator.estimate(**expected))
+    if name != "provider":  # the region's id says its provider
+        assert at.query_params[name] == link[name], "the form writes it back"
+
+
+def test_an_unknown_link_parameter_is_named_and_ignored() -> None:
+    at = run({"hardwre": "nvidia-h100-sxm5-80gb", "data_files": "/etc/passwd"})
+    shown = warnings_shown(at)
+    assert any("unknown link parameter 'hardwre' (did you mean 'hardware'?); ignored" in w for w in shown)
+    assert any("data_files cannot be given in a link" in w for w in shown)
+    shows(at, estimator.estimate(**DEFAULT))
+
+
+def test_no_probe_estimate_to_check_a_link_or_learn_the_pue() -> None:
+    """One estimate() per run: the page's own. The link is checked by resolve, the PUE by default_pue."""
+    link = {"hardware": "H100 SXM5", "region": "FR", "hours": "10", "pue": "1.3", "cpu": "amd-epyc-7742"}
+    with mock.patch("estimator.estimate", wraps=estimator.estimate) as spy:
+        at = run(link)
+        assert spy.call_count == 1
+        at.selectbox(key="region").set_value("DE").run()
+        assert spy.call_count == 2
+
+
+# ---------------------------------------------------------------- year, basis, intensity over the years (issue 13)
+
+
+def test_year_defaults_to_the_latest_and_can_be_chosen() -> None:
+    at = run()
+    years = [r["year"] for r in estimator.intensity_series(DEFAULT["region"])]
+    assert at.selectbox(key="year").value == max(years) and at.selectbox(key="year").options == [str(y) for y in years]
+    e = estimator.estimate(**DEFAULT)
+    assert e.intensity_year == max(years)
+    shows(at, e)
+    assert "year" not in at.query_params, "the default is not written"
+    at.selectbox(key="year").set_value(min(years)).run()
+    old = estimator.estimate(**(DEFAULT | {"year": min(years)}))
+    shows(at, old)
+    assert metric(at, f"Grid intensity ({min(years)})") == f"{report.num(old.intensity_g_per_kwh)} g/kWh"
+    assert old.intensity_year == min(years) and at.query_params["year"] == str(min(years))
+
+
+def test_marginal_is_never_the_default_and_says_what_it_is() -> None:
+    at = run({"region": "DE"})
+    box = at.radio(key="basis")
+    assert box.value == "lifecycle"
+    assert "marginal (what one more kWh emits)" in box.options
+    at.radio(key="basis").set_value("marginal").run()
+    e = estimator.estimate(**(DEFAULT | {"region": "DE", "basis": "marginal"}))
+    assert e.intensity_basis == "marginal"
+    shows(at, e)
+    assert f"Grid intensity ({e.intensity_year}, marginal)" in [m.label for m in at.metric]
+    assert at.query_params["basis"] == "marginal"
+
+
+def test_the_places_intensity_over_the_years_is_drawn() -> None:
+    at = run({"region": "DE", "year": "2022"})
+    series = estimator.intensity_series("DE")
+    spec = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart") if "gCO2e/kWh" in c.proto.spec)
+    for layer in spec["layer"]:  # both axes given: Vega has no extent to compute (no "Infinite extent")
+        assert layer["encoding"]["x"]["scale"]["domain"] == [r["year"] for r in series]
+        top = layer["encoding"]["y"]["scale"]["domain"]
+        assert top[0] == 0 and top[1] >= max(r["intensity_g_per_kwh"] for r in series)
+    assert any(m.value.startswith("**Grid intensity over the years**: DE") for m in at.markdown)
+    assert any("Used: 2022, in red." in c.value for c in at.caption)

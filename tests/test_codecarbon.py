@@ -90,6 +90,54 @@ def test_v1_layout_without_pue_or_version() -> None:
     assert run.to_model_card()["co2_eq_emissions"]["source"].startswith("CodeCarbon (measured")
 
 
+def test_several_runs_say_which_was_used_and_a_project_picks() -> None:
+    run = from_codecarbon(V2)
+    assert run.notes[0] == (
+        "the file holds 3 runs in 2 projects (bert-finetune, codecarbon); used the last usable run: "
+        "0b6e2c1a-3333-4c1e-9a55-000000000003 (line 4, 2024-05-27T11:31:35); "
+        "choose another with --run-id or --project (run_id= / project=)"
+    )
+    picked = from_codecarbon(V2, project="bert-finetune")
+    assert picked.run_id == "0b6e2c1a-2222-4c1e-9a55-000000000002" and picked.project_name == "bert-finetune"
+    assert "used the last usable run of project 'bert-finetune'" in picked.notes[0]
+    first = from_codecarbon(V2, run_id="0b6e2c1a-1111", project="bert-finetune")
+    assert first.run_id == "0b6e2c1a-1111-4c1e-9a55-000000000001"
+    with pytest.raises(NotFoundError, match="no run '0b6e2c1a-3333'"):  # a run of another project
+        from_codecarbon(V2, run_id="0b6e2c1a-3333", project="bert-finetune")
+    with pytest.raises(NotFoundError, match=r"no project 'bert-fintune'.*did you mean 'bert-finetune'\?"):
+        from_codecarbon(V2, project="bert-fintune")
+
+
+def test_one_run_gets_no_choice_note(tmp_path: Path) -> None:
+    f = tmp_path / "emissions.csv"
+    f.write_text("run_id,duration,emissions,energy_consumed\nr1,3600,1.0,2.0\n")
+    assert not any("holds" in n for n in from_codecarbon(f).notes)
+
+
+def test_bad_rows_are_skipped_with_a_note(tmp_path: Path) -> None:
+    f = tmp_path / "emissions.csv"
+    f.write_text(
+        "project_name,run_id,duration,emissions,energy_consumed\n"
+        "p,good,3600,1.0,2.0\n"
+        "p,empty,3600,,2.0\n"
+        "p,short,3600\n"
+        "p,negative,3600,-1,2.0\n"
+    )
+    run = from_codecarbon(f)
+    assert run.run_id == "good" and run.measured_co2e_g == 1000
+    assert run.notes[1] == (
+        "skipped 3 bad rows (line 3, 4, 5: column 'emissions' is empty; it is required; "
+        "3 cells for the header's 5 columns; column 'emissions' must be a finite number, 0 or more; got '-1')"
+    )
+    with pytest.raises(InputError, match="line 3: column 'emissions' is empty"):
+        from_codecarbon(f, run_id="empty")  # asked for by name: an error, not a skip
+
+
+def test_to_model_card_has_no_default_training_type() -> None:
+    block = from_codecarbon(V2).to_model_card()["co2_eq_emissions"]
+    assert "training_type" not in block
+
+
 def test_to_model_card_overrides() -> None:
     run = from_codecarbon(V2)
     block = run.to_model_card("pre-training", location="Lab 3, Singapore", source="our tracker")["co2_eq_emissions"]
@@ -133,6 +181,23 @@ def test_mixed_gpus_and_unknown_place(tmp_path: Path) -> None:
     assert run.to_model_card()["co2_eq_emissions"]["emissions"] == 1000
 
 
+def test_cli_project_and_notes(tmp_path: Path) -> None:
+    r = run_cli("from-codecarbon", str(V2), "--project", "bert-finetune", "--format", "modelcard")
+    assert r.returncode == 0, r.stderr
+    assert "run 0b6e2c1a-2222" in yaml.safe_load(r.stdout)["co2_eq_emissions"]["source"]
+    assert "note: the file holds 3 runs" in r.stderr and "training_type left out" in r.stderr
+    card = tmp_path / "README.md"
+    card.write_text("# Model\n", encoding="utf-8")
+    r = run_cli("card", str(card), "--from-codecarbon", str(V2), "--project", "bert-finetune", "--write")
+    assert r.returncode == 0, r.stderr
+    assert "used the last usable run of project 'bert-finetune'" in r.stderr
+    assert yaml.safe_load(card.read_text(encoding="utf-8").split("---\n")[1])["co2_eq_emissions"]["emissions"] == 291.6
+    bad = run_cli("card", str(card), "--hardware", "T4", "--hours", "1", "--project", "x")
+    assert bad.returncode == 2 and "give that file too" in bad.stderr
+    json_out = run_cli("from-codecarbon", str(V2), "--format", "json")
+    assert '"measured_co2e_g": 16.5636368405,' in json_out.stdout  # 12 digits, no float noise
+
+
 def test_cli_formats() -> None:
     text = run_cli("from-codecarbon", str(V2), "--run-id", "0b6e2c1a-1111")
     assert text.returncode == 0, text.stderr
@@ -151,6 +216,7 @@ def test_cli_formats() -> None:
         ((str(EMPTY),), "no runs"),
         ((str(V2), "--run-id", "nope"), "no run 'nope'"),
         (("/nonexistent.csv",), "no such file"),
+        ((str(V2), "--project", "nope"), "no project 'nope'"),
     ],
 )
 def test_cli_errors_exit_2_with_one_line(args: tuple[str, ...], message: str) -> None:

@@ -170,3 +170,125 @@ def test_alternatives_bad_input() -> None:
         alternatives(e, scope="galaxy")
     with pytest.raises(InputError, match="own intensity"):
         alternatives(estimate(hardware=T4, hours=1, intensity=100), scope="all")
+
+
+# ---------------------------------------------------------------- servers kept up (issue 16 item 19)
+
+
+def test_always_on_by_hand() -> None:
+    # 36,000 requests x 1 s = 10 h serving on 2 T4 (70 W): 2 x 70 W x 10 h x PUE 1.5 = 2.1 kWh;
+    # 14 h idle at 0.15 x 140 W = 21 W: 21 W x 14 h x 1.5 = 0.441 kWh; total 2.541 kWh x 100 g = 254.1 g
+    r = estimate_inference(T4, None, 36_000, seconds_per_request=1, count=2, pue=1.5, intensity=100, hours_per_day=24)
+    assert (r.hours, r.idle_hours, r.up_hours, r.days) == (10, 14, 24, 1)
+    assert r.estimate.energy_kwh == pytest.approx(2.1)
+    assert r.idle is not None
+    assert r.idle.energy_kwh == pytest.approx(0.441)
+    assert r.energy_kwh == pytest.approx(2.541)
+    assert r.co2e_g == pytest.approx(254.1)
+    # low end: serving at 0.30 x TDP (0.63 kWh) + the same idle 0.441 kWh = 1.071 kWh
+    assert r.energy_low_kwh == pytest.approx(1.071)
+    assert r.low_g == pytest.approx(107.1)
+    assert r.high_g == pytest.approx(254.1)
+    assert r.energy_wh_per_request == pytest.approx(2541 / 36_000)
+    assert r.to_dict()["idle_hours"] == 14
+
+
+def test_hours_per_day_over_days_by_hand() -> None:
+    # 8 h a day for 5 days = 40 h up; 18,000 requests x 1 s = 5 h serving, 35 h idle:
+    # 70 W x 5 h = 0.35 kWh + 10.5 W x 35 h = 0.3675 kWh = 0.7175 kWh at PUE 1
+    r = estimate_inference(T4, None, 18_000, seconds_per_request=1, pue=1.0, intensity=100, hours_per_day=8, days=5)
+    assert (r.hours, r.idle_hours, r.up_hours) == (5, 35, 40)
+    assert r.energy_kwh == pytest.approx(0.7175)
+    # your own idle draw: 0.5 x 70 W x 35 h = 1.225 kWh + 0.35 kWh
+    own = estimate_inference(
+        T4, None, 18_000, seconds_per_request=1, pue=1.0, intensity=100, hours_per_day=8, days=5, idle_fraction=0.5
+    )
+    assert own.energy_kwh == pytest.approx(1.575)
+
+
+def test_always_on_serving_time_unknown_by_hand() -> None:
+    # no rate: 2 days x 24 h = 48 h at 2 x 70 W x PUE 1.5 = 10.08 kWh; low end at idle 0.15 x = 1.512 kWh
+    r = estimate_inference(T4, None, 1000, count=2, pue=1.5, intensity=100, hours_per_day=24, days=2)
+    assert not r.busy_known
+    assert r.idle is None
+    assert r.hours == 48
+    assert r.energy_kwh == pytest.approx(10.08)
+    assert r.energy_low_kwh == pytest.approx(1.512)
+
+
+def test_serving_draw_range_uses_the_inference_fraction() -> None:
+    from estimator.inference import INFERENCE_DRAW_LOW_FRACTION
+
+    r = estimate_inference(T4, None, 3600, seconds_per_request=1, pue=1.0, intensity=100)  # 70 Wh
+    assert INFERENCE_DRAW_LOW_FRACTION == 0.30
+    assert r.energy_kwh == pytest.approx(0.07)
+    assert r.energy_low_kwh == pytest.approx(0.021)
+    own = estimate_inference(T4, None, 3600, seconds_per_request=1, pue=1.0, intensity=100, draw_low_fraction=0.76)
+    assert own.energy_low_kwh == pytest.approx(0.0532)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"seconds_per_request": 1, "hours_per_day": 25}, "at most 24"),
+        ({"seconds_per_request": 1, "hours_per_day": 0}, "hours_per_day must be"),
+        ({"seconds_per_request": 1, "days": 3}, "give hours_per_day too"),
+        ({"seconds_per_request": 1, "idle_fraction": 0.2}, "give hours_per_day too"),
+        ({"seconds_per_request": 1, "hours_per_day": 24, "idle_fraction": 1.5}, "idle_fraction"),
+        ({"seconds_per_request": 10, "hours_per_day": 24}, "servers are up only 24 h"),
+        ({"seconds_per_request": 1, "hours_per_day": 24, "days": -1}, "days must be"),
+    ],
+)
+def test_always_on_bad_input(kwargs: dict[str, float], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        estimate_inference(T4, "FR", 10_000, **kwargs)  # type: ignore[arg-type]
+
+
+def test_lifecycle_counts_the_hours_servers_are_up() -> None:
+    # training 7 kWh -> 700 g; a day: 1 h serving (70 Wh) + 23 h idle at 10.5 W (241.5 Wh) = 311.5 Wh -> 31.15 g
+    training = estimate(hardware=T4, hours=100, intensity=100, pue=1.0)
+    day = estimate_inference(T4, None, 3600, seconds_per_request=1, intensity=100, pue=1.0, hours_per_day=24)
+    assert day.co2e_g == pytest.approx(31.15)
+    life = lifecycle(training, day, period_days=365)
+    assert life.inference_g == pytest.approx(31.15 * 365)
+    assert life.total_g == pytest.approx(700 + 11_369.75)
+    two_days = estimate_inference(T4, None, 3600, seconds_per_request=1, intensity=100, hours_per_day=10, days=2)
+    with pytest.raises(InputError, match="ONE day"):
+        lifecycle(training, two_days, period_days=365)
+
+
+def test_cli_always_on() -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    args = ["--hardware", T4, "--count", "2", "--requests", "36000", "--seconds-per-request", "1"]
+    args += ["--intensity", "100", "--pue", "1.5", "--format", "json"]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "estimator", "inference", *args, *extra]
+        return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+
+    out = run("--always-on")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["energy_kwh"] == pytest.approx(2.541)
+    same = json.loads(run("--hours-per-day", "24").stdout)
+    assert same["energy_kwh"] == pytest.approx(2.541)
+    busy = json.loads(run().stdout)
+    assert busy["energy_kwh"] == pytest.approx(2.1)
+    bad = run("--hours-per-day", "30")
+    assert bad.returncode == 2
+    assert "at most 24" in bad.stderr
+
+
+def test_default_serving_and_idle_fractions_name_their_source() -> None:
+    served = estimate_inference(T4, "FR", 1000, seconds_per_request=1)
+    assert any("draw: 0.3 to 1 × TDP (serving: ML.ENERGY" in b for b in served.estimate.range_basis)
+    up = estimate_inference(T4, "FR", 1000, hours_per_day=24)
+    assert any("draw: 0.15 to 1 × TDP (idle Morrison et al. 2025" in b for b in up.estimate.range_basis)
+    own = estimate_inference(T4, "FR", 1000, seconds_per_request=1, draw_low_fraction=0.5)
+    assert any("your draw_low_fraction 0.5" in b for b in own.estimate.range_basis)

@@ -44,7 +44,9 @@ def test_log_estimate_round_trip(tracking: Any, tmp_path: Path) -> None:
     assert data.params["co2_region"] == "FR"
     assert data.params["co2_data_version"] == e.data_version
     local = tracking.download_artifacts(logged, co2_mlflow.ARTIFACT, str(tmp_path))
-    assert yaml.safe_load(Path(local).read_text(encoding="utf-8")) == {"co2_eq_emissions": modelcard.card_block(e)}
+    assert yaml.safe_load(Path(local).read_text(encoding="utf-8")) == {
+        "co2_eq_emissions": modelcard.card_block(e, "pre-training")
+    }
 
 
 def test_without_active_run_starts_and_ends_one(tracking: Any) -> None:
