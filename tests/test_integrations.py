@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,18 @@ def test_dask_local_cluster_two_processes_gives_identical_rows() -> None:
         loads = client.run(lambda: __import__("estimator.catalog").catalog._cached.cache_info().misses)
     _same(out, expected)
     assert sorted(loads.values()) == [1, 1]
+
+
+def test_dask_results_write_to_parquet(tmp_path: Path) -> None:
+    _needed("dask.dataframe")
+    dd: Any = importlib.import_module("dask.dataframe")
+    from estimator.integrations.dask import estimate_dask
+
+    runs = _runs(400)
+    estimate_dask(dd.from_pandas(runs, npartitions=2)).to_parquet(
+        tmp_path / "out", compute_kwargs={"scheduler": "threads"}
+    )
+    _same(pd.read_parquet(tmp_path / "out"), estimate_many(runs))
 
 
 def test_dask_without_a_cluster_uses_the_same_function() -> None:

@@ -44,9 +44,13 @@ def _dask_dataframe() -> Any:
 
 
 def _partition(frame: Any, data_files: DataFiles) -> Any:
-    from estimator.batch import estimate_many
+    from estimator.batch import OUTPUT_COLUMNS, estimate_many
 
-    return estimate_many(frame, data_files=data_files)
+    out = estimate_many(frame, data_files=data_files)
+    # text results as Arrow-backed strings, not object: Dask infers a Parquet schema
+    # from the meta, and an object column there has no type (to_parquet fails)
+    text = {c: "string[pyarrow]" for c in OUTPUT_COLUMNS if c in out.columns and out[c].dtype == object}
+    return out.astype(text) if text else out
 
 
 def catalog_plugin(data_files: DataFiles = None) -> Any:
@@ -104,14 +108,14 @@ def estimate_dask(ddf: Any, *, data_files: DataFiles = None, client: Any = None)
     -------
     dask.dataframe.DataFrame
         The same partitions and index with the result columns added (energy in
-        kWh, CO2e in g, ...; see docs/batch.md). Nothing runs until computed.
+        kWh, CO2e in g, ...; see docs/batch.md), the text ones as Arrow-backed
+        strings (``string[pyarrow]``; missing is ``<NA>``), so ``to_parquet``
+        knows their type. Nothing runs until computed.
     """
     dd = _dask_dataframe()
-    from estimator.batch import estimate_many
-
     if not isinstance(ddf, dd.DataFrame):
         raise EstimatorError(f"estimate_dask takes a dask.dataframe.DataFrame; got {type(ddf).__name__}")
-    meta = estimate_many(ddf._meta, data_files=data_files)
+    meta = _partition(ddf._meta, data_files)
     active = _active_client(client)
     if active is not None:
         active.register_plugin(catalog_plugin(data_files), name=PLUGIN_NAME)
