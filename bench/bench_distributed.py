@@ -109,6 +109,7 @@ def main() -> None:
         from estimator.integrations.spark import estimate_spark
 
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         start = clock()
         spark = (
             SparkSession.builder.master("local[2]")

@@ -110,6 +110,7 @@ def spark() -> Any:
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", __import__("sys").executable)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # loopback only: no address of the machine's interfaces
     session = (
         SparkSession.builder.master("local[2]")
         .appName("co2-estimator-test")
@@ -118,6 +119,7 @@ def spark() -> Any:
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "500")  # many small batches, joined
         .getOrCreate()
     )
     yield session
