@@ -337,8 +337,9 @@ def _read_private(path: Path) -> bytes | None:
 class LazyTable(Mapping[str, Any]):
     """A read-only table of records decoded one row at a time, on first access.
 
-    A cold ``co2-estimator estimate`` reads three or four rows of the
-    catalog's two thousand; the others stay undecoded bytes.
+    A cold ``co2-estimator estimate`` reads a few entries of the catalog's
+    thousands (devices, regions, intensity series by zone); the others stay
+    undecoded bytes.
     """
 
     __slots__ = ("_decode", "_first", "_ids", "_lines", "_pos", "_rows")
@@ -372,19 +373,13 @@ class LazyTable(Mapping[str, Any]):
         return (dict, (dict(self.items()),))
 
 
-def _is_record(hint: Any) -> bool:
-    return isinstance(hint, type) and (
-        dataclasses.is_dataclass(hint) or (issubclass(hint, tuple) and hasattr(hint, "_fields"))
-    )
-
-
 def _layout(hint: Any) -> str:
     """How a top-level field is stored: a table of records row by row, a name index in parts, or a value."""
     if isinstance(hint, type) and hint.__name__ == "NameIndex":
         return "index"
     args = typing.get_args(hint)
-    if typing.get_origin(hint) in (dict, Mapping) and len(args) == 2 and args[0] is str and _is_record(args[1]):
-        return "table"
+    if typing.get_origin(hint) in (dict, Mapping) and len(args) == 2 and args[0] is str:
+        return "table"  # records by id, intensity figures by zone, ...: each entry decoded when first read
     return "value"
 
 
