@@ -8,10 +8,17 @@ from __future__ import annotations
 import streamlit as st
 
 import estimator
-from app_pages import cleaner, inputs, lifecycle, methodology, plain, preflight, publish, result, state
+from app_pages import cleaner, cluster, inputs, lifecycle, methodology, plain, preflight, publish, result, state
 from estimator.catalog import Catalog, load_catalog
 
 st.set_page_config(page_title="co2-estimator", layout="wide", initial_sidebar_state=360)
+
+
+# Uploads and text boxes (the card's location, the cluster's sacct and description) are not in the URL.
+SHARE_NOTE = (
+    "Share this page's URL: it holds every input except uploads and text boxes "
+    "(the card's location, the Slurm accounting and cluster description)."
+)
 
 
 @st.cache_resource
@@ -57,6 +64,7 @@ def main() -> None:
             "Model card & paper",
             "Inference & lifecycle",
             "Methodology",
+            "Cluster (Slurm)",
         ],
         key="tab",
         on_change="rerun",  # so a tab knows it is open: the cleaner regions are computed only then
@@ -78,8 +86,11 @@ def main() -> None:
         link |= lifecycle.section(cat, e, job.kwargs)
     with tabs[5]:
         methodology.section()
+    with tabs[6]:
+        if tabs[6].open:
+            cluster.section()
     state.write_link(link)
-    st.caption("Share this page's URL: it holds every input above.")
+    st.caption(SHARE_NOTE)
 
 
 main()

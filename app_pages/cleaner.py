@@ -18,6 +18,7 @@ N_ALL = 5
 YOURS = "your choice"
 SAME = "same provider"
 OTHER = "other provider"
+REGION_COLUMN_PX = 330
 
 
 def options(e: Estimate) -> tuple[list[Alternative], list[Alternative]]:
@@ -104,7 +105,10 @@ def section(e: Estimate) -> None:
     data = rows(e, own, overall)
     st.vega_lite_chart(chart(data), width="stretch")
     shown = pd.DataFrame(data).drop(columns=["gCO2e"]).rename(columns={"saving": "saving vs yours"})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    # Every row shown (no scroll inside the table), and the region's column held to a width so the last
+    # columns are not pushed out of view by a long place name (its full text on hover).
+    region_column = st.column_config.TextColumn("region", width=REGION_COLUMN_PX)
+    st.dataframe(shown, hide_index=True, width="stretch", height="content", column_config={"region": region_column})
     st.caption(
         "Same hardware, hours, utilization and PUE rules; each region's own intensity and PUE. "
         f"Up to {N_PROVIDER} cleaner regions of the same provider and the {N_ALL} cleanest cloud regions overall."

@@ -1,5 +1,12 @@
 """Serving and the whole life of a model (issue 8): inference per request and per day,
-and training × experiments × (1 + retrainings) + serving over a period, with shares."""
+and training × experiments × (1 + retrainings) + serving over a period, with shares.
+
+How the serving hardware runs (issue 16, item 19): only while serving, always on, or up
+N hours a day; the hours up but not serving are counted at the idle draw fraction
+(``estimate_inference(hours_per_day=, idle_fraction=)``). Requests are per day, so one
+day is estimated (``days`` left at 1) and the lifecycle multiplies it by the days in
+service. No arithmetic here: every figure is the API's.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +19,31 @@ from app_pages import plain, state
 from app_pages.inputs import device_options
 from estimator import Estimate, report
 from estimator.catalog import Catalog
+from estimator.inference import IDLE_DRAW_FRACTION, IDLE_DRAW_SOURCE
 
 UNSET = "not set: the link's value did not resolve"
+UPTIME_NAMES = {"hours_per_day": "hours up per day", "idle_fraction": "idle draw"}
 
 
 def _default(key: str) -> None:
     st.session_state.setdefault(key, state.INFERENCE_DEFAULTS[key])
+
+
+FOLLOWED_KEY = "_serve_hardware_followed"
+
+
+def _follow_training_hardware(trained_on: str) -> None:
+    """The serving hardware is the training run's until the person picks another (or a link names one).
+
+    Without this, changing the sidebar's hardware left the tab serving on the first one.
+    """
+    ss = st.session_state
+    chosen, followed = ss.get("serve_hardware"), ss.get(FOLLOWED_KEY)
+    unset = "serve_hardware" not in ss
+    still_following = chosen is not None and chosen == followed and chosen != trained_on
+    if (unset or still_following) and "serve_hardware" not in state.unresolved():
+        ss["serve_hardware"] = trained_on
+    ss[FOLLOWED_KEY] = trained_on if ss.get("serve_hardware") == trained_on else followed
 
 
 def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +52,7 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     trained_on = job.get("hardware")
     if trained_on is None and job.get("instance"):
         trained_on = cat.instances[job["instance"]].accelerator or cat.instances[job["instance"]].cpu
-    st.session_state.setdefault("serve_hardware", trained_on or state.DEFAULT_HARDWARE)
+    _follow_training_hardware(trained_on or state.DEFAULT_HARDWARE)
     left, right = st.columns(2)
     hardware = left.selectbox(
         "Serving hardware",
@@ -40,8 +66,10 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     count = right.number_input(
         "Serving devices", min_value=1, step=1, key="serve_count", placeholder=UNSET, **state.watch("serve_count")
     )
+    # Traffic, how its speed is given, and the speed, on one row (no gap under the requests).
+    traffic, speed_by, speed = st.columns(3)
     _default("requests_per_day")
-    requests = left.number_input(
+    requests = traffic.number_input(
         "Requests per day",
         min_value=0,
         step=1000,
@@ -49,11 +77,10 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
         placeholder=UNSET,
         **state.watch("requests_per_day"),
     )
-    by = right.radio(
+    by = speed_by.radio(
         "Speed given as",
         ["latency", "throughput"],
         format_func={"latency": "seconds per request", "throughput": "requests per second"}.__getitem__,
-        horizontal=True,
         key="rate_by",
         **state.watch("rate_by"),
     )
@@ -61,7 +88,7 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     if by == "latency":
         _default("seconds_per_request")
         rate = {
-            "seconds_per_request": right.number_input(
+            "seconds_per_request": speed.number_input(
                 "Seconds per request",
                 min_value=0.0,
                 step=0.01,
@@ -75,17 +102,76 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     else:
         _default("requests_per_second")
         rate = {
-            "requests_per_second": right.number_input(
+            "requests_per_second": speed.number_input(
                 "Requests per second",
                 min_value=0.0,
                 step=1.0,
                 key="requests_per_second",
                 placeholder=UNSET,
+                help="Throughput of the whole deployment (its devices together).",
                 **state.watch("requests_per_second"),
             )
         }
     same: dict[str, Any] = {k: job[k] for k in ("region", "pue", "intensity", "utilization") if k in job}
     return {"hardware": hardware, "count": _int(count), "requests": _int(requests), **rate, **same}
+
+
+def _uptime_changed() -> None:
+    """Choosing how the hardware runs settles the link's hours a day; "only while serving", its idle draw too."""
+    moot = ("hours_per_day", "idle_fraction") if st.session_state.get("uptime") == "serving" else ("hours_per_day",)
+    state.settle("uptime", *moot)
+
+
+def _uptime_inputs() -> dict[str, Any]:
+    """Only while serving, always on, or up N hours a day; and the idle draw. ``{}`` for only while serving.
+
+    A value left empty (a link's value that did not resolve) stays ``None``: no figure then, rather than
+    the API's default standing in for it.
+    """
+    st.session_state.setdefault("uptime", "serving")
+    uptime = st.radio(
+        "The serving hardware runs",
+        list(state.UPTIME_LABELS),
+        format_func=state.UPTIME_LABELS.__getitem__,
+        horizontal=True,
+        key="uptime",
+        help="Kept up, it also draws while waiting for requests: those idle hours are counted at the idle draw.",
+        on_change=_uptime_changed,
+    )
+    if uptime == "serving":
+        return {}
+    columns = iter(st.columns(2))
+    hours_per_day: float | None = state.ALWAYS_ON_HOURS
+    if uptime == "hours":
+        _default("hours_per_day")
+        hours_per_day = next(columns).number_input(
+            "Hours up per day",
+            min_value=0.0,
+            max_value=24.0,
+            step=1.0,
+            format="%g",  # 8, 6.5: not 8.00
+            key="hours_per_day",
+            placeholder=UNSET,
+            **state.watch("hours_per_day"),
+        )
+    _default("idle_fraction")
+    idle = next(columns).number_input(
+        "Idle draw (fraction of TDP)",
+        min_value=0.0,
+        max_value=1.0,
+        step=0.05,
+        format="%.2f",
+        key="idle_fraction",
+        placeholder=UNSET,
+        help="Draw of each device while up and not serving, as a fraction of its TDP.",
+        **state.watch("idle_fraction"),
+    )
+    if idle == IDLE_DRAW_FRACTION:
+        st.caption(f"Idle draw {IDLE_DRAW_FRACTION:g} of TDP, the default: {IDLE_DRAW_SOURCE}.")
+    else:
+        shown = "not set" if idle is None else f"{idle:g} of TDP, yours"
+        st.caption(f"Idle draw {shown}. The default, {IDLE_DRAW_FRACTION:g} of TDP: {IDLE_DRAW_SOURCE}.")
+    return {"hours_per_day": hours_per_day, "idle_fraction": idle}
 
 
 def _int(value: float | None) -> int | None:
@@ -121,10 +207,17 @@ def _shares_chart(life: estimator.Lifecycle) -> dict[str, Any]:
         {
             "life": "life",
             "part": "training (all runs)",
+            "order": 0,
             "gCO2e": life.training_g,
             "emissions": report.mass(life.training_g),
         },
-        {"life": "life", "part": "serving", "gCO2e": life.inference_g, "emissions": report.mass(life.inference_g)},
+        {
+            "life": "life",
+            "part": "serving",
+            "order": 1,
+            "gCO2e": life.inference_g,
+            "emissions": report.mass(life.inference_g),
+        },
     ]
     return {
         "data": {"values": rows},
@@ -141,31 +234,68 @@ def _shares_chart(life: estimator.Lifecycle) -> dict[str, Any]:
                 # arrives and warns "Infinite extent" (issue 16, item 18).
                 "scale": {"domain": [0, life.total_g]},
             },
-            "color": {"field": "part", "type": "nominal", "legend": {"title": None, "orient": "bottom"}},
+            # Training first, as the sentence above says it: in the bar and in the legend.
+            "order": {"field": "order", "type": "quantitative"},
+            "color": {
+                "field": "part",
+                "type": "nominal",
+                "sort": [row["part"] for row in rows],
+                "legend": {"title": None, "orient": "bottom"},
+            },
             "tooltip": [{"field": "part", "type": "nominal"}, {"field": "emissions", "type": "nominal"}],
         },
     }
+
+
+def _range(low: float, high: float) -> str:
+    return f"{report.mass(low)} to {report.mass(high)}"
 
 
 def _results(inference: estimator.InferenceEstimate, life: estimator.Lifecycle) -> None:
     per_1k = report.mass(inference.co2e_g_per_1k_requests)
     low, high = inference.low_g_per_1k_requests, inference.high_g_per_1k_requests
     a, b, c = st.columns(3)
-    a.metric("Per 1,000 requests", per_1k, help=f"range {report.mass(low)} to {report.mass(high)}")
-    b.metric("Serving, per day", report.mass(inference.co2e_g))
+    a.metric("Per 1,000 requests", per_1k, help=f"range {_range(low, high)}")
+    day_help = f"range {_range(inference.low_g, inference.high_g)}"
+    if inference.idle is not None:
+        day_help = (
+            f"serving {report.mass(inference.estimate.co2e_g)} + idle {report.mass(inference.idle.co2e_g)}; " + day_help
+        )
+    b.metric("Serving, per day", report.mass(inference.co2e_g), help=day_help)
     c.metric("Whole life", report.mass(life.total_g))
     if low < high:
-        st.caption(f"Per 1,000 requests: range {report.mass(low)} to {report.mass(high)}.")
+        st.caption(
+            f"Range per 1,000 requests: {_range(low, high)}; per day: {_range(inference.low_g, inference.high_g)}."
+        )
     st.markdown(
         f"Training {report.mass(life.training_g)} ({life.training_share:.1%}) · "
         f"serving {report.mass(life.inference_g)} ({life.inference_share:.1%}) "
         f"over {report.num(life.period_days or 0)} days."
     )
     st.vega_lite_chart(_shares_chart(life), width="stretch")
-    st.code(report.arithmetic(inference.estimate), language=None, wrap_lines=True)
-    st.caption(
-        f"One day of serving: {report.num(inference.hours, 3)} device-hours of work at the training run's region "
-        "and PUE. Embodied emissions (manufacturing) are not included."
+    st.code(_arithmetic(inference), language=None, wrap_lines=True)
+    st.caption(_day_text(inference) + " Embodied emissions (manufacturing) are not included.")
+
+
+def _arithmetic(inference: estimator.InferenceEstimate) -> str:
+    """The serving line, and with servers kept up the idle line and the day's total."""
+    if inference.up_hours is None:
+        return report.arithmetic(inference.estimate)
+    lines = [f"serving: {report.arithmetic(inference.estimate)}"]
+    if inference.idle is not None:
+        lines.append(f"idle:    {report.arithmetic(inference.idle)}")
+    lines.append(f"day:     {report.energy(inference.energy_kwh)}, {report.mass(inference.co2e_g)}")
+    return "\n".join(lines)
+
+
+def _day_text(inference: estimator.InferenceEstimate) -> str:
+    """One day's hours as the API counted them."""
+    serving = f"{report.num(inference.hours)} h of serving"  # as many digits as the arithmetic line
+    if inference.up_hours is None:
+        return f"One day: {serving} (the requests × the time per request), at the training run's region and PUE."
+    return (
+        f"One day: up {report.num(inference.up_hours)} h, {serving} and {report.num(inference.idle_hours)} h "
+        "idle, at the training run's region and PUE."
     )
 
 
@@ -173,12 +303,20 @@ def section(cat: Catalog, training: Estimate, job: dict[str, Any]) -> dict[str, 
     """The 'Inference & lifecycle' tab; returns its values for the shareable link."""
     st.markdown("**Serving the model** (the training run's region and PUE)")
     serving = _serving_inputs(cat, job)
+    uptime = _uptime_inputs()
+    serving |= uptime
     st.markdown("**The model's life**")
     life_inputs = _life_inputs()
     link = _link(serving, life_inputs)
     missing = state.unresolved(state.SERVING_PARAMS)
     if missing:
-        plain.warning(f"No serving figure: the link's {', '.join(missing)} did not resolve (see above). Set them here.")
+        them = "it" if len(missing) == 1 else "them"
+        names = ", ".join(missing)
+        plain.warning(f"No serving figure: the link's {names} did not resolve (see above). Set {them} here.")
+        return link
+    empty = [UPTIME_NAMES[k] for k, v in uptime.items() if v is None]
+    if empty:
+        plain.warning(f"No serving figure: set the {' and the '.join(empty)} above.")
         return link
     try:
         inference = estimator.estimate_inference(**serving)
@@ -198,11 +336,15 @@ def _link(serving: dict[str, Any], life: dict[str, Any]) -> dict[str, Any]:
         "requests_per_day": serving["requests"],
         "seconds_per_request": serving.get("seconds_per_request"),
         "requests_per_second": serving.get("requests_per_second"),
+        "hours_per_day": serving.get("hours_per_day"),
+        "idle_fraction": serving.get("idle_fraction"),
         "days": life["period_days"],
         "retrainings": life["retrainings"],
         "experiments_factor": life["experiments_factor"],
     }
     link = {k: v for k, v in values.items() if v is not None and v != state.INFERENCE_DEFAULTS.get(k)}
+    if serving.get("hours_per_day") is not None:  # says the hardware is kept up, even at the default hours
+        link["hours_per_day"] = serving["hours_per_day"]
     if st.session_state.get("serve_hardware") == st.session_state.get("hardware"):
         link.pop("serve_hardware", None)
     return link

@@ -69,7 +69,23 @@ def _compute() -> dict[str, Any]:
     left, right = st.columns(2)
     params = left.number_input("Parameters", min_value=0.0, format="%g", key="pf_params", help="e.g. 7e9")
     tokens = right.number_input("Training tokens", min_value=0.0, format="%g", key="pf_tokens", help="e.g. 2e12")
+    # The browser shows 7e9 as 7000000000: say it in words, so a zero too many is seen.
+    if params is not None:
+        left.caption(f"{in_words(params)} parameters")
+    if tokens is not None:
+        right.caption(f"{in_words(tokens)} tokens")
     return {"params": params, "tokens": tokens}
+
+
+SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand"))
+
+
+def in_words(n: float) -> str:
+    """7e9 -> '7 billion', 2.5e12 -> '2.5 trillion', 950 -> '950' (short scale)."""
+    for scale, name in SCALES:
+        if abs(n) >= scale:
+            return f"{report.num(n / scale)} {name}"
+    return report.num(n)
 
 
 def _precision(cat: Catalog, hardware: str | None) -> dict[str, Any]:
@@ -152,9 +168,10 @@ def results(p: Preflight) -> None:
     st.markdown(f"**Range: {report.mass(p.low)} to {report.mass(p.high)}**")
     mfu_low, mfu_high = p.mfu_range
     st.caption(
-        f"Device-hours per run {span(dh_low, dh_high)}, wall-clock {span(wall_low, wall_high, ' h')} "
-        f"on {devices(e.components[0].count)}, for an MFU range of {span(mfu_low, mfu_high)} (the higher the "
-        "MFU, the fewer the hours); emissions: fewest hours at the estimate's low end to most hours at its high end."
+        f"For an MFU range of {span(mfu_low, mfu_high)} (the higher the MFU, the fewer the hours), one run takes "
+        f"{span(dh_low, dh_high)} device-hours, {span(wall_low, wall_high, ' h')} of wall-clock time on "
+        f"{devices(e.components[0].count)}; emissions: fewest hours at the estimate's low end to most hours at "
+        "its high end."
     )
     years_note(wall, e.components[0].count)
     if p.trials > 1:

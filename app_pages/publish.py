@@ -13,6 +13,9 @@ from estimator.modelcard import TRAINING_TYPES, CardError, merge
 
 YAML_FILE = "co2_eq_emissions.yaml"
 YAML_MIME = "application/x-yaml"
+# The upload widget's limit, in MB: the card reader's own (modelcard.MAX_CARD_BYTES, 10,000,000 bytes). A file
+# the widget lets through but the reader refuses gets the reader's message.
+UPLOAD_LIMIT_MB = -(-modelcard.MAX_CARD_BYTES // 1_000_000)
 
 
 def block(e: Estimate, training_type: str | None, location_text: str | None) -> dict[str, Any]:
@@ -61,7 +64,12 @@ def _model_card(e: Estimate, training_type: str | None) -> str | None:
 
 def _merge_readme(e: Estimate, training_type: str | None, location: str | None) -> None:
     st.markdown("**Merge into your README.md**: only the `co2_eq_emissions` block changes, byte for byte.")
-    upload = st.file_uploader("Your model card (README.md)", type=["md", "markdown", "txt"], key="readme")
+    upload = st.file_uploader(
+        "Your model card (README.md)",
+        type=["md", "markdown", "txt"],
+        key="readme",
+        max_upload_size=UPLOAD_LIMIT_MB,  # the widget says the card's own limit, not Streamlit's 200 MB
+    )
     if upload is None:
         return
     try:

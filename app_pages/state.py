@@ -23,6 +23,7 @@ import streamlit as st
 
 import estimator
 from estimator.catalog import Catalog
+from estimator.inference import IDLE_DRAW_FRACTION
 from estimator.job import BY_NAME, INPUTS, Job
 from estimator.modelcard import TRAINING_TYPES
 from estimator.plan import resolve
@@ -48,7 +49,19 @@ INFERENCE_DEFAULTS: dict[str, float | int] = {
     "retrainings": 0,
     "experiments_factor": 1.0,
     "serve_count": 1,
+    # Servers kept up (issue 16, item 19): the hours a day when "up N hours a day" is first chosen, and the
+    # API's own idle draw (estimator.inference.IDLE_DRAW_FRACTION, Morrison et al. 2025).
+    "hours_per_day": 8.0,
+    "idle_fraction": IDLE_DRAW_FRACTION,
 }
+# How the serving hardware runs: the radio's choices. Only "always" and "hours" count idle hours; the link holds
+# ``hours_per_day`` (24 for always on) for them, and nothing for "serving".
+UPTIME_LABELS = {
+    "serving": "only while serving",
+    "always": "always on (24 h a day)",
+    "hours": "up N hours a day",
+}
+ALWAYS_ON_HOURS = 24.0
 ERRORS_KEY = "_link_errors"
 IGNORED_KEY = "_link_ignored"
 SEEDED_KEY = "_seeded"
@@ -118,6 +131,13 @@ def _check_inference(name: str, value: Any) -> str | None:
         return _api_error(lambda: estimator.lifecycle(_a_training(), period_days=value))
     if name == "serve_count":
         return _check(count=value)
+    if name in ("hours_per_day", "idle_fraction"):
+        up: dict[str, Any] = {"hours_per_day": ALWAYS_ON_HOURS} | {name: value}
+        return _api_error(
+            lambda: estimator.estimate_inference(
+                DEFAULT_HARDWARE, DEFAULT_REGION, requests=1000, seconds_per_request=0.1, **up
+            )
+        )
     rate: dict[str, Any] = {"seconds_per_request": 0.1}
     if name in ("seconds_per_request", "requests_per_second"):
         rate = {name: value}
@@ -206,8 +226,9 @@ def _seed_other(cat: Catalog, params: Mapping[str, str], seed: dict[str, Any], e
         else:
             allowed = ", ".join(TRAINING_TYPES)
             errors["training_type"] = f"training_type must be one of {allowed}; got {params['training_type']!r}"
+    moot = moot_params(params)
     for name in INFERENCE_PARAMS:
-        if name in params:
+        if name in params and name not in moot:
             value = parse_number(params[name])
             problem = _check_inference(name, value)
             if problem:
@@ -235,6 +256,18 @@ def unknown_params(params: Iterable[str]) -> Errors:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         out[name] = f"unknown link parameter {name[:60]!r}{hint}; ignored. The form takes: {', '.join(LINK_PARAMS)}"
     return out
+
+
+def moot_params(params: Mapping[str, str]) -> Errors:
+    """The link's values no figure uses, with the API's message: an idle draw without the hours servers are up."""
+    if "idle_fraction" not in params or "hours_per_day" in params:
+        return {}
+    message = _api_error(
+        lambda: estimator.estimate_inference(
+            DEFAULT_HARDWARE, DEFAULT_REGION, requests=1000, seconds_per_request=0.1, idle_fraction=0.15
+        )
+    )
+    return {"idle_fraction": f"{message}; ignored"}
 
 
 def seed_from_link(cat: Catalog, params: Mapping[str, str]) -> tuple[dict[str, Any], Errors]:
@@ -273,6 +306,8 @@ def seed_from_link(cat: Catalog, params: Mapping[str, str]) -> tuple[dict[str, A
         seed["custom_intensity"] = True
     if "requests_per_second" in given:
         seed["rate_by"] = "throughput"
+    if "hours_per_day" in given:  # a bad value too: its widget is shown, empty, beside the error
+        seed["uptime"] = "always" if seed["hours_per_day"] == ALWAYS_ON_HOURS else "hours"
     return seed, errors
 
 
@@ -285,7 +320,7 @@ def seed_once(cat: Catalog) -> Errors:
         for key, value in seed.items():
             state[key] = value
         state[ERRORS_KEY] = errors
-        state[IGNORED_KEY] = unknown_params(params)
+        state[IGNORED_KEY] = unknown_params(params) | moot_params(params)
         state[SEEDED_KEY] = True
     return unresolved()
 
@@ -323,6 +358,12 @@ def _settle(key: str) -> None:
     errors: Errors = st.session_state.get(ERRORS_KEY, {})
     for name in (key, *SETTLES.get(key, ())):
         errors.pop(name, None)
+
+
+def settle(*names: str) -> None:
+    """The link's values for ``names`` no longer count (the person set them, or made them moot)."""
+    for name in names:
+        _settle(name)
 
 
 def watch(key: str) -> dict[str, Any]:

@@ -41,27 +41,75 @@ def estimate(
     basis: str = "lifecycle",
     data_files: DataFiles = None,
 ) -> Estimate:
-    """Energy (kWh) and emissions (gCO2e) of running ``hardware`` for ``hours``.
+    """Energy and emissions of running ``hardware`` for ``hours``: resolve the job, then core's arithmetic.
 
-    hardware: device id, alias or name ("A100 SXM4 80GB", "Tesla V100-SXM2-16GB"),
-        or a CPU for a CPU-only run. May be left out with ``instance`` or ``power_w``.
-    hours: wall-clock hours, > 0. count: devices (default 1, or the instance's).
-    region: "gcp:us-central1", "aws:us-east-1", "FR", "US-CA", "world", or a name.
-    pue / intensity (gCO2e/kWh) / power_w (W per device): overrides.
-    utilization: fraction of power_w (or TDP) drawn, in (0, 1].
-    instance: cloud instance type ("aws:p4d.24xlarge") filling accelerator, count,
-        CPU and memory; explicit arguments win.
-    cpu, cpu_count (packages) or cpu_cores (cores, TDP/cores each), cpu_utilization;
-    memory_gb (0.3725 W/GB). provider: narrows a region name ("Frankfurt").
-    draw_low_fraction: low end of the range, as a fraction of TDP (default 0.25, calibrated on measured runs,
-        Newkirk et al. 2025); applies to catalog TDPs at utilization 1 only.
-    intensity_range: (low, high) gCO2e/kWh, overriding the data's spread.
-    trials: runs of this job (a sweep): the result is for all of them.
-    year: the year the job ran: the grid intensity of that year (default the
-        latest in the data; the nearest year, said in a warning, when outside it).
-    basis: "lifecycle" (location-based life-cycle yearly average, the reported
-        figure) or "marginal" (UNFCCC operating margin: what one more kWh emits).
-    data_files: your own YAML/CSV rows merged over the shipped data.
+    ``energy_kwh = Σ count × power_w × utilization × hours × pue / 1000`` and
+    ``co2e_g = energy_kwh × intensity_g_per_kwh``; every input is described once
+    in :class:`estimator.job.Job`.
+
+    Parameters
+    ----------
+    hardware : str, optional
+        Device id, alias or name ("A100 SXM4 80GB", "Tesla V100-SXM2-16GB"), or a CPU
+        for a CPU-only run. May be left out with ``instance`` or ``power_w``.
+    hours : float
+        Wall-clock hours the job ran [h], > 0.
+    count : int, optional
+        Devices [-] (default 1, or the instance's).
+    region : str, optional
+        "gcp:us-central1", "aws:us-east-1", "FR", "US-CA", "US-MIDA-PJM", "world", or a name.
+    pue : float, optional
+        Facility power usage effectiveness [-], 1 to 3 (default: the region's, the
+        provider's, else the industry average 1.56).
+    intensity : float, optional
+        Grid carbon intensity [gCO2e/kWh], instead of the region's.
+    power_w : float, optional
+        Power per device [W], instead of the catalog's TDP.
+    utilization : float
+        Share of ``power_w`` (or TDP) drawn [-], in (0, 1].
+    instance : str, optional
+        Cloud instance type ("aws:p4d.24xlarge"), filling accelerator, count, CPU and memory.
+    cpu, cpu_count, cpu_cores, cpu_utilization : optional
+        A CPU model; whole packages [-] or cores used [-] (TDP / cores each); share drawn [-].
+    memory_gb : float, optional
+        RAM [GB], at 0.3725 W/GB.
+    provider : str, optional
+        Narrows a region name ("Frankfurt") to one provider's regions.
+    draw_low_fraction : float, optional
+        Low end of the draw range [fraction of TDP] (default 0.25, calibrated on
+        measured runs); applies to catalog TDPs at utilization 1 only.
+    intensity_range : (float, float), optional
+        (low, high) [gCO2e/kWh], instead of the spread of the figures beside.
+    trials : int
+        Runs of this job (a sweep); the result covers all of them.
+    year : int, optional
+        The year the job ran: the grid intensity of that year (default the latest in
+        the data; the nearest year, said in a warning, when outside it).
+    basis : {"lifecycle", "marginal"}
+        "lifecycle": location-based life-cycle yearly average of the place's grid
+        zone, the reported figure; "marginal": UNFCCC operating margin, what one
+        more kWh there emits.
+    data_files : path or paths, optional
+        Your own YAML/CSV rows merged over the shipped data.
+
+    Returns
+    -------
+    Estimate
+        ``energy_kwh``, ``co2e_g`` (``low``/``high`` range), ``embodied_g`` beside,
+        ``intensity_year``, ``region["zone"]``, ``region["basis"]``, breakdown,
+        provenance and warnings.
+
+    Raises
+    ------
+    InputError, NotFoundError, AmbiguousNameError
+        What was wrong, what is allowed, the closest matches; ``err.field`` names the input.
+
+    References
+    ----------
+    Lacoste et al. 2019, "Quantifying the carbon emissions of machine learning", arXiv:1910.09700.
+    Electricity Maps, yearly carbon intensity 2021-2025 (ODbL 1.0); Ember yearly data (CC BY-SA 4.0).
+    Dodge et al. 2022, FAccT, doi:10.1145/3531146.3533234 (measured training draw: the range's low end).
+    Uptime Institute, Global Data Center Survey 2024 (industry-average PUE 1.56).
     """
     job = Job(
         hardware,

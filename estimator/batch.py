@@ -683,7 +683,10 @@ def summary_text(s: BatchSummary) -> str:
     head = f"{s.rows:,} runs → {s.output}: {s.estimated:,} estimated"
     if s.errors:
         head += f", {s.errors:,} with an error (see the 'error' column)"
-    lines = [head, f"total {mass(s.co2e_g)} from {energy(s.energy_kwh)} (location-based; TDP is an upper bound)"]
+    lines = [
+        head,
+        f"total {mass(s.co2e_g)} from {energy(s.energy_kwh)} (TDP is an upper bound; intensity basis per row)",
+    ]
     lines += [f"  {e}" for e in s.first_errors]
     lines += [f"note: {n}" for n in s.notes]
     return "\n".join(lines)

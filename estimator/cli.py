@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from estimator import api, job, lookup
-from estimator.catalog import load_catalog
+from estimator.catalog import Catalog, load_catalog
 from estimator.core import Estimate
 from estimator.errors import EstimatorError, InputError
 from estimator.names import matches
+from estimator.records import Region
 from estimator.report import num
 from estimator.version import __version__
 
@@ -29,7 +30,7 @@ PROG = "co2-estimator"
 EXIT_CODES = """exit status:
   0  done (a bare co2-estimator prints the help: 0 too); also when batch rows carry errors
      (their 'error' column) or scan lists flagged cards (its 'flags'): read the output.
-     No command exits 1.
+  1  lint only: it found a problem in a card (so a model repo's CI fails on it)
   2  bad input: a wrong value, name, option or file; one line on stderr, nothing written"""
 
 # Examples shown under each command's --help (tests/test_cli_help.py runs or parses every one).
@@ -275,7 +276,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Offline, sourced carbon footprint of machine-learning work.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_estimate_parsers(sub)
+    _add_card_parsers(sub)
+    _add_listing_parsers(sub)
+    _add_batch_parsers(sub)
+    _add_lint_parser(sub)
+    _add_validate_parser(sub)
+    _add_slurm_parser(sub)
+    _finish(parser, sub)
+    return parser
 
+
+def _add_estimate_parsers(sub: Any) -> None:
+    """estimate, inference, preflight: their Job flags and their own."""
     est = sub.add_parser("estimate", help="energy and CO2e of one run", description="Energy and CO2e of one run.")
     _add_job_args(est, required=("hours",))
     est.add_argument(
@@ -332,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     pre.add_argument("--precision", default="bf16", help="fp32, tf32, bf16, fp16, fp8 or int8 (default bf16)")
     pre.add_argument("--format", choices=("text", "json"), default="text")
 
+
+def _add_card_parsers(sub: Any) -> None:
+    """card and scan: model cards."""
     card = sub.add_parser(
         "card",
         help="write co2_eq_emissions into a model card",
@@ -363,6 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--format", choices=("table", "json", "csv"), default="table")
     _add_scan_dump_args(scan)
 
+
+def _add_listing_parsers(sub: Any) -> None:
+    """hardware, instances, regions: the catalog."""
     hw = sub.add_parser("hardware", help="list devices", description="List devices (accelerators and CPUs).")
     hw.add_argument("query", nargs="?", help="words to look for, e.g. 'a100' or 'epyc 7742'")
     hw.add_argument("--kind", help="gpu, tpu, npu, soc or cpu")
@@ -383,11 +402,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_job_args(reg, ("year", "basis"))
     reg.add_argument("--format", choices=("table", "json"), default="table")
     _add_job_args(reg, LISTING_INPUTS)
-    _add_batch_parsers(sub)
-    _add_lint_parser(sub)
-    _add_validate_parser(sub)
-    _finish(parser, sub)
-    return parser
 
 
 def _add_batch_parsers(sub: Any) -> None:
@@ -684,13 +698,13 @@ def _cmd_regions(args: argparse.Namespace) -> None:
     basis = args.basis or "lifecycle"
     if basis == "marginal":
         rows = [r for r in rows if grid.central_series(catalog, r, basis)]
-    figures = {r.id: grid.choose(catalog, r, args.year, basis) for r in rows}
-    if args.sort == "intensity":
-        rows.sort(key=lambda r: (figures[r.id].value_g_per_kwh, r.id))
+    figures = {r.id: grid.choose(catalog, r, args.year, basis) for r in rows if _has_figure(catalog, r, basis)}
+    if args.sort == "intensity":  # places with no figure at all (Andorra: only a marginal one) last
+        rows.sort(key=lambda r: (figures[r.id].value_g_per_kwh if r.id in figures else math.inf, r.id))
     elif args.sort == "name":
         rows.sort(key=lambda r: (r.name.lower(), r.id))
     if args.format == "json":
-        out = [{**r.to_dict(), **figures[r.id].facts()} for r in rows]
+        out = [{**r.to_dict(), **(figures[r.id].facts() if r.id in figures else {})} for r in rows]
         print(_json(out, indent=2, ensure_ascii=False))
         return
     _emit(
@@ -702,14 +716,25 @@ def _cmd_regions(args: argparse.Namespace) -> None:
             r.kind,
             r.name,
             catalog.region_place(r) if r.kind != "country" else "",
-            figures[r.id].zone,
-            num(figures[r.id].value_g_per_kwh),
-            figures[r.id].year,
-            figures[r.id].basis,
+            *(
+                (figures[r.id].zone, num(figures[r.id].value_g_per_kwh), figures[r.id].year, figures[r.id].basis)
+                if r.id in figures
+                else ("", "no figure", "", "")
+            ),
             num(r.pue) if r.pue else "",
         ),
         "regions",
     )
+
+
+def _has_figure(catalog: Catalog, region: Region, basis: str) -> bool:
+    """Whether ``region`` has a figure on ``basis`` (for lifecycle: any non-marginal one, its own or its zone's)."""
+    from estimator import grid
+
+    if basis == "marginal":
+        return bool(grid.central_series(catalog, region, basis))
+    places = (region.grid_id, region.id)
+    return any(f.basis != "marginal" for p in places for f in catalog.intensity.get(p, ()))
 
 
 def _cmd_batch(args: argparse.Namespace) -> None:
@@ -919,6 +944,101 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "lint": _cmd_lint,
     "validate": _cmd_validate,
 }
+
+
+# ---------------------------------------------------------------- slurm (issue 17): parser, command, registration
+
+
+def _add_slurm_parser(sub: Any) -> None:
+    sl = sub.add_parser(
+        "slurm",
+        help="the footprint of every Slurm job in a sacct file, per user, account, partition and month",
+        description="Read Slurm accounting (sacct --allusers --parsable2 --format=JobID,JobName,User,Account,"
+        "Partition,State,Start,End,ElapsedRaw,NCPUS,NNodes,AllocTRES,NodeList) and a cluster description "
+        "(cluster.yaml: site region and PUE, partitions -> devices); print the totals, and write the jobs, "
+        "a summary and an HTML report. See docs/slurm.md.",
+    )
+    sl.add_argument("sacct", metavar="SACCT_FILE", help="sacct output (--parsable2 or --parsable)")
+    sl.add_argument(
+        "--cluster", required=True, metavar="YAML", help="the cluster description (docs/cluster.example.yaml)"
+    )
+    sl.add_argument("--delimiter", default="|", help="sacct's field delimiter (default '|')")
+    sl.add_argument("--out", metavar="FILE", help="every job with its figures: .csv or .parquet")
+    sl.add_argument("--summary", metavar="CSV", help="the summary table (grouped by --by, with a total row)")
+    sl.add_argument("--report", metavar="HTML", help="a self-contained HTML report with charts")
+    sl.add_argument(
+        "--by", choices=("user", "account", "partition", "month"), default="user", help="summary grouping (user)"
+    )
+    _add_job_args(sl, LISTING_INPUTS)
+
+
+def _cmd_slurm(args: argparse.Namespace) -> None:
+    import os
+    import tempfile
+
+    from estimator import slurm
+
+    source = Path(args.sacct).resolve()
+    for option in ("out", "summary", "report"):
+        target = getattr(args, option)
+        if target is not None and Path(target).resolve() == source:
+            raise InputError(f"--{option} {target} is the sacct file; write to another file")
+    if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise InputError(f"--out {args.out} must end in .csv or .parquet")
+    if args.summary is not None and Path(args.summary).suffix.lower() != ".csv":
+        raise InputError(f"--summary {args.summary} must end in .csv")
+    cluster = slurm.load_cluster(args.cluster, data_files=args.data_files)
+    try:
+        jobs = slurm.read_sacct(args.sacct, delimiter=args.delimiter)
+        out = slurm.estimate_jobs(jobs, cluster, data_files=args.data_files)
+    except KeyboardInterrupt:
+        raise InputError("interrupted; nothing written") from None
+
+    def write(target: str, save: Callable[[str], None]) -> None:
+        folder = Path(target).parent
+        if not folder.is_dir():
+            raise InputError(f"cannot write {target}: folder {folder} does not exist")
+        fd, tmp = tempfile.mkstemp(prefix=f".{Path(target).name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        try:
+            save(tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+    if args.out is not None:
+        if Path(args.out).suffix.lower() == ".csv":
+            write(args.out, lambda p: out.to_csv(p, index=False))
+        else:
+            write(args.out, lambda p: out.to_parquet(p, index=False))
+    summary = slurm.summarize(out, args.by)
+    if args.summary is not None:
+        write(args.summary, lambda p: summary.to_csv(p, index=False))
+    if args.report is not None:
+        from estimator import slurm_report
+
+        slurm_report.write_report(out, cluster, args.report, data_files=args.data_files)
+    print(slurm.totals_text(slurm.totals(out)))
+    top = summary if len(summary) <= 11 else summary.iloc[[*range(10), len(summary) - 1]]
+    rows = [
+        (r[args.by], f"{r['jobs']:,}", num(r["gpu_hours"]), num(r["energy_kwh"]), num(r["co2e_kg"]))
+        for _, r in top.iterrows()
+    ]
+    print()
+    print(_table(rows, (args.by, "jobs", "GPU-hours", "kWh", "kg CO2e")))
+    for option, label in (("out", "jobs"), ("summary", "summary"), ("report", "report")):
+        if getattr(args, option) is not None:
+            print(f"{label}: {getattr(args, option)}")
+
+
+COMMANDS["slurm"] = _cmd_slurm
+EXAMPLES["slurm"] = (
+    "co2-estimator slurm sacct.txt --cluster cluster.yaml --report report.html",
+    "co2-estimator slurm sacct.txt --cluster cluster.yaml --out jobs.parquet --summary by-account.csv --by account",
+    "co2-estimator slurm sacct.csv --cluster cluster.yaml --delimiter ';'",
+)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:

@@ -185,5 +185,14 @@ def _beside(catalog: Catalog, region: Region, chosen: IntensityFigure) -> tuple[
 
 
 def describe_beside(choice: IntensityChoice) -> str:
-    """The figures beside the central one, in words: 'gcp:europe-west3 direct 2024 (google) 276; ...'."""
-    return "; ".join(f"{f.place} {f.basis} {f.year} ({f.dataset}) {f.intensity_g_per_kwh:g}" for f in choice.beside)
+    """The figures beside the central one, in words: 'gcp:europe-west3 direct 2024 (google) 276; ...'.
+
+    A figure of unstated basis (an undated aggregator table) is named with its table's year.
+    """
+    return "; ".join(_beside_words(f) for f in choice.beside)
+
+
+def _beside_words(f: IntensityFigure) -> str:
+    if f.basis == "unknown":  # undated tables carry the year of their snapshot, not of the figure
+        return f"{f.place} {f.intensity_g_per_kwh:g} ({f.dataset} table of {f.year}, basis and year not stated)"
+    return f"{f.place} {f.basis} {f.year} ({f.dataset}) {f.intensity_g_per_kwh:g}"

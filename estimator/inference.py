@@ -32,12 +32,13 @@ from estimator.core import Estimate, check_positive, check_utilization
 from estimator.errors import InputError
 
 # Low end of the draw while serving requests, as a fraction of TDP. Calibrated on the measured inference runs in
-# data/validation.csv: ten ML.ENERGY Leaderboard v1 chat runs on an A40 (Zeus/NVML, one response at a time) drew
-# 0.33 to 0.91 of TDP (lowest: FastChat-T5-3B, 99.6 W of 300 W); 0.30 keeps all of them inside the range. The
-# training fraction (0.76) left 4 of the 10 outside. See docs/validation.md.
-INFERENCE_DRAW_LOW_FRACTION = 0.30
+# data/validation.csv (the lowest measured draw, rounded down to a 0.05 step, the rule of the training fraction):
+# ML.ENERGY Leaderboard v1 (Zeus/NVML) A40 chat runs drew 0.33 to 0.99 of TDP and A100 text-to-image runs down to
+# 0.29 (Stable Cascade). See docs/validation.md.
+INFERENCE_DRAW_LOW_FRACTION = 0.25
 INFERENCE_DRAW_SOURCE = (
-    "ML.ENERGY Leaderboard v1 (2023), A40 chat runs measured with Zeus: 0.33-0.91 of TDP (data/validation.csv)"
+    "ML.ENERGY Leaderboard v1 (2023), measured with Zeus: A40 chat 0.33-0.99 and A100 text-to-image from 0.29 "
+    "of TDP (data/validation.csv)"
 )
 # Draw of a server that is up but not serving, as a fraction of TDP: OLMo training on H100s "during checkpointing,
 # power usage drops to just over 100W, or about 15% maximum" (Morrison et al. 2025, ICLR, "Holistically evaluating
@@ -152,6 +153,27 @@ def _named_draw_source(e: Estimate, fraction: float, source: str) -> Estimate:
     return dataclasses.replace(e, range_basis=basis) if basis != e.range_basis else e
 
 
+def _uptime(
+    hours_per_day: float | None, days: float | None, idle_fraction: float | None
+) -> tuple[float | None, float | None, float]:
+    """(hours the servers are up [h] or None, days or None, idle draw [fraction of TDP]), checked."""
+    up_hours: float | None = None
+    n_days: float | None = None
+    if hours_per_day is not None:
+        per_day = check_positive("hours_per_day", hours_per_day, "24 (always on)")
+        if per_day > 24:
+            raise InputError(f"hours_per_day must be at most 24 (always on); got {per_day:g}", field="hours_per_day")
+        n_days = check_positive("days", days, "30") if days is not None else 1.0
+        up_hours = per_day * n_days
+    elif days is not None or idle_fraction is not None:
+        raise InputError(
+            "days and idle_fraction describe servers kept up: give hours_per_day too (24 for always on), e.g. 24",
+            field="hours_per_day",
+        )
+    idle_frac = IDLE_DRAW_FRACTION if idle_fraction is None else check_utilization(idle_fraction, "idle_fraction")
+    return up_hours, n_days, idle_frac
+
+
 def estimate_inference(
     hardware: str | None = None,
     region: str | None = None,
@@ -187,7 +209,7 @@ def estimate_inference(
         from idle draw to TDP.
     draw_low_fraction : float, optional
         Low end of the draw while serving, fraction of TDP (default
-        ``INFERENCE_DRAW_LOW_FRACTION``, 0.30, calibrated on measured runs).
+        ``INFERENCE_DRAW_LOW_FRACTION``, 0.25, calibrated on measured runs).
     hours_per_day : float, optional
         Hours a day the servers are up, in (0, 24]; 24 is always on. The hours
         up but not serving are counted at ``idle_fraction`` of TDP.
@@ -213,21 +235,7 @@ def estimate_inference(
     if requests is None:
         raise InputError("requests is required: how many requests were (or will be) served, e.g. 1_000_000")
     n = check_positive("requests", requests, "1000000")
-    up_hours: float | None = None
-    n_days: float | None = None
-    if hours_per_day is not None:
-        per_day = check_positive("hours_per_day", hours_per_day, "24 (always on)")
-        if per_day > 24:
-            raise InputError(f"hours_per_day must be at most 24 (always on); got {per_day:g}")
-        n_days = check_positive("days", days, "30") if days is not None else 1.0
-        up_hours = per_day * n_days
-    elif days is not None or idle_fraction is not None:
-        raise InputError(
-            "days and idle_fraction describe servers kept up: give hours_per_day too (24 for always on), e.g. 24"
-        )
-    idle_frac = IDLE_DRAW_FRACTION
-    if idle_fraction is not None:
-        idle_frac = check_utilization(idle_fraction, "idle_fraction")
+    up_hours, n_days, idle_frac = _uptime(hours_per_day, days, idle_fraction)
     both = seconds_per_request is not None and requests_per_second is not None
     if both or (seconds_per_request is None and requests_per_second is None and up_hours is None):
         raise InputError(

@@ -48,6 +48,7 @@ class Input:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
+    low_open: bool = False  # the low bound itself is not allowed (hours > 0)
     per_row: bool = False
     batch: bool = True
     flag: str = ""
@@ -62,11 +63,12 @@ class Input:
         """The allowed values in words, for help texts and messages."""
         if self.choices:
             return "one of " + ", ".join(self.choices)
-        if self.low is not None and self.high is not None:
-            return f"{self.low:g} to {self.high:g}"
-        if self.low is not None:
-            return f">= {self.low:g}"
-        return ""
+        if self.low is None:
+            return ""
+        low = f"more than {self.low:g}" if self.low_open else f"{self.low:g}"
+        if self.high is not None:
+            return f"{low} to {self.high:g}"
+        return low if self.low_open else f"{self.low:g} or more"
 
     def describe(self) -> str:
         """Help text with unit, allowed range, default and an example."""
@@ -108,7 +110,15 @@ class Job:
         None, "name", "", "device id or name, as nvidia-smi prints it or a catalog id", "'A100 SXM4 80GB'"
     )
     hours: float | None = _field(
-        None, "number", "h", "wall-clock hours the job ran", "72", low=0.0, high=core.MAX_HOURS, per_row=True
+        None,
+        "number",
+        "h",
+        "wall-clock hours the job ran",
+        "72",
+        low=0.0,
+        low_open=True,
+        high=core.MAX_HOURS,
+        per_row=True,
     )
     count: int | None = _field(
         None,
@@ -150,6 +160,7 @@ class Job:
         "measured or rated power, instead of the catalog's TDP",
         "300",
         low=0.0,
+        low_open=True,
         high=core.MAX_POWER_W,
         per_row=True,
     )
@@ -160,6 +171,7 @@ class Job:
         "share of power_w (or TDP) drawn on average",
         "0.8",
         low=0.0,
+        low_open=True,
         high=1.0,
         per_row=True,
     )
@@ -170,8 +182,12 @@ class Job:
     cpu_count: int | None = _field(
         None, "whole", "CPUs", "whole CPUs (packages) of cpu", "2", low=1, high=core.MAX_COUNT
     )
-    cpu_cores: float | None = _field(None, "number", "cores", "cores of cpu used (TDP / cores each)", "16", low=0.0)
-    cpu_utilization: float = _field(1.0, "number", "fraction", "share of the CPU's TDP drawn", "0.5", low=0.0, high=1.0)
+    cpu_cores: float | None = _field(
+        None, "number", "cores", "cores of cpu used (TDP / cores each)", "16", low=0.0, low_open=True
+    )
+    cpu_utilization: float = _field(
+        1.0, "number", "fraction", "share of the CPU's TDP drawn", "0.5", low=0.0, low_open=True, high=1.0
+    )
     memory_gb: float | None = _field(
         None, "number", "GB", "RAM, at 0.3725 W/GB", "64", low=0.0, high=core.MAX_MEMORY_GB
     )
@@ -196,7 +212,7 @@ class Job:
         choices=BASES,
     )
     draw_low_fraction: float | None = _field(
-        None, "number", "fraction of TDP", "low end of the draw range", "0.6", low=0.0, high=1.0
+        None, "number", "fraction of TDP", "low end of the draw range", "0.6", low=0.0, low_open=True, high=1.0
     )
     intensity_range: tuple[float, float] | None = _field(
         None, "pair", "gCO2e/kWh", "(low, high) intensity bounds instead of the data's spread", "300 500", batch=False

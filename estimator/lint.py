@@ -33,7 +33,7 @@ import os
 import re
 import sys
 import types
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -358,6 +358,22 @@ def lint_text(
     def add(code: str, severity: str, message: str, fix: str, line: int | None = value_line) -> None:
         findings.append(Finding(name, code, severity, message, line, fix))
 
+    _shape_findings(add, raw, value, meant, in_grams, fix_hint, key_line)
+    _value_findings(add, value, meant, hub, fix_hint)
+    if meant is not None and meant > 0:
+        _kg_findings(add, record, meant, block, fm.tail, catalog)
+    if isinstance(raw, dict):
+        _field_findings(add, raw, key_line)
+    return findings
+
+
+Add = Callable[..., None]
+
+
+def _shape_findings(
+    add: Add, raw: Any, value: Any, meant: float | None, in_grams: str | None, fix_hint: str, key_line: int | None
+) -> None:
+    """The block's shape: emissions missing or empty, a bare value, unreadable, units in a string."""
     if isinstance(raw, dict) and "emissions" not in raw:
         add(
             "no-emissions",
@@ -397,6 +413,10 @@ def lint_text(
             f"emissions is text {value!r}, not a number of grams; it means {num(meant)} g",
             fix_hint or "write the number of grams without a unit",
         )
+
+
+def _value_findings(add: Add, value: Any, meant: float | None, hub: float | None, fix_hint: str) -> None:
+    """The value: negative, zero, read differently by the Hub, implausibly large."""
     if meant is not None and meant < 0:
         add(
             "negative",
@@ -435,37 +455,46 @@ def lint_text(
             f"{num(meant)} g is above 100,000 t, beyond any published training run",
             "check the unit: emissions is in grams",
         )
-    if meant is not None and meant > 0:
-        body_kg = [f for f in record.flags if "unit may be wrong" in f]
-        if body_kg:
+
+
+def _kg_findings(
+    add: Add, record: Any, meant: float, block: dict[str, Any], tail: str, catalog: Catalog | None
+) -> None:
+    """Likely kilograms written as grams: the card's text says so, or the hardware and hours make it implausible."""
+    body_kg = [f for f in record.flags if "unit may be wrong" in f]
+    if body_kg:
+        add(
+            "kg-as-grams",
+            "warning",
+            f"likely kilograms written as grams: {body_kg[0]}",
+            f"if the figure is in kilograms, write emissions: {grams(meant * 1000)}",
+        )
+    else:
+        if catalog is None:
+            from estimator.catalog import load_catalog
+
+            catalog = load_catalog()
+        hardware = block.get("hardware_used")
+        location = block.get("geographical_location")
+        floor = plausible_floor(
+            catalog,
+            hardware if isinstance(hardware, str) else None,
+            location if isinstance(location, str) else None,
+            block,
+            tail,
+        )
+        if floor is not None and meant < floor[0]:
             add(
                 "kg-as-grams",
                 "warning",
-                f"likely kilograms written as grams: {body_kg[0]}",
+                f"likely kilograms written as grams: {num(meant)} g is implausibly small for the hardware "
+                f"and hours in the card: {floor[1]}",
                 f"if the figure is in kilograms, write emissions: {grams(meant * 1000)}",
             )
-        else:
-            if catalog is None:
-                from estimator.catalog import load_catalog
 
-                catalog = load_catalog()
-            hardware = block.get("hardware_used")
-            location = block.get("geographical_location")
-            floor = plausible_floor(
-                catalog,
-                hardware if isinstance(hardware, str) else None,
-                location if isinstance(location, str) else None,
-                block,
-                fm.tail,
-            )
-            if floor is not None and meant < floor[0]:
-                add(
-                    "kg-as-grams",
-                    "warning",
-                    f"likely kilograms written as grams: {num(meant)} g is implausibly small for the hardware "
-                    f"and hours in the card: {floor[1]}",
-                    f"if the figure is in kilograms, write emissions: {grams(meant * 1000)}",
-                )
+
+def _field_findings(add: Add, raw: dict[str, Any], key_line: int | None) -> None:
+    """Missing source, training_type, geographical_location, hardware_used; an unknown training type."""
     if isinstance(raw, dict):
         for key in FIELDS:
             if raw.get(key) in (None, ""):
@@ -485,7 +514,6 @@ def lint_text(
                 "write training_type: pre-training or training_type: fine-tuning",
                 key_line,
             )
-    return findings
 
 
 def lint(

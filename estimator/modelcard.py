@@ -26,7 +26,7 @@ from estimator.report import intensity_words, mass, num, pue_text
 
 TRAINING_TYPES = ("pre-training", "fine-tuning")
 MAX_CARD_BYTES = 10_000_000
-METHOD = "TDP × hours × PUE × location-based grid intensity (Lacoste et al. 2019)"
+METHOD = "TDP × hours × PUE × grid intensity (Lacoste et al. 2019)"
 _KEY_LINE = re.compile(r"""^(["']?)co2_eq_emissions\1[ \t]*:""")
 _CARD = "a model card (README.md)"
 # huggingface_hub's REGEX_YAML_BLOCK (repocard.py), on the text before newline translation: metadata_load

@@ -348,9 +348,16 @@ def _check_basis(basis: object) -> str:
     return str(basis)
 
 
+def _provider(catalog: Catalog, job: Job) -> str:
+    """The provider id given (checked, with its own field), or ''."""
+    if job.provider is None:
+        return ""
+    name = _text("provider", job.provider, "'aws', 'gcp' or 'azure'")
+    return _about("provider", lambda: catalog.provider(name)).id
+
+
 def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[str]) -> Region | None:
-    if job.provider is not None:
-        _text("provider", job.provider, "'aws', 'gcp' or 'azure'")
+    provider = _provider(catalog, job)
     if job.region is None:
         return None
     name = _text("region", job.region, "'gcp:us-central1' or 'FR'")
@@ -365,6 +372,11 @@ def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[st
             "figure and the default PUE; give provider (e.g. 'aws') for that provider's region and PUE"
         )
         return shared
+    if provider and reg.is_cloud and reg.provider != provider:
+        raise InputError(
+            f"region {reg.id} is a {reg.provider} region but provider is {provider}; give one of them",
+            field="provider",
+        )
     if hit.loose:
         note = f"region {name!r} read as {reg.id} ({reg.name})"
         if reg.is_cloud:
@@ -387,6 +399,13 @@ def _intensity(job: Job, reg: Region | None, catalog: Catalog, warnings: list[st
     year, basis = _check_year(job.year), _check_basis(job.basis)
     if job.intensity is not None:
         ci = core.check_intensity(job.intensity)
+        if year is not None or basis != "lifecycle":
+            field = "year" if year is not None else "basis"
+            raise InputError(
+                f"{field} chooses the grid's figure; with intensity given ({ci:g} gCO2e/kWh) it does nothing: "
+                f"leave out {field}, or intensity",
+                field=field,
+            )
         if 0 < ci < 1:
             warnings.append(f"intensity {ci:g} gCO2e/kWh is very low; if it is in kg/kWh, multiply by 1000")
         low = high = ci
@@ -423,8 +442,15 @@ def _components(
     power = core.check_power_w(job.power_w) if job.power_w is not None else None
     if job.cpu_count is not None and job.cpu_cores is not None:
         raise InputError("give cpu_count (whole CPUs) or cpu_cores (cores used), not both", field="cpu_cores")
-    if (job.cpu_count is not None or job.cpu_cores is not None) and job.cpu is None and inst is None:
-        raise InputError("cpu_count and cpu_cores need cpu, the CPU model (e.g. 'amd-epyc-7742')", field="cpu")
+    if (job.cpu_count is not None or job.cpu_cores is not None) and job.cpu is None:
+        field = "cpu_count" if job.cpu_count is not None else "cpu_cores"
+        also = "; an instance's CPU counts its vCPUs" if inst is not None else ""
+        raise InputError(f"{field} needs cpu, the CPU model (e.g. 'amd-epyc-7742'){also}", field=field)
+    if job.cpu_utilization != 1.0 and job.cpu is None and not (inst is not None and inst.cpu):
+        raise InputError(
+            "cpu_utilization needs a CPU: give cpu (e.g. 'amd-epyc-7742') or an instance with one",
+            field="cpu_utilization",
+        )
     specs: list[ComponentSpec] = []
     device: Device | None = None
     main = job.hardware if job.hardware is not None else (inst.accelerator if inst else None)
@@ -509,7 +535,7 @@ def _structure(catalog: Catalog, job: Job) -> Plan:
     pue = (
         PueChoice(core.check_pue(job.pue), "user", f"user-supplied PUE {job.pue:g}")
         if job.pue is not None
-        else default_pue(catalog, reg, inst.provider if inst else "")
+        else default_pue(catalog, reg, inst.provider if inst else _provider(catalog, job))
     )
     from_catalog = tuple(s.device_id for s in specs if s.device_id and not s.power_source.startswith("user"))
     warnings.extend(_power_notes(catalog, from_catalog))

@@ -21,7 +21,7 @@ from estimator.api import DataFiles, estimate
 from estimator.catalog import load_catalog
 from estimator.core import Estimate, check_count, check_positive
 from estimator.errors import InputError
-from estimator.records import PRECISIONS
+from estimator.records import PRECISIONS, Device
 
 MFU_CENTRAL = 0.4
 MFU_RANGE = (0.3, 0.5)
@@ -89,6 +89,40 @@ class Preflight:
         }
 
 
+def _device_with_peak(hardware: str, precision: str, data_files: DataFiles) -> Device:
+    """The accelerator, which must publish a dense peak for ``precision``."""
+    device, _ = load_catalog(data_files).device(hardware)
+    if precision not in device.peaks:
+        have = ", ".join(f"{p} {v:g}" for p, v in device.peaks.items()) or "none"
+        raise InputError(
+            f"{device.name} has no published dense peak for {precision}; its peaks (TFLOPS): {have}. "
+            "Pass precision= one of those, or flops with your own hours to estimate()",
+            field="precision",
+        )
+    return device
+
+
+def _mfus(
+    mfu: float | None, mfu_range: tuple[float, float] | None, assumptions: list[str]
+) -> tuple[float, float, float]:
+    """(central, low, high) model FLOPs utilisation, checked, with the assumption said."""
+    central = _mfu(mfu) if mfu is not None else MFU_CENTRAL
+    if mfu_range is not None:
+        low_mfu, high_mfu = (_mfu(v, "mfu_range") for v in mfu_range)
+        if low_mfu > high_mfu:
+            raise InputError(f"mfu_range low bound {low_mfu:g} is above the high bound {high_mfu:g}")
+        if not low_mfu <= central <= high_mfu:
+            raise InputError(f"mfu_range {low_mfu:g}..{high_mfu:g} does not contain mfu {central:g}")
+        assumptions.append(f"MFU {central:g} (your range {low_mfu:g}-{high_mfu:g})")
+    elif mfu is not None:
+        low_mfu = high_mfu = central
+        assumptions.append(f"MFU {central:g} (yours)")
+    else:
+        low_mfu, high_mfu = MFU_RANGE
+        assumptions.append(f"MFU {central:g}, range {low_mfu:g}-{high_mfu:g}: {MFU_SOURCE}")
+    return central, low_mfu, high_mfu
+
+
 def preflight(
     flops: float | None = None,
     params: float | None = None,
@@ -132,28 +166,9 @@ def preflight(
         raise InputError("hardware is required: the accelerator you will train on, e.g. 'nvidia-h100-sxm5-80gb'")
     n = check_count(count)
     n_trials = check_count(trials, "trials")
-    device, _ = load_catalog(data_files).device(hardware)
+    device = _device_with_peak(hardware, precision, data_files)
     peaks = device.peaks
-    if precision not in peaks:
-        have = ", ".join(f"{p} {v:g}" for p, v in peaks.items()) or "none"
-        raise InputError(
-            f"{device.name} has no published dense peak for {precision}; its peaks (TFLOPS): {have}. "
-            "Pass precision= one of those, or flops with your own hours to estimate()"
-        )
-    central = _mfu(mfu) if mfu is not None else MFU_CENTRAL
-    if mfu_range is not None:
-        low_mfu, high_mfu = (_mfu(v, "mfu_range") for v in mfu_range)
-        if low_mfu > high_mfu:
-            raise InputError(f"mfu_range low bound {low_mfu:g} is above the high bound {high_mfu:g}")
-        if not low_mfu <= central <= high_mfu:
-            raise InputError(f"mfu_range {low_mfu:g}..{high_mfu:g} does not contain mfu {central:g}")
-        assumptions.append(f"MFU {central:g} (your range {low_mfu:g}-{high_mfu:g})")
-    elif mfu is not None:
-        low_mfu = high_mfu = central
-        assumptions.append(f"MFU {central:g} (yours)")
-    else:
-        low_mfu, high_mfu = MFU_RANGE
-        assumptions.append(f"MFU {central:g}, range {low_mfu:g}-{high_mfu:g}: {MFU_SOURCE}")
+    central, low_mfu, high_mfu = _mfus(mfu, mfu_range, assumptions)
     peak = peaks[precision]
     assumptions.append(
         f"{device.name} dense {precision} peak {peak:g} TFLOPS ({device.peak_source}, {device.peak_year})"

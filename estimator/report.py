@@ -274,7 +274,7 @@ def environmental_impact_section(e: Estimate) -> str:
         f"- **Hours used:** {f['hours']}",
         f"- **Cloud Provider:** {provider}",
         f"- **Compute Region:** {compute_region}",
-        f"- **Carbon Emitted:** {f['co2e']}{f['range']} (location-based: {f['energy']} including PUE {f['pue']}, "
+        f"- **Carbon Emitted:** {f['co2e']}{f['range']} ({f['energy']} including PUE {f['pue']}, "
         f"at {f['intensity']} gCO2e/kWh, {f['grid']})",
         "",
         "Power is the vendor's TDP, an upper bound of what the hardware draws; idle nodes and networking "

@@ -361,6 +361,7 @@ def _where(mask: BoolArray, a: Any, b: Any) -> npt.NDArray[Any]:
 START_COLUMN = "start"
 SUMMED_OUTPUTS = ("energy_kwh", "co2e_g", "co2e_low_g", "co2e_high_g", "embodied_g")
 MAX_YEARS_SPANNED = 100
+HOURS_PER_YEAR = 8784.0  # a leap year: an upper bound of the hours in any one year
 
 
 def split_by_year(start: pd.Series[Any], hours: FloatArray) -> tuple[pd.DataFrame, npt.NDArray[Any]]:
@@ -384,30 +385,41 @@ def split_by_year(start: pd.Series[Any], hours: FloatArray) -> tuple[pd.DataFram
     problem[unreadable] = [
         f"start must be a date and time such as 2024-03-01T12:00:00Z; got {_cut(v)!r}" for v in start[unreadable]
     ]
-    rows: list[int] = []
-    years: list[int] = []
-    part_hours: list[float] = []
-    for i, (t, h) in enumerate(zip(when, hours, strict=True)):
-        if pd.isna(t) or not (h > 0 and math.isfinite(h)):
-            rows.append(i)
-            years.append(-1)  # no year: the row keeps its own year column (or the latest) and its hours
-            part_hours.append(h)
-            continue
-        end = t + pd.Timedelta(hours=float(min(h, 1e6 * 24 * 366)))
-        if end.year - t.year > MAX_YEARS_SPANNED:
+    usable = when.notna().to_numpy() & (hours > 0) & np.isfinite(hours)
+    capped = np.where(usable, np.minimum(hours, HOURS_PER_YEAR * (MAX_YEARS_SPANNED + 1)), 0.0)
+    end = when + pd.to_timedelta(capped, unit="h")
+    first_year = when.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    crossing = usable & (end.dt.year.to_numpy(dtype=float, na_value=np.nan) != first_year)
+    # runs within one year (or without a usable start: year -1, they keep their own year column) are one part
+    single = np.flatnonzero(~crossing)
+    rows: list[Any] = [single]
+    years: list[Any] = [np.where(usable[single], first_year[single], -1).astype(np.int64)]
+    part_hours: list[Any] = [hours[single]]
+    for i in np.flatnonzero(crossing):  # the few runs that cross New Year, part by part
+        t: pd.Timestamp = when.iat[int(i)]  # type: ignore[assignment]
+        h = float(hours[i])
+        if h > HOURS_PER_YEAR * MAX_YEARS_SPANNED:
             problem[i] = f"a run of {h:g} hours from {t:%Y-%m-%d} spans more than {MAX_YEARS_SPANNED} years"
-        left, cursor = float(h), t
+            rows.append(np.array([i]))
+            years.append(np.array([t.year]))
+            part_hours.append(np.array([h]))
+            continue
+        left, cursor, pieces, piece_years = h, t, [], []
         while left > 0:
             boundary = pd.Timestamp(year=cursor.year + 1, month=1, day=1, tz="UTC")
             piece = min(left, (boundary - cursor).total_seconds() / 3600.0)
-            if problem[i] is not None or boundary.year - t.year > MAX_YEARS_SPANNED:
-                piece = left
-            rows.append(i)
-            years.append(cursor.year)
-            part_hours.append(piece if left - piece > 1e-9 * float(h) else left)
-            left -= part_hours[-1]
+            piece = piece if left - piece > 1e-9 * h else left
+            pieces.append(piece)
+            piece_years.append(cursor.year)
+            left -= piece
             cursor = boundary
-    return pd.DataFrame({"row": rows, "year": years, "hours": part_hours}), problem
+        rows.append(np.full(len(pieces), i))
+        years.append(np.array(piece_years))
+        part_hours.append(np.array(pieces))
+    parts = pd.DataFrame(
+        {"row": np.concatenate(rows), "year": np.concatenate(years), "hours": np.concatenate(part_hours)}
+    )
+    return parts.sort_values("row", kind="stable", ignore_index=True), problem
 
 
 def _cut(value: Any, limit: int = 60) -> str:
@@ -435,8 +447,11 @@ def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles) -> Result:
             frame[name] = pd.Series(summed.to_numpy(), index=runs.index)
         else:
             frame[name] = pd.Series(out[name].to_numpy()[first], index=runs.index, dtype=out[name].dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):  # the hours-weighted intensity of a split run
-        frame["intensity_g_per_kwh"] = frame["co2e_g"] / frame["energy_kwh"].where(frame["energy_kwh"] != 0)
+    split = np.bincount(rows, minlength=len(runs)) > 1
+    if split.any():  # the hours-weighted intensity of a run split across years (others keep their year's figure)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weighted = frame["co2e_g"] / frame["energy_kwh"].where(frame["energy_kwh"] != 0)
+        frame["intensity_g_per_kwh"] = frame["intensity_g_per_kwh"].where(~split, weighted)
     bad_parts = pd.Series(done.bad).groupby(rows, sort=True).any().to_numpy()
     # the first part in error speaks for its run (parts are in row order)
     failing = pd.DataFrame({"row": rows, "error": out["error"].to_numpy(), "column": done.columns})[done.bad]
@@ -522,7 +537,7 @@ def _compute(runs: pd.DataFrame, data_files: DataFiles) -> Result:
         {
             "data_version": load_catalog(data_files).data_version,
             "package_version": __version__,
-            "method": "TDP (or power_w) × count × utilization × hours × PUE × location-based life-cycle intensity",
+            "method": "TDP (or power_w) × count × utilization × hours × PUE × grid intensity (basis per row)",
         }
     )
     return Result(frame, bad, list(blame))

@@ -103,7 +103,7 @@ def test_unknown_region_lists_close_matches() -> None:
         ({"power_w": 0}, "power_w"),
         ({"power_w": -300}, "power_w"),
         ({"region": None}, "give region"),
-        ({"cpu_count": 2}, "need cpu"),
+        ({"cpu_count": 2}, "cpu_count needs cpu"),
     ],
 )
 def test_bad_input(kwargs: dict[str, object], message: str) -> None:

@@ -17,8 +17,8 @@ from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
 import estimator
-from app_pages import plain, state
-from estimator import grid, job, modelcard, report
+from app_pages import cleaner, lifecycle, methodology, plain, preflight, state
+from estimator import grid, job, modelcard, report, slurm
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -409,7 +409,7 @@ def test_bad_link_serving_values_give_no_serving_figure(params: dict[str, str], 
     assert len(errors(at)) == 1 and needle in errors(at)[0]
     shows(at, estimator.estimate(**DEFAULT))  # the training figure does not depend on them
     assert "Per 1,000 requests" not in [m.label for m in at.metric]
-    assert any(w.startswith("No serving figure") for w in warnings_shown(at))
+    assert any(w.startswith("No serving figure") and w.endswith("Set it here.") for w in warnings_shown(at))
     assert dict(at.query_params) == params
     (name,) = params
     at.number_input(key=name).set_value(state.INFERENCE_DEFAULTS[name]).run()
@@ -640,6 +640,147 @@ def test_bad_lifecycle_input_shows_the_api_message(key: str, value: float, needl
     assert metric(at, "Emissions"), "the training result stays"
 
 
+# ---------------------------------------------------------------- serving hardware kept up (issue 16, item 19)
+
+SERVING: dict[str, Any] = {"requests": 100_000, "seconds_per_request": 0.1, "count": 1}  # the tab's defaults, per day
+UPTIME_CASES = [
+    # (radio choice, hours up per day typed (None: not asked), idle draw typed (None: left at the default),
+    #  estimate_inference's keywords for it, the link it makes)
+    ("serving", None, None, {}, {}),
+    ("always", None, None, {"hours_per_day": 24.0}, {"hours_per_day": "24"}),
+    (
+        "always",
+        None,
+        0.25,
+        {"hours_per_day": 24.0, "idle_fraction": 0.25},
+        {"hours_per_day": "24", "idle_fraction": "0.25"},
+    ),
+    ("hours", None, None, {"hours_per_day": 8.0}, {"hours_per_day": "8"}),
+    ("hours", 6.5, 0.1, {"hours_per_day": 6.5, "idle_fraction": 0.1}, {"hours_per_day": "6.5", "idle_fraction": "0.1"}),
+]
+
+
+def shows_serving(at: AppTest, day: estimator.InferenceEstimate, period_days: int = 365) -> None:
+    """The tab shows exactly ``day`` (one day of serving) and the lifecycle made from it."""
+    life = estimator.lifecycle(estimator.estimate(**DEFAULT), day, period_days=period_days)
+    assert metric(at, "Per 1,000 requests") == report.mass(day.co2e_g_per_1k_requests)
+    assert metric(at, "Serving, per day") == report.mass(day.co2e_g)
+    assert metric(at, "Whole life") == report.mass(life.total_g)
+    ranges = (
+        f"Range per 1,000 requests: {report.mass(day.low_g_per_1k_requests)} to "
+        f"{report.mass(day.high_g_per_1k_requests)}; per day: {report.mass(day.low_g)} to {report.mass(day.high_g)}."
+    )
+    assert ranges in [c.value for c in at.caption]
+    if day.idle is None:
+        assert in_code(at, report.arithmetic(day.estimate))
+    else:
+        assert in_code(
+            at,
+            f"serving: {report.arithmetic(day.estimate)}\nidle:    {report.arithmetic(day.idle)}\n"
+            f"day:     {report.energy(day.energy_kwh)}, {report.mass(day.co2e_g)}",
+        )
+
+
+@pytest.mark.parametrize(("uptime", "hours", "idle", "kwargs", "link"), UPTIME_CASES)
+def test_how_the_serving_hardware_runs_shows_the_apis_figures(
+    uptime: str, hours: float | None, idle: float | None, kwargs: dict[str, Any], link: dict[str, str]
+) -> None:
+    at = run()
+    at.radio(key="uptime").set_value(uptime).run()
+    if hours is not None:
+        at.number_input(key="hours_per_day").set_value(hours).run()
+    if idle is not None:
+        at.number_input(key="idle_fraction").set_value(idle).run()
+    assert not errors(at)
+    day = estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, **kwargs)
+    assert (day.idle is not None) == (uptime != "serving")
+    shows_serving(at, day)
+    assert {k: v for k, v in at.query_params.items() if k in ("hours_per_day", "idle_fraction")} == link
+    again = run(dict(at.query_params))  # the link restores the choice and the figures
+    assert not errors(again) and again.radio(key="uptime").value == ("always" if uptime == "always" else uptime)
+    shows_serving(again, day)
+
+
+def test_always_on_worked_by_hand() -> None:
+    """Always on, the defaults: an A100 SXM4 80GB (400 W) in gcp:us-central1 (PUE 1.11, 501 g/kWh, 2025).
+
+    serving: 100,000 requests × 0.1 s = 10,000 s = 2.7778 h at 400 W        = 1.11111 kWh
+    idle:    24 h − 2.7778 h = 21.2222 h at 0.15 × 400 W = 60 W             = 1.27333 kWh
+    day:     (1.11111 + 1.27333) kWh × PUE 1.11 = 2.64673 kWh × 501 g/kWh   = 1,326.01 g  -> "1.326 kg CO2e"
+    per 1,000 requests: 1,326.01 g / 100                                    = 13.26 g
+    """
+    at = run({"hours_per_day": "24"})
+    assert at.radio(key="uptime").value == "always"
+    assert metric(at, "Serving, per day") == "1.326 kg CO2e"
+    assert metric(at, "Per 1,000 requests") == "13.26 g CO2e"
+    day = estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, hours_per_day=24)
+    assert day.energy_kwh == pytest.approx((400 * 10_000 / 3600 + 60 * (24 - 10_000 / 3600)) / 1000 * 1.11)
+    assert day.co2e_g == pytest.approx(2.6467333 * 501)
+    assert "One day: up 24 h, 2.778 h of serving and 21.22 h idle, at the training run's region and PUE." in " ".join(
+        c.value for c in at.caption
+    )
+    source = next(c.value for c in at.caption if c.value.startswith("Idle draw"))
+    assert "0.15 of TDP, the default" in source and "Morrison et al. 2025" in source
+
+
+@pytest.mark.parametrize(
+    ("params", "bad", "needle", "good"),
+    [
+        ({"hours_per_day": "30"}, "hours_per_day", "hours_per_day must be at most 24", 8.0),
+        ({"hours_per_day": "0"}, "hours_per_day", "hours_per_day must be a number greater than 0", 8.0),
+        ({"hours_per_day": "abc"}, "hours_per_day", "hours_per_day", 8.0),
+        ({"hours_per_day": "24", "idle_fraction": "1.5"}, "idle_fraction", "idle_fraction must be a fraction", 0.2),
+        ({"hours_per_day": "6", "idle_fraction": "[x](http://evil.example)"}, "idle_fraction", "idle_fraction", 0.2),
+    ],
+)
+def test_bad_kept_up_link_values_show_the_message_and_no_serving_figure(
+    params: dict[str, str], bad: str, needle: str, good: float
+) -> None:
+    at = run(params)  # run() checks every message box is plain text
+    (shown,) = errors(at)
+    assert shown.startswith("From the link: ") and needle in shown
+    shows(at, estimator.estimate(**DEFAULT))  # the training figure does not depend on them
+    assert "Per 1,000 requests" not in [m.label for m in at.metric]
+    assert any(w.startswith(f"No serving figure: the link's {bad} did not resolve") for w in warnings_shown(at))
+    assert dict(at.query_params) == params, "the URL is left as sent"
+    assert at.number_input(key=bad).value is None, "empty, not a default"
+    at.number_input(key=bad).set_value(good).run()
+    assert not errors(at)
+    kwargs: dict[str, Any] = {k: float(v) for k, v in params.items() if k != bad} | {bad: good}
+    shows_serving(at, estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, **kwargs))
+
+
+def test_a_bad_hours_per_day_is_settled_by_choosing_always_on_or_only_while_serving() -> None:
+    cases: list[tuple[str, dict[str, Any]]] = [("always", {"hours_per_day": 24.0}), ("serving", {})]
+    for choice, kwargs in cases:
+        at = run({"hours_per_day": "30", "idle_fraction": "2"})
+        assert len(errors(at)) == 2 and at.radio(key="uptime").value == "hours"
+        at.radio(key="uptime").set_value(choice).run()
+        if choice == "always":  # the idle draw is still the link's bad value: set it
+            assert "Per 1,000 requests" not in [m.label for m in at.metric]
+            at.number_input(key="idle_fraction").set_value(0.15).run()
+        assert not errors(at)
+        shows_serving(at, estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, **kwargs))
+
+
+def test_an_idle_draw_without_hours_up_is_named_and_ignored() -> None:
+    at = run({"idle_fraction": "0.2"})
+    message = "days and idle_fraction describe servers kept up: give hours_per_day too"
+    assert any(message in w and w.endswith("; ignored") for w in warnings_shown(at))
+    assert not errors(at) and at.radio(key="uptime").value == "serving"
+    shows_serving(at, estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING))
+
+
+def test_serving_longer_than_the_hours_up_shows_the_apis_message() -> None:
+    at = run()
+    at.radio(key="uptime").set_value("hours").run()
+    at.number_input(key="hours_per_day").set_value(2.0).run()  # 100,000 × 0.1 s = 2.78 h of serving
+    with pytest.raises(estimator.EstimatorError) as info:
+        estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING, hours_per_day=2.0)
+    assert errors(at) == [str(info.value)]
+    assert "Per 1,000 requests" not in [m.label for m in at.metric]
+
+
 def test_methodology_is_on_the_page() -> None:
     at = run()
     text = "\n".join(m.value for m in at.markdown)
@@ -709,9 +850,9 @@ def shows_preflight(at: AppTest, p: estimator.Preflight) -> None:
     assert f"**Range: {report.mass(p.low)} to {report.mass(p.high)}**" in text
     low, high = p.device_hours_range
     captions = "\n".join(c.value for c in tab.caption)
-    assert f"Device-hours per run {report.num(low)} to {report.num(high)}" in captions
+    assert f"one run takes {report.num(low)} to {report.num(high)} device-hours" in captions
     wall_low, wall_high = p.estimate_low.inputs["hours"], p.estimate_high.inputs["hours"]
-    assert f"wall-clock {report.num(wall_low)} h to {report.num(wall_high)} h" in captions
+    assert f"{report.num(wall_low)} h to {report.num(wall_high)} h of wall-clock time" in captions
     assert report.mass(e.embodied_g) in text and report.mass(e.embodied_high_g) in text
     for assumption in p.assumptions:
         assert f"- {assumption}" in text
@@ -856,12 +997,12 @@ def test_sources_are_listed_once_each() -> None:
 
 def test_one_device_is_singular_and_the_mfu_range_in_order() -> None:
     at = run()
-    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("Device-hours per run"))
-    assert "on 1 device," in caption and "1 devices" not in caption
-    assert "for an MFU range of 0.3 to 0.5" in caption
+    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("For an MFU range"))
+    assert "on 1 device;" in caption and "1 devices" not in caption
+    assert caption.startswith("For an MFU range of 0.3 to 0.5")
     at.number_input(key="count").set_value(8).run()
-    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("Device-hours per run"))
-    assert "on 8 devices," in caption
+    caption = next(c.value for c in preflight_tab(at).caption if c.value.startswith("For an MFU range"))
+    assert "on 8 devices;" in caption
 
 
 def test_a_run_of_years_gets_a_sanity_note() -> None:
@@ -886,6 +1027,88 @@ def test_cleaner_regions_legend_names_only_what_is_drawn() -> None:
         drawn = set(next(d.value for d in at.dataframe if "saving vs yours" in d.value.columns)["group"])
         domain = json.loads(spec.proto.spec)["encoding"]["color"]["scale"]["domain"]
         assert domain == [g for g in ("your choice", "same provider", "other provider") if g in drawn]
+
+
+# ---------------------------------------------------------------- review pass at 1400 px (issue 16, item 18)
+
+
+def test_methodology_headings_sit_below_the_page_title() -> None:
+    at = run()
+    text = next(m.value for m in at.markdown if "What the estimate leaves out" in m.value)
+    headings = [line for line in text.splitlines() if re.match(r"#+\s", line)]
+    assert "### Methodology" in headings and "#### The formula" in headings
+    assert all(h.startswith("###") for h in headings), "no heading as large as the page's own title"
+    fenced = "# title\n```\n# a comment in code\n```\n## sub\n####### not a heading\n"
+    assert methodology.demote(fenced) == "### title\n```\n# a comment in code\n```\n#### sub\n####### not a heading\n"
+
+
+def test_the_cleaner_regions_table_keeps_its_last_columns_in_view() -> None:
+    at = run(tab=CLEANER)
+    table = next(d for d in at.dataframe if "saving vs yours" in d.value.columns)
+    columns = json.loads(table.proto.columns)
+    assert columns["region"]["width"] == cleaner.REGION_COLUMN_PX
+    assert list(table.value.columns)[-1] == "group"
+
+
+def test_the_upload_says_the_cards_own_size_limit() -> None:
+    at = run()
+    (upload,) = at.get("file_uploader")
+    assert upload.proto.max_upload_size_mb * 1_000_000 == modelcard.MAX_CARD_BYTES == 10_000_000
+
+
+def test_the_share_note_says_what_the_link_does_not_hold() -> None:
+    at = run()
+    at.text_input(key="location_text").input("Somewhere").run()
+    note = next(c.value for c in at.caption if c.value.startswith("Share this page's URL"))
+    assert "except uploads and text boxes" in note and "location" in note
+    assert "Somewhere" not in dict(at.query_params).values(), "typed text is not in the link, as the note says"
+    assert not set(at.query_params) - set(state.LINK_PARAMS)
+
+
+def test_the_cluster_uploads_say_the_readers_limits() -> None:
+    at = run(tab="Cluster (Slurm)")
+    cluster_upload = next(u for u in at.get("file_uploader") if u.proto.label == "cluster.yaml")
+    assert cluster_upload.proto.max_upload_size_mb * 1024 * 1024 >= slurm.MAX_CLUSTER_BYTES
+    assert cluster_upload.proto.max_upload_size_mb == 1, "not Streamlit's 200 MB"
+    assert at.text_input(key="slurm_delimiter").label.endswith("writes |)")
+
+
+def test_parameters_and_tokens_are_said_in_words() -> None:
+    at = run()
+    captions = [c.value for c in preflight_tab(at).caption]
+    assert "7 billion parameters" in captions and "2 trillion tokens" in captions
+    at.number_input(key="pf_params").set_value(1.25e8).run()
+    assert "125 million parameters" in [c.value for c in preflight_tab(at).caption]
+    words = [preflight.in_words(n) for n in (950, 1e3, 2.5e12, 1e15)]
+    assert words == ["950", "1 thousand", "2.5 trillion", "1,000 trillion"]
+
+
+def test_the_lifecycle_bar_puts_training_first_as_the_sentence_does() -> None:
+    at = run()
+    spec = json.loads(next(c for c in at.get("vega_lite_chart") if "over the model" in c.proto.spec).proto.spec)
+    life = estimator.lifecycle(estimator.estimate(**DEFAULT), period_days=365)
+    rows = lifecycle._shares_chart(life)["data"]["values"]  # Streamlit sends the rows apart from the spec
+    parts = [row["part"] for row in sorted(rows, key=lambda r: r["order"])]
+    assert parts == ["training (all runs)", "serving"]
+    assert spec["encoding"]["order"] == {"field": "order", "type": "quantitative"}
+    assert spec["encoding"]["color"]["sort"] == parts
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Training "))
+    assert sentence.index("Training") < sentence.index("serving")
+
+
+def test_the_serving_hardware_follows_the_sidebar_until_picked() -> None:
+    at = run()
+    at.selectbox(key="hardware").set_value("nvidia-h100-sxm5-80gb").run()
+    assert at.selectbox(key="serve_hardware").value == "nvidia-h100-sxm5-80gb", "not left on the first one"
+    day = estimator.estimate_inference("nvidia-h100-sxm5-80gb", DEFAULT["region"], **SERVING)
+    assert metric(at, "Per 1,000 requests") == report.mass(day.co2e_g_per_1k_requests)
+    assert "serve_hardware" not in at.query_params
+    at.selectbox(key="serve_hardware").set_value("nvidia-t4").run()
+    at.selectbox(key="hardware").set_value(DEFAULT["hardware"]).run()
+    assert at.selectbox(key="serve_hardware").value == "nvidia-t4", "a pick stays"
+    assert at.query_params["serve_hardware"] == "nvidia-t4"
+    again = run({"hardware": "nvidia-h100-sxm5-80gb", "serve_hardware": "nvidia-t4"})
+    assert again.selectbox(key="serve_hardware").value == "nvidia-t4", "the link's pick stays"
 
 
 def test_the_yaml_block_wraps() -> None:

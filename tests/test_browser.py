@@ -230,6 +230,18 @@ def test_fill_the_form_in_chromium_and_read_the_result(server_url: str) -> None:
                 page.get_by_role("tab", name=tab).click()
                 page.wait_for_timeout(800)  # every chart drawn once
 
+            # Serving hardware kept on all day (issue 16, item 19): the API's figure, and the choice in the link.
+            always_on = estimator.estimate_inference(
+                "nvidia-h100-sxm5-80gb", "FR", requests=100_000, seconds_per_request=0.1, count=1, hours_per_day=24
+            )
+            page.get_by_text("always on (24 h a day)", exact=True).click()
+            _wait_for_metric(page, "Serving, per day", report.mass(always_on.co2e_g))
+            assert _metric(page, "Per 1,000 requests") == report.mass(always_on.co2e_g_per_1k_requests)
+            assert page.get_by_text("Morrison et al. 2025", exact=False).count() >= 1, "the idle draw's source"
+            assert "hours_per_day=24" in page.url
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(ARTIFACTS / "app-serving.png"), full_page=True)
+
             # The shareable link restores the form and the result in a new page.
             shared = browser.new_page(viewport={"width": 1440, "height": 1000})
             shared.set_default_timeout(TIMEOUT_MS)

@@ -89,6 +89,17 @@ def test_listing_commands() -> None:
     assert none.returncode == 0 and "no devices match" in none.stdout
 
 
+def test_regions_lists_every_place_with_or_without_a_figure() -> None:
+    # Andorra has only a marginal (UNFCCC) figure: the full listing used to stop there with exit 2.
+    r = run_cli("regions", "--year", "2023", "--sort", "intensity", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    andorra = next(row for row in rows if row["id"] == "AD")
+    assert "intensity_g_per_kwh" not in andorra and rows[-1].get("intensity_g_per_kwh") is None
+    values = [row["intensity_g_per_kwh"] for row in rows if "intensity_g_per_kwh" in row]
+    assert values == sorted(values) and next(row for row in rows if row["id"] == "DE")["intensity_year"] == 2023
+
+
 def test_bad_provider_exits_2() -> None:
     r = run_cli("regions", "--provider", "amazn")
     assert r.returncode == 2 and "unknown provider" in r.stderr

@@ -185,9 +185,9 @@ def test_always_on_by_hand() -> None:
     assert r.idle.energy_kwh == pytest.approx(0.441)
     assert r.energy_kwh == pytest.approx(2.541)
     assert r.co2e_g == pytest.approx(254.1)
-    # low end: serving at 0.30 x TDP (0.63 kWh) + the same idle 0.441 kWh = 1.071 kWh
-    assert r.energy_low_kwh == pytest.approx(1.071)
-    assert r.low_g == pytest.approx(107.1)
+    # low end: serving at 0.25 x TDP (0.525 kWh) + the same idle 0.441 kWh = 0.966 kWh
+    assert r.energy_low_kwh == pytest.approx(0.966)
+    assert r.low_g == pytest.approx(96.6)
     assert r.high_g == pytest.approx(254.1)
     assert r.energy_wh_per_request == pytest.approx(2541 / 36_000)
     assert r.to_dict()["idle_hours"] == 14
@@ -220,9 +220,9 @@ def test_serving_draw_range_uses_the_inference_fraction() -> None:
     from estimator.inference import INFERENCE_DRAW_LOW_FRACTION
 
     r = estimate_inference(T4, None, 3600, seconds_per_request=1, pue=1.0, intensity=100)  # 70 Wh
-    assert INFERENCE_DRAW_LOW_FRACTION == 0.30
+    assert INFERENCE_DRAW_LOW_FRACTION == 0.25
     assert r.energy_kwh == pytest.approx(0.07)
-    assert r.energy_low_kwh == pytest.approx(0.021)
+    assert r.energy_low_kwh == pytest.approx(0.0175)  # 0.25 x 70 Wh
     own = estimate_inference(T4, None, 3600, seconds_per_request=1, pue=1.0, intensity=100, draw_low_fraction=0.76)
     assert own.energy_low_kwh == pytest.approx(0.0532)
 
@@ -287,7 +287,7 @@ def test_cli_always_on() -> None:
 
 def test_default_serving_and_idle_fractions_name_their_source() -> None:
     served = estimate_inference(T4, "FR", 1000, seconds_per_request=1)
-    assert any("draw: 0.3 to 1 × TDP (serving: ML.ENERGY" in b for b in served.estimate.range_basis)
+    assert any("draw: 0.25 to 1 × TDP (serving: ML.ENERGY" in b for b in served.estimate.range_basis)
     up = estimate_inference(T4, "FR", 1000, hours_per_day=24)
     assert any("draw: 0.15 to 1 × TDP (idle Morrison et al. 2025" in b for b in up.estimate.range_basis)
     own = estimate_inference(T4, "FR", 1000, seconds_per_request=1, draw_low_fraction=0.5)

@@ -19,9 +19,15 @@ from estimator.validation import RECOMMENDED_TRAINING_LOW_FRACTION, Run, validat
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "validation.csv"
-# Coverage reached after calibration (docs/validation.md): it may rise, never fall.
-TRAINING_INSIDE_FLOOR = 13 / 17
-INFERENCE_INSIDE_FLOOR = 11 / 11
+# Coverage reached after calibration (docs/validation.md): it may rise, never fall. Counts of runs inside our
+# range, and shares of the set as it now is (52 runs). Training: 17 of 19, every GPU run and the TPU v2 and v3 runs
+# (at their TDPs) inside; the two outside are the TPU v4 runs (GLaM, PaLM): a measured chip mean in the catalog, and
+# a measurement that includes the host. Inference: 33 of 33 with the 0.25 low end (Stable Cascade on an A100 drew
+# 0.29 of TDP). Before the TPU v3 TDP and the 0.25 serving low end: training 13 of 19, inference 32 of 33.
+TRAINING_INSIDE_FLOOR = 17
+TRAINING_SHARE_FLOOR = 17 / 19  # at least 80 % (issue 19)
+INFERENCE_INSIDE_FLOOR = 33
+INFERENCE_SHARE_FLOOR = 33 / 33
 
 
 def _by_id(v: validation.Validation) -> dict[str, validation.Check]:
@@ -56,30 +62,69 @@ def test_checks_by_hand() -> None:
     assert huge.measured_kwh == pytest.approx(237.6)
     assert huge.ratio == pytest.approx(259.2 / 237.6)
     assert huge.inside
-    # T5: 512 TPU v3 (catalog 220 W per chip) x 480 h x PUE 1.12 = 60,555.264 kWh, below the measured 85,700
+    # T5: 512 TPU v3 (450 W TDP per chip) x 480 h x PUE 1.12 = 123,863.04 kWh, low 0.25 x = 30,965.76 kWh;
+    # the measured 85,700 kWh (host included) is inside
     t5 = v["patterson21-t5"]
-    assert t5.estimate_kwh == pytest.approx(512 * 0.220 * 480 * 1.12)
-    assert t5.position == "above"
+    assert t5.estimate_kwh == pytest.approx(512 * 0.450 * 480 * 1.12)
+    assert t5.low_kwh == pytest.approx(0.25 * 512 * 0.450 * 480 * 1.12)
+    assert t5.inside
     # BLOOM API: 16 A100 (400 W) up 18 x 24 h, serving time unknown: 2,764.8 kWh, low at idle 0.15 = 414.72 kWh
     bloom = v["luccioni22-bloom-api"]
     assert bloom.estimate_kwh == pytest.approx(16 * 0.4 * 432)
     assert bloom.low_kwh == pytest.approx(0.15 * 16 * 0.4 * 432)
     assert bloom.measured_kwh == 914
     assert bloom.inside
-    # LLaMA-7B on an A40 (300 W), 2.2848 s per response: 300 x 2.2848 / 3600 = 0.1904 Wh; low 0.3 x = 0.05712 Wh
+    # LLaMA-7B on an A40 (300 W), 2.2848 s per response: 300 x 2.2848 / 3600 = 0.1904 Wh; low 0.25 x = 0.0476 Wh
     llama = v["mlenergy23-a40-llama-7b"]
     assert llama.unit == "Wh/request"
     assert llama.shown(llama.estimate_kwh) == pytest.approx(0.1904)
-    assert llama.shown(llama.low_kwh) == pytest.approx(0.05712)
+    assert llama.shown(llama.low_kwh) == pytest.approx(0.0476)
     assert llama.shown(llama.measured_kwh) == pytest.approx(525.7081235728675 / 3600, rel=1e-5)
+    # Evolved Transformer NAS: 200 TPU v2 at the chip TDP, 280 W (Patterson et al. 2021, Table 4) x 163.2 h x PUE 1.1
+    # = 10,053.12 kWh; measured 7,500 kWh is inside (low end 0.25 x = 2,513.28 kWh)
+    nas = v["patterson21-evolved-transformer-nas"]
+    assert nas.estimate_kwh == pytest.approx(200 * 0.280 * 163.2 * 1.1)
+    assert nas.inside
+    # GLaM: 1,024 TPU v4 (catalog 170 W, Google's measured chip mean) x 574 h x PUE 1.11 = 110,913.4 kWh,
+    # about half the measured 213,000 kWh (system power 326 W per chip with the host)
+    glam = v["du22-glam-64b64e-280b"]
+    assert glam.estimate_kwh == pytest.approx(1024 * 0.170 * 574 * 1.11)
+    assert glam.ratio == pytest.approx(1024 * 0.170 * 574 * 1.11 / 213_000)
+    assert glam.position == "above"
+    # PaLM: 6,144 chips x 1,368 h = 8,404,992 chip-hours (6,144 x 1,200 h + 3,072 x 336 h) at 170 W, PUE 1
+    # (the measurement has no facility share) = 1,428,848.64 kWh; measured 8,404,992 x 378.5 W = 3,181,289.5 kWh
+    palm = v["chowdhery22-palm-540b"]
+    assert 6144 * 1368 == 6144 * 1200 + 3072 * 336
+    assert palm.estimate_kwh == pytest.approx(6144 * 1368 * 0.170)
+    assert palm.measured_kwh == pytest.approx(6144 * 1368 * 0.3785, abs=0.1)
+    assert palm.position == "above"
+    # Stable Cascade on an A100 SXM4 40 GB (400 W), 9.2506 s per image: 400 x 9.2506 / 3600 = 1.02784 Wh, low end
+    # 0.25 x = 0.25696 Wh; measured 1,086.17 J = 0.30171 Wh (0.29 of TDP) lies inside
+    cascade = v["mlenergy24-a100-stable-cascade"]
+    assert cascade.shown(cascade.estimate_kwh) == pytest.approx(400 * 9.2506 / 3600)
+    assert cascade.shown(cascade.low_kwh) == pytest.approx(0.25 * 400 * 9.2506 / 3600)
+    assert cascade.shown(cascade.measured_kwh) == pytest.approx(1086.1702999999748 / 3600, rel=1e-5)
+    assert cascade.inside  # measured 0.29 of TDP: inside since the serving low end is 0.25
+
+
+def _assert_floors(v: validation.Validation) -> None:
+    assert v.training.inside >= TRAINING_INSIDE_FLOOR
+    assert v.training.share_inside >= TRAINING_SHARE_FLOOR - 1e-12
+    assert v.inference.inside >= INFERENCE_INSIDE_FLOOR
+    assert v.inference.share_inside >= INFERENCE_SHARE_FLOOR - 1e-12
 
 
 def test_coverage_after_calibration_does_not_fall() -> None:
     v = validate(training_low_fraction=RECOMMENDED_TRAINING_LOW_FRACTION)
-    assert v.training.share_inside >= TRAINING_INSIDE_FLOOR
-    assert v.inference.share_inside >= INFERENCE_INSIDE_FLOOR
-    # the rows outside are the TPU v3 runs whose measurement includes the host (docs/validation.md)
-    assert {c.run.hardware for c in v.training.checks if not c.inside} <= {"google-tpu-v3"}
+    _assert_floors(v)
+    # every GPU and TPU v2/v3 training run is inside; the rows outside are TPU v4 runs (the catalog has a
+    # measured chip mean there, no published TDP) whose measurement includes the host: above our range
+    gpu = [c for c in v.training.checks if c.run.hardware.startswith("nvidia-")]
+    assert len(gpu) >= 12
+    assert all(c.inside for c in gpu)
+    outside = [c for c in v.training.checks if not c.inside]
+    assert {c.run.hardware for c in outside} <= {"google-tpu-v4"}
+    assert {c.position for c in outside} <= {"above"}
 
 
 def _package_training_fraction() -> float:
@@ -93,15 +138,13 @@ def _package_training_fraction() -> float:
     strict=True,
 )
 def test_coverage_with_the_package_defaults() -> None:
-    v = validate()
-    assert v.training.share_inside >= TRAINING_INSIDE_FLOOR
-    assert v.inference.share_inside >= INFERENCE_INSIDE_FLOOR
+    _assert_floors(validate())
 
 
 def test_fractions_are_read_from_the_results() -> None:
     v = validate()
     assert v.training_low_fraction == pytest.approx(_package_training_fraction())
-    assert v.inference_low_fraction == pytest.approx(0.30)
+    assert v.inference_low_fraction == pytest.approx(0.25)
     chosen = validate(training_low_fraction=0.5, inference_low_fraction=0.4)
     assert (chosen.training_low_fraction, chosen.inference_low_fraction) == (0.5, 0.4)
     huge = _by_id(chosen)["dodge22-vit-huge"]
