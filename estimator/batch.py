@@ -29,7 +29,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -525,6 +525,118 @@ def _empty_batch(names: Sequence[str]) -> Any:
     )
 
 
+def _check_output(src: Path, output: str | os.PathLike[str] | None) -> Path | None:
+    dest = Path(output) if output is not None else None
+    if dest is not None and dest.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
+        raise InputError(f"the output {dest} must end in .csv or .parquet; got {dest.suffix or 'no suffix'!r}")
+    if dest is not None and dest.resolve() == src.resolve():
+        raise InputError(f"the output {dest} is the input file; write the results to another file")
+    return dest
+
+
+def _open_batches(src: Path, csv_sep: str | None, header_names: list[str], bar: Any) -> tuple[list[str], Any]:
+    """The column names and the record batches of a CSV (``csv_sep`` given) or Parquet file."""
+    if csv_sep is not None:
+        return header_names, _csv_batches(src, csv_sep, header_names, bar)
+    schema, batches = _parquet_batches(src, bar)
+    names = [str(n) for n in schema.names]
+    try:
+        _check_columns(names)
+    except InputError as exc:
+        raise InputError(f"{src}: {exc}") from None
+    return names, batches
+
+
+def _run_chunks(
+    src: Path,
+    batches: Iterator[Any],
+    writer: _Writer,
+    tally: _Tally,
+    data_files: DataFiles,
+    strict: bool,
+    csv_sep: str | None,
+) -> None:
+    """Every chunk through the estimate and to the writer; under ``strict`` stop at the first bad row."""
+    out_schema: Any = None
+    for batch in batches:
+        if out_schema is None:
+            out_schema = output_schema(batch.schema, data_files=data_files)
+        out_batch, result = _estimate_chunk(src, batch, out_schema, data_files, csv_sep is not None)
+        if strict and result.bad.any():
+            raise _strict_error(result, src, csv_sep, tally.rows)
+        writer.write(out_batch)
+        tally.add(result)
+
+
+def _csv_header(src: Path, sep: str | None) -> tuple[list[str], str]:
+    """The column names of a CSV file and its delimiter (given, or guessed from the header), checked."""
+    header = _read_header(src)
+    csv_sep = sep or _sniff_separator(header)
+    if len(csv_sep) != 1:
+        raise InputError(f"--sep must be one character such as ',' ';' or a tab; got {csv_sep!r}")
+    names = [c.strip() for c in next(csv.reader([header.rstrip("\r\n")], delimiter=csv_sep))]
+    try:
+        _check_columns(names)
+    except InputError as exc:
+        raise InputError(f"{src}: {exc}{_wrong_separator_hint(header, csv_sep)}") from None
+    return names, csv_sep
+
+
+def _estimate_chunk(src: Path, batch: Any, schema: Any, data_files: DataFiles, from_csv: bool) -> tuple[Any, _Result]:
+    """One chunk of a file through the estimate; errors that stop the file name it."""
+    try:
+        return _estimate_batch(batch, schema, data_files, from_csv)
+    except InputError as exc:
+        raise InputError(f"{src}: {exc}") from None
+    except _UnclosedQuote:
+        raise InputError(
+            f"{src}: cannot read as CSV (a name cell runs over a line break: is a closing quote missing?)"
+        ) from None
+
+
+@dataclass
+class _Tally:
+    """Rows, bad rows, totals over the good rows [kWh, g], the first three messages."""
+
+    rows: int = 0
+    errors: int = 0
+    energy_kwh: float = 0.0
+    co2e_g: float = 0.0
+    first_errors: list[str] = field(default_factory=list)
+
+    def add(self, result: _Result) -> None:
+        frame = result.frame
+        n_bad = int(result.bad.sum())
+        if n_bad and len(self.first_errors) < 3:
+            for i in np.flatnonzero(result.bad)[: 3 - len(self.first_errors)]:
+                self.first_errors.append(f"row {self.rows + int(i) + 1}: {frame['error'].iat[int(i)]}")
+        self.rows += len(frame)
+        self.errors += n_bad
+        self.energy_kwh += float(np.nansum(frame["energy_kwh"].to_numpy()))
+        self.co2e_g += float(np.nansum(frame["co2e_g"].to_numpy()))
+
+    def summary(self, output: str, notes: Sequence[str]) -> BatchSummary:
+        return BatchSummary(
+            rows=self.rows,
+            errors=self.errors,
+            energy_kwh=self.energy_kwh,
+            co2e_g=self.co2e_g,
+            output=output,
+            first_errors=tuple(self.first_errors),
+            notes=tuple(notes),
+        )
+
+
+def _copy_out(buffer: IO[bytes], out: IO[str]) -> None:
+    """The finished CSV from ``buffer`` to ``out`` (stdout), 1 MiB at a time."""
+    buffer.seek(0)
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    while block := text.read(1 << 20):
+        out.write(block)
+    out.flush()
+    text.detach()
+
+
 def _at_least_one(batches: Iterator[Any], names: Sequence[str]) -> Iterator[Any]:
     """``batches``, or one empty batch when there are none: a header-only file still gets its header written."""
     empty = True
@@ -548,26 +660,19 @@ def estimate_file(
     """Run :func:`estimate_many` over a CSV or Parquet file of runs and write the result.
 
     The format follows the suffix (``.parquet`` / ``.pq``, else CSV). Both are
-    streamed through Arrow in chunks (about 8 MiB of CSV, or 125,000 Parquet
-    rows), so memory stays flat whatever the file's size; a progress bar
-    shows on a terminal (quiet otherwise, or with ``progress=False``). ``sep``:
-    the CSV delimiter, guessed from the header (``,`` ``;`` tab ``|``) when None.
-
-    Every input column is written back as it was read (CSV cells as their
-    text, Parquet columns with their type); the result columns have one type
-    for the whole file. An input column named like a result column is kept
-    under ``input_<name>`` and the summary says so. ``output`` None writes CSV
-    to ``stdout``. The output is written to a temporary file and moved into
-    place only when complete: a failure (including a bad row under
-    ``strict``) leaves no partial file behind.
+    streamed through Arrow in chunks (8 MiB of CSV, 125,000 Parquet rows), so
+    memory stays flat; a progress bar shows on a terminal (``progress=False``
+    turns it off). ``sep``: the CSV delimiter, guessed from the header when None.
+    Input columns are written back as read (CSV cells as their text, Parquet
+    columns with their type); the result columns have one type for the whole
+    file; an input column named like a result is kept as ``input_<name>`` (the
+    summary says so). ``output`` None writes CSV to ``stdout``. The output is
+    moved into place only when complete: a failure (a bad row under
+    ``strict`` too) leaves no partial file.
     """
     _pyarrow("", "batch files")  # a clear message now if pyarrow is missing
     src = Path(source)
-    dest = Path(output) if output is not None else None
-    if dest is not None and dest.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
-        raise InputError(f"the output {dest} must end in .csv or .parquet; got {dest.suffix or 'no suffix'!r}")
-    if dest is not None and dest.resolve() == src.resolve():
-        raise InputError(f"the output {dest} is the input file; write the results to another file")
+    dest = _check_output(src, output)
     show = sys.stderr.isatty() if progress is None else progress
 
     csv_sep: str | None = None
@@ -575,21 +680,11 @@ def estimate_file(
         _check_source(src)
         header_names: list[str] = []
     else:
-        header = _read_header(src)
-        csv_sep = sep or _sniff_separator(header)
-        if len(csv_sep) != 1:
-            raise InputError(f"--sep must be one character such as ',' ';' or a tab; got {csv_sep!r}")
-        header_names = [c.strip() for c in next(csv.reader([header.rstrip("\r\n")], delimiter=csv_sep))]
-        try:
-            _check_columns(header_names)
-        except InputError as exc:
-            raise InputError(f"{src}: {exc}{_wrong_separator_hint(header, csv_sep)}") from None
+        header_names, csv_sep = _csv_header(src, sep)
 
     atomic = fileio.AtomicFile(dest) if dest is not None else None
     buffer = None if atomic is not None else tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed below
-    rows = errors = 0
-    energy = co2e = 0.0
-    first_errors: list[str] = []
+    tally = _Tally()
     notes: list[str] = []
     from tqdm import tqdm
 
@@ -597,48 +692,15 @@ def estimate_file(
         with tqdm(
             total=src.stat().st_size, unit="B", unit_scale=True, desc=src.name, disable=not show, delay=0.5
         ) as bar:
-            if csv_sep is not None:
-                names = header_names
-                batches: Iterator[Any] = _csv_batches(src, csv_sep, names, bar)
-            else:
-                schema, batches = _parquet_batches(src, bar)
-                names = [str(n) for n in schema.names]
-                try:
-                    _check_columns(names)
-                except InputError as exc:
-                    raise InputError(f"{src}: {exc}") from None
+            names, batches = _open_batches(src, csv_sep, header_names, bar)
             renamed = _renames(names)
             if renamed:
                 notes.append(_rename_note(renamed))
             parquet_out = dest is not None and _is_parquet(dest)
             handle: Any = atomic.tmp.open("wb") if atomic is not None and not parquet_out else buffer
             writer = _Writer(atomic.tmp if atomic is not None else None, handle, parquet_out)
-            out_schema: Any = None
             try:
-                for batch in _at_least_one(batches, names):
-                    if out_schema is None:
-                        out_schema = output_schema(batch.schema, data_files=data_files)
-                    try:
-                        out_batch, result = _estimate_batch(batch, out_schema, data_files, csv_sep is not None)
-                    except InputError as exc:
-                        raise InputError(f"{src}: {exc}") from None
-                    except _UnclosedQuote:
-                        raise InputError(
-                            f"{src}: cannot read as CSV (a name cell runs over a line break: "
-                            "is a closing quote missing?)"
-                        ) from None
-                    if strict and result.bad.any():
-                        raise _strict_error(result, src, csv_sep, rows)
-                    writer.write(out_batch)
-                    frame = result.frame
-                    n_bad = int(result.bad.sum())
-                    if n_bad and len(first_errors) < 3:
-                        for i in np.flatnonzero(result.bad)[: 3 - len(first_errors)]:
-                            first_errors.append(f"row {rows + int(i) + 1}: {frame['error'].iat[int(i)]}")
-                    rows += len(frame)
-                    errors += n_bad
-                    energy += float(np.nansum(frame["energy_kwh"].to_numpy()))
-                    co2e += float(np.nansum(frame["co2e_g"].to_numpy()))
+                _run_chunks(src, _at_least_one(batches, names), writer, tally, data_files, strict, csv_sep)
             finally:
                 writer.close()
                 if handle is not None and handle is not buffer:
@@ -646,13 +708,7 @@ def estimate_file(
         if atomic is not None:
             atomic.commit()
         elif buffer is not None:
-            buffer.seek(0)
-            out = stdout or sys.stdout
-            text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
-            while block := text.read(1 << 20):
-                out.write(block)
-            out.flush()
-            text.detach()
+            _copy_out(buffer, stdout or sys.stdout)
     except OSError as exc:
         if atomic is not None:
             atomic.discard()
@@ -665,15 +721,7 @@ def estimate_file(
     finally:
         if buffer is not None:
             buffer.close()
-    return BatchSummary(
-        rows=rows,
-        errors=errors,
-        energy_kwh=energy,
-        co2e_g=co2e,
-        output=str(dest) if dest is not None else "<stdout>",
-        first_errors=tuple(first_errors),
-        notes=tuple(notes),
-    )
+    return tally.summary(str(dest) if dest is not None else "<stdout>", notes)
 
 
 def summary_text(s: BatchSummary) -> str:
