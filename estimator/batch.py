@@ -14,7 +14,8 @@ writes the files.
 
 ``estimate_many`` keeps no state between calls and each row depends on that
 row alone, so it is safe per partition of a distributed table (Dask's
-``map_partitions``, Spark's ``mapInPandas``; see docs/batch.md).
+``map_partitions``, Spark's ``mapInArrow``; see docs/batch.md and
+:mod:`estimator.integrations`). Files stream through Arrow (see estimate_file).
 
 This module imports pandas and numpy; ``import estimator`` does not import it.
 """
@@ -26,8 +27,9 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,12 +41,12 @@ from estimator import fileio
 from estimator import runs as runs_module
 from estimator.api import DataFiles
 from estimator.errors import InputError
-from estimator.runs import INPUT_COLUMNS, NUMBER_COLUMNS, OUTPUT_COLUMNS, TEXT_COLUMNS
+from estimator.runs import INPUT_COLUMNS, NUMBER_COLUMNS, OUTPUT_COLUMNS
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-CHUNK_ROWS = 250_000
+CHUNK_ROWS = 125_000  # Parquet rows per batch: 10M rows stay near 500 MiB peak (250,000: 615 MiB)
 SEPARATORS = (",", ";", "\t", "|")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -79,7 +81,8 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
     ``pue_used`` and ``pue_basis``, ``intensity_g_per_kwh`` and
     ``intensity_basis``, ``hardware_id``, ``region_id`` and ``error``
     (None, or the message of a bad row, whose numbers are NaN). An input
-    column with one of these names is replaced. Every good row equals
+    column with one of these names is kept as ``input_<name>``
+    (a warning says so). Every good row equals
     ``estimate()`` of that row exactly. TDP is an upper bound of draw.
 
     strict: raise :class:`BatchRowError` at the first bad row (naming its
@@ -88,7 +91,13 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
     """
     if not isinstance(runs, pd.DataFrame):
         raise InputError(f"estimate_many takes a pandas DataFrame of runs; got {type(runs).__name__}")
+    renamed = _renames([str(c) for c in runs.columns])
+    if renamed:
+        runs = runs.rename(columns=renamed)
+        warnings.warn(_rename_note(renamed), UserWarning, stacklevel=2)
     result = _compute(runs, data_files)
+    if renamed:
+        result.frame.attrs["renamed_columns"] = dict(renamed)
     if strict and result.bad.any():
         i = int(np.argmax(result.bad))
         column = result.columns[i]
@@ -99,11 +108,22 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
 
 
 # ---------------------------------------------------------------- files
+#
+# Files go through Arrow end to end: pyarrow's streaming CSV reader (every
+# column read as text, so what is passed through is written back as it was
+# read, whatever a chunk holds), Parquet read by batches, and the matching
+# streaming writers. Only the input columns the arithmetic needs are turned
+# into pandas for :func:`_compute`; the other columns never leave Arrow.
+
+CSV_BLOCK_BYTES = 8 << 20  # about 150,000 rows of a typical log per chunk
+# Cells that mean "not given" in a number column (a text column keeps them: "NA" is Namibia).
+NUMBER_NA = ("", "NA", "N/A", "n/a", "null", "NULL", "None", "none", "-")
+MAX_SHOWN_CHARS = 60
 
 
 @dataclass(frozen=True)
 class BatchSummary:
-    """What a file run did: rows, bad rows, totals over the good rows."""
+    """What a file run did: rows, bad rows, totals over the good rows, notes said once."""
 
     rows: int
     errors: int
@@ -111,10 +131,41 @@ class BatchSummary:
     co2e_g: float
     output: str
     first_errors: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def estimated(self) -> int:
         return self.rows - self.errors
+
+
+def _shown(value: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``value`` for a message: repr, cut to ``limit`` characters with the full length said."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}… ({len(value):,} characters)"
+
+
+def _renames(columns: Sequence[str]) -> dict[str, str]:
+    """Input columns named like an output column, and the name each is kept under.
+
+    ``error`` becomes ``input_error`` (``input_error_2`` if that is taken too):
+    nothing the user wrote is overwritten by a result.
+    """
+    taken = set(columns) | set(OUTPUT_COLUMNS)
+    renamed: dict[str, str] = {}
+    for name in columns:
+        if name in OUTPUT_COLUMNS:
+            new, k = f"input_{name}", 2
+            while new in taken:
+                new, k = f"input_{name}_{k}", k + 1
+            taken.add(new)
+            renamed[name] = new
+    return renamed
+
+
+def _rename_note(renamed: Mapping[str, str]) -> str:
+    pairs = ", ".join(f"{old!r} as {new!r}" for old, new in renamed.items())
+    return f"input column{'s' if len(renamed) > 1 else ''} named like an output kept: {pairs}"
 
 
 def _is_parquet(path: Path) -> bool:
@@ -127,6 +178,12 @@ def _sniff_separator(header: str) -> str:
     return best if counts[best] else ","
 
 
+def _check_source(path: Path) -> None:
+    """A regular file we can open, or one line saying what it is instead (never read a FIFO or /dev/zero)."""
+    with fileio.open_regular(path, what="a CSV or Parquet file of runs"):
+        pass
+
+
 def _read_header(path: Path) -> str:
     first = fileio.read_head(path, what="a CSV or Parquet file of runs", limit_bytes=1_000_000)
     try:
@@ -136,23 +193,6 @@ def _read_header(path: Path) -> str:
     if not text.strip():
         raise InputError(f"{path} is empty: expected a header line such as 'hardware,hours,count,region'")
     return text
-
-
-def _csv_options(header: str, sep: str) -> dict[str, Any]:
-    columns = next(csv.reader([header.rstrip("\r\n")], delimiter=sep))
-    columns = [c.strip() for c in columns]
-    number_na = ["", "NA", "N/A", "n/a", "null", "NULL", "None", "none", "-"]
-    na_values: dict[str, list[str]] = {}
-    dtype: dict[str, Any] = {}
-    for c in columns:
-        if c in TEXT_COLUMNS:
-            na_values[c] = [""]  # "NA" is Namibia
-            dtype[c] = object
-        elif c in NUMBER_COLUMNS:
-            na_values[c] = number_na
-        else:
-            dtype[c] = object  # passed through as written
-    return {"sep": sep, "na_values": na_values, "keep_default_na": False, "dtype": dtype, "encoding": "utf-8-sig"}
 
 
 def _wrong_separator_hint(header: str, sep: str) -> str:
@@ -181,36 +221,6 @@ def _line_of_record(path: Path, sep: str, record: int) -> int:
     return start
 
 
-def _csv_chunks(path: Path, sep: str, header: str, progress: Any) -> Iterator[pd.DataFrame]:
-    options = _csv_options(header, sep)
-    try:
-        with path.open("rb") as fh:
-            reader = pd.read_csv(fh, chunksize=CHUNK_ROWS, skipinitialspace=False, **options)
-            with reader:
-                for chunk in reader:
-                    chunk.columns = [str(c).strip() for c in chunk.columns]
-                    yield chunk
-                    progress.update(fh.tell() - progress.n)
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: cannot read as CSV ({' '.join(str(exc).split())})") from None
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{path} is empty: expected a header line such as 'hardware,hours,count,region'") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text; save it as UTF-8 CSV (or use Parquet)") from None
-
-
-def _parquet_frame(path: Path) -> pd.DataFrame:
-    pq = _pyarrow("parquet", "reading Parquet")
-    try:
-        table = pq.read_table(path)
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
-        raise InputError(f"{path}: cannot read as Parquet ({' '.join(str(exc).split())})") from None
-    frame: pd.DataFrame = table.to_pandas()
-    return frame
-
-
 def _pyarrow(module: str, what: str) -> Any:
     """pyarrow (a dependency; also what pandas uses for Parquet), imported when needed."""
     import importlib
@@ -221,29 +231,276 @@ def _pyarrow(module: str, what: str) -> Any:
         raise InputError(f"{what} needs pyarrow: pip install pyarrow") from None
 
 
-def _write_csv_chunk(frame: pd.DataFrame, handle: IO[bytes], header: bool) -> None:
-    """Append ``frame`` as UTF-8 CSV: Arrow's C++ writer (about 5× pandas' to_csv), pandas for odd columns.
+def _arrow_message(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
 
-    Arrow quotes every text cell and writes floats in their shortest form
-    (``3200``, ``0.936``); any CSV reader reads both back to the same values.
-    """
+
+def _csv_batches(path: Path, sep: str, columns: list[str], progress: Any) -> Iterator[Any]:
+    """Record batches of ``path``, every column as text (blank cells null), about CSV_BLOCK_BYTES each."""
+    pa = _pyarrow("", "reading CSV")
+    pa_csv = _pyarrow("csv", "reading CSV")
+    read = pa_csv.ReadOptions(column_names=columns, skip_rows=1, block_size=CSV_BLOCK_BYTES)
+    parse = pa_csv.ParseOptions(delimiter=sep, newlines_in_values=True)
+    convert = pa_csv.ConvertOptions(
+        column_types={c: pa.string() for c in columns},
+        strings_can_be_null=True,
+        null_values=[""],
+        quoted_strings_can_be_null=True,
+    )
     try:
-        pa = _pyarrow("", "fast CSV writing")
-        pa_csv = _pyarrow("csv", "fast CSV writing")
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        pa_csv.write_csv(table, handle, pa_csv.WriteOptions(include_header=header, quoting_style="needed"))
-    except (InputError, TypeError, ValueError, NotImplementedError):  # ArrowInvalid/TypeError subclass these
-        text = frame.to_csv(index=False, header=header, lineterminator="\n")
-        handle.write(text.encode("utf-8"))
+        with pa.OSFile(str(path), "rb") as source:
+            reader = pa_csv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+            for batch in reader:
+                yield batch
+                progress.update(source.tell() - progress.n)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        message = _arrow_message(exc)
+        if "UTF8" in message or "utf8" in message.lower():
+            raise InputError(f"{path} is not UTF-8 text; save it as UTF-8 CSV (or use Parquet)") from None
+        if "Empty CSV file" in message:
+            return
+        raise InputError(f"{path}: cannot read as CSV ({message})") from None
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    pa = _pyarrow("", "writing Parquet")
-    pq = _pyarrow("parquet", "writing Parquet")
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    # Text columns that happen to be all empty still get a string type.
-    fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
-    pq.write_table(table.cast(pa.schema(fields, metadata=table.schema.metadata)), path)
+def _parquet_batches(path: Path, progress: Any) -> tuple[Any, Iterator[Any]]:
+    """The schema of ``path`` and its record batches, CHUNK_ROWS rows at most each: never the whole file."""
+    pa = _pyarrow("", "reading Parquet")
+    pq = _pyarrow("parquet", "reading Parquet")
+    try:
+        handle = pq.ParquetFile(path)
+        schema = handle.schema_arrow
+    except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
+        raise InputError(f"{path}: cannot read as Parquet ({_arrow_message(exc)})") from None
+    progress.total = handle.metadata.num_rows
+    progress.unit, progress.unit_scale = "rows", True
+
+    def batches() -> Iterator[Any]:
+        try:
+            for batch in handle.iter_batches(batch_size=CHUNK_ROWS):
+                yield batch
+                progress.update(batch.num_rows)
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise InputError(f"{path}: cannot read as Parquet ({_arrow_message(exc)})") from None
+        finally:
+            handle.close()
+
+    return schema, batches()
+
+
+def _text_array(array: Any) -> Any:
+    """An Arrow text (or dictionary-of-text) array as plain ``string``."""
+    pa = _pyarrow("", "reading")
+    if pa.types.is_dictionary(array.type):
+        array = array.cast(array.type.value_type)
+    if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
+        array = array.cast(pa.string())
+    return array
+
+
+def _number_column(array: Any) -> npt.NDArray[Any]:
+    """One number column for the arithmetic: float64 where every cell parses, else object.
+
+    Text is parsed with Arrow's vectorised cast; only a chunk holding a cell
+    that does not parse goes through ``pandas.to_numeric(errors="coerce")``,
+    and the unparsed cells keep their text so that ``estimate()`` words their
+    message ("hours must be a number ...; got 'abc'"). Booleans are not numbers:
+    their cells stay ``True``/``False`` and are refused as ``estimate()`` refuses them.
+    """
+    pa = _pyarrow("", "reading")
+    pc = _pyarrow("compute", "reading")
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        array, kind = array.cast(kind.value_type), kind.value_type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        floats: FloatArray = array.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        return floats
+    if pa.types.is_boolean(kind) or pa.types.is_null(kind):
+        return np.asarray(array.to_pylist(), dtype=object)
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
+        return np.asarray(array.to_pylist(), dtype=object)  # dates, lists, ...: refused per row by estimate()
+    array = _text_array(array)
+    blank = pc.is_in(array, value_set=pa.array(NUMBER_NA, type=pa.string()))
+    if pc.any(blank).as_py():
+        array = pc.if_else(blank, pa.scalar(None, type=pa.string()), array)
+    try:
+        parsed = pc.cast(array, pa.float64())
+        if not pc.any(pc.is_nan(parsed)).as_py():
+            fast: FloatArray = parsed.to_numpy(zero_copy_only=False)
+            return fast
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    text = array.to_pandas()
+    stripped = text.str.strip()
+    text = text.where(stripped != "", None)
+    numeric = pd.to_numeric(text, errors="coerce")
+    unparsed = (numeric.isna() & text.notna()).to_numpy()
+    if not unparsed.any():
+        exact: FloatArray = numeric.to_numpy(dtype=np.float64, na_value=np.nan)
+        return exact
+    mixed = np.array(numeric.to_numpy(dtype=object, na_value=None), dtype=object)
+    mixed[unparsed] = text.to_numpy(dtype=object)[unparsed]
+    return mixed
+
+
+class _UnclosedQuote(Exception):
+    """A name cell of a CSV holds a line break: a closing quote is missing."""
+
+
+def _text_column(array: Any, from_csv: bool) -> Any:
+    """A name column for the arithmetic: pandas Categorical (each distinct name one Python string)."""
+    pa = _pyarrow("", "reading")
+    pc = _pyarrow("compute", "reading")
+    if not pa.types.is_dictionary(array.type):
+        kind = array.type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
+            return np.asarray(array.to_pylist(), dtype=object)  # numbers as names: estimate() words the error
+        array = _text_array(array).dictionary_encode()
+    else:
+        array = pa.DictionaryArray.from_arrays(array.indices, _text_array(array.dictionary))
+    if from_csv and pc.any(pc.match_substring(array.dictionary, "\n")).as_py():
+        raise _UnclosedQuote
+    return array.to_pandas()
+
+
+def _compute_frame(batch: Any, inputs: Sequence[str], from_csv: bool = False) -> pd.DataFrame:
+    """The input columns of ``batch`` that the arithmetic reads, as pandas."""
+    data: dict[str, Any] = {}
+    for name in inputs:
+        array = batch.column(batch.schema.get_field_index(name))
+        data[name] = _number_column(array) if name in NUMBER_COLUMNS else _text_column(array, from_csv)
+    return pd.DataFrame(data, index=pd.RangeIndex(batch.num_rows), copy=False)
+
+
+def _arrow_type(dtype: Any) -> Any:
+    pa = _pyarrow("", "writing")
+    if pd.api.types.is_bool_dtype(dtype):
+        return pa.bool_()
+    if pd.api.types.is_integer_dtype(dtype):
+        return pa.int64()
+    if pd.api.types.is_float_dtype(dtype):
+        return pa.float64()
+    return pa.string()
+
+
+def _to_arrow(values: pd.Series[Any], kind: Any) -> Any:
+    pa = _pyarrow("", "writing")
+    array = pa.Array.from_pandas(values)  # zero-copy for numbers and pandas' Arrow-backed text
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array if array.type == kind else array.cast(kind)
+
+
+class _Writer:
+    """Streams result batches to CSV or Parquet with one schema fixed by the first batch.
+
+    The writing runs on a thread of its own: Arrow formats and compresses
+    without holding the GIL, so chunk k is written while chunk k+1 is read and
+    computed. At most two batches wait, so memory stays flat.
+    """
+
+    def __init__(self, path: Path | None, handle: IO[bytes] | None, parquet: bool) -> None:
+        import queue
+        import threading
+
+        self.path, self.handle, self.parquet = path, handle, parquet
+        self.schema: Any = None
+        self._writer: Any = None
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._failed: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="co2-estimator-writer", daemon=True)
+        self._thread.start()
+
+    def _open(self, schema: Any) -> None:
+        pa = _pyarrow("", "writing")
+        self.schema = schema
+        if self.parquet:
+            pq = _pyarrow("parquet", "writing Parquet")
+            text = [f.name for f in schema if pa.types.is_string(f.type)]
+            self._writer = pq.ParquetWriter(str(self.path), schema, use_dictionary=text or False)
+        else:
+            pa_csv = _pyarrow("csv", "writing CSV")
+            options = pa_csv.WriteOptions(quoting_style="needed")  # every text cell quoted, numbers bare
+            self._writer = pa_csv.CSVWriter(self.handle, schema, write_options=options)
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._failed is not None:
+                continue  # drain: the error is raised by write() or close()
+            try:
+                if self._writer is None:
+                    self._open(batch.schema)
+                if self.parquet:
+                    self._writer.write_batch(batch, row_group_size=max(batch.num_rows, 1))
+                else:
+                    self._writer.write_batch(batch)
+            except BaseException as exc:  # handed to the caller's thread
+                self._failed = exc
+
+    def write(self, batch: Any) -> None:
+        if self._failed is not None:
+            raise self._failed
+        if self.schema is None:
+            self.schema = batch.schema
+        elif batch.schema != self.schema:
+            pa = _pyarrow("", "writing")
+            batch = pa.RecordBatch.from_arrays(
+                [batch.column(i).cast(f.type) for i, f in enumerate(self.schema)], schema=self.schema
+            )
+        self._queue.put(batch)
+
+    def close(self) -> None:
+        """Finish writing (or stop after an error) and raise the writer's error, if any."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._writer is not None:
+            self._writer.close()
+        if self._failed is not None:
+            raise self._failed
+
+
+def output_schema(schema: Any, *, data_files: DataFiles = None) -> Any:
+    """The Arrow schema of the results for runs of Arrow schema ``schema``.
+
+    The input columns come first, with their types (one named like a result
+    column is kept as ``input_<name>``), then the result columns with one type
+    each whatever a batch holds: float64 numbers, UTF-8 text. What Spark's
+    ``mapInArrow`` needs up front; what every file chunk is written with.
+    """
+    pa = _pyarrow("", "batch")
+    names = [str(n) for n in schema.names]
+    renamed = _renames(names)
+    inputs = [n for n in names if n in INPUT_COLUMNS]
+    empty = pd.DataFrame(
+        {n: pd.Series([], dtype=np.float64 if n in NUMBER_COLUMNS else object) for n in inputs},
+        index=pd.RangeIndex(0),
+    )
+    frame = _compute(empty, data_files).frame
+    fields = [pa.field(renamed.get(f.name, f.name), f.type, f.nullable) for f in schema]
+    fields += [pa.field(c, _arrow_type(frame[c].dtype)) for c in frame.columns if c not in inputs]
+    return pa.schema(fields)
+
+
+def _estimate_batch(batch: Any, schema: Any, data_files: DataFiles, from_csv: bool = False) -> tuple[Any, _Result]:
+    pa = _pyarrow("", "batch")
+    inputs = [n for n in batch.schema.names if n in INPUT_COLUMNS]
+    result = _compute(_compute_frame(batch, inputs, from_csv), data_files)
+    arrays = [batch.column(i) for i in range(batch.num_columns)]
+    arrays = [a if a.type == f.type else a.cast(f.type) for a, f in zip(arrays, schema, strict=False)]
+    arrays += [_to_arrow(result.frame[f.name], f.type) for f in list(schema)[batch.num_columns :]]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema), result
+
+
+def estimate_arrow(batch: Any, *, data_files: DataFiles = None, schema: Any = None) -> Any:
+    """Runs as an Arrow ``RecordBatch`` in, the same batch with the result columns out.
+
+    The per-batch step of every Arrow path (files, Spark's ``mapInArrow``):
+    input columns pass through untouched, results typed as :func:`output_schema`
+    says (give ``schema`` to skip working it out per batch). Each row equals
+    :func:`estimator.estimate` of that row, or carries its message in ``error``.
+    """
+    if schema is None:
+        schema = output_schema(batch.schema, data_files=data_files)
+    return _estimate_batch(batch, schema, data_files)[0]
 
 
 def _strict_error(result: _Result, path: Path, sep: str | None, offset: int) -> BatchRowError:
@@ -261,6 +518,135 @@ def _strict_error(result: _Result, path: Path, sep: str | None, offset: int) -> 
     return BatchRowError(message, position=record, column=column, line=line)
 
 
+def _empty_batch(names: Sequence[str]) -> Any:
+    pa = _pyarrow("", "reading")
+    return pa.RecordBatch.from_arrays(
+        [pa.array([], type=pa.string()) for _ in names], schema=pa.schema([pa.field(n, pa.string()) for n in names])
+    )
+
+
+def _check_output(src: Path, output: str | os.PathLike[str] | None) -> Path | None:
+    dest = Path(output) if output is not None else None
+    if dest is not None and dest.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
+        raise InputError(f"the output {dest} must end in .csv or .parquet; got {dest.suffix or 'no suffix'!r}")
+    if dest is not None and dest.resolve() == src.resolve():
+        raise InputError(f"the output {dest} is the input file; write the results to another file")
+    return dest
+
+
+def _open_batches(src: Path, csv_sep: str | None, header_names: list[str], bar: Any) -> tuple[list[str], Any]:
+    """The column names and the record batches of a CSV (``csv_sep`` given) or Parquet file."""
+    if csv_sep is not None:
+        return header_names, _csv_batches(src, csv_sep, header_names, bar)
+    schema, batches = _parquet_batches(src, bar)
+    names = [str(n) for n in schema.names]
+    try:
+        _check_columns(names)
+    except InputError as exc:
+        raise InputError(f"{src}: {exc}") from None
+    return names, batches
+
+
+def _run_chunks(
+    src: Path,
+    batches: Iterator[Any],
+    writer: _Writer,
+    tally: _Tally,
+    data_files: DataFiles,
+    strict: bool,
+    csv_sep: str | None,
+) -> None:
+    """Every chunk through the estimate and to the writer; under ``strict`` stop at the first bad row."""
+    out_schema: Any = None
+    for batch in batches:
+        if out_schema is None:
+            out_schema = output_schema(batch.schema, data_files=data_files)
+        out_batch, result = _estimate_chunk(src, batch, out_schema, data_files, csv_sep is not None)
+        if strict and result.bad.any():
+            raise _strict_error(result, src, csv_sep, tally.rows)
+        writer.write(out_batch)
+        tally.add(result)
+
+
+def _csv_header(src: Path, sep: str | None) -> tuple[list[str], str]:
+    """The column names of a CSV file and its delimiter (given, or guessed from the header), checked."""
+    header = _read_header(src)
+    csv_sep = sep or _sniff_separator(header)
+    if len(csv_sep) != 1:
+        raise InputError(f"--sep must be one character such as ',' ';' or a tab; got {csv_sep!r}")
+    names = [c.strip() for c in next(csv.reader([header.rstrip("\r\n")], delimiter=csv_sep))]
+    try:
+        _check_columns(names)
+    except InputError as exc:
+        raise InputError(f"{src}: {exc}{_wrong_separator_hint(header, csv_sep)}") from None
+    return names, csv_sep
+
+
+def _estimate_chunk(src: Path, batch: Any, schema: Any, data_files: DataFiles, from_csv: bool) -> tuple[Any, _Result]:
+    """One chunk of a file through the estimate; errors that stop the file name it."""
+    try:
+        return _estimate_batch(batch, schema, data_files, from_csv)
+    except InputError as exc:
+        raise InputError(f"{src}: {exc}") from None
+    except _UnclosedQuote:
+        raise InputError(
+            f"{src}: cannot read as CSV (a name cell runs over a line break: is a closing quote missing?)"
+        ) from None
+
+
+@dataclass
+class _Tally:
+    """Rows, bad rows, totals over the good rows [kWh, g], the first three messages."""
+
+    rows: int = 0
+    errors: int = 0
+    energy_kwh: float = 0.0
+    co2e_g: float = 0.0
+    first_errors: list[str] = field(default_factory=list)
+
+    def add(self, result: _Result) -> None:
+        frame = result.frame
+        n_bad = int(result.bad.sum())
+        if n_bad and len(self.first_errors) < 3:
+            for i in np.flatnonzero(result.bad)[: 3 - len(self.first_errors)]:
+                self.first_errors.append(f"row {self.rows + int(i) + 1}: {frame['error'].iat[int(i)]}")
+        self.rows += len(frame)
+        self.errors += n_bad
+        self.energy_kwh += float(np.nansum(frame["energy_kwh"].to_numpy()))
+        self.co2e_g += float(np.nansum(frame["co2e_g"].to_numpy()))
+
+    def summary(self, output: str, notes: Sequence[str]) -> BatchSummary:
+        return BatchSummary(
+            rows=self.rows,
+            errors=self.errors,
+            energy_kwh=self.energy_kwh,
+            co2e_g=self.co2e_g,
+            output=output,
+            first_errors=tuple(self.first_errors),
+            notes=tuple(notes),
+        )
+
+
+def _copy_out(buffer: IO[bytes], out: IO[str]) -> None:
+    """The finished CSV from ``buffer`` to ``out`` (stdout), 1 MiB at a time."""
+    buffer.seek(0)
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    while block := text.read(1 << 20):
+        out.write(block)
+    out.flush()
+    text.detach()
+
+
+def _at_least_one(batches: Iterator[Any], names: Sequence[str]) -> Iterator[Any]:
+    """``batches``, or one empty batch when there are none: a header-only file still gets its header written."""
+    empty = True
+    for batch in batches:
+        empty = False
+        yield batch
+    if empty:
+        yield _empty_batch(names)
+
+
 def estimate_file(
     source: str | os.PathLike[str],
     output: str | os.PathLike[str] | None = None,
@@ -273,98 +659,56 @@ def estimate_file(
 ) -> BatchSummary:
     """Run :func:`estimate_many` over a CSV or Parquet file of runs and write the result.
 
-    The format follows the suffix (``.parquet`` / ``.pq``, else CSV). CSV is
-    read and written in chunks of 250,000 rows, with a progress bar on a
-    terminal (quiet otherwise, or with ``progress=False``). ``sep``: the CSV
-    delimiter, guessed from the header (``,`` ``;`` tab ``|``) when None.
-    ``output`` None writes CSV to ``stdout``. The output file is written to a
-    temporary file and moved into place only when complete: a failure
-    (including a bad row under ``strict``) leaves no partial file behind.
+    The format follows the suffix (``.parquet`` / ``.pq``, else CSV). Both are
+    streamed through Arrow in chunks (8 MiB of CSV, 125,000 Parquet rows), so
+    memory stays flat; a progress bar shows on a terminal (``progress=False``
+    turns it off). ``sep``: the CSV delimiter, guessed from the header when None.
+    Input columns are written back as read (CSV cells as their text, Parquet
+    columns with their type); the result columns have one type for the whole
+    file; an input column named like a result is kept as ``input_<name>`` (the
+    summary says so). ``output`` None writes CSV to ``stdout``. The output is
+    moved into place only when complete: a failure (a bad row under
+    ``strict`` too) leaves no partial file.
     """
+    _pyarrow("", "batch files")  # a clear message now if pyarrow is missing
     src = Path(source)
-    dest = Path(output) if output is not None else None
-    if dest is not None and dest.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
-        raise InputError(f"the output {dest} must end in .csv or .parquet; got {dest.suffix or 'no suffix'!r}")
-    if dest is not None and dest.resolve() == src.resolve():
-        raise InputError(f"the output {dest} is the input file; write the results to another file")
+    dest = _check_output(src, output)
     show = sys.stderr.isatty() if progress is None else progress
 
+    csv_sep: str | None = None
     if _is_parquet(src):
-        if not src.is_file():
-            _read_header(src)  # the same "no such file" / "is a folder" messages
-        chunks: Iterator[pd.DataFrame] = iter([_parquet_frame(src)])
-        csv_sep: str | None = None
-        total = None
+        _check_source(src)
+        header_names: list[str] = []
     else:
-        header = _read_header(src)
-        csv_sep = sep or _sniff_separator(header)
-        if csv_sep not in SEPARATORS and len(csv_sep) != 1:
-            raise InputError(f"--sep must be one character such as ',' ';' or a tab; got {csv_sep!r}")
-        total = src.stat().st_size
-        columns = [c.strip() for c in next(csv.reader([header.rstrip("\r\n")], delimiter=csv_sep))]
-        try:
-            _check_columns(columns)
-        except InputError as exc:
-            raise InputError(f"{src}: {exc}{_wrong_separator_hint(header, csv_sep)}") from None
-        chunks = iter(())  # replaced below, inside the progress bar
+        header_names, csv_sep = _csv_header(src, sep)
 
     atomic = fileio.AtomicFile(dest) if dest is not None else None
     buffer = None if atomic is not None else tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed below
-    rows = errors = 0
-    energy = co2e = 0.0
-    first_errors: list[str] = []
+    tally = _Tally()
+    notes: list[str] = []
     from tqdm import tqdm
 
     try:
         with tqdm(
-            total=total, unit="B", unit_scale=True, desc=src.name, disable=not show or total is None, delay=0.5
+            total=src.stat().st_size, unit="B", unit_scale=True, desc=src.name, disable=not show, delay=0.5
         ) as bar:
-            if csv_sep is not None:
-                chunks = _csv_chunks(src, csv_sep, header, bar)
-            frames: list[pd.DataFrame] = []
-            handle: Any = None
-            if atomic is not None and dest is not None and not _is_parquet(dest):
-                handle = atomic.tmp.open("wb")
-            elif buffer is not None:
-                handle = buffer
+            names, batches = _open_batches(src, csv_sep, header_names, bar)
+            renamed = _renames(names)
+            if renamed:
+                notes.append(_rename_note(renamed))
+            parquet_out = dest is not None and _is_parquet(dest)
+            handle: Any = atomic.tmp.open("wb") if atomic is not None and not parquet_out else buffer
+            writer = _Writer(atomic.tmp if atomic is not None else None, handle, parquet_out)
             try:
-                for chunk in chunks:
-                    try:
-                        result = _compute(chunk, data_files)
-                    except InputError as exc:
-                        raise InputError(f"{src}: {exc}") from None
-                    if strict and result.bad.any():
-                        raise _strict_error(result, src, csv_sep, rows)
-                    frame = result.frame
-                    n_bad = int(result.bad.sum())
-                    if n_bad and len(first_errors) < 3:
-                        for i in np.flatnonzero(result.bad)[: 3 - len(first_errors)]:
-                            first_errors.append(f"row {rows + int(i) + 1}: {frame['error'].iat[int(i)]}")
-                    rows += len(frame)
-                    errors += n_bad
-                    energy += float(np.nansum(frame["energy_kwh"].to_numpy()))
-                    co2e += float(np.nansum(frame["co2e_g"].to_numpy()))
-                    if handle is not None:
-                        _write_csv_chunk(frame, handle, header=handle.tell() == 0)
-                    else:
-                        frames.append(frame)
+                _run_chunks(src, _at_least_one(batches, names), writer, tally, data_files, strict, csv_sep)
             finally:
+                writer.close()
                 if handle is not None and handle is not buffer:
                     handle.close()
-        if atomic is not None and dest is not None and _is_parquet(dest):
-            if not frames:  # pragma: no cover - a CSV always yields at least its header chunk
-                frames = [pd.DataFrame()]
-            _write_parquet(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], atomic.tmp)
         if atomic is not None:
             atomic.commit()
         elif buffer is not None:
-            buffer.seek(0)
-            out = stdout or sys.stdout
-            text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
-            while block := text.read(1 << 20):
-                out.write(block)
-            out.flush()
-            text.detach()
+            _copy_out(buffer, stdout or sys.stdout)
     except OSError as exc:
         if atomic is not None:
             atomic.discard()
@@ -377,14 +721,7 @@ def estimate_file(
     finally:
         if buffer is not None:
             buffer.close()
-    return BatchSummary(
-        rows=rows,
-        errors=errors,
-        energy_kwh=energy,
-        co2e_g=co2e,
-        output=str(dest) if dest is not None else "<stdout>",
-        first_errors=tuple(first_errors),
-    )
+    return tally.summary(str(dest) if dest is not None else "<stdout>", notes)
 
 
 def summary_text(s: BatchSummary) -> str:
@@ -399,6 +736,7 @@ def summary_text(s: BatchSummary) -> str:
         f"total {mass(s.co2e_g)} from {energy(s.energy_kwh)} (TDP is an upper bound; intensity basis per row)",
     ]
     lines += [f"  {e}" for e in s.first_errors]
+    lines += [f"note: {n}" for n in s.notes]
     return "\n".join(lines)
 
 
@@ -407,7 +745,9 @@ __all__ = [
     "OUTPUT_COLUMNS",
     "BatchRowError",
     "BatchSummary",
+    "estimate_arrow",
     "estimate_file",
     "estimate_many",
+    "output_schema",
     "summary_text",
 ]

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from estimator.errors import (
     AmbiguousNameError,
@@ -459,68 +459,36 @@ def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
 
 
 def cache_dir() -> Path | None:
-    """Where the parsed shipped catalog is cached; None when caching is off.
+    """Where the parsed shipped catalog is cached; None when caching is off (see :mod:`estimator.cache`)."""
+    from estimator import cache
 
-    ``CO2_ESTIMATOR_CACHE_DIR`` sets it, ``CO2_ESTIMATOR_NO_CACHE=1`` turns it off;
-    the default follows XDG (``~/.cache/co2-estimator``).
-    """
-    if os.environ.get("CO2_ESTIMATOR_NO_CACHE"):
-        return None
-    explicit = os.environ.get("CO2_ESTIMATOR_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "co2-estimator"
+    return cache.cache_dir()
 
 
 def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
-    """The shipped catalog, from the pickle cache when the files are unchanged.
+    """The shipped catalog, from this install's JSON cache when the files are unchanged.
 
-    Parsing and indexing the shipped files takes a few hundred milliseconds;
-    unpickling takes a few. The key is the size and modification time of the
-    data files and of the modules that build the catalog (no need to read them),
-    with the package and Python versions, so any change rebuilds. Any cache problem falls back to a
-    build: the cache is never needed to get a correct answer.
+    The cache (:mod:`estimator.cache`) is keyed by the install's folder, the
+    package and Python versions, and the size and modification time of the
+    data files and of the modules that build the catalog; it is validated
+    before use and rebuilt on any doubt. It is never needed for a correct answer.
     """
-    import pickle
-    import sys
-    import tempfile
-
-    from estimator.version import __version__
+    from estimator import cache
 
     folder = cache_dir()
     if folder is None:
         return _build(paths, [])
-    import binascii
-
     here = Path(__file__).resolve().parent
-    stamp = []
-    for path in (*paths, *(here / m for m in ("catalog.py", "schema.py", "records.py", "names.py"))):
-        info = path.stat()  # the data and the code that builds the catalog: size and modification time
-        stamp.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
-    key = binascii.crc32("|".join(stamp).encode("utf-8"))
-    py = f"{sys.version_info.major}{sys.version_info.minor}"
-    target = folder / f"catalog-{__version__}-py{py}-{key:08x}.pickle"
+    sources = [*paths, *(here / m for m in ("catalog.py", "schema.py", "records.py", "names.py", "cache.py"))]
+    target = cache.cache_file(folder)
     try:
-        stat = target.stat()
-        if stat.st_uid != os.getuid() or stat.st_mode & 0o022:
-            raise PermissionError("not our own private file: rebuild instead of unpickling it")
-        with open(target, "rb") as fh:
-            cached = pickle.load(fh)  # our own private file, keyed by what it was built from
-        if isinstance(cached, Catalog):
-            return cached
-    except Exception:  # missing, stale or corrupt: rebuild
-        pass
+        cached = cache.load(Catalog, target, sources)
+    except OSError:  # a data file vanished between the two looks: build, which says which
+        cached = None
+    if cached is not None:
+        return cast(Catalog, cached)
     catalog = _build(paths, [])
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob(f"catalog-{__version__}-py{py}-*.pickle"):  # our own stale keys only
-            old.unlink(missing_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
-            pickle.dump(catalog, tmp, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp.name, target)
-    except OSError:
-        pass  # a read-only home: run without a cache
+    cache.store(Catalog, target, sources, catalog)
     return catalog
 
 

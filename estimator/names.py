@@ -5,23 +5,51 @@ Order of precedence for a query:
 1. an id, compared case-insensitively;
 2. each tier of names (aliases, display names, ...), compared after folding
    case, accents and punctuation (``NVIDIA A100-SXM4-80GB`` = ``nvidia a100 sxm4 80gb``);
-3. token matching: every word of the query is a word (or the start of a word)
-   of one entry's name. One entry found is returned as a loose match, so the
-   caller can say how it read the name; several raise ``AmbiguousNameError``;
-4. otherwise ``NotFoundError`` with the three closest names (difflib).
+3. token matching: every word of the query is a word (or the start of a word,
+   for words of two characters or more) of one entry's name, and the query has
+   no letters outside a-z/0-9 after folding ("日本語GPU" is not "GPU"). One
+   entry found is returned as a loose match, so the caller can say how it read
+   the name; several raise ``AmbiguousNameError``;
+4. otherwise ``NotFoundError`` with the three closest names, found through a
+   trigram index built on the first miss (not a comparison with every name).
+
+A query that is no id or name is worked out once per index: the answer (loose
+match, ambiguous, unknown with suggestions) is remembered, so a log repeating a
+bad name pays for it once. Messages show at most 60 characters of a value;
+a "name" over 200 characters is refused without matching.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from estimator.errors import AmbiguousNameError, NotFoundError
 
 _WORD = re.compile(r"[a-z0-9]+")
 MAX_LISTED = 12
+MAX_NAME_CHARS = 200  # a longer "name" is not one: refused without matching
+MAX_SHOWN_CHARS = 60  # a message shows at most this much of a value
+MAX_REMEMBERED_MISSES = 10_000
+_GENERATION = [0]  # bumped by forget_misses()
+
+
+def shown(value: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``value`` quoted for a message, cut to ``limit`` characters with its length said.
+
+    >>> shown("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'… (100 characters)"
+    """
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}… ({len(value):,} characters)"
+
+
+def forget_misses() -> None:
+    """Forget the misses every index remembers (benchmarks; data files reloaded)."""
+    _GENERATION[0] += 1
 
 
 def fold(text: str) -> str:
@@ -49,6 +77,10 @@ class Resolved(NamedTuple):
     tier: int = -1  # which tier of names matched: -1 an id, 0.. the tiers in order
 
 
+# What a miss came to: (error class, message, ids) or (None, "", (the loose match,)).
+_Miss = tuple[type[NotFoundError] | type[AmbiguousNameError] | None, str, tuple[str, ...]]
+
+
 class NameIndex:
     """Resolves free-text names to entry ids for one table (devices, regions, ...)."""
 
@@ -71,6 +103,7 @@ class NameIndex:
         ``error`` is the ``NotFoundError`` subclass raised on a miss.
         """
         self.what = what
+        self._pending: dict[str, Callable[[], Any]] = {}
         self._labels = dict(labels)
         self._error = error
         self._exact: dict[str, str] = {i.lower(): i for i in ids}
@@ -79,7 +112,6 @@ class NameIndex:
             self._bare.setdefault(fold(name), set()).add(ident)
         self._tiers: list[dict[str, set[str]]] = []
         self._names: dict[str, list[str]] = {i: [i] for i in self._exact.values()}
-        self._words: dict[str, list[tuple[str, ...]]] | None = None  # built on first loose lookup
         for tier in tiers:
             keys: dict[str, set[str]] = {}
             for name, ident in tier:
@@ -88,6 +120,69 @@ class NameIndex:
                     keys.setdefault(key, set()).add(ident)
                 self._names.setdefault(ident, []).append(name)
             self._tiers.append(keys)
+        self._lazy_reset()
+
+    def _lazy_reset(self) -> None:
+        """Indexes built on the first miss only (a cold lookup by id never pays for them)."""
+        self._words: _WordIndex | None = None
+        self._grams: _GramIndex | None = None
+        self._forget()
+
+    def _forget(self) -> None:
+        """Forget the remembered misses (the word and trigram indexes stay: they depend on the names only)."""
+        self._misses: dict[tuple[str, frozenset[str] | None], _Miss] = {}
+        self._generation = _GENERATION[0]
+
+    # ------------------------------------------------------------ the state a cache may store
+
+    def to_state(self) -> dict[str, Any]:
+        """Plain data (str, list, dict) to rebuild this index with :meth:`from_state`; no code."""
+        return {
+            "what": self.what,
+            "labels": self._labels,
+            "error": self._error.__name__,
+            "exact": self._exact,
+            "bare": {k: sorted(v) for k, v in self._bare.items()},
+            "tiers": [{k: sorted(v) for k, v in tier.items()} for tier in self._tiers],
+            "names": self._names,
+        }
+
+    @classmethod
+    def from_state(
+        cls,
+        state: Mapping[str, Any],
+        errors: Mapping[str, type[NotFoundError]],
+        later: Mapping[str, Callable[[], Any]] | None = None,
+    ) -> NameIndex:
+        """The index :meth:`to_state` described; ``errors`` maps the error class's name to the class.
+
+        ``later``: parts of the state ("bare", "tiers", "labels", "names") to
+        read only when first needed (a lookup by id needs none of them).
+        """
+        index = cls.__new__(cls)
+        index.what = str(state["what"])
+        index._error = errors[state["error"]]
+        index._exact = dict(state["exact"])
+        index._pending = dict(later or {})
+        for part, build in _PARTS.items():
+            if part in state:
+                setattr(index, f"_{part}", build(state[part]))
+            elif part not in index._pending:
+                raise KeyError(part)
+        index._lazy_reset()
+        return index
+
+    def __getattr__(self, name: str) -> Any:
+        """A part of the state left for later (see :meth:`from_state`), read on first use."""
+        pending = self.__dict__.get("_pending") or {}
+        part = name[1:]
+        if part in pending and part in _PARTS:
+            value = _PARTS[part](pending.pop(part)())
+            setattr(self, name, value)
+            return value
+        raise AttributeError(name)
+
+    # ------------------------------------------------------------ lookups
 
     def resolve(self, query: str, allowed: Collection[str] | None = None) -> Resolved:
         """The id ``query`` names, restricted to ``allowed`` ids when given."""
@@ -97,64 +192,188 @@ class NameIndex:
         hit = self._exact.get(text.lower())
         if hit is not None and (allowed is None or hit in allowed):
             return Resolved(hit)
-        key = norm(text)
-        for index, tier_hit in enumerate((self._bare.get(fold(text)), *(tier.get(key) for tier in self._tiers))):
-            found = tier_hit & set(allowed) if tier_hit and allowed is not None else tier_hit
-            if found:
-                if len(found) == 1:
-                    return Resolved(next(iter(found)), tier=index - 1)
-                raise self._ambiguous(text, found)
-        loose = self._by_words(words(text), allowed)
-        if len(loose) == 1:
-            return Resolved(loose[0], loose=True, tier=len(self._tiers))
-        if loose:
-            raise self._ambiguous(text, loose)
-        raise self._not_found(text, allowed)
+        key = norm(text) if len(text) <= MAX_NAME_CHARS else ""
+        if key:
+            for index, tier_hit in enumerate((self._bare.get(fold(text)), *(tier.get(key) for tier in self._tiers))):
+                found = tier_hit & set(allowed) if tier_hit and allowed is not None else tier_hit
+                if found:
+                    if len(found) == 1:
+                        return Resolved(next(iter(found)), tier=index - 1)
+                    raise self._ambiguous(text, found)
+        if self._generation != _GENERATION[0]:
+            self._forget()
+        memo_key = (text, allowed if isinstance(allowed, frozenset) else None)
+        memo = self._misses.get(memo_key) if allowed is None or isinstance(allowed, frozenset) else None
+        if memo is None:
+            memo = self._miss(text, allowed)
+            if allowed is None or isinstance(allowed, frozenset):
+                if len(self._misses) >= MAX_REMEMBERED_MISSES:
+                    self._misses.clear()
+                self._misses[memo_key] = memo
+        kind, message, choices = memo
+        if kind is None:
+            return Resolved(choices[0], loose=True, tier=len(self._tiers))
+        raise kind(message, choices)
 
-    def _by_words(self, query: tuple[str, ...], allowed: Collection[str] | None) -> list[str]:
-        if not query:
+    def _miss(self, text: str, allowed: Collection[str] | None) -> _Miss:
+        """What a query that is no id or name comes to: one loose match, ambiguous, or unknown."""
+        if len(text) > MAX_NAME_CHARS:
+            return (self._error, f"unknown {self.what} {shown(text)}: too long to be a name.", ())
+        loose = self._by_words(text, allowed)
+        if len(loose) == 1:
+            return (None, "", (loose[0],))
+        if loose:
+            exc = self._ambiguous(text, loose)
+            return (AmbiguousNameError, str(exc), exc.candidates)
+        picked = self._closest(text, allowed)
+        listed = "; ".join(self._labels.get(i, i) for i in picked)
+        hint = f" Closest matches: {listed}." if picked else " No close match."
+        return (self._error, f"unknown {self.what} {shown(text)}.{hint}", picked)
+
+    def _by_words(self, text: str, allowed: Collection[str] | None) -> list[str]:
+        """Entries one of whose names has every word of ``text`` as a word (or, failing that, a word start).
+
+        Nothing matches when part of the query is letters this matching cannot
+        read ("日本語GPU" is not "GPU"), and a one-letter word must be a whole
+        word ("a b" is not "Arc B580").
+        """
+        folded = fold(text)
+        query = tuple(dict.fromkeys(_WORD.findall(folded)))
+        if not query or any(c.isalnum() for c in _WORD.sub("", folded)):
             return []
         if self._words is None:
-            self._words = {i: [words(n) for n in names] for i, names in self._names.items()}
-        pool = self._words if allowed is None else {i: self._words[i] for i in allowed if i in self._words}
-        exact = [i for i, names in pool.items() if any(set(query) <= set(n) for n in names)]
-        if exact:
-            return sorted(exact)
-        return sorted(
-            i for i, names in pool.items() if any(all(any(w.startswith(q) for w in n) for q in query) for n in names)
-        )
+            self._words = _WordIndex(self._names)
+        return self._words.match(query, allowed)
+
+    def _closest(self, text: str, allowed: Collection[str] | None) -> tuple[str, ...]:
+        """Up to three ids whose names are nearest ``text`` (trigram similarity, from a prebuilt index)."""
+        if self._grams is None:
+            choices: dict[str, set[str]] = {}
+            for tier in self._tiers:
+                for key, ids in tier.items():
+                    choices.setdefault(key, set()).update(ids)
+            for lowered, ident in self._exact.items():
+                choices.setdefault(norm(lowered), set()).add(ident)
+            self._grams = _GramIndex(choices)
+        return self._grams.closest(norm(text), allowed, 3)
 
     def _ambiguous(self, text: str, ids: Iterable[str]) -> AmbiguousNameError:
         ordered = sorted(ids)
-        shown = [self._labels.get(i, i) for i in ordered[:MAX_LISTED]]
+        listed = [self._labels.get(i, i) for i in ordered[:MAX_LISTED]]
         more = f" and {len(ordered) - MAX_LISTED} more" if len(ordered) > MAX_LISTED else ""
         return AmbiguousNameError(
-            f"{self.what} {text!r} is ambiguous: it matches {len(ordered)} entries: "
-            f"{'; '.join(shown)}{more}. Give one of these ids or a more precise name.",
+            f"{self.what} {shown(text)} is ambiguous: it matches {len(ordered)} entries: "
+            f"{'; '.join(listed)}{more}. Give one of these ids or a more precise name.",
             tuple(ordered),
         )
 
-    def _not_found(self, text: str, allowed: Collection[str] | None) -> NotFoundError:
-        choices: dict[str, str] = {}
-        for tier in self._tiers:
-            for key, ids in tier.items():
-                pick = ids if allowed is None else ids & set(allowed)
-                if len(pick) == 1:
-                    choices.setdefault(key, next(iter(pick)))
-        for lowered, ident in self._exact.items():
-            if allowed is None or ident in allowed:
-                choices.setdefault(norm(lowered), ident)
-        import difflib  # only on a miss: keeps a cold start light
 
-        close = difflib.get_close_matches(norm(text), list(choices), n=12, cutoff=0.5)
+_PARTS: dict[str, Callable[[Any], Any]] = {
+    "labels": dict,
+    "bare": lambda v: {k: set(ids) for k, ids in v.items()},
+    "tiers": lambda v: [{k: set(ids) for k, ids in tier.items()} for tier in v],
+    "names": lambda v: {k: list(names) for k, names in v.items()},
+}
+
+
+class _WordIndex:
+    """Word -> the names holding it, and the sorted words for prefix ranges."""
+
+    def __init__(self, names: Mapping[str, list[str]]) -> None:
+        self.owner: list[str] = []
+        self.by_word: dict[str, set[int]] = {}
+        for ident, texts in names.items():
+            for name in texts:
+                entry = len(self.owner)
+                self.owner.append(ident)
+                for word in words(name):
+                    self.by_word.setdefault(word, set()).add(entry)
+        self.sorted_words = sorted(self.by_word)
+
+    def _starting(self, prefix: str) -> set[int]:
+        import bisect
+
+        found: set[int] = set()
+        at = bisect.bisect_left(self.sorted_words, prefix)
+        while at < len(self.sorted_words) and self.sorted_words[at].startswith(prefix):
+            found |= self.by_word[self.sorted_words[at]]
+            at += 1
+        return found
+
+    def _ids(self, entries: set[int], allowed: Collection[str] | None) -> list[str]:
+        ids = {self.owner[e] for e in entries}
+        if allowed is not None:
+            ids &= set(allowed)
+        return sorted(ids)
+
+    def match(self, query: tuple[str, ...], allowed: Collection[str] | None) -> list[str]:
+        exact: set[int] | None = None
+        for q in query:
+            exact = set(self.by_word.get(q, ())) if exact is None else exact & self.by_word.get(q, set())
+            if not exact:
+                break
+        if exact and (ids := self._ids(exact, allowed)):
+            return ids
+        loose: set[int] | None = None
+        for q in sorted(query, key=len, reverse=True):
+            hits = self._starting(q) if len(q) >= 2 else set(self.by_word.get(q, ()))
+            loose = hits if loose is None else loose & hits
+            if not loose:
+                return []
+        return self._ids(loose or set(), allowed)
+
+
+def _grams(key: str) -> set[str]:
+    padded = f"$${key}$"
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+class _GramIndex:
+    """Trigram -> names, to find the names nearest a misspelt one without comparing it to every name.
+
+    Similarity is the Dice coefficient of the two names' trigram sets (padded,
+    so a name's start counts): 2 |A ∩ B| / (|A| + |B|). Candidates come from
+    the query's rarer trigrams, then each is scored exactly.
+    """
+
+    CUTOFF = 0.3
+
+    def __init__(self, choices: Mapping[str, set[str]]) -> None:
+        self.keys = sorted(choices)
+        self.ids = [choices[k] for k in self.keys]
+        self.grams = [_grams(k) for k in self.keys]
+        self.postings: dict[str, list[int]] = {}
+        for n, grams in enumerate(self.grams):
+            for gram in grams:
+                self.postings.setdefault(gram, []).append(n)
+        self.common = max(64, len(self.keys) // 16)
+
+    def closest(self, key: str, allowed: Collection[str] | None, limit: int) -> tuple[str, ...]:
+        if not key:
+            return ()
+        import heapq
+        from collections import Counter
+
+        query = _grams(key)
+        lists = [self.postings[g] for g in sorted(query) if g in self.postings]
+        rare = [p for p in lists if len(p) <= self.common] or lists
+        counts: Counter[int] = Counter()
+        for posting in rare:
+            counts.update(posting)
+        scored = []
+        # the same candidates in every process: ties broken by the name, never by hash order
+        for n, _ in heapq.nsmallest(64, counts.items(), key=lambda item: (-item[1], item[0])):
+            score = 2 * len(query & self.grams[n]) / (len(query) + len(self.grams[n]))
+            if score >= self.CUTOFF:
+                scored.append((-score, self.keys[n], n))
         picked: list[str] = []
-        for key in close:
-            if choices[key] not in picked:
-                picked.append(choices[key])
-        picked = picked[:3]
-        shown = "; ".join(self._labels.get(i, i) for i in picked)
-        hint = f" Closest matches: {shown}." if picked else " No close match."
-        return self._error(f"unknown {self.what} {text!r}.{hint}", tuple(picked))
+        for _, _, n in sorted(scored):
+            for ident in sorted(self.ids[n]):
+                if ident not in picked and (allowed is None or ident in allowed):
+                    picked.append(ident)
+            if len(picked) >= limit:
+                break
+        return tuple(picked[:limit])
 
 
 def matches(query: str, texts: Iterable[str]) -> bool:

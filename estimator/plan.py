@@ -615,8 +615,10 @@ def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
     trials = core.check_count(job.trials, "trials")
     try:
         key = (catalog, job.shape())
+        if bool in map(type, key[1]):  # True == 1: a boolean must not reuse the plan made for a number
+            raise TypeError("a boolean input")
         structure = _STRUCTURES.get(key)
-    except TypeError:  # an unhashable value: the uncached call says what is wrong with it
+    except TypeError:  # an unhashable value or a boolean: the uncached call says what is wrong with it
         return _structure(catalog, job)._replace(hours=hours * trials, trials=trials)
     if structure is None:
         if len(_STRUCTURES) >= MAX_CACHED_PLANS:

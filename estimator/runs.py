@@ -135,8 +135,8 @@ def numbers(series: pd.Series[Any]) -> tuple[FloatArray, BoolArray, BoolArray]:
     return out, given, parsed  # a literal "nan" is given but not parsed: it gets a message
 
 
-def _raw(series: pd.Series[Any], i: int) -> Any:
-    value = series.iat[i]
+def _cell(value: Any) -> Any:
+    """A cell as a person would pass it: blank is None, numpy scalars are Python's."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
     if isinstance(value, str) and not value.strip():
@@ -168,6 +168,14 @@ class _Table:
         self.n = len(runs)
         empty = (np.full(self.n, np.nan), np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool))
         self.nums = {c: numbers(runs[c]) if c in runs.columns else empty for c in NUMBER_COLUMNS}
+        self._cells: dict[str, npt.NDArray[Any]] = {}  # columns as object arrays, made on first use
+        self.present = frozenset(c for c in INPUT_COLUMNS if c in runs.columns)  # a set, not pandas' Index
+
+    def _cell(self, column: str, i: int) -> Any:
+        cells = self._cells.get(column)
+        if cells is None:  # one conversion per column, not a pandas lookup per combination
+            cells = self._cells[column] = self.runs[column].to_numpy(dtype=object)
+        return _cell(cells[i])
 
     def value(self, column: str, i: int) -> Any:
         """Row ``i``'s value of ``column`` as a person would pass it to estimate()."""
@@ -176,12 +184,12 @@ class _Table:
             if parsed[i]:
                 number = float(values[i])
                 return int(number) if column in WHOLE_COLUMNS and number == int(number) else number
-            return _raw(self.runs[column], i) if given[i] else None
-        return _raw(self.runs[column], i) if column in self.runs.columns else None
+            return self._cell(column, i) if given[i] else None
+        return self._cell(column, i) if column in self.present else None
 
     def job(self, i: int, data_files: DataFiles) -> Job:
         """Row ``i`` as the Job estimate() would make of it."""
-        values = {c: self.value(c, i) for c in INPUT_COLUMNS if c in self.runs.columns}
+        values = {c: self.value(c, i) for c in INPUT_COLUMNS if c in self.present}
         values = {c: v for c, v in values.items() if v is not None}
         return Job.from_kwargs({**values, "data_files": data_files})
 

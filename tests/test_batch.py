@@ -363,3 +363,163 @@ def test_lazy_export_keeps_import_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split() == ["False", "True"]
     assert os.environ.get("CO2_ESTIMATOR_CACHE_DIR")
+
+
+# ---------------------------------------------------------------- every way in agrees with estimate() (issue 16, 6)
+
+
+def _estimate_message(**kwargs: Any) -> str:
+    with pytest.raises(EstimatorError) as info:
+        estimate(**kwargs)
+    return " ".join(str(info.value).split())
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("hours", 1e13),
+        ("hours", 1.7e308),
+        ("count", True),
+        ("count", 20_000_000),
+        ("utilization", True),
+        ("power_w", True),
+        ("pue", True),
+    ],
+)
+def test_rows_estimate_refuses_are_errors_with_its_words(column: str, value: Any) -> None:
+    base: dict[str, Any] = {"hardware": "nvidia-t4", "hours": 1.0, "region": "FR"}
+    row = {**base, column: value}
+    runs = pd.DataFrame([base, row], dtype=object).astype({"hours": object})
+    runs[column] = pd.Series([base.get(column), value], dtype=object)
+    if column not in base:
+        runs.loc[0, column] = None
+    out = estimate_many(runs)
+    assert out["error"].iat[0] is None
+    assert out["error"].iat[1] == _estimate_message(**row)
+    assert np.isnan(out["co2e_g"].to_numpy()[1])
+
+
+def test_a_boolean_column_is_not_a_number_of_devices() -> None:
+    runs = pd.DataFrame({"hardware": ["nvidia-t4"] * 2, "hours": [1.0, 1.0], "count": [True, False], "region": "FR"})
+    out = estimate_many(runs)
+    assert list(out["error"]) == [
+        _estimate_message(hardware="nvidia-t4", hours=1.0, count=c, region="FR") for c in (True, False)
+    ]
+
+
+def test_huge_hours_in_a_file_give_a_row_error_not_a_traceback(tmp_path: Path) -> None:
+    src = _write(
+        tmp_path / "runs.csv", "hardware,hours,region\nnvidia-t4,1e13,FR\nnvidia-t4,1.7e308,FR\nnvidia-t4,2,FR\n"
+    )
+    summary = estimate_file(src, tmp_path / "out.csv", progress=False)
+    assert (summary.rows, summary.errors) == (3, 2)
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["error"].iat[0] == _estimate_message(hardware="nvidia-t4", hours=1e13, region="FR")
+    assert math.isfinite(summary.co2e_g) and summary.co2e_g == out["co2e_g"].iat[2]
+
+
+# ---------------------------------------------------------------- input columns named like outputs (issue 16, 7)
+
+
+def test_input_columns_named_like_outputs_are_kept_under_another_name() -> None:
+    runs = pd.DataFrame(
+        {"hardware": ["nvidia-t4"], "hours": [1], "region": ["FR"], "error": ["my note"], "co2e_g": [5]}
+    )
+    with pytest.warns(UserWarning, match=r"'error' as 'input_error', 'co2e_g' as 'input_co2e_g'"):
+        out = estimate_many(runs)
+    assert out["input_error"].iat[0] == "my note" and out["input_co2e_g"].iat[0] == 5
+    assert (
+        out["error"].iat[0] is None
+        and out["co2e_g"].iat[0] == estimate(hardware="nvidia-t4", hours=1, region="FR").co2e_g
+    )
+    assert out.attrs["renamed_columns"] == {"error": "input_error", "co2e_g": "input_co2e_g"}
+
+
+def test_a_file_with_an_error_column_keeps_it_and_says_so(tmp_path: Path) -> None:
+    src = _write(tmp_path / "runs.csv", "hardware,hours,region,error,input_error\nnvidia-t4,1,FR,note a,note b\n")
+    summary = estimate_file(src, tmp_path / "out.csv", progress=False)
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["input_error_2"].iat[0] == "note a" and out["input_error"].iat[0] == "note b"
+    assert summary.notes == ("input column named like an output kept: 'error' as 'input_error_2'",)
+    r = run_cli("batch", str(src), "-o", str(tmp_path / "cli.csv"))
+    assert r.returncode == 0 and "'error' as 'input_error_2'" in r.stdout
+
+
+# ---------------------------------------------------------------- Arrow streaming (issue 15, 1 and 2)
+
+
+def test_parquet_is_streamed_in_row_groups_with_one_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pq: Any = pytest.importorskip("pyarrow.parquet")
+    import estimator.batch as batch_mod
+
+    monkeypatch.setattr(batch_mod, "CHUNK_ROWS", 7)
+    runs = _frame(ROWS * 3).assign(run=[f"r{i}" for i in range(30)])
+    runs.loc[25, "hardware"] = "Quantum Toaster"
+    runs.to_parquet(tmp_path / "runs.parquet", row_group_size=10)
+    summary = estimate_file(tmp_path / "runs.parquet", tmp_path / "out.parquet", progress=False)
+    meta = pq.ParquetFile(tmp_path / "out.parquet").metadata
+    assert meta.num_row_groups == 5 and summary.rows == 30 and summary.errors == 1  # 7+3, 7+3, 7+3 rows: streamed
+    back = pd.read_parquet(tmp_path / "out.parquet")
+    expected = estimate_many(runs)
+    np.testing.assert_array_equal(back["co2e_g"].to_numpy(), expected["co2e_g"].to_numpy())
+    assert list(back["error"].fillna("")) == list(expected["error"].fillna(""))
+    schema = pq.read_schema(tmp_path / "out.parquet")
+    assert str(schema.field("co2e_g").type) == "double" and str(schema.field("error").type) in (
+        "string",
+        "large_string",
+    )
+
+
+def test_a_stray_text_cell_changes_nothing_else_in_its_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import estimator.batch as batch_mod
+
+    monkeypatch.setattr(batch_mod, "CSV_BLOCK_BYTES", 64)  # many small chunks
+    lines = ["job,hardware,hours,count,region"] + [f"j{i},nvidia-t4,{i % 5 + 1},4,FR" for i in range(40)]
+    lines[30] = "j29,nvidia-t4,four,4,FR"
+    src = _write(tmp_path / "runs.csv", "\n".join(lines) + "\n")
+    estimate_file(src, tmp_path / "out.csv", progress=False)
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert list(out["hours"]) == [line.split(",")[2] for line in lines[1:]]  # as written: 4 stays 4, never 4.0
+    assert list(out["count"]) == ["4"] * 40
+    assert out["error"].iat[29] == _estimate_message(hardware="nvidia-t4", hours="four", count=4, region="FR")
+    assert (out["error"] == "").sum() == 39
+
+
+def test_no_pandas_warning_on_mixed_columns(tmp_path: Path) -> None:
+    lines = ["hardware,hours,region,note"] + [f"nvidia-t4,{i + 1},FR,{i}" for i in range(300_000)]
+    lines[-1] = "nvidia-t4,abc,FR,text"
+    src = _write(tmp_path / "runs.csv", "\n".join(lines) + "\n")
+    r = run_cli("batch", str(src), "-o", str(tmp_path / "out.csv"))
+    assert r.returncode == 0 and "Warning" not in r.stderr and "1 with an error" in r.stdout
+
+
+def test_each_distinct_bad_name_is_worked_out_once_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import estimator.batch as batch_mod
+    from estimator import names
+
+    monkeypatch.setattr(batch_mod, "CSV_BLOCK_BYTES", 256)
+    calls: list[str] = []
+    original = names.NameIndex._miss
+
+    def counting(self: names.NameIndex, text: str, allowed: Any) -> Any:
+        calls.append(text)
+        return original(self, text, allowed)
+
+    monkeypatch.setattr(names.NameIndex, "_miss", counting)
+    names.forget_misses()
+    rows = [f"Toaster {i % 3},{i % 7 + 1},{'FR' if i % 2 else 'DE'}" for i in range(200)]
+    src = _write(tmp_path / "runs.csv", "hardware,hours,region\n" + "\n".join(rows) + "\n")
+    summary = estimate_file(src, tmp_path / "out.csv", progress=False)
+    assert summary.errors == 200
+    assert sorted(calls) == ["Toaster 0", "Toaster 1", "Toaster 2"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_special_files_are_refused_before_reading(tmp_path: Path, kind: str) -> None:
+    if kind == "fifo":
+        path = tmp_path / "runs.csv"
+        os.mkfifo(path)
+    else:
+        path = Path("/dev/zero")
+    with pytest.raises(InputError, match="not a file"):
+        estimate_file(path, tmp_path / "out.csv", progress=False)

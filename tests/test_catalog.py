@@ -192,14 +192,14 @@ def test_cache_round_trip_and_corrupt_cache(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("CO2_ESTIMATOR_CACHE_DIR", str(tmp_path))
     shipped = [cat_mod.data_dir() / n for n in cat_mod.DATA_FILES]
     built = cat_mod._shipped_catalog(shipped)
-    files = list(tmp_path.glob("catalog-*.pickle"))
+    files = list(tmp_path.glob("catalog-*.json"))
     assert len(files) == 1
     cached = cat_mod._shipped_catalog(shipped)
     assert cached is not built
     assert cached.devices == built.devices and cached.regions == built.regions
     assert cached.data_version == built.data_version
     assert cached.device("NVIDIA A100-SXM4-80GB")[0].id == "nvidia-a100-sxm4-80gb"
-    files[0].write_bytes(b"not a pickle")
+    files[0].write_bytes(b"not the cache")
     rebuilt = cat_mod._shipped_catalog(shipped)
     assert rebuilt.devices == built.devices
 
