@@ -282,7 +282,10 @@ def estimate_inference(
     idle_hours = up_hours - hours
     idle: Estimate | None = None
     if idle_hours > 0:
-        idle = estimate(hours=idle_hours, utilization=idle_frac, cpu_utilization=idle_frac, **common)
+        # an instance's host CPU idles too (an instance without one has no CPU to scale)
+        host_cpu = instance is not None and any(c.kind == "cpu" for c in e.components[1:])
+        cpu_idle = idle_frac if host_cpu else 1.0
+        idle = estimate(hours=idle_hours, utilization=idle_frac, cpu_utilization=cpu_idle, **common)
     return InferenceEstimate(n, hours, e, idle, up_hours, n_days)
 
 

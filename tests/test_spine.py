@@ -593,12 +593,6 @@ def test_the_length_walk_finds_a_long_function(tmp_path: Path) -> None:
     assert _long_functions([("m", path)]) == ["m.too_long: 81 lines"]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known long functions the lead is splitting (2026-12-03, after merging main): api.estimate 118 (its "
-    "docstring), batch.estimate_file 124, inference.estimate_inference 110, preflight.preflight 85, "
-    "slurm.read_sacct 181, slurm._job_runs 133, slurm_report.report_html 111",
-)
 def test_no_function_is_longer_than_80_lines() -> None:
     long = _long_functions(list(_modules()))
     assert not long, "\n".join(long)
