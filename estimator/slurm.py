@@ -1614,7 +1614,7 @@ def totals_text(t: ClusterTotals) -> str:
         + (f" (range {mass(t.co2e_low_g)} to {mass(t.co2e_high_g)})" if not math.isnan(t.co2e_low_g) else "")
         + f" from {energy(t.energy_kwh)}"
         + (f"; embodied {mass(t.embodied_g)} beside" if not math.isnan(t.embodied_g) else "")
-        + " (location-based; TDP is an upper bound)",
+        + " (TDP is an upper bound; the grid's life-cycle figure of each job's start year)",
     ]
     lines += [f"  {e}" for e in t.first_errors]
     return "\n".join(lines)

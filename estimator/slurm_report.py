@@ -30,7 +30,7 @@ from estimator.api import DataFiles, estimate
 from estimator.errors import EstimatorError, InputError
 from estimator.report import energy, num
 from estimator.report import mass as _mass
-from estimator.slurm import Cluster, ClusterTotals, _job_runs, summarize, totals
+from estimator.slurm import SUMMARY_COLUMNS, Cluster, ClusterTotals, _job_runs, summarize, totals
 from estimator.version import __version__
 
 TOP = 15
@@ -321,17 +321,7 @@ def _table(frame: pd.DataFrame, columns: Sequence[str], headers: Sequence[str], 
 
 
 SUMMARY_HEAD = ("jobs", "errors", "GPU-hours", "CPU-core-hours", "kWh", "kg CO2e", "low", "high", "embodied kg")
-SUMMARY_COLS = (
-    "jobs",
-    "errors",
-    "gpu_hours",
-    "cpu_core_hours",
-    "energy_kwh",
-    "co2e_kg",
-    "co2e_low_kg",
-    "co2e_high_kg",
-    "embodied_kg",
-)
+SUMMARY_COLS = SUMMARY_COLUMNS  # the summary's columns, in the order of SUMMARY_HEAD
 
 
 def _summary_table(estimated: pd.DataFrame, by: str, top: int | None = None) -> str:
