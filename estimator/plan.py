@@ -402,7 +402,7 @@ def _intensity(job: Job, reg: Region | None, catalog: Catalog, warnings: list[st
         if year is not None or basis != "lifecycle":
             field = "year" if year is not None else "basis"
             raise InputError(
-                f"{field} chooses the grid's figure; with intensity given ({ci:g} gCO2e/kWh) it does nothing: "
+                f"{field} chooses the grid's figure; with intensity given it does nothing: "
                 f"leave out {field}, or intensity",
                 field=field,
             )

@@ -226,21 +226,50 @@ def _combos(table: _Table, rows_ok: BoolArray, data_files: DataFiles) -> tuple[n
     if "instance" in runs.columns and "count" in runs.columns:  # an instance as it is, or not
         key.append(np.where(runs["instance"].notna(), nums["count"][0], np.nan))
     codes, firsts = combination_codes(key, table.n)
+    device_codes, _ = combination_codes(_device_columns(table), table.n)
     # each combination is resolved from its first row whose own numbers are fine (the
     # others in it differ only in those numbers); one with no such row is all bad rows
     good_rows = np.flatnonzero(rows_ok)
     good_codes, at = np.unique(codes[good_rows], return_index=True)
     representative = dict(zip(good_codes.tolist(), good_rows[at].tolist(), strict=True))
     combos = []
+    device_errors: dict[int, _Combo] = {}
     for code in range(len(firsts)):
         if code not in representative:
             combos.append(_Combo())
             continue
+        row = representative[code]
+        device = int(device_codes[row])
+        if device in device_errors:  # the same device side fails the same way, whatever the place
+            combos.append(device_errors[device])
+            continue
         try:
-            combos.append(_Combo(plan=resolve(table.job(representative[code], data_files))))
+            combos.append(_Combo(plan=resolve(table.job(row, data_files))))
         except EstimatorError as exc:
             combos.append(_Combo(error=_error(exc), column=exc.field))
+            if exc.field in DEVICE_INPUTS:
+                device_errors[device] = combos[-1]
     return codes, combos
+
+
+# resolve() checks the device side (instance, then the components) before the place, the year and the
+# PUE, and its errors there depend only on these inputs (and on whether count and power_w are given):
+# a combination whose device side failed once fails the same way in every region.
+DEVICE_INPUTS = frozenset(
+    {"hardware", "instance", "cpu", "cpu_count", "cpu_cores", "cpu_utilization", "memory_gb", "power_w", "count"}
+)
+
+
+def _device_columns(table: _Table) -> list[Any]:
+    """The columns the device side of a row depends on (values, or whether given for count and power_w)."""
+    runs, nums = table.runs, table.nums
+    columns: list[Any] = [runs[c] for c in ("hardware", "instance", "cpu") if c in runs.columns]
+    for c in ("cpu_count", "cpu_cores", "cpu_utilization", "memory_gb"):
+        if c in runs.columns:
+            values, given, parsed = nums[c]
+            columns.append(_where(parsed, values, _where(given, runs[c].to_numpy(dtype=object), None)))
+    columns += [nums[c][1] for c in ("count", "power_w") if c in runs.columns]
+    return columns
 
 
 # ---------------------------------------------------------------- the arithmetic on arrays
@@ -512,10 +541,12 @@ def _compute(runs: pd.DataFrame, data_files: DataFiles) -> Result:
     combo_error = np.array([k.error for k in combos], dtype=object)[codes] if combos else np.empty(0, dtype=object)
     combo_column = np.array([k.column for k in combos], dtype=object)[codes] if combos else np.empty(0, dtype=object)
     finite = np.isfinite(out["co2e_g"]) & np.isfinite(out["co2e_high_g"])
-    good = rows_ok & pd.isna(combo_error) & finite
+    resolved = rows_ok & pd.isna(combo_error)
+    good = resolved & finite
     error = _where(good, None, combo_error)
     blame = _where(good, None, combo_column)
-    for row in np.flatnonzero(~good & (~rows_ok | ~finite)):
+    # rows of a failed combination carry its error; a bad number, or a result too large, is said per row
+    for row in np.flatnonzero(~rows_ok | (resolved & ~finite)):
         i = int(row)  # a bad number, or too large: resolve() and core say what is wrong, as for estimate()
         try:
             compute_plan(resolve(table.job(i, data_files)))
