@@ -8,7 +8,7 @@ from estimator import grid
 from estimator.api import DataFiles
 from estimator.catalog import load_catalog
 from estimator.errors import InputError
-from estimator.job import BASES
+from estimator.plan import check_basis, check_year
 from estimator.records import DEVICE_KINDS, Device, Instance, Region
 
 
@@ -55,11 +55,9 @@ def region_intensity(
     grid.IntensityChoice
         ``value_g_per_kwh`` [gCO2e/kWh], ``year``, ``basis``, ``zone``, ``source``, ``beside``, range.
     """
-    from estimator.plan import _check_basis, _check_year
-
     catalog = load_catalog(data_files)
     reg, _ = catalog.region(region)
-    return grid.choose(catalog, reg, _check_year(year), _check_basis(basis))
+    return grid.choose(catalog, reg, check_year(year), check_basis(basis))
 
 
 def intensity_series(region: str, basis: str = "lifecycle", data_files: DataFiles = None) -> list[dict[str, Any]]:
@@ -70,8 +68,7 @@ def intensity_series(region: str, basis: str = "lifecycle", data_files: DataFile
     list of dict
         ``year``, ``intensity_g_per_kwh`` [gCO2e/kWh], ``basis``, ``dataset``, ``zone``, ``source``.
     """
-    if basis not in BASES:
-        raise InputError(f"basis must be one of {', '.join(BASES)}; got {basis!r}", field="basis")
+    basis = check_basis(basis)
     catalog = load_catalog(data_files)
     reg, _ = catalog.region(region)
     return [

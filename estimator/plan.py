@@ -333,7 +333,8 @@ def _given_range(given: Any, ci: float) -> tuple[float, float, str]:
     return low, high, f"intensity: {low:g} to {high:g} gCO2e/kWh (your range)"
 
 
-def _check_year(year: object) -> int | None:
+def check_year(year: object) -> int | None:
+    """A whole year in Job's range, or None (the latest in the data)."""
     if year is None:
         return None
     low, high = YEAR_RANGE
@@ -342,7 +343,8 @@ def _check_year(year: object) -> int | None:
     return int(year)
 
 
-def _check_basis(basis: object) -> str:
+def check_basis(basis: object) -> str:
+    """One of Job's bases: "lifecycle" or "marginal"."""
     if basis not in BASES:
         raise InputError(f"basis must be one of {', '.join(BASES)}; got {_short(basis)}", field="basis")
     return str(basis)
@@ -396,7 +398,7 @@ def _shared_zone(catalog: Catalog, candidates: tuple[str, ...]) -> Region | None
 
 def _intensity(job: Job, reg: Region | None, catalog: Catalog, warnings: list[str]) -> tuple[Any, ...]:
     """(value, low, high, basis, source, choice, range text) of the grid intensity."""
-    year, basis = _check_year(job.year), _check_basis(job.basis)
+    year, basis = check_year(job.year), check_basis(job.basis)
     if job.intensity is not None:
         ci = core.check_intensity(job.intensity)
         if year is not None or basis != "lifecycle":

@@ -64,8 +64,9 @@ import pandas as pd
 
 from estimator import core
 from estimator.api import DataFiles
-from estimator.catalog import load_catalog
+from estimator.catalog import Catalog, load_catalog
 from estimator.errors import AmbiguousNameError, InputError, NotFoundError
+from estimator.records import Device
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -890,6 +891,23 @@ def _positive(value: Any, where: str) -> float:
     return float(value)
 
 
+def _catalog_device(catalog: Catalog, query: Any, where: str, want_cpu: bool) -> Device:
+    """The catalog device a cluster description names for a node's accelerator or CPU, or a clear error."""
+    example = "'amd-epyc-7763'" if want_cpu else "'nvidia-a100-sxm4-80gb'"
+    if not isinstance(query, str) or not query.strip():
+        what = "a CPU model name or id" if want_cpu else "a device name or id"
+        raise InputError(f"{where} must be {what} such as {example}")
+    try:
+        device, _ = catalog.device(query)
+    except (NotFoundError, AmbiguousNameError) as exc:
+        raise InputError(f"{where}: {' '.join(str(exc).split())}") from None
+    if want_cpu and not device.is_cpu:
+        raise InputError(f"{where} {query!r} is {device.name}, a {device.kind}: give it as accelerator")
+    if not want_cpu and device.is_cpu:
+        raise InputError(f"{where} {query!r} is {device.name}, a CPU: give it as cpu instead")
+    return device
+
+
 def _node_type(name: str, spec: Any, where: str, data_files: DataFiles) -> NodeType:
     spec = _mapping(spec, where, "{accelerator: nvidia-a100-sxm4-80gb, gpus_per_node: 4}")
     for key in spec:
@@ -899,26 +917,9 @@ def _node_type(name: str, spec: Any, where: str, data_files: DataFiles) -> NodeT
     accelerator = cpu = None
     cores = None
     if spec.get("accelerator") is not None:
-        query = spec["accelerator"]
-        if not isinstance(query, str) or not query.strip():
-            raise InputError(f"{where}.accelerator must be a device name or id such as 'nvidia-a100-sxm4-80gb'")
-        try:
-            device, _ = catalog.device(query)
-        except (NotFoundError, AmbiguousNameError) as exc:
-            raise InputError(f"{where}.accelerator: {' '.join(str(exc).split())}") from None
-        if device.is_cpu:
-            raise InputError(f"{where}.accelerator {query!r} is {device.name}, a CPU: give it as cpu instead")
-        accelerator = device.id
+        accelerator = _catalog_device(catalog, spec["accelerator"], f"{where}.accelerator", want_cpu=False).id
     if spec.get("cpu") is not None:
-        query = spec["cpu"]
-        if not isinstance(query, str) or not query.strip():
-            raise InputError(f"{where}.cpu must be a CPU model name or id such as 'amd-epyc-7763'")
-        try:
-            device, _ = catalog.device(query)
-        except (NotFoundError, AmbiguousNameError) as exc:
-            raise InputError(f"{where}.cpu: {' '.join(str(exc).split())}") from None
-        if not device.is_cpu:
-            raise InputError(f"{where}.cpu {query!r} is {device.name}, a {device.kind}: give it as accelerator")
+        device = _catalog_device(catalog, spec["cpu"], f"{where}.cpu", want_cpu=True)
         cpu, cores = device.id, device.cores or 1
     gpus = _whole(spec["gpus_per_node"], f"{where}.gpus_per_node") if spec.get("gpus_per_node") is not None else None
     if gpus is not None and accelerator is None:
