@@ -59,8 +59,6 @@ def _inputs() -> tuple[bytes | None, str, str]:
     sacct = upload.getvalue() if upload is not None else (pasted.encode("utf-8") if pasted.strip() else None)
     if cluster_upload is not None:
         cluster_text = cluster_upload.getvalue().decode("utf-8", errors="replace")
-    if sacct is not None and b"\n" not in sacct:
-        sacct += b"\n"  # one line of text is still text, not a path
     return sacct, cluster_text, delimiter or "|"
 
 

@@ -3,32 +3,17 @@ merged with it (the CLI's safe merge), and the paragraphs for a paper."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from app_pages import plain, state
 from estimator import Estimate, modelcard, report
-from estimator.modelcard import TRAINING_TYPES, CardError, merge
+from estimator.modelcard import CardError, merge
 
 YAML_FILE = "co2_eq_emissions.yaml"
 YAML_MIME = "application/x-yaml"
 # The upload widget's limit, in MB: the card reader's own (modelcard.MAX_CARD_BYTES, 10,000,000 bytes). A file
 # the widget lets through but the reader refuses gets the reader's message.
 UPLOAD_LIMIT_MB = -(-modelcard.MAX_CARD_BYTES // 1_000_000)
-
-
-def block(e: Estimate, training_type: str | None, location_text: str | None) -> dict[str, Any]:
-    """The card's ``co2_eq_emissions`` block; without ``training_type`` unless one was chosen (issue 16, item 15)."""
-    out = modelcard.card_block(e, training_type or TRAINING_TYPES[0], location_text)
-    if training_type is None:
-        del out["training_type"]
-    return out
-
-
-def card_yaml(e: Estimate, training_type: str | None, location_text: str | None) -> str:
-    """The block as YAML: what the download holds."""
-    return modelcard.to_yaml(block(e, training_type, location_text))
 
 
 def decode_upload(name: str, data: bytes) -> str:
@@ -49,7 +34,7 @@ def _model_card(e: Estimate, training_type: str | None) -> str | None:
         placeholder="from the region, e.g. Council Bluffs, Iowa, USA (Google Cloud us-central1)",
     ).strip()
     location = location_text or None
-    text = card_yaml(e, training_type, location)
+    text = modelcard.card_yaml(e, training_type, location)
     st.code(text, language="yaml", wrap_lines=True)
     st.download_button(
         "Download the YAML block",
@@ -74,7 +59,7 @@ def _merge_readme(e: Estimate, training_type: str | None, location: str | None) 
         return
     try:
         text = decode_upload(upload.name, upload.getvalue())
-        merged = merge(text, block(e, training_type, location), upload.name)
+        merged = merge(text, modelcard.card_block(e, training_type, location), upload.name)
     except CardError as exc:
         plain.error(str(exc))
         return

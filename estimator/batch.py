@@ -118,7 +118,6 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
 CSV_BLOCK_BYTES = 8 << 20  # about 150,000 rows of a typical log per chunk
 # Cells that mean "not given" in a number column (a text column keeps them: "NA" is Namibia).
 NUMBER_NA = ("", "NA", "N/A", "n/a", "null", "NULL", "None", "none", "-")
-MAX_SHOWN_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -136,13 +135,6 @@ class BatchSummary:
     @property
     def estimated(self) -> int:
         return self.rows - self.errors
-
-
-def _shown(value: str, limit: int = MAX_SHOWN_CHARS) -> str:
-    """``value`` for a message: repr, cut to ``limit`` characters with the full length said."""
-    if len(value) <= limit:
-        return repr(value)
-    return f"{value[:limit]!r}… ({len(value):,} characters)"
 
 
 def _renames(columns: Sequence[str]) -> dict[str, str]:
@@ -403,7 +395,6 @@ class _Writer:
         import threading
 
         self.path, self.handle, self.parquet = path, handle, parquet
-        self.schema: Any = None
         self._writer: Any = None
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
         self._failed: BaseException | None = None
@@ -412,7 +403,6 @@ class _Writer:
 
     def _open(self, schema: Any) -> None:
         pa = _pyarrow("", "writing")
-        self.schema = schema
         if self.parquet:
             pq = _pyarrow("parquet", "writing Parquet")
             text = [f.name for f in schema if pa.types.is_string(f.type)]
@@ -439,14 +429,7 @@ class _Writer:
     def write(self, batch: Any) -> None:
         if self._failed is not None:
             raise self._failed
-        if self.schema is None:
-            self.schema = batch.schema
-        elif batch.schema != self.schema:
-            pa = _pyarrow("", "writing")
-            batch = pa.RecordBatch.from_arrays(
-                [batch.column(i).cast(f.type) for i, f in enumerate(self.schema)], schema=self.schema
-            )
-        self._queue.put(batch)
+        self._queue.put(batch)  # every batch has the one output schema (_run_chunks fixes it)
 
     def close(self) -> None:
         """Finish writing (or stop after an error) and raise the writer's error, if any."""

@@ -539,8 +539,6 @@ def equal(a: Any, b: Any) -> bool:
         return a == b or (math.isnan(a) and math.isnan(b))
     if isinstance(a, str | int | bool | type(None)):
         return bool(a == b)
-    if isinstance(a, Mapping):
-        return a.keys() == b.keys() and all(equal(a[k], b[k]) for k in a)
     if isinstance(a, frozenset | set):
         return bool(a == b)
     if isinstance(a, tuple | list):

@@ -419,8 +419,7 @@ def from_codecarbon(
     kwh = _number(file, line, row, "energy_consumed")
     assert kg is not None
     assert kwh is not None
-    pue_text = row.get("pue", "").strip()
-    file_pue = _number(file, line, row, "pue", required=False) if pue_text else None
+    file_pue = _number(file, line, row, "pue", required=False)
     pue = file_pue if file_pue is not None else 1.0
     if file_pue is None:
         notes.append("the file has no pue column (CodeCarbon before 2.2 applies none); our estimate uses PUE 1")

@@ -77,8 +77,8 @@ def memory_ok(x: Any) -> Any:
 
 
 def cores_ok(x: Any) -> Any:
-    """cpu_cores > 0 (and finite)."""
-    return (x > 0) & (x < math.inf)
+    """cpu_cores > 0 (the checks refuse infinities before)."""
+    return x > 0
 
 
 def _real(name: str, value: object, allowed: str) -> float:
@@ -103,11 +103,9 @@ def check_positive(name: str, value: object, example: str) -> float:
 
 def check_hours(hours: object) -> float:
     number = _real("hours", hours, "hours > 0, e.g. 72")
-    if hours_ok(number):
-        return number
-    if number <= 0:
-        raise InputError(f"hours must be greater than 0, e.g. 72; got {number:g}", field="hours")
-    if number > MAX_HOURS:
+    if not hours_ok(number):
+        if number <= 0:
+            raise InputError(f"hours must be greater than 0, e.g. 72; got {number:g}", field="hours")
         raise InputError(f"hours must be at most {MAX_HOURS:g}; got {number:g}", field="hours")
     return number
 

@@ -138,8 +138,8 @@ def choose(catalog: Catalog, region: Region, year: int | None = None, basis: str
             field="basis",
         )
     if not series:  # no life-cycle figure at all: the best other figure, said plainly
-        others = [*catalog.intensity.get(region.grid_id, ()), *catalog.intensity.get(region.id, ())]
-        others = [f for f in others if f.basis != "marginal"]
+        places = dict.fromkeys((region.grid_id, region.id))  # one place when it has no zone of its own
+        others = [f for p in places for f in catalog.intensity.get(p, ()) if f.basis != "marginal"]
         if not others:
             raise InputError(f"no intensity figure for {region.id}; give intensity in gCO2e/kWh", field="region")
         latest = max(f.year for f in others)

@@ -275,7 +275,7 @@ def read_dump_card(text: str, model_id: str, loader: Any = None) -> tuple[CardRe
     import yaml
 
     match = _FRONT.match(text)
-    if match is not None:
+    if match is not None and "*" not in match["inner"]:  # aliases: the card reader refuses them, say it the same
         try:
             metadata = yaml.load(match["inner"], Loader=loader or _loader())  # a safe loader (libyaml's or PyYAML's)
         except yaml.YAMLError:

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from estimator import core
+from estimator.schema import YEAR_RANGE
 
 BASES = ("lifecycle", "marginal")
-YEAR_RANGE = (1990, 2100)
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ class Job:
         1.0, "number", "fraction", "share of the CPU's TDP drawn", "0.5", low=0.0, low_open=True, high=1.0
     )
     memory_gb: float | None = _field(
-        None, "number", "GB", "RAM, at 0.3725 W/GB", "64", low=0.0, high=core.MAX_MEMORY_GB
+        None, "number", "GB", f"RAM, at {core.MEMORY_W_PER_GB:g} W/GB", "64", low=0.0, high=core.MAX_MEMORY_GB
     )
     provider: str | None = _field(None, "name", "", "cloud provider, narrows a region name", "aws")
     year: int | None = _field(

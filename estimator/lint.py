@@ -29,6 +29,7 @@ Codes (severity):
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -193,16 +194,11 @@ def _grid(catalog: Catalog, region: Region) -> tuple[float, str] | None:
     return choice.value_g_per_kwh, f"{region.id}, {choice.dataset} {choice.year}"
 
 
-_CLEANEST: dict[int, tuple[float, str]] = {}
-
-
+@functools.lru_cache(maxsize=16)  # per catalog (compared by identity, and kept alive: no reuse of a dead id)
 def _cleanest_cloud(catalog: Catalog) -> tuple[float, str]:
     """The lowest central intensity among the catalog's cloud regions (computed once per catalog)."""
-    key = id(catalog)
-    if key not in _CLEANEST:
-        figures = [g for r in catalog.regions.values() if r.provider and (g := _grid(catalog, r)) is not None]
-        _CLEANEST[key] = min(figures) if figures else (0.0, "no cloud region with a figure")
-    return _CLEANEST[key]
+    figures = [g for r in catalog.regions.values() if r.provider and (g := _grid(catalog, r)) is not None]
+    return min(figures) if figures else (0.0, "no cloud region with a figure")
 
 
 def _intensity(catalog: Catalog, location: str | None) -> tuple[float, str]:

@@ -98,6 +98,7 @@ def cleanest_regions(
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError(f"n must be a whole number, 1 or more; got {n!r}", field="n")
+    year = check_year(year)
     catalog = load_catalog(data_files)
     clouds = [(r, grid.choose(catalog, r, year)) for r in regions(provider, data_files) if r.is_cloud]
     return sorted(clouds, key=lambda rc: (rc[1].value_g_per_kwh, rc[0].id))[:n]

@@ -440,11 +440,6 @@ def decode_card(name: str, data: bytes) -> str:
         raise CardError(str(exc)) from None
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through ``fileio.write_atomic`` (a temporary file and a rename)."""
-    fileio.write_atomic(path, text)
-
-
 @dataclass(frozen=True)
 class CardUpdate:
     """The old and new text of a card, and the unified diff between them."""
@@ -525,7 +520,7 @@ def update_card(
     new = merge(old, block, str(p))
     if write and new != old:
         try:
-            write_atomic(p, new)
+            fileio.write_atomic(p, new)
         except FileInputError as exc:
             raise CardError(f"{exc}; the file is left untouched") from None
     return CardUpdate(p, old, new)

@@ -29,8 +29,9 @@ from estimator import core, grid
 from estimator.catalog import Catalog, load_catalog
 from estimator.core import ComponentSpec
 from estimator.errors import AmbiguousNameError, EstimatorError, InputError, NotFoundError
-from estimator.job import BASES, YEAR_RANGE, Job
+from estimator.job import BASES, Job
 from estimator.records import Device, Instance, Region
+from estimator.schema import YEAR_RANGE
 
 OLD_FIGURE_YEARS = 5
 THIS_YEAR = time.localtime().tm_year
@@ -295,6 +296,11 @@ def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst:
     return Embodied(fixed[0], per_device[0], fixed[1], per_device[1], tuple(basis))
 
 
+def _from_catalog(spec: ComponentSpec) -> bool:
+    """Whether the component's power is a catalog figure (not the user's power_w)."""
+    return bool(spec.device_id) and not spec.power_source.startswith("user")
+
+
 def _draw_range(
     catalog: Catalog, specs: list[ComponentSpec], job: Job, util: float
 ) -> tuple[list[ComponentSpec], list[str]]:
@@ -307,7 +313,7 @@ def _draw_range(
     out, spread, bounds = [], False, []
     for spec in specs:
         s = spec
-        from_tdp = bool(s.device_id) and not s.power_source.startswith("user") and s.kind != "memory"
+        from_tdp = _from_catalog(s) and s.kind != "memory"
         if from_tdp and s.utilization == 1.0 and util == 1.0 and fraction < 1:
             s = s._replace(low_fraction=fraction)
             spread = True
@@ -539,7 +545,7 @@ def _structure(catalog: Catalog, job: Job) -> Plan:
         if job.pue is not None
         else default_pue(catalog, reg, inst.provider if inst else _provider(catalog, job))
     )
-    from_catalog = tuple(s.device_id for s in specs if s.device_id and not s.power_source.startswith("user"))
+    from_catalog = tuple(s.device_id for s in specs if _from_catalog(s))
     warnings.extend(_power_notes(catalog, from_catalog))
     specs, range_basis = _draw_range(catalog, specs, job, core.check_utilization(job.utilization))
     if ci_text:

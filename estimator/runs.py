@@ -35,6 +35,7 @@ from estimator.api import compute as compute_plan
 from estimator.catalog import load_catalog
 from estimator.errors import EstimatorError, InputError
 from estimator.job import BATCH_INPUTS, Job
+from estimator.names import shown
 from estimator.plan import Plan, resolve
 from estimator.version import __version__
 
@@ -177,6 +178,11 @@ class _Table:
             cells = self._cells[column] = self.runs[column].to_numpy(dtype=object)
         return _cell(cells[i])
 
+    def key_values(self, column: str) -> npt.NDArray[Any]:
+        """A number column as a combination key: parsed numbers, else the text as given, else None."""
+        values, given, parsed = self.nums[column]
+        return _where(parsed, values, _where(given, self.runs[column].to_numpy(dtype=object), None))
+
     def value(self, column: str, i: int) -> Any:
         """Row ``i``'s value of ``column`` as a person would pass it to estimate()."""
         if column in self.nums:
@@ -213,10 +219,7 @@ class _Combo:
 def _combos(table: _Table, rows_ok: BoolArray, data_files: DataFiles) -> tuple[npt.NDArray[np.int64], list[_Combo]]:
     runs, nums = table.runs, table.nums
     key: list[Any] = [runs[c] for c in TEXT_COLUMNS if c in runs.columns]
-    for c in KEY_NUMBER_COLUMNS:
-        if c in runs.columns:
-            values, given, parsed = nums[c]
-            key.append(_where(parsed, values, _where(given, runs[c].to_numpy(dtype=object), None)))
+    key += [table.key_values(c) for c in KEY_NUMBER_COLUMNS if c in runs.columns]
     for c in ROW_NUMBER_COLUMNS:
         if c in runs.columns:
             key.append(nums[c][1])  # which per-row numbers are given shapes the plan
@@ -226,7 +229,7 @@ def _combos(table: _Table, rows_ok: BoolArray, data_files: DataFiles) -> tuple[n
     if "instance" in runs.columns and "count" in runs.columns:  # an instance as it is, or not
         key.append(np.where(runs["instance"].notna(), nums["count"][0], np.nan))
     codes, firsts = combination_codes(key, table.n)
-    device_codes, _ = combination_codes(_device_columns(table), table.n)
+    device_codes: npt.NDArray[np.int64] | None = None  # made on the first device-side error
     # each combination is resolved from its first row whose own numbers are fine (the
     # others in it differ only in those numbers); one with no such row is all bad rows
     good_rows = np.flatnonzero(rows_ok)
@@ -239,16 +242,17 @@ def _combos(table: _Table, rows_ok: BoolArray, data_files: DataFiles) -> tuple[n
             combos.append(_Combo())
             continue
         row = representative[code]
-        device = int(device_codes[row])
-        if device in device_errors:  # the same device side fails the same way, whatever the place
-            combos.append(device_errors[device])
+        if device_errors and device_codes is not None and int(device_codes[row]) in device_errors:
+            combos.append(device_errors[int(device_codes[row])])  # the same device side fails the same way anywhere
             continue
         try:
             combos.append(_Combo(plan=resolve(table.job(row, data_files))))
         except EstimatorError as exc:
             combos.append(_Combo(error=_error(exc), column=exc.field))
             if exc.field in DEVICE_INPUTS:
-                device_errors[device] = combos[-1]
+                if device_codes is None:
+                    device_codes, _ = combination_codes(_device_columns(table), table.n)
+                device_errors[int(device_codes[row])] = combos[-1]
     return codes, combos
 
 
@@ -264,10 +268,9 @@ def _device_columns(table: _Table) -> list[Any]:
     """The columns the device side of a row depends on (values, or whether given for count and power_w)."""
     runs, nums = table.runs, table.nums
     columns: list[Any] = [runs[c] for c in ("hardware", "instance", "cpu") if c in runs.columns]
-    for c in ("cpu_count", "cpu_cores", "cpu_utilization", "memory_gb"):
-        if c in runs.columns:
-            values, given, parsed = nums[c]
-            columns.append(_where(parsed, values, _where(given, runs[c].to_numpy(dtype=object), None)))
+    columns += [
+        table.key_values(c) for c in ("cpu_count", "cpu_cores", "cpu_utilization", "memory_gb") if c in runs.columns
+    ]
     columns += [nums[c][1] for c in ("count", "power_w") if c in runs.columns]
     return columns
 
@@ -412,7 +415,7 @@ def split_by_year(start: pd.Series[Any], hours: FloatArray) -> tuple[pd.DataFram
     problem = np.full(len(start), None, dtype=object)
     unreadable = when.isna().to_numpy() & start.notna().to_numpy()
     problem[unreadable] = [
-        f"start must be a date and time such as 2024-03-01T12:00:00Z; got {_cut(v)!r}" for v in start[unreadable]
+        f"start must be a date and time such as 2024-03-01T12:00:00Z; got {shown(str(v))}" for v in start[unreadable]
     ]
     usable = when.notna().to_numpy() & (hours > 0) & np.isfinite(hours)
     capped = np.where(usable, np.minimum(hours, HOURS_PER_YEAR * (MAX_YEARS_SPANNED + 1)), 0.0)
@@ -451,16 +454,10 @@ def split_by_year(start: pd.Series[Any], hours: FloatArray) -> tuple[pd.DataFram
     return parts.sort_values("row", kind="stable", ignore_index=True), problem
 
 
-def _cut(value: Any, limit: int = 60) -> str:
-    text = str(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
-
-
 def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles) -> Result:
     if "year" in runs.columns:
         raise InputError("give a 'year' column or a 'start' column, not both", field="year")
-    table = _Table(runs)
-    parts, problem = split_by_year(runs[START_COLUMN], table.nums["hours"][0])
+    parts, problem = split_by_year(runs[START_COLUMN], numbers(runs["hours"])[0])
     rows = parts["row"].to_numpy()
     expanded = runs.drop(columns=[START_COLUMN]).iloc[rows].reset_index(drop=True)
     whole_hours = parts["year"].to_numpy() < 0

@@ -49,7 +49,7 @@ REGION_COLUMNS = [
     "note",
 ]
 INTENSITY_COLUMNS = ["place", "year", "basis", "intensity_g_per_kwh", "dataset", "source", "note"]
-MAX_INTENSITY_G_PER_KWH = 2000.0
+MAX_INTENSITY_G_PER_KWH = 2000.0  # the limit a user input obeys too (core.INTENSITY_RANGE_G_PER_KWH)
 YEAR_RANGE = (1990, 2100)
 DEVICE_YEAR_RANGE = (2000, 2030)
 INTENSITY_YEAR_RANGE = (2000, 2030)

@@ -129,7 +129,6 @@ _TEXT_FIELDS = ("job_name", "user", "account", "partition", "node_list")
 _UNKNOWN_TIMES = ("", "unknown", "none", "n/a")
 _MEM_UNITS_GB = {"": 1.0 / 1024.0, "K": 1.0 / 1024.0**2, "M": 1.0 / 1024.0, "G": 1.0, "T": 1024.0, "P": 1024.0**2}
 MAX_CLUSTER_BYTES = 256 * 1024
-MAX_MESSAGES = 20
 
 
 def _pa() -> Any:

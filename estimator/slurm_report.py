@@ -61,11 +61,6 @@ def _alt() -> Any:
 # ---------------------------------------------------------------- charts
 
 
-def _base(data: pd.DataFrame) -> Any:
-    alt = _alt()
-    return alt.Chart(data).properties(width=440, height=260)
-
-
 def chart_by_month(estimated: pd.DataFrame) -> Any:
     """kg CO2e per month (start month), stacked by partition, with the month's range as a rule."""
     alt = _alt()

@@ -182,18 +182,6 @@ def test_batch_columns_are_exactly_jobs_batch_inputs() -> None:
     assert set(runs.ROW_CHECKS) == {s.name for s in job.BATCH_INPUTS if s.per_row}
 
 
-def test_the_app_link_takes_exactly_jobs_inputs() -> None:
-    pytest.importorskip("streamlit")
-    sys.path.insert(0, str(ROOT))
-    try:
-        from app_pages import state
-    finally:
-        sys.path.remove(str(ROOT))
-    assert set(state.JOB_PARAMS) | set(state.NOT_FROM_A_LINK) == set(job.NAMES)
-    assert set(state.NOT_FROM_A_LINK) == {"data_files"}
-    assert set(state.JOB_PARAMS) <= set(state.LINK_PARAMS)
-
-
 # Rows that together use every batch input column; blanks are "not given".
 BATCH_ROWS: list[dict[str, Any]] = [
     {"hardware": A100, "hours": 2, "count": 2, "region": "DE", "pue": 1.2, "utilization": 0.5,

@@ -21,13 +21,13 @@ it. With ``data_files``, every worker must see those files at the same path.
 from __future__ import annotations
 
 import functools
-import os
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from estimator.api import DataFiles
 
 from estimator.errors import EstimatorError
 
-DataFiles = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
 PLUGIN_NAME = "co2-estimator-catalog"
 
 

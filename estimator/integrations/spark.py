@@ -22,26 +22,23 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from estimator.api import DataFiles
 
 from estimator.errors import EstimatorError
-
-DataFiles = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
 
 
 class MissingExtraError(EstimatorError, ImportError):
     """An optional dependency is not installed; the message names the extra."""
 
 
-BATCH_ROWS = 125_000  # Spark hands over 10,000-row Arrow batches by default; each estimate has a fixed cost
-
-
 def _batches(batches: Iterator[Any], data_files: DataFiles, schema_json: str) -> Iterator[Any]:
     import importlib
 
-    from estimator.batch import estimate_arrow
+    from estimator.batch import CHUNK_ROWS, estimate_arrow  # Spark's 10,000-row batches joined to batch's chunks
 
     pa: Any = importlib.import_module("pyarrow")
     schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(schema_json)))
@@ -51,7 +48,7 @@ def _batches(batches: Iterator[Any], data_files: DataFiles, schema_json: str) ->
         if batch is not None:
             waiting.append(batch)
             rows += batch.num_rows
-            if rows < BATCH_ROWS:
+            if rows < CHUNK_ROWS:
                 continue
         if not waiting:
             break
@@ -80,7 +77,7 @@ def estimate_spark(df: Any, *, data_files: DataFiles = None) -> Any:
     import importlib
 
     try:
-        pa: Any = importlib.import_module("pyarrow")
+        importlib.import_module("pyarrow")
         from pyspark.sql import DataFrame
         from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
     except ImportError:
@@ -93,8 +90,6 @@ def estimate_spark(df: Any, *, data_files: DataFiles = None) -> Any:
     arrow_out = output_schema(arrow_in, data_files=data_files)
     shipped = arrow_out.serialize().to_pybytes().hex()  # plain text for the closure: no pickled Arrow objects
     work = functools.partial(_batches, data_files=data_files, schema_json=shipped)
-    if not isinstance(arrow_out, pa.Schema):  # pragma: no cover - output_schema builds one
-        raise EstimatorError("internal: no Arrow schema for the results")
     return df.mapInArrow(work, from_arrow_schema(arrow_out))
 
 
