@@ -103,7 +103,7 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
         column = result.columns[i]
         where = f"row {i} (index {runs.index[i]!r})"
         col = f", column {column!r}" if column else ""
-        raise BatchRowError(f"{where}{col}: {result.frame['error'].iat[i]}", position=i, column=column)
+        raise BatchRowError(f"{where}{col}: {result.error(i)}", position=i, column=column)
     return result.frame
 
 
@@ -374,11 +374,14 @@ def _arrow_type(dtype: Any) -> Any:
     return pa.string()
 
 
-def _to_arrow(values: pd.Series[Any], kind: Any) -> Any:
+def _to_arrow(values: Any, kind: Any) -> Any:
+    """A result column (float64 array, NaN blank; or runs.Text) as an Arrow array of type ``kind``."""
     pa = _pyarrow("", "writing")
-    array = pa.Array.from_pandas(values)  # zero-copy for numbers and pandas' Arrow-backed text
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
+    if isinstance(values, runs_module.Text):  # indices into the distinct texts: no Python string per row
+        indices = pa.array(values.codes, mask=values.codes < 0)
+        array = pa.DictionaryArray.from_arrays(indices, pa.array(values.labels, type=pa.string()))
+        return array.dictionary_decode() if kind == pa.string() else array.cast(kind)
+    array = pa.array(values, from_pandas=True)  # NaN is a blank cell, as pandas has it
     return array if array.type == kind else array.cast(kind)
 
 
@@ -463,13 +466,15 @@ def output_schema(schema: Any, *, data_files: DataFiles = None) -> Any:
     return pa.schema(fields)
 
 
-def _estimate_batch(batch: Any, schema: Any, data_files: DataFiles, from_csv: bool = False) -> tuple[Any, _Result]:
+def _estimate_batch(
+    batch: Any, schema: Any, data_files: DataFiles, from_csv: bool = False, memo: runs_module.Memo | None = None
+) -> tuple[Any, _Result]:
     pa = _pyarrow("", "batch")
     inputs = [n for n in batch.schema.names if n in INPUT_COLUMNS]
-    result = _compute(_compute_frame(batch, inputs, from_csv), data_files)
+    result = _compute(_compute_frame(batch, inputs, from_csv), data_files, memo)
     arrays = [batch.column(i) for i in range(batch.num_columns)]
     arrays = [a if a.type == f.type else a.cast(f.type) for a, f in zip(arrays, schema, strict=False)]
-    arrays += [_to_arrow(result.frame[f.name], f.type) for f in list(schema)[batch.num_columns :]]
+    arrays += [_to_arrow(result.values[f.name], f.type) for f in list(schema)[batch.num_columns :]]
     return pa.RecordBatch.from_arrays(arrays, schema=schema), result
 
 
@@ -497,7 +502,7 @@ def _strict_error(result: _Result, path: Path, sep: str | None, offset: int) -> 
         line = None
         where = f"{path}, row {record + 1}"
     col = f", column {column!r}" if column else ""
-    message = f"{where}{col}: {result.frame['error'].iat[i]}"
+    message = f"{where}{col}: {result.error(i)}"
     return BatchRowError(message, position=record, column=column, line=line)
 
 
@@ -541,10 +546,11 @@ def _run_chunks(
 ) -> None:
     """Every chunk through the estimate and to the writer; under ``strict`` stop at the first bad row."""
     out_schema: Any = None
+    memo = runs_module.Memo()  # a combination met in one chunk is not resolved again in the next
     for batch in batches:
         if out_schema is None:
             out_schema = output_schema(batch.schema, data_files=data_files)
-        out_batch, result = _estimate_chunk(src, batch, out_schema, data_files, csv_sep is not None)
+        out_batch, result = _estimate_chunk(src, batch, out_schema, data_files, csv_sep is not None, memo)
         if strict and result.bad.any():
             raise _strict_error(result, src, csv_sep, tally.rows)
         writer.write(out_batch)
@@ -565,10 +571,12 @@ def _csv_header(src: Path, sep: str | None) -> tuple[list[str], str]:
     return names, csv_sep
 
 
-def _estimate_chunk(src: Path, batch: Any, schema: Any, data_files: DataFiles, from_csv: bool) -> tuple[Any, _Result]:
+def _estimate_chunk(
+    src: Path, batch: Any, schema: Any, data_files: DataFiles, from_csv: bool, memo: runs_module.Memo
+) -> tuple[Any, _Result]:
     """One chunk of a file through the estimate; errors that stop the file name it."""
     try:
-        return _estimate_batch(batch, schema, data_files, from_csv)
+        return _estimate_batch(batch, schema, data_files, from_csv, memo)
     except InputError as exc:
         raise InputError(f"{src}: {exc}") from None
     except _UnclosedQuote:
@@ -588,15 +596,14 @@ class _Tally:
     first_errors: list[str] = field(default_factory=list)
 
     def add(self, result: _Result) -> None:
-        frame = result.frame
         n_bad = int(result.bad.sum())
         if n_bad and len(self.first_errors) < 3:
             for i in np.flatnonzero(result.bad)[: 3 - len(self.first_errors)]:
-                self.first_errors.append(f"row {self.rows + int(i) + 1}: {frame['error'].iat[int(i)]}")
-        self.rows += len(frame)
+                self.first_errors.append(f"row {self.rows + int(i) + 1}: {result.error(int(i))}")
+        self.rows += len(result.bad)
         self.errors += n_bad
-        self.energy_kwh += float(np.nansum(frame["energy_kwh"].to_numpy()))
-        self.co2e_g += float(np.nansum(frame["co2e_g"].to_numpy()))
+        self.energy_kwh += float(np.nansum(result.values["energy_kwh"]))
+        self.co2e_g += float(np.nansum(result.values["co2e_g"]))
 
     def summary(self, output: str, notes: Sequence[str]) -> BatchSummary:
         return BatchSummary(

@@ -20,8 +20,10 @@ This module imports pandas and numpy; ``import estimator`` does not import it.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,13 +151,30 @@ def _cell(value: Any) -> Any:
 
 def combination_codes(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], list[int]]:
     """One code per row for its combination of values in ``columns``, and the first row of each code."""
+    codes, firsts, _ = _factorized(columns, n)
+    return codes, firsts
+
+
+def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], list[int], list[tuple[Any, Any]]]:
+    """``combination_codes`` and each column's own (codes, uniques), to read a row's values back cheaply."""
     codes = np.zeros(n, dtype=np.int64)
+    factors: list[tuple[Any, Any]] = []
     for values in columns:
         col_codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        factors.append((col_codes, list(uniques)))  # a list: a pandas Index is slow to index one by one
         codes = codes * (len(uniques) + 1) + (col_codes.astype(np.int64) + 1)
         codes = pd.factorize(codes)[0].astype(np.int64)  # keep the mixed-radix number small
     steps = np.diff(np.maximum.accumulate(codes), prepend=-1) > 0 if n else np.zeros(0, dtype=bool)
-    return codes, [int(i) for i in np.flatnonzero(steps)]
+    return codes, [int(i) for i in np.flatnonzero(steps)], factors
+
+
+def _key_of(factors: list[tuple[Any, Any]], row: int) -> tuple[Any, ...]:
+    """The values of a row in the combination's columns: equal tuples resolve alike, in any chunk."""
+    return tuple(None if (c := int(codes[row])) < 0 else _plain(uniques[c]) for codes, uniques in factors)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 # ---------------------------------------------------------------- one row as a Job
@@ -169,13 +188,20 @@ class _Table:
         self.n = len(runs)
         empty = (np.full(self.n, np.nan), np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool))
         self.nums = {c: numbers(runs[c]) if c in runs.columns else empty for c in NUMBER_COLUMNS}
-        self._cells: dict[str, npt.NDArray[Any]] = {}  # columns as object arrays, made on first use
+        self._cells: dict[str, Any] = {}  # columns as object arrays (or codes, categories), made on first use
         self.present = frozenset(c for c in INPUT_COLUMNS if c in runs.columns)  # a set, not pandas' Index
 
     def _cell(self, column: str, i: int) -> Any:
         cells = self._cells.get(column)
-        if cells is None:  # one conversion per column, not a pandas lookup per combination
-            cells = self._cells[column] = self.runs[column].to_numpy(dtype=object)
+        if cells is None:  # once per column, not a pandas lookup per combination
+            series = self.runs[column]
+            if isinstance(series.dtype, pd.CategoricalDtype):  # names from Arrow: codes into the categories
+                categories = np.array([*series.cat.categories.to_numpy(dtype=object), None], dtype=object)
+                cells = self._cells[column] = (series.cat.codes.to_numpy(), categories)
+            else:
+                cells = self._cells[column] = series.to_numpy(dtype=object)
+        if isinstance(cells, tuple):
+            return _cell(cells[1][cells[0][i]])  # code -1 (blank) reads the None at the end
         return _cell(cells[i])
 
     def key_values(self, column: str) -> npt.NDArray[Any]:
@@ -216,7 +242,35 @@ class _Combo:
     column: str | None = None
 
 
-def _combos(table: _Table, rows_ok: BoolArray, data_files: DataFiles) -> tuple[npt.NDArray[np.int64], list[_Combo]]:
+class Memo:
+    """What each combination resolved to, kept across the chunks of one file (or the batches of a partition).
+
+    Keyed by the combination's values (names, plan-shaping numbers, which
+    per-row numbers are given): rows with equal keys resolve alike, so a chunk
+    meets ``resolve()`` only for combinations no earlier chunk had. Bounded:
+    emptied when it holds MAX_ENTRIES keys. One memo serves one ``data_files``.
+    """
+
+    MAX_ENTRIES = 50_000
+
+    def __init__(self) -> None:
+        self._combos: dict[tuple[Any, ...], _Combo] = {}
+
+    def get(self, key: tuple[Any, ...]) -> _Combo | None:
+        try:
+            return self._combos.get(key)
+        except TypeError:  # an unhashable cell (a list from Parquet): resolved, and refused, every time
+            return None
+
+    def put(self, key: tuple[Any, ...], combo: _Combo) -> None:
+        if len(self._combos) >= self.MAX_ENTRIES:
+            self._combos.clear()
+        with contextlib.suppress(TypeError):  # an unhashable cell: not kept
+            self._combos[key] = combo
+
+
+def _key_columns(table: _Table) -> list[Any]:
+    """The columns whose values make a combination: one resolve() each."""
     runs, nums = table.runs, table.nums
     key: list[Any] = [runs[c] for c in TEXT_COLUMNS if c in runs.columns]
     key += [table.key_values(c) for c in KEY_NUMBER_COLUMNS if c in runs.columns]
@@ -228,31 +282,43 @@ def _combos(table: _Table, rows_ok: BoolArray, data_files: DataFiles) -> tuple[n
         key.append(~given | (util == 1.0))
     if "instance" in runs.columns and "count" in runs.columns:  # an instance as it is, or not
         key.append(np.where(runs["instance"].notna(), nums["count"][0], np.nan))
-    codes, firsts = combination_codes(key, table.n)
+    return key
+
+
+def _combos(
+    table: _Table, rows_ok: BoolArray, data_files: DataFiles, memo: Memo
+) -> tuple[npt.NDArray[np.int64], list[_Combo]]:
+    codes, firsts, factors = _factorized(_key_columns(table), table.n)
     device_codes: npt.NDArray[np.int64] | None = None  # made on the first device-side error
     # each combination is resolved from its first row whose own numbers are fine (the
     # others in it differ only in those numbers); one with no such row is all bad rows
+    representative = np.full(len(firsts), -1, dtype=np.int64)
     good_rows = np.flatnonzero(rows_ok)
-    good_codes, at = np.unique(codes[good_rows], return_index=True)
-    representative = dict(zip(good_codes.tolist(), good_rows[at].tolist(), strict=True))
+    firsts_good = pd.Series(codes[good_rows]).drop_duplicates()  # hashing, not sorting: the first good row per code
+    representative[firsts_good.to_numpy()] = good_rows[firsts_good.index.to_numpy()]
     combos = []
     device_errors: dict[int, _Combo] = {}
-    for code in range(len(firsts)):
-        if code not in representative:
+    for row in representative.tolist():
+        if row < 0:
             combos.append(_Combo())
             continue
-        row = representative[code]
-        if device_errors and device_codes is not None and int(device_codes[row]) in device_errors:
-            combos.append(device_errors[int(device_codes[row])])  # the same device side fails the same way anywhere
+        key = _key_of(factors, row)
+        known = memo.get(key)
+        if known is None and device_errors and device_codes is not None:
+            known = device_errors.get(int(device_codes[row]))  # the same device side fails the same way anywhere
+        if known is not None:
+            combos.append(known)
             continue
         try:
-            combos.append(_Combo(plan=resolve(table.job(row, data_files))))
+            combo = _Combo(plan=resolve(table.job(row, data_files)))
         except EstimatorError as exc:
-            combos.append(_Combo(error=_error(exc), column=exc.field))
+            combo = _Combo(error=_error(exc), column=exc.field)
             if exc.field in DEVICE_INPUTS:
                 if device_codes is None:
                     device_codes, _ = combination_codes(_device_columns(table), table.n)
-                device_errors[int(device_codes[row])] = combos[-1]
+                device_errors[int(device_codes[row])] = combo
+        memo.put(key, combo)
+        combos.append(combo)
     return codes, combos
 
 
@@ -332,16 +398,86 @@ def _plan_texts(plan: Plan | None) -> tuple[str | None, ...]:
     )
 
 
+@dataclass
+class Text:
+    """A text column as codes into labels, -1 for a blank cell: what an Arrow dictionary array holds.
+
+    One Python string per distinct label, not per row: a million rows of a
+    dozen region ids cost a dozen strings.
+    """
+
+    codes: npt.NDArray[np.int32]
+    labels: list[str]
+
+    @classmethod
+    def of(cls, per_code: Sequence[str | None], codes: npt.NDArray[np.int64]) -> Text:
+        """The column whose row ``i`` is ``per_code[codes[i]]``."""
+        index: dict[str, int] = {}
+        label_of = np.array([-1 if t is None else index.setdefault(t, len(index)) for t in per_code], dtype=np.int32)
+        return cls(label_of[codes] if len(per_code) else np.full(len(codes), -1, dtype=np.int32), list(index))
+
+    def where(self, mask: BoolArray, text: str | None) -> Text:
+        """This column with ``text`` (None: blank) in the rows of ``mask``."""
+        if not mask.any():
+            return self
+        if text is None:
+            return Text(np.where(mask, np.int32(-1), self.codes), self.labels)
+        labels = self.labels if text in self.labels else [*self.labels, text]
+        return Text(np.where(mask, np.int32(labels.index(text)), self.codes), labels)
+
+    @classmethod
+    def of_objects(cls, values: npt.NDArray[Any]) -> Text:
+        """The column of an object array of str and None."""
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return cls(codes.astype(np.int32), [str(u) for u in uniques])
+
+    def set(self, rows: Mapping[int, tuple[str | None, ...]], item: int) -> Text:
+        """This column with ``rows[i][item]`` in row ``i`` (the few rows said one by one)."""
+        if not rows:
+            return self
+        codes, labels = self.codes.copy(), list(self.labels)
+        index = {t: j for j, t in enumerate(labels)}
+        for row, texts in rows.items():
+            text = texts[item]
+            codes[row] = -1 if text is None else index.setdefault(text, len(index))
+            if len(index) > len(labels):
+                labels.append(text)  # type: ignore[arg-type]
+        return Text(codes, labels)
+
+    def objects(self) -> npt.NDArray[Any]:
+        """The column as an object array of str and None."""
+        table = np.array([*self.labels, None], dtype=object)  # code -1 reads the None at the end
+        values: npt.NDArray[Any] = table[self.codes]
+        return values
+
+
+def _plan_columns(combos: list[_Combo], codes: npt.NDArray[np.int64]) -> dict[str, Any]:
+    """Each plan number per row, or one number where every plan has the same (numpy broadcasts it).
+
+    Rows whose combination has no plan take the first plan's numbers: they are
+    bad rows, whose results are blanked, and a column stays one number.
+    """
+    width = len(PLAN_NUMBERS)
+    with_plan = [k.plan for k in combos if k.plan is not None]
+    filler = _plan_numbers(with_plan[0] if with_plan else None)
+    table = np.array([_plan_numbers(k.plan) if k.plan else filler for k in combos], dtype=np.float64)
+    table = table.reshape(-1, width)
+    columns: dict[str, Any] = {}
+    for j, name in enumerate(PLAN_NUMBERS):
+        column = table[:, j]
+        same = len(column) > 0 and bool(np.all((column == column[0]) | (np.isnan(column) & np.isnan(column[0]))))
+        columns[name] = column[0] if same else column[codes]
+    return columns
+
+
 def _arrays(table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo]) -> dict[str, Any]:
     """core.totals over every row: the row's own numbers where given, its plan's otherwise."""
     nums = table.nums
-    width = len(PLAN_NUMBERS)
-    numbers_of = np.array([_plan_numbers(k.plan) for k in combos], dtype=np.float64).reshape(-1, width)[codes]
-    texts_of = np.array([_plan_texts(k.plan) for k in combos], dtype=object).reshape(-1, len(PLAN_TEXTS))[codes]
-    plan = {name: numbers_of[:, j] for j, name in enumerate(PLAN_NUMBERS)}
-    text = {name: texts_of[:, j] for j, name in enumerate(PLAN_TEXTS)}
+    plan = _plan_columns(combos, codes)
+    texts = list(zip(*(_plan_texts(k.plan) for k in combos), strict=True)) if combos else [()] * len(PLAN_TEXTS)
+    text = {name: Text.of(texts[j], codes) for j, name in enumerate(PLAN_TEXTS)}
 
-    def own(column: str, default: FloatArray, only: BoolArray | None = None) -> FloatArray:
+    def own(column: str, default: Any, only: BoolArray | None = None) -> FloatArray:
         values, given, _ = nums[column]
         mask = given if only is None else given & only
         chosen: FloatArray = np.where(mask, values, default)
@@ -355,7 +491,7 @@ def _arrays(table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo]) -
     for slot in ("cpu", "mem"):
         p = {f: plan[f"{slot}_{f}"] for f in ("number", "power_w", "utilization", "low", "high")}
         parts.append((p["number"], p["power_w"], p["utilization"], p["low"], p["high"]))
-    hours = nums["hours"][0] * own("trials", np.ones(table.n))
+    hours = nums["hours"][0] * own("trials", 1.0)
     ci_given = nums["intensity"][1]
     ci = own("intensity", plan["intensity"])
     pue = own("pue", plan["pue"])
@@ -370,13 +506,13 @@ def _arrays(table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo]) -
         "co2e_low_g": t.co2e_low_g,
         "co2e_high_g": t.co2e_high_g,
         "embodied_g": embodied,
-        "draw_w": t.draw_w,
+        "draw_w": np.broadcast_to(t.draw_w, (table.n,)),
         "pue_used": pue,
         "intensity_g_per_kwh": ci,
         "intensity_year": np.where(ci_given, np.nan, plan["intensity_year"]),
-        "pue_basis": _where(nums["pue"][1], "user", text["pue_basis"]),
-        "intensity_basis": _where(ci_given, "user", text["intensity_basis"]),
-        "zone": _where(ci_given, None, text["zone"]),
+        "pue_basis": text["pue_basis"].where(nums["pue"][1], "user"),
+        "intensity_basis": text["intensity_basis"].where(ci_given, "user"),
+        "zone": text["zone"].where(ci_given, None),
         "hardware_id": text["hardware_id"],
         "region_id": text["region_id"],
     }
@@ -454,7 +590,7 @@ def split_by_year(start: pd.Series[Any], hours: FloatArray) -> tuple[pd.DataFram
     return parts.sort_values("row", kind="stable", ignore_index=True), problem
 
 
-def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles) -> Result:
+def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles, memo: Memo) -> Result:
     if "year" in runs.columns:
         raise InputError("give a 'year' column or a 'start' column, not both", field="year")
     parts, problem = split_by_year(runs[START_COLUMN], numbers(runs["hours"])[0])
@@ -463,7 +599,7 @@ def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles) -> Result:
     whole_hours = parts["year"].to_numpy() < 0
     expanded["hours"] = np.where(whole_hours, expanded["hours"].to_numpy(dtype=object), parts["hours"].to_numpy())
     expanded["year"] = pd.array(_where(whole_hours, None, parts["year"].to_numpy()), dtype="Int64")
-    done = _compute(expanded, data_files)
+    done = _compute(expanded, data_files, memo)
     frame = runs.copy(deep=False)
     out = done.frame
     first = ~pd.Series(rows).duplicated().to_numpy()
@@ -494,7 +630,7 @@ def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles) -> Result:
             frame.loc[bad, name] = np.nan if frame[name].dtype.kind == "f" else None
     frame["error"] = pd.Series(_where(bad, errors, None), index=runs.index, dtype=object)
     frame.attrs.update(out.attrs)
-    return Result(frame, bad, list(_where(bad, columns, None)))
+    return Result.of_frame(frame, bad, _where(bad, columns, None))
 
 
 # ---------------------------------------------------------------- the whole table
@@ -502,70 +638,116 @@ def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles) -> Result:
 
 @dataclass
 class Result:
-    """The table with outputs, which rows are bad, and the column each bad row's error is about."""
+    """The outputs of every row, which rows are bad, and the column each bad row's error is about.
 
-    frame: pd.DataFrame
+    ``values`` maps each of OUTPUT_COLUMNS to a float64 array (NaN in bad rows)
+    or a :class:`Text`; ``frame`` (the input table with the outputs added, as
+    ``estimate_many`` returns it) is made on first use, so the Arrow path
+    (files, Spark) never builds pandas columns of Python strings.
+    """
+
+    runs: pd.DataFrame
+    values: dict[str, Any]
     bad: BoolArray
-    columns: list[str | None] = field(default_factory=list)
+    blame: Text
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str | None]:
+        """Per row, None or the input column its error is about."""
+        return list(self.blame.objects())
+
+    def error(self, i: int) -> str | None:
+        """The message of row ``i`` (None for a good row)."""
+        code = int(self.values["error"].codes[i])
+        return None if code < 0 else str(self.values["error"].labels[code])
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        frame = self.runs.copy(deep=False)
+        for name in OUTPUT_COLUMNS:
+            values = self.values[name]
+            if isinstance(values, Text):
+                frame[name] = pd.Series(values.objects(), index=frame.index, dtype=object, copy=False)
+            elif name in INT_OUTPUTS:
+                frame[name] = pd.Series(values, index=frame.index, dtype=np.float64).astype("Int64")
+            else:
+                frame[name] = pd.Series(values, index=frame.index, dtype=np.float64, copy=False)
+        frame.attrs.update(self.attrs)
+        return frame
+
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame, bad: BoolArray, blame: npt.NDArray[Any]) -> Result:
+        """The Result of a finished table (the outputs already among its columns)."""
+        values: dict[str, Any] = {}
+        for name in OUTPUT_COLUMNS:
+            column = frame[name]
+            if name in TEXT_OUTPUTS:
+                values[name] = Text.of_objects(column.to_numpy(dtype=object))
+            else:
+                values[name] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        runs = frame.drop(columns=list(OUTPUT_COLUMNS))
+        return cls(runs, values, bad, Text.of_objects(blame), {str(k): v for k, v in frame.attrs.items()})
 
 
-def compute(runs: pd.DataFrame, data_files: DataFiles = None) -> Result:
+def compute(runs: pd.DataFrame, data_files: DataFiles = None, memo: Memo | None = None) -> Result:
     """Estimate every row of ``runs`` (see the module docstring); never drops a row.
 
     A ``start`` column (the time the run began) gives each row its year; a run that
     crosses New Year is split by year, each part estimated with its year's
-    intensity, and the parts summed (see :func:`split_by_year`).
+    intensity, and the parts summed (see :func:`split_by_year`). ``memo`` keeps
+    what combinations resolved to across calls (the chunks of one file).
     """
     check_columns(list(runs.columns))
+    memo = Memo() if memo is None else memo
     if START_COLUMN in runs.columns:
-        return _compute_from_start(runs, data_files)
-    return _compute(runs, data_files)
+        return _compute_from_start(runs, data_files, memo)
+    return _compute(runs, data_files, memo)
 
 
-def _compute(runs: pd.DataFrame, data_files: DataFiles) -> Result:
-    table = _Table(runs)
-    n = table.n
-    rows_ok = np.ones(n, dtype=bool)
+def _rows_ok(table: _Table) -> BoolArray:
+    """Rows whose own numbers are allowed (core's predicates, as estimate() checks them)."""
+    rows_ok = np.ones(table.n, dtype=bool)
     for column, ok in ROW_CHECKS.items():
         values, given, parsed = table.nums[column]
-        with np.errstate(invalid="ignore"):
-            fine = ok(values) & parsed
+        fine = ok(np.where(parsed, values, 1.0)) & parsed  # NaN makes the predicates slow: checked as 1.0, refused
         if column != "hours":  # hours is required; the others may be left blank
             fine |= ~given
         rows_ok &= fine
-    codes, combos = _combos(table, rows_ok, data_files)
+    return rows_ok
+
+
+def _compute(runs: pd.DataFrame, data_files: DataFiles, memo: Memo) -> Result:
+    table = _Table(runs)
+    rows_ok = _rows_ok(table)
+    codes, combos = _combos(table, rows_ok, data_files, memo)
     out = _arrays(table, codes, combos)
-    combo_error = np.array([k.error for k in combos], dtype=object)[codes] if combos else np.empty(0, dtype=object)
-    combo_column = np.array([k.column for k in combos], dtype=object)[codes] if combos else np.empty(0, dtype=object)
+    combo_failed = np.array([k.error is not None for k in combos] or [False], dtype=bool)[codes]
     finite = np.isfinite(out["co2e_g"]) & np.isfinite(out["co2e_high_g"])
-    resolved = rows_ok & pd.isna(combo_error)
+    resolved = rows_ok & ~combo_failed
     good = resolved & finite
-    error = _where(good, None, combo_error)
-    blame = _where(good, None, combo_column)
+    bad = ~good
+    error = Text.of([k.error for k in combos], codes).where(good, None)
+    blame = Text.of([k.column for k in combos], codes).where(good, None)
     # rows of a failed combination carry its error; a bad number, or a result too large, is said per row
-    for row in np.flatnonzero(~rows_ok | (resolved & ~finite)):
-        i = int(row)  # a bad number, or too large: resolve() and core say what is wrong, as for estimate()
-        try:
-            compute_plan(resolve(table.job(i, data_files)))
+    messages: dict[int, tuple[str, str | None]] = {}
+    for row in np.flatnonzero(~rows_ok | (resolved & ~finite)).tolist():
+        try:  # a bad number, or too large: resolve() and core say what is wrong, as for estimate()
+            compute_plan(resolve(table.job(row, data_files)))
             raise InputError(core.TOO_LARGE, field="hours")  # pragma: no cover - compute raises it first
         except EstimatorError as exc:
-            error[i], blame[i] = _error(exc), exc.field
-    bad = ~good
-    frame = runs.copy(deep=False)
+            messages[row] = (_error(exc), exc.field)
+    values: dict[str, Any] = {}
     for name in OUTPUT_COLUMNS:
         if name == "error":
-            frame[name] = pd.Series(error, index=runs.index, dtype=object, copy=False)
-            continue
-        is_float = name in FLOAT_OUTPUTS or name in INT_OUTPUTS
-        values = np.asarray(out[name], dtype=np.float64 if is_float else object).copy()
-        values[bad] = np.nan if is_float else None
-        series = pd.Series(values, index=runs.index, dtype=np.float64 if is_float else object, copy=False)
-        frame[name] = series.astype("Int64") if name in INT_OUTPUTS else series
-    frame.attrs.update(
-        {
-            "data_version": load_catalog(data_files).data_version,
-            "package_version": __version__,
-            "method": "TDP (or power_w) × count × utilization × hours × PUE × grid intensity (basis per row)",
-        }
-    )
-    return Result(frame, bad, list(blame))
+            values[name] = error.set(messages, 0)
+        elif name in TEXT_OUTPUTS:
+            values[name] = out[name].where(bad, None)
+        else:
+            values[name] = np.where(bad, np.nan, out[name])
+    attrs = {
+        "data_version": load_catalog(data_files).data_version,
+        "package_version": __version__,
+        "method": "TDP (or power_w) × count × utilization × hours × PUE × grid intensity (basis per row)",
+    }
+    return Result(runs, values, bad, blame.set(messages, 1), attrs)

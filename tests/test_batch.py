@@ -523,3 +523,77 @@ def test_special_files_are_refused_before_reading(tmp_path: Path, kind: str) -> 
         path = Path("/dev/zero")
     with pytest.raises(InputError, match="not a file"):
         estimate_file(path, tmp_path / "out.csv", progress=False)
+
+
+# ---------------------------------------------------------------- a combination resolved once per file
+
+
+def test_a_combination_is_resolved_once_per_file_not_once_per_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import estimator.batch as batch_mod
+    from estimator import runs
+
+    monkeypatch.setattr(batch_mod, "CSV_BLOCK_BYTES", 256)  # about ten rows per chunk
+    seen: list[Any] = []
+    original = runs.resolve
+
+    def counting(job: Any, catalog: Any = None) -> Any:
+        seen.append((job.hardware, job.region, job.count))
+        return original(job, catalog)
+
+    monkeypatch.setattr(runs, "resolve", counting)
+    rows = [
+        f"r{i},{('nvidia-t4', 'nvidia-l4')[i % 2]},{i % 5 + 1},{1 + i % 2},{('FR', 'DE', 'SE')[i % 3]}"
+        for i in range(120)
+    ]
+    src = _write(tmp_path / "runs.csv", "job,hardware,hours,count,region\n" + "\n".join(rows) + "\n")
+    summary = estimate_file(src, tmp_path / "out.csv", progress=False)
+    # hardware and count go together (i % 2), so 2 × 3 combinations, each resolved once over ~12 chunks
+    assert summary.rows == 120 and summary.errors == 0 and len(seen) == len(set(seen)) == 6
+    out = pd.read_csv(tmp_path / "out.csv")
+    expected = estimate_many(pd.read_csv(src))
+    np.testing.assert_array_equal(out["co2e_g"].to_numpy(), expected["co2e_g"].to_numpy())
+    assert list(out["region_id"]) == list(expected["region_id"])
+
+
+def test_a_full_memo_is_emptied_and_the_rows_stay_right(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import estimator.batch as batch_mod
+    from estimator import runs
+
+    monkeypatch.setattr(batch_mod, "CSV_BLOCK_BYTES", 128)
+    monkeypatch.setattr(runs.Memo, "MAX_ENTRIES", 2)
+    rows = [f"{('nvidia-t4', 'nvidia-l4', 'bogus board')[i % 3]},{i % 4 + 1},{('FR', 'DE')[i % 2]}" for i in range(60)]
+    src = _write(tmp_path / "runs.csv", "hardware,hours,region\n" + "\n".join(rows) + "\n")
+    summary = estimate_file(src, tmp_path / "out.csv", progress=False)
+    out = pd.read_csv(tmp_path / "out.csv")
+    expected = estimate_many(pd.read_csv(src))
+    assert summary.errors == 20
+    np.testing.assert_array_equal(out["co2e_g"].to_numpy(), expected["co2e_g"].to_numpy())
+    assert list(out["error"].fillna("")) == list(expected["error"].fillna(""))
+
+
+@given(
+    per_code=st.lists(st.none() | st.sampled_from(["FR", "DE", "lifecycle", "user", ""]), min_size=1, max_size=6),
+    data=st.data(),
+)
+def test_text_columns_hold_what_their_codes_say(per_code: list[str | None], data: st.DataObject) -> None:
+    from estimator.runs import Text
+
+    n = data.draw(st.integers(0, 30))
+    codes = np.array(data.draw(st.lists(st.integers(0, len(per_code) - 1), min_size=n, max_size=n)), dtype=np.int64)
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    text = Text.of(per_code, codes)
+    assert list(text.objects()) == [per_code[c] for c in codes]
+    assert len(set(text.labels)) == len(text.labels)  # each distinct text once
+    assert list(text.where(mask, "user").objects()) == [
+        "user" if m else per_code[c] for c, m in zip(codes, mask, strict=True)
+    ]
+    assert list(text.where(mask, None).objects()) == [
+        None if m else per_code[c] for c, m in zip(codes, mask, strict=True)
+    ]
+    said = dict.fromkeys(range(0, n, 3), ("said", None))
+    assert list(text.set(said, 0).objects()) == ["said" if i % 3 == 0 else per_code[c] for i, c in enumerate(codes)]
+    assert list(text.set(said, 1).objects()) == [None if i % 3 == 0 else per_code[c] for i, c in enumerate(codes)]
+    back = Text.of_objects(text.objects())
+    assert list(back.objects()) == list(text.objects())
