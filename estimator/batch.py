@@ -444,14 +444,38 @@ class _Writer:
             raise self._failed
 
 
-def output_schema(schema: Any, *, data_files: DataFiles = None) -> Any:
+def result_columns(columns: Sequence[str] | str | None) -> tuple[str, ...]:
+    """The result columns to write, in OUTPUT_COLUMNS' order: ``columns`` (None: all) and always ``error``.
+
+    ``error`` is always written: a bad row must say so. An unknown name is
+    refused with the list of result columns and the closest one.
+    """
+    if columns is None:
+        return OUTPUT_COLUMNS
+    import difflib
+
+    asked = [c.strip() for c in columns.split(",")] if isinstance(columns, str) else [str(c) for c in columns]
+    for name in asked:
+        if name not in OUTPUT_COLUMNS:
+            close = difflib.get_close_matches(name, OUTPUT_COLUMNS, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InputError(
+                f"unknown result column {name!r}: the result columns are {', '.join(OUTPUT_COLUMNS)}{hint}",
+                field="columns",
+            )
+    return tuple(c for c in OUTPUT_COLUMNS if c in asked or c == "error")
+
+
+def output_schema(schema: Any, *, data_files: DataFiles = None, columns: Sequence[str] | str | None = None) -> Any:
     """The Arrow schema of the results for runs of Arrow schema ``schema``.
 
     The input columns come first, with their types (one named like a result
     column is kept as ``input_<name>``), then the result columns with one type
     each whatever a batch holds: float64 numbers, UTF-8 text. What Spark's
     ``mapInArrow`` needs up front; what every file chunk is written with.
+    ``columns``: the result columns to write (see :func:`result_columns`; None: all).
     """
+    wanted = result_columns(columns)
     pa = _pyarrow("", "batch")
     names = [str(n) for n in schema.names]
     renamed = _renames(names)
@@ -462,7 +486,7 @@ def output_schema(schema: Any, *, data_files: DataFiles = None) -> Any:
     )
     frame = _compute(empty, data_files).frame
     fields = [pa.field(renamed.get(f.name, f.name), f.type, f.nullable) for f in schema]
-    fields += [pa.field(c, _arrow_type(frame[c].dtype)) for c in frame.columns if c not in inputs]
+    fields += [pa.field(c, _arrow_type(frame[c].dtype)) for c in frame.columns if c in wanted]
     return pa.schema(fields)
 
 
@@ -478,17 +502,22 @@ def _estimate_batch(
     return pa.RecordBatch.from_arrays(arrays, schema=schema), result
 
 
-def estimate_arrow(batch: Any, *, data_files: DataFiles = None, schema: Any = None) -> Any:
+def estimate_arrow(
+    batch: Any, *, data_files: DataFiles = None, schema: Any = None, memo: runs_module.Memo | None = None
+) -> Any:
     """Runs as an Arrow ``RecordBatch`` in, the same batch with the result columns out.
 
     The per-batch step of every Arrow path (files, Spark's ``mapInArrow``):
     input columns pass through untouched, results typed as :func:`output_schema`
-    says (give ``schema`` to skip working it out per batch). Each row equals
-    :func:`estimator.estimate` of that row, or carries its message in ``error``.
+    says (give ``schema`` to skip working it out per batch; it also chooses the
+    result columns). Each row equals :func:`estimator.estimate` of that row, or
+    carries its message in ``error``. ``memo`` (an :class:`estimator.runs.Memo`,
+    one per stream of batches with the same ``data_files``) keeps what each
+    combination resolved to for the next batch.
     """
     if schema is None:
         schema = output_schema(batch.schema, data_files=data_files)
-    return _estimate_batch(batch, schema, data_files)[0]
+    return _estimate_batch(batch, schema, data_files, memo=memo)[0]
 
 
 def _strict_error(result: _Result, path: Path, sep: str | None, offset: int) -> BatchRowError:
@@ -535,24 +564,27 @@ def _open_batches(src: Path, csv_sep: str | None, header_names: list[str], bar: 
     return names, batches
 
 
-def _run_chunks(
-    src: Path,
-    batches: Iterator[Any],
-    writer: _Writer,
-    tally: _Tally,
-    data_files: DataFiles,
-    strict: bool,
-    csv_sep: str | None,
-) -> None:
+@dataclass(frozen=True)
+class _Options:
+    """How estimate_file was asked to run."""
+
+    data_files: DataFiles
+    strict: bool
+    csv_sep: str | None  # None: Parquet
+    columns: tuple[str, ...]
+
+
+def _run_chunks(src: Path, batches: Iterator[Any], writer: _Writer, tally: _Tally, options: _Options) -> None:
     """Every chunk through the estimate and to the writer; under ``strict`` stop at the first bad row."""
     out_schema: Any = None
+    data_files = options.data_files
     memo = runs_module.Memo()  # a combination met in one chunk is not resolved again in the next
     for batch in batches:
         if out_schema is None:
-            out_schema = output_schema(batch.schema, data_files=data_files)
-        out_batch, result = _estimate_chunk(src, batch, out_schema, data_files, csv_sep is not None, memo)
-        if strict and result.bad.any():
-            raise _strict_error(result, src, csv_sep, tally.rows)
+            out_schema = output_schema(batch.schema, data_files=data_files, columns=options.columns)
+        out_batch, result = _estimate_chunk(src, batch, out_schema, data_files, options.csv_sep is not None, memo)
+        if options.strict and result.bad.any():
+            raise _strict_error(result, src, options.csv_sep, tally.rows)
         writer.write(out_batch)
         tally.add(result)
 
@@ -646,6 +678,7 @@ def estimate_file(
     sep: str | None = None,
     progress: bool | None = None,
     stdout: IO[str] | None = None,
+    columns: Sequence[str] | str | None = None,
 ) -> BatchSummary:
     """Run :func:`estimate_many` over a CSV or Parquet file of runs and write the result.
 
@@ -656,13 +689,16 @@ def estimate_file(
     Input columns are written back as read (CSV cells as their text, Parquet
     columns with their type); the result columns have one type for the whole
     file; an input column named like a result is kept as ``input_<name>`` (the
-    summary says so). ``output`` None writes CSV to ``stdout``. The output is
+    summary says so). ``columns``: the result columns to write (names from
+    OUTPUT_COLUMNS, a list or one comma-separated text; ``error`` is always
+    written; None: all). ``output`` None writes CSV to ``stdout``. The output is
     moved into place only when complete: a failure (a bad row under
     ``strict`` too) leaves no partial file.
     """
     _pyarrow("", "batch files")  # a clear message now if pyarrow is missing
     src = Path(source)
     dest = _check_output(src, output)
+    wanted = result_columns(columns)
     show = sys.stderr.isatty() if progress is None else progress
 
     csv_sep: str | None = None
@@ -690,7 +726,8 @@ def estimate_file(
             handle: Any = atomic.tmp.open("wb") if atomic is not None and not parquet_out else buffer
             writer = _Writer(atomic.tmp if atomic is not None else None, handle, parquet_out)
             try:
-                _run_chunks(src, _at_least_one(batches, names), writer, tally, data_files, strict, csv_sep)
+                chunks = _at_least_one(batches, names)
+                _run_chunks(src, chunks, writer, tally, _Options(data_files, strict, csv_sep, wanted))
             finally:
                 writer.close()
                 if handle is not None and handle is not buffer:
@@ -739,5 +776,6 @@ __all__ = [
     "estimate_file",
     "estimate_many",
     "output_schema",
+    "result_columns",
     "summary_text",
 ]

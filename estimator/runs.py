@@ -158,12 +158,17 @@ def combination_codes(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.in
 def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], list[int], list[tuple[Any, Any]]]:
     """``combination_codes`` and each column's own (codes, uniques), to read a row's values back cheaply."""
     codes = np.zeros(n, dtype=np.int64)
+    radix = 1  # codes < radix: a mixed-radix number of the column codes, renumbered before it could overflow
     factors: list[tuple[Any, Any]] = []
     for values in columns:
         col_codes, uniques = pd.factorize(values, use_na_sentinel=True)
         factors.append((col_codes, list(uniques)))  # a list: a pandas Index is slow to index one by one
+        if radix * (len(uniques) + 1) >= 1 << 62:
+            codes, distinct = pd.factorize(codes)
+            codes, radix = codes.astype(np.int64), len(distinct)
         codes = codes * (len(uniques) + 1) + (col_codes.astype(np.int64) + 1)
-        codes = pd.factorize(codes)[0].astype(np.int64)  # keep the mixed-radix number small
+        radix *= len(uniques) + 1
+    codes = pd.factorize(codes)[0].astype(np.int64)  # 0, 1, 2, ... in order of first appearance
     steps = np.diff(np.maximum.accumulate(codes), prepend=-1) > 0 if n else np.zeros(0, dtype=bool)
     return codes, [int(i) for i in np.flatnonzero(steps)], factors
 

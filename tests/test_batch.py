@@ -597,3 +597,37 @@ def test_text_columns_hold_what_their_codes_say(per_code: list[str | None], data
     assert list(text.set(said, 1).objects()) == [None if i % 3 == 0 else per_code[c] for i, c in enumerate(codes)]
     back = Text.of_objects(text.objects())
     assert list(back.objects()) == list(text.objects())
+
+
+# ---------------------------------------------------------------- choosing the result columns
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_chosen_result_columns_are_the_full_output_cut_down(tmp_path: Path, suffix: str) -> None:
+    runs = _frame(ROWS).assign(job=[f"j{i}" for i in range(len(ROWS))])
+    runs.loc[3, "hardware"] = "Quantum Toaster"
+    src = tmp_path / "runs.csv"
+    runs.to_csv(src, index=False)
+    estimate_file(src, tmp_path / f"all{suffix}", progress=False)
+    summary = estimate_file(src, tmp_path / f"some{suffix}", progress=False, columns=["co2e_g", "zone", "energy_kwh"])
+    read = pd.read_parquet if suffix == ".parquet" else pd.read_csv
+    full, some = read(tmp_path / f"all{suffix}"), read(tmp_path / f"some{suffix}")
+    inputs = [c for c in full.columns if c not in OUTPUT_COLUMNS]
+    assert list(some.columns) == [*inputs, "energy_kwh", "co2e_g", "zone", "error"]  # OUTPUT_COLUMNS' order
+    pd.testing.assert_frame_equal(some, full[list(some.columns)])
+    assert summary.errors == 1 and "Quantum Toaster" in str(some["error"].iat[3])
+
+
+def test_result_columns_as_one_text_and_only_the_error(tmp_path: Path) -> None:
+    from estimator.batch import result_columns
+
+    assert result_columns("co2e_g, energy_kwh") == ("energy_kwh", "co2e_g", "error")
+    assert result_columns([]) == ("error",)
+    assert result_columns(None) == OUTPUT_COLUMNS
+    with pytest.raises(InputError, match=r"unknown result column 'co2e'.*did you mean 'co2e_g'\?"):
+        result_columns(["co2e"])
+    src = tmp_path / "runs.csv"
+    _frame(ROWS[:2]).to_csv(src, index=False)
+    with pytest.raises(InputError, match="the result columns are energy_kwh, co2e_g"):
+        estimate_file(src, tmp_path / "out.csv", progress=False, columns="kwh")
+    assert not (tmp_path / "out.csv").exists()

@@ -39,11 +39,13 @@ def _batches(batches: Iterator[Any], data_files: DataFiles, schema_json: str) ->
     import importlib
 
     from estimator.batch import CHUNK_ROWS, estimate_arrow  # Spark's 10,000-row batches joined to batch's chunks
+    from estimator.runs import Memo
 
     pa: Any = importlib.import_module("pyarrow")
     schema = pa.ipc.read_schema(pa.py_buffer(bytes.fromhex(schema_json)))
     waiting: list[Any] = []
     rows = 0
+    memo = Memo()  # one per partition: a combination is resolved once in it
     for batch in itertools.chain(batches, [None]):
         if batch is not None:
             waiting.append(batch)
@@ -55,7 +57,7 @@ def _batches(batches: Iterator[Any], data_files: DataFiles, schema_json: str) ->
         table = pa.Table.from_batches(waiting).combine_chunks()  # one estimate per ~125,000 rows
         waiting, rows = [], 0
         for joined in table.to_batches():
-            yield estimate_arrow(joined, data_files=data_files, schema=schema)
+            yield estimate_arrow(joined, data_files=data_files, schema=schema, memo=memo)
 
 
 def estimate_spark(df: Any, *, data_files: DataFiles = None) -> Any:
