@@ -13,6 +13,8 @@ For each size (rows):
 - parquet: Parquet -> Parquet against ``pyarrow.parquet.read_table`` +
            ``write_table`` of the same file (target within 2x), and against
            reading it and writing our output table;
+           Both also with ``columns=LEAN`` (energy, CO2e and error only), against
+           the same floor;
 - memory:  peak RSS of a fresh process running Parquet -> Parquet (target
            600 MiB at 10M rows), beside a process that only imports the same
            modules;
@@ -68,6 +70,7 @@ HARDWARE = [
     "NVIDIA A10G",
     "nvidia-rtx-4090",
 ]
+LEAN = ("energy_kwh", "co2e_g")  # and error, always: the output a log of millions of runs may want
 REGIONS = [
     "gcp:us-central1",
     "gcp:europe-west4",
@@ -174,6 +177,12 @@ def bench_size(n: int, only: set[str], tmp: Path) -> None:
         )
         line(f"CSV -> CSV ({wide.num_columns} columns out)", figures, 1.5, "pyarrow reading it, writing ours")
         del wide
+        figures = paired(
+            lambda: estimate_file(src_csv, tmp / "lean.csv", progress=False, columns=LEAN),
+            lambda: pa_csv.write_csv(pa_csv.read_csv(src_csv), tmp / "floor.csv"),
+            repeat,
+        )
+        line(f"CSV -> CSV, columns={','.join(LEAN)}", figures, 1.5, "pyarrow read_csv+write_csv")
     if "parquet" in only:
         figures = paired(
             lambda: estimate_file(src_pq, tmp / "out.parquet", progress=False),
@@ -189,6 +198,12 @@ def bench_size(n: int, only: set[str], tmp: Path) -> None:
         )
         line(f"Parquet -> Parquet ({wide.num_columns} columns out)", figures, 2.0, "pyarrow reading it, writing ours")
         del wide
+        figures = paired(
+            lambda: estimate_file(src_pq, tmp / "lean.parquet", progress=False, columns=LEAN),
+            lambda: pq.write_table(pq.read_table(src_pq), tmp / "floor.parquet"),
+            repeat,
+        )
+        line(f"Parquet -> Parquet, columns={','.join(LEAN)}", figures, 2.0, "pyarrow read_table+write_table")
     if "memory" in only:
         base = peak_rss_mib("import estimator.batch, pyarrow.parquet, pyarrow.csv, tqdm")
         peak = peak_rss_mib(

@@ -338,29 +338,38 @@ class _UnclosedQuote(Exception):
     """A name cell of a CSV holds a line break: a closing quote is missing."""
 
 
-def _text_column(array: Any, from_csv: bool) -> Any:
-    """A name column for the arithmetic: pandas Categorical (each distinct name one Python string)."""
+def _name_factor(array: Any, from_csv: bool) -> runs_module.Factor:
+    """A name column for the arithmetic: codes into its distinct texts, from Arrow's dictionary encoding."""
     pa = _pyarrow("", "reading")
     pc = _pyarrow("compute", "reading")
     if not pa.types.is_dictionary(array.type):
         kind = array.type
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
-            return np.asarray(array.to_pylist(), dtype=object)  # numbers as names: estimate() words the error
+            return runs_module.Factor.of(np.asarray(array.to_pylist(), dtype=object))  # numbers as names: refused
         array = _text_array(array).dictionary_encode()
     else:
         array = pa.DictionaryArray.from_arrays(array.indices, _text_array(array.dictionary))
     if from_csv and pc.any(pc.match_substring(array.dictionary, "\n")).as_py():
         raise _UnclosedQuote
-    return array.to_pandas()
+    codes = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False)
+    return runs_module.Factor(codes, array.dictionary.to_pylist())
 
 
-def _compute_frame(batch: Any, inputs: Sequence[str], from_csv: bool = False) -> pd.DataFrame:
-    """The input columns of ``batch`` that the arithmetic reads, as pandas."""
-    data: dict[str, Any] = {}
-    for name in inputs:
-        array = batch.column(batch.schema.get_field_index(name))
-        data[name] = _number_column(array) if name in NUMBER_COLUMNS else _text_column(array, from_csv)
-    return pd.DataFrame(data, index=pd.RangeIndex(batch.num_rows), copy=False)
+def _compute_batch(batch: Any, from_csv: bool, data_files: DataFiles, memo: runs_module.Memo | None) -> _Result:
+    """The arithmetic over one batch: its input columns straight from Arrow (a ``start`` column through pandas)."""
+    names = [n for n in batch.schema.names if n in INPUT_COLUMNS]
+    columns = {n: batch.column(batch.schema.get_field_index(n)) for n in names}
+    numbers = {n: _number_column(a) for n, a in columns.items() if n in NUMBER_COLUMNS}
+    factors = {n: _name_factor(a, from_csv) for n, a in columns.items() if n not in NUMBER_COLUMNS}
+    if runs_module.START_COLUMN not in batch.schema.names:
+        return runs_module.compute_columns(batch.num_rows, numbers, factors, data_files, memo)
+    data: dict[str, Any] = {
+        **numbers,
+        **{n: np.array([*f.uniques, None], dtype=object)[f.codes] for n, f in factors.items()},
+    }
+    data[runs_module.START_COLUMN] = batch.column(batch.schema.get_field_index(runs_module.START_COLUMN)).to_pandas()
+    frame = pd.DataFrame(data, index=pd.RangeIndex(batch.num_rows), copy=False)
+    return _compute(frame, data_files, memo)
 
 
 def _arrow_type(dtype: Any) -> Any:
@@ -494,8 +503,7 @@ def _estimate_batch(
     batch: Any, schema: Any, data_files: DataFiles, from_csv: bool = False, memo: runs_module.Memo | None = None
 ) -> tuple[Any, _Result]:
     pa = _pyarrow("", "batch")
-    inputs = [n for n in batch.schema.names if n in INPUT_COLUMNS]
-    result = _compute(_compute_frame(batch, inputs, from_csv), data_files, memo)
+    result = _compute_batch(batch, from_csv, data_files, memo)
     arrays = [batch.column(i) for i in range(batch.num_columns)]
     arrays = [a if a.type == f.type else a.cast(f.type) for a, f in zip(arrays, schema, strict=False)]
     arrays += [_to_arrow(result.values[f.name], f.type) for f in list(schema)[batch.num_columns :]]

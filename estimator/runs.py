@@ -25,7 +25,7 @@ import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -161,8 +161,8 @@ def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], 
     radix = 1  # codes < radix: a mixed-radix number of the column codes, renumbered before it could overflow
     factors: list[tuple[Any, Any]] = []
     for values in columns:
-        col_codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        factors.append((col_codes, list(uniques)))  # a list: a pandas Index is slow to index one by one
+        col_codes, uniques = values if isinstance(values, Factor) else Factor.of(values)
+        factors.append((col_codes, uniques))
         if radix * (len(uniques) + 1) >= 1 << 62:
             codes, distinct = pd.factorize(codes)
             codes, radix = codes.astype(np.int64), len(distinct)
@@ -185,50 +185,86 @@ def _plain(value: Any) -> Any:
 # ---------------------------------------------------------------- one row as a Job
 
 
+class Factor(NamedTuple):
+    """A column as codes into its distinct values (-1: blank), as pandas.factorize and Arrow dictionaries give."""
+
+    codes: npt.NDArray[Any]
+    uniques: list[Any]
+
+    @classmethod
+    def of(cls, values: Any) -> Factor:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return cls(codes, list(uniques))
+
+
 class _Table:
-    """The runs with their number columns parsed once."""
+    """The input columns of the runs: numbers parsed once, names as codes into their distinct values.
 
-    def __init__(self, runs: pd.DataFrame) -> None:
-        self.runs = runs
-        self.n = len(runs)
-        empty = (np.full(self.n, np.nan), np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool))
-        self.nums = {c: numbers(runs[c]) if c in runs.columns else empty for c in NUMBER_COLUMNS}
-        self._cells: dict[str, Any] = {}  # columns as object arrays (or codes, categories), made on first use
-        self.present = frozenset(c for c in INPUT_COLUMNS if c in runs.columns)  # a set, not pandas' Index
+    ``numbers`` maps each number column present to its cells (a float64 array,
+    or an object array or Series holding the text of cells that are not
+    numbers); ``names`` each name column present to its :class:`Factor`.
+    ``frame`` is the table the columns came from, when it is pandas.
+    """
 
-    def _cell(self, column: str, i: int) -> Any:
+    def __init__(self, n: int, numbers_given: Mapping[str, Any], names: Mapping[str, Factor]) -> None:
+        self.n = n
+        self.frame: pd.DataFrame | None = None
+        empty = (np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
+        self.nums = {c: numbers(_series(numbers_given[c])) if c in numbers_given else empty for c in NUMBER_COLUMNS}
+        self.raw = dict(numbers_given)
+        self.names = dict(names)
+        self.present = frozenset(c for c in INPUT_COLUMNS if c in numbers_given or c in names)
+        self._cells: dict[str, npt.NDArray[Any]] = {}  # number columns as given, as object arrays, on first use
+
+    @classmethod
+    def of_frame(cls, runs: pd.DataFrame) -> _Table:
+        present = [c for c in INPUT_COLUMNS if c in runs.columns]
+        table = cls(
+            len(runs),
+            {c: runs[c] for c in present if c in NUMBER_COLUMNS},
+            {c: Factor.of(runs[c]) for c in present if c not in NUMBER_COLUMNS},
+        )
+        table.frame = runs
+        return table
+
+    def given_cells(self, column: str) -> npt.NDArray[Any]:
+        """A number column's cells as given (text included), as an object array."""
         cells = self._cells.get(column)
-        if cells is None:  # once per column, not a pandas lookup per combination
-            series = self.runs[column]
-            if isinstance(series.dtype, pd.CategoricalDtype):  # names from Arrow: codes into the categories
-                categories = np.array([*series.cat.categories.to_numpy(dtype=object), None], dtype=object)
-                cells = self._cells[column] = (series.cat.codes.to_numpy(), categories)
-            else:
-                cells = self._cells[column] = series.to_numpy(dtype=object)
-        if isinstance(cells, tuple):
-            return _cell(cells[1][cells[0][i]])  # code -1 (blank) reads the None at the end
-        return _cell(cells[i])
+        if cells is None:  # once per column, not a lookup per combination
+            raw = self.raw[column]
+            cells = self._cells[column] = (
+                raw.to_numpy(dtype=object) if isinstance(raw, pd.Series) else np.asarray(raw, dtype=object)
+            )
+        return cells
 
     def key_values(self, column: str) -> npt.NDArray[Any]:
         """A number column as a combination key: parsed numbers, else the text as given, else None."""
         values, given, parsed = self.nums[column]
-        return _where(parsed, values, _where(given, self.runs[column].to_numpy(dtype=object), None))
+        return _where(parsed, values, _where(given, self.given_cells(column), None))
 
     def value(self, column: str, i: int) -> Any:
         """Row ``i``'s value of ``column`` as a person would pass it to estimate()."""
-        if column in self.nums:
+        if column in self.names:
+            codes, uniques = self.names[column]
+            code = int(codes[i])
+            return None if code < 0 else _cell(uniques[code])
+        if column in self.raw:
             values, given, parsed = self.nums[column]
             if parsed[i]:
                 number = float(values[i])
                 return int(number) if column in WHOLE_COLUMNS and number == int(number) else number
-            return self._cell(column, i) if given[i] else None
-        return self._cell(column, i) if column in self.present else None
+            return _cell(self.given_cells(column)[i]) if given[i] else None
+        return None
 
     def job(self, i: int, data_files: DataFiles) -> Job:
         """Row ``i`` as the Job estimate() would make of it."""
         values = {c: self.value(c, i) for c in INPUT_COLUMNS if c in self.present}
         values = {c: v for c, v in values.items() if v is not None}
         return Job.from_kwargs({**values, "data_files": data_files})
+
+
+def _series(values: Any) -> pd.Series[Any]:
+    return values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
 
 
 def _error(exc: EstimatorError) -> str:
@@ -276,17 +312,17 @@ class Memo:
 
 def _key_columns(table: _Table) -> list[Any]:
     """The columns whose values make a combination: one resolve() each."""
-    runs, nums = table.runs, table.nums
-    key: list[Any] = [runs[c] for c in TEXT_COLUMNS if c in runs.columns]
-    key += [table.key_values(c) for c in KEY_NUMBER_COLUMNS if c in runs.columns]
+    nums, present = table.nums, table.present
+    key: list[Any] = [table.names[c] for c in TEXT_COLUMNS if c in present]
+    key += [table.key_values(c) for c in KEY_NUMBER_COLUMNS if c in present]
     for c in ROW_NUMBER_COLUMNS:
-        if c in runs.columns:
+        if c in present:
             key.append(nums[c][1])  # which per-row numbers are given shapes the plan
-    if "utilization" in runs.columns:  # the low end of the draw range applies at utilization 1 only
+    if "utilization" in present:  # the low end of the draw range applies at utilization 1 only
         util, given, _ = nums["utilization"]
         key.append(~given | (util == 1.0))
-    if "instance" in runs.columns and "count" in runs.columns:  # an instance as it is, or not
-        key.append(np.where(runs["instance"].notna(), nums["count"][0], np.nan))
+    if "instance" in present and "count" in present:  # an instance as it is, or not
+        key.append(np.where(table.names["instance"].codes >= 0, nums["count"][0], np.nan))
     return key
 
 
@@ -337,12 +373,10 @@ DEVICE_INPUTS = frozenset(
 
 def _device_columns(table: _Table) -> list[Any]:
     """The columns the device side of a row depends on (values, or whether given for count and power_w)."""
-    runs, nums = table.runs, table.nums
-    columns: list[Any] = [runs[c] for c in ("hardware", "instance", "cpu") if c in runs.columns]
-    columns += [
-        table.key_values(c) for c in ("cpu_count", "cpu_cores", "cpu_utilization", "memory_gb") if c in runs.columns
-    ]
-    columns += [nums[c][1] for c in ("count", "power_w") if c in runs.columns]
+    nums, present = table.nums, table.present
+    columns: list[Any] = [table.names[c] for c in ("hardware", "instance", "cpu") if c in present]
+    columns += [table.key_values(c) for c in ("cpu_count", "cpu_cores", "cpu_utilization", "memory_gb") if c in present]
+    columns += [nums[c][1] for c in ("count", "power_w") if c in present]
     return columns
 
 
@@ -604,7 +638,7 @@ def _compute_from_start(runs: pd.DataFrame, data_files: DataFiles, memo: Memo) -
     whole_hours = parts["year"].to_numpy() < 0
     expanded["hours"] = np.where(whole_hours, expanded["hours"].to_numpy(dtype=object), parts["hours"].to_numpy())
     expanded["year"] = pd.array(_where(whole_hours, None, parts["year"].to_numpy()), dtype="Int64")
-    done = _compute(expanded, data_files, memo)
+    done = _compute(_Table.of_frame(expanded), data_files, memo)
     frame = runs.copy(deep=False)
     out = done.frame
     first = ~pd.Series(rows).duplicated().to_numpy()
@@ -651,7 +685,7 @@ class Result:
     (files, Spark) never builds pandas columns of Python strings.
     """
 
-    runs: pd.DataFrame
+    runs: pd.DataFrame | None  # the input table when it was pandas (None: Arrow columns; no ``frame``)
     values: dict[str, Any]
     bad: BoolArray
     blame: Text
@@ -669,6 +703,8 @@ class Result:
 
     @functools.cached_property
     def frame(self) -> pd.DataFrame:
+        if self.runs is None:
+            raise ValueError("a Result of Arrow columns has no pandas frame; read its values")
         frame = self.runs.copy(deep=False)
         for name in OUTPUT_COLUMNS:
             values = self.values[name]
@@ -707,7 +743,24 @@ def compute(runs: pd.DataFrame, data_files: DataFiles = None, memo: Memo | None 
     memo = Memo() if memo is None else memo
     if START_COLUMN in runs.columns:
         return _compute_from_start(runs, data_files, memo)
-    return _compute(runs, data_files, memo)
+    return _compute(_Table.of_frame(runs), data_files, memo)
+
+
+def compute_columns(
+    n: int,
+    numbers_given: Mapping[str, Any],
+    names: Mapping[str, Factor],
+    data_files: DataFiles = None,
+    memo: Memo | None = None,
+) -> Result:
+    """:func:`compute` of ``n`` runs given as columns rather than a pandas table (the Arrow path).
+
+    ``numbers_given``: each number input column present, as a float64 array (or
+    an object array holding the text of cells that are not numbers); ``names``:
+    each name input column present as a :class:`Factor`. The caller has checked
+    the columns (:func:`check_columns`); a ``start`` column goes through :func:`compute`.
+    """
+    return _compute(_Table(n, numbers_given, names), data_files, Memo() if memo is None else memo)
 
 
 def _rows_ok(table: _Table) -> BoolArray:
@@ -722,8 +775,7 @@ def _rows_ok(table: _Table) -> BoolArray:
     return rows_ok
 
 
-def _compute(runs: pd.DataFrame, data_files: DataFiles, memo: Memo) -> Result:
-    table = _Table(runs)
+def _compute(table: _Table, data_files: DataFiles, memo: Memo) -> Result:
     rows_ok = _rows_ok(table)
     codes, combos = _combos(table, rows_ok, data_files, memo)
     out = _arrays(table, codes, combos)
@@ -755,4 +807,4 @@ def _compute(runs: pd.DataFrame, data_files: DataFiles, memo: Memo) -> Result:
         "package_version": __version__,
         "method": "TDP (or power_w) × count × utilization × hours × PUE × grid intensity (basis per row)",
     }
-    return Result(runs, values, bad, blame.set(messages, 1), attrs)
+    return Result(table.frame, values, bad, blame.set(messages, 1), attrs)

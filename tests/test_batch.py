@@ -631,3 +631,24 @@ def test_result_columns_as_one_text_and_only_the_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="the result columns are energy_kwh, co2e_g"):
         estimate_file(src, tmp_path / "out.csv", progress=False, columns="kwh")
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_start_column_in_a_file_gives_each_run_its_year(tmp_path: Path, suffix: str) -> None:
+    runs = pd.DataFrame(
+        {
+            "hardware": ["nvidia-t4", "nvidia-t4", "nvidia-l4"],
+            "hours": [10, 10, 48],
+            "region": ["DE", "DE", "FR"],
+            "start": ["2022-05-01T00:00:00Z", "2023-12-31T20:00:00Z", "2021-12-31T00:00:00Z"],
+        }
+    )
+    src = tmp_path / f"runs{suffix}"
+    runs.to_parquet(src) if suffix == ".parquet" else runs.to_csv(src, index=False)
+    estimate_file(src, tmp_path / "out.csv", progress=False)
+    out = pd.read_csv(tmp_path / "out.csv")
+    expected = estimate_many(runs)
+    assert list(out["intensity_year"]) == [2022, 2023, 2021] == list(expected["intensity_year"])
+    np.testing.assert_array_equal(out["co2e_g"].to_numpy(), expected["co2e_g"].to_numpy())
+    one_year = estimate(hardware="nvidia-t4", hours=10, region="DE", year=2022)
+    assert out["co2e_g"].iat[0] == one_year.co2e_g
