@@ -193,6 +193,8 @@ class Factor(NamedTuple):
 
     @classmethod
     def of(cls, values: Any) -> Factor:
+        if isinstance(values, np.ndarray) and values.dtype == np.bool_:  # flags: their own codes, no hashing
+            return cls(values.view(np.int8), [False, True])
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         return cls(codes, list(uniques))
 
@@ -516,7 +518,9 @@ def _arrays(table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo]) -
     texts = list(zip(*(_plan_texts(k.plan) for k in combos), strict=True)) if combos else [()] * len(PLAN_TEXTS)
     text = {name: Text.of(texts[j], codes) for j, name in enumerate(PLAN_TEXTS)}
 
-    def own(column: str, default: Any, only: BoolArray | None = None) -> FloatArray:
+    def own(column: str, default: Any, only: BoolArray | None = None) -> Any:
+        if column not in table.present:
+            return default  # a number, or an array: numpy broadcasts either the same way
         values, given, _ = nums[column]
         mask = given if only is None else given & only
         chosen: FloatArray = np.where(mask, values, default)
@@ -767,6 +771,8 @@ def _rows_ok(table: _Table) -> BoolArray:
     """Rows whose own numbers are allowed (core's predicates, as estimate() checks them)."""
     rows_ok = np.ones(table.n, dtype=bool)
     for column, ok in ROW_CHECKS.items():
+        if column not in table.present and column != "hours":
+            continue  # a column not given allows every row
         values, given, parsed = table.nums[column]
         fine = ok(np.where(parsed, values, 1.0)) & parsed  # NaN makes the predicates slow: checked as 1.0, refused
         if column != "hours":  # hours is required; the others may be left blank
