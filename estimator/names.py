@@ -336,7 +336,8 @@ class _GramIndex:
     the query's rarer trigrams, then each is scored exactly.
     """
 
-    CUTOFF = 0.3
+    CUTOFF = 0.3  # judgement: below it, suggestions read as noise ("Lab Toaster" is no GPU)
+    CANDIDATES = 64  # names scored exactly per query: the most trigrams shared, an upper bound of the score
 
     def __init__(self, choices: Mapping[str, set[str]]) -> None:
         self.keys = sorted(choices)
@@ -351,7 +352,6 @@ class _GramIndex:
     def closest(self, key: str, allowed: Collection[str] | None, limit: int) -> tuple[str, ...]:
         if not key:
             return ()
-        import heapq
         from collections import Counter
 
         query = _grams(key)
@@ -361,8 +361,7 @@ class _GramIndex:
         for posting in rare:
             counts.update(posting)
         scored = []
-        # the same candidates in every process: ties broken by the name, never by hash order
-        for n, _ in heapq.nsmallest(64, counts.items(), key=lambda item: (-item[1], item[0])):
+        for n in self._most_shared(counts, self.CANDIDATES):
             score = 2 * len(query & self.grams[n]) / (len(query) + len(self.grams[n]))
             if score >= self.CUTOFF:
                 scored.append((-score, self.keys[n], n))
@@ -374,6 +373,18 @@ class _GramIndex:
             if len(picked) >= limit:
                 break
         return tuple(picked[:limit])
+
+    @staticmethod
+    def _most_shared(counts: Mapping[int, int], k: int) -> list[int]:
+        """The ``k`` names sharing most trigrams, ties broken by the name's place (never by hash order).
+
+        The same as the first ``k`` of ``sorted(counts, key=lambda n: (-counts[n], n))``, without sorting them all.
+        """
+        if len(counts) <= k:
+            return list(counts)
+        cutoff = sorted(counts.values(), reverse=True)[k - 1]  # the k-th largest count
+        above = [n for n, c in counts.items() if c > cutoff]
+        return above + sorted(n for n, c in counts.items() if c == cutoff)[: k - len(above)]
 
 
 def matches(query: str, texts: Iterable[str]) -> bool:

@@ -149,14 +149,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def combination_codes(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], list[int]]:
-    """One code per row for its combination of values in ``columns``, and the first row of each code."""
-    codes, firsts, _ = _factorized(columns, n)
-    return codes, firsts
-
-
 def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], list[int], list[tuple[Any, Any]]]:
-    """``combination_codes`` and each column's own (codes, uniques), to read a row's values back cheaply."""
+    """One code per row for its combination of values in ``columns``, the first row of each code, and each
+    column's own (codes, uniques), to read a row's values back cheaply."""
     codes = np.zeros(n, dtype=np.int64)
     radix = 1  # codes < radix: a mixed-radix number of the column codes, renumbered before it could overflow
     factors: list[tuple[Any, Any]] = []
@@ -175,11 +170,7 @@ def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], 
 
 def _key_of(factors: list[tuple[Any, Any]], row: int) -> tuple[Any, ...]:
     """The values of a row in the combination's columns: equal tuples resolve alike, in any chunk."""
-    return tuple(None if (c := int(codes[row])) < 0 else _plain(uniques[c]) for codes, uniques in factors)
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
+    return tuple(None if (c := codes[row]) < 0 else uniques[c] for codes, uniques in factors)
 
 
 # ---------------------------------------------------------------- one row as a Job
@@ -196,7 +187,7 @@ class Factor(NamedTuple):
         if isinstance(values, np.ndarray) and values.dtype == np.bool_:  # flags: their own codes, no hashing
             return cls(values.view(np.int8), [False, True])
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        return cls(codes, list(uniques))
+        return cls(codes, uniques.tolist())  # Python values, not numpy scalars: keys hash and compare as given
 
 
 class _Table:
@@ -290,26 +281,49 @@ class Memo:
 
     Keyed by the combination's values (names, plan-shaping numbers, which
     per-row numbers are given): rows with equal keys resolve alike, so a chunk
-    meets ``resolve()`` only for combinations no earlier chunk had. Bounded:
+    meets ``resolve()`` only for combinations no earlier chunk had. Device-side
+    errors are also kept by the device side's own values (see DEVICE_INPUTS):
+    an unknown board fails the same way in every region. Bounded: each part is
     emptied when it holds MAX_ENTRIES keys. One memo serves one ``data_files``.
     """
 
     MAX_ENTRIES = 50_000
 
     def __init__(self) -> None:
-        self._combos: dict[tuple[Any, ...], _Combo] = {}
+        self.combos: dict[tuple[Any, ...], _Combo] = {}
+        self.devices: dict[tuple[Any, ...], _Combo] = {}  # device-side errors
 
-    def get(self, key: tuple[Any, ...]) -> _Combo | None:
+    @staticmethod
+    def get(part: dict[tuple[Any, ...], _Combo], key: tuple[Any, ...]) -> _Combo | None:
         try:
-            return self._combos.get(key)
+            return part.get(key)
         except TypeError:  # an unhashable cell (a list from Parquet): resolved, and refused, every time
             return None
 
-    def put(self, key: tuple[Any, ...], combo: _Combo) -> None:
-        if len(self._combos) >= self.MAX_ENTRIES:
-            self._combos.clear()
+    def put(self, part: dict[tuple[Any, ...], _Combo], key: tuple[Any, ...], combo: _Combo) -> None:
+        if len(part) >= self.MAX_ENTRIES:
+            part.clear()
         with contextlib.suppress(TypeError):  # an unhashable cell: not kept
-            self._combos[key] = combo
+            part[key] = combo
+
+
+class _DeviceSides:
+    """The device side of each row of a chunk (made once the chunk or the memo meets a device-side error)."""
+
+    def __init__(self, table: _Table, memo: Memo) -> None:
+        self.codes, _, self.factors = _factorized(_device_columns(table), table.n)
+        self.memo = memo
+        self.known: dict[int, _Combo | None] = {}  # device code -> its error, or None: not known to fail
+
+    def error(self, row: int) -> _Combo | None:
+        code = int(self.codes[row])
+        if code not in self.known:
+            self.known[code] = self.memo.get(self.memo.devices, _key_of(self.factors, row))
+        return self.known[code]
+
+    def failed(self, row: int, combo: _Combo) -> None:
+        self.known[int(self.codes[row])] = combo
+        self.memo.put(self.memo.devices, _key_of(self.factors, row), combo)
 
 
 def _key_columns(table: _Table) -> list[Any]:
@@ -332,7 +346,6 @@ def _combos(
     table: _Table, rows_ok: BoolArray, data_files: DataFiles, memo: Memo
 ) -> tuple[npt.NDArray[np.int64], list[_Combo]]:
     codes, firsts, factors = _factorized(_key_columns(table), table.n)
-    device_codes: npt.NDArray[np.int64] | None = None  # made on the first device-side error
     # each combination is resolved from its first row whose own numbers are fine (the
     # others in it differ only in those numbers); one with no such row is all bad rows
     representative = np.full(len(firsts), -1, dtype=np.int64)
@@ -340,15 +353,14 @@ def _combos(
     firsts_good = pd.Series(codes[good_rows]).drop_duplicates()  # hashing, not sorting: the first good row per code
     representative[firsts_good.to_numpy()] = good_rows[firsts_good.index.to_numpy()]
     combos = []
-    device_errors: dict[int, _Combo] = {}
+    devices = _DeviceSides(table, memo) if memo.devices else None
     for row in representative.tolist():
         if row < 0:
             combos.append(_Combo())
             continue
-        key = _key_of(factors, row)
-        known = memo.get(key)
-        if known is None and device_errors and device_codes is not None:
-            known = device_errors.get(int(device_codes[row]))  # the same device side fails the same way anywhere
+        known = devices.error(row) if devices is not None else None  # fails the same way in every region
+        key = _key_of(factors, row) if known is None else ()
+        known = known or memo.get(memo.combos, key)
         if known is not None:
             combos.append(known)
             continue
@@ -357,10 +369,9 @@ def _combos(
         except EstimatorError as exc:
             combo = _Combo(error=_error(exc), column=exc.field)
             if exc.field in DEVICE_INPUTS:
-                if device_codes is None:
-                    device_codes, _ = combination_codes(_device_columns(table), table.n)
-                device_errors[int(device_codes[row])] = combo
-        memo.put(key, combo)
+                devices = devices or _DeviceSides(table, memo)
+                devices.failed(row, combo)
+        memo.put(memo.combos, key, combo)
         combos.append(combo)
     return codes, combos
 
@@ -371,12 +382,13 @@ def _combos(
 DEVICE_INPUTS = frozenset(
     {"hardware", "instance", "cpu", "cpu_count", "cpu_cores", "cpu_utilization", "memory_gb", "power_w", "count"}
 )
+DEVICE_KEY = ("hardware", "instance", "cpu", "provider")  # provider too: a finer key is never a wrong one
 
 
 def _device_columns(table: _Table) -> list[Any]:
     """The columns the device side of a row depends on (values, or whether given for count and power_w)."""
     nums, present = table.nums, table.present
-    columns: list[Any] = [table.names[c] for c in ("hardware", "instance", "cpu") if c in present]
+    columns: list[Any] = [table.names[c] for c in DEVICE_KEY if c in present]
     columns += [table.key_values(c) for c in ("cpu_count", "cpu_cores", "cpu_utilization", "memory_gb") if c in present]
     columns += [nums[c][1] for c in ("count", "power_w") if c in present]
     return columns

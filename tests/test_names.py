@@ -8,6 +8,8 @@ import sys
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from estimator import names
 from estimator.catalog import Catalog
@@ -145,3 +147,11 @@ def test_state_round_trip_with_parts_read_later(catalog: Catalog) -> None:
     assert rebuilt.resolve("nvidia-t4").id == "nvidia-t4" and read == []  # an id needs no part
     assert rebuilt.resolve("Tesla T4").id == "nvidia-t4" and sorted(read) == ["bare", "tiers"]
     assert rebuilt.to_state() == state
+
+
+@given(st.dictionaries(st.integers(0, 200), st.integers(1, 6), max_size=120), st.integers(1, 70))
+def test_the_most_shared_names_are_the_first_of_the_full_sort(counts: dict[int, int], k: int) -> None:
+    from estimator.names import _GramIndex
+
+    expected = sorted(counts, key=lambda n: (-counts[n], n))[:k]
+    assert sorted(_GramIndex._most_shared(counts, k)) == sorted(expected)
