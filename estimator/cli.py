@@ -74,6 +74,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "co2-estimator batch runs.csv -o results.csv",
         "co2-estimator batch runs.parquet -o results.parquet --strict",
         "co2-estimator batch runs.csv --sep ';' > results.csv",
+        "co2-estimator batch runs.parquet -o co2.parquet --columns energy_kwh,co2e_g",
     ),
     "from-codecarbon": (
         "co2-estimator from-codecarbon emissions.csv",
@@ -417,6 +418,12 @@ def _add_batch_parsers(sub: Any) -> None:
     bat.add_argument("--strict", action="store_true", help="stop at the first bad row, naming its line and column")
     bat.add_argument("--sep", help="CSV delimiter (default: guessed from the header)")
     bat.add_argument("--no-progress", action="store_true", help="no progress bar (it only shows on a terminal)")
+    bat.add_argument(
+        "--columns",
+        metavar="NAMES",
+        help="result columns to write, comma-separated (default: all; 'error' is always written), "
+        "e.g. energy_kwh,co2e_g,co2e_low_g,co2e_high_g",
+    )
     _add_job_args(bat, LISTING_INPUTS)
 
     cc = sub.add_parser(
@@ -749,6 +756,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
             strict=args.strict,
             sep=args.sep,
             progress=False if args.no_progress else None,
+            columns=args.columns,
         )
     except KeyboardInterrupt:
         raise InputError("interrupted; no output written") from None

@@ -652,3 +652,17 @@ def test_a_start_column_in_a_file_gives_each_run_its_year(tmp_path: Path, suffix
     np.testing.assert_array_equal(out["co2e_g"].to_numpy(), expected["co2e_g"].to_numpy())
     one_year = estimate(hardware="nvidia-t4", hours=10, region="DE", year=2022)
     assert out["co2e_g"].iat[0] == one_year.co2e_g
+
+
+def test_the_cli_writes_the_chosen_columns_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    src = tmp_path / "runs.csv"
+    _frame(ROWS[:3]).to_csv(src, index=False)
+    r = run_cli("batch", str(src), "-o", str(tmp_path / "out.csv"), "--columns", "co2e_g,energy_kwh")
+    assert r.returncode == 0, r.stderr
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert list(out.columns)[-3:] == ["energy_kwh", "co2e_g", "error"] and "zone" not in out.columns
+    assert out["co2e_g"].iat[0] == estimate(**ROWS[0]).co2e_g
+    bad = run_cli("batch", str(src), "-o", str(tmp_path / "bad.csv"), "--columns", "co2e,energy_kwh")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and "did you mean 'co2e_g'?" in bad.stderr
+    assert not (tmp_path / "bad.csv").exists()
