@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from estimator import fileio
 from estimator.api import DataFiles, estimate
 from estimator.errors import EstimatorError, InputError
 from estimator.report import energy, num
@@ -526,17 +527,7 @@ def write_report(
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"the report {target} must end in .html; got {target.suffix or 'no suffix'!r}")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"cannot write {target}: folder {folder} does not exist")
-    text = report_html(estimated, cluster, data_files=data_files, title=title)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    fileio.write_atomic(target, report_html(estimated, cluster, data_files=data_files, title=title))
     return target
 
 

@@ -156,3 +156,21 @@ def test_what_if_the_latest_year(cluster: slurm.Cluster) -> None:
         kwargs.pop("year")
         expected += estimator.estimate(**kwargs).co2e_g
     assert latest["co2e_kg"].to_numpy(dtype=float)[0] == pytest.approx(expected / 1000, rel=1e-9)
+
+
+def test_a_report_goes_through_a_link_never_over_it_and_leaves_other_files(
+    estimated: pd.DataFrame, cluster: slurm.Cluster, tmp_path: Path
+) -> None:
+    real = tmp_path / "site" / "cluster.html"
+    real.parent.mkdir()
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "report.html"
+    link.symlink_to(real)
+    stray = tmp_path / ".report.html.tmp"  # a name the old writer used for its temporary file
+    stray.write_text("someone else's", encoding="utf-8")
+    slurm_report.write_report(estimated, cluster, link)
+    assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert stray.read_text(encoding="utf-8") == "someone else's"
+    real.chmod(0o444)
+    with pytest.raises(InputError, match="read-only"):
+        slurm_report.write_report(estimated, cluster, link)
