@@ -74,3 +74,7 @@ class UnknownProviderError(NotFoundError):
 class FileInputError(InputError):
     """A file cannot be read or written as asked: missing, a folder or special file, too big,
     binary where text is expected, read-only. The message names the file and how to proceed."""
+
+
+class MissingExtraError(EstimatorError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""

@@ -145,3 +145,14 @@ def test_spark_keeps_input_columns_named_like_outputs(spark: Any) -> None:
     out = estimate_spark(spark.createDataFrame(runs)).toPandas()
     assert list(out["input_error"]) == ["my note"] * 20
     assert "error" in out.columns
+
+
+def test_one_missing_extra_error_for_every_integration() -> None:
+    import importlib
+
+    from estimator.errors import EstimatorError, MissingExtraError
+
+    for name in ("dask", "spark", "mlflow"):
+        module = importlib.import_module(f"estimator.integrations.{name}")
+        assert getattr(module, "MissingExtraError", MissingExtraError) is MissingExtraError
+    assert issubclass(MissingExtraError, EstimatorError) and issubclass(MissingExtraError, ImportError)

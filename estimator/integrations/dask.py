@@ -26,13 +26,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from estimator.api import DataFiles
 
-from estimator.errors import EstimatorError
+from estimator.errors import EstimatorError, MissingExtraError
 
 PLUGIN_NAME = "co2-estimator-catalog"
-
-
-class MissingExtraError(EstimatorError, ImportError):
-    """An optional dependency is not installed; the message names the extra."""
 
 
 def _dask_dataframe() -> Any:

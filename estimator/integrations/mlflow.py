@@ -12,14 +12,10 @@ from typing import Any
 
 from estimator import modelcard
 from estimator.core import Estimate
-from estimator.errors import EstimatorError
+from estimator.errors import MissingExtraError
 from estimator.inference import InferenceEstimate, score_per_gram
 
 ARTIFACT = "co2_eq_emissions.yaml"
-
-
-class MissingExtraError(EstimatorError, ImportError):
-    """An optional dependency is not installed; the message names the extra."""
 
 
 def _mlflow() -> Any:

@@ -28,11 +28,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from estimator.api import DataFiles
 
-from estimator.errors import EstimatorError
-
-
-class MissingExtraError(EstimatorError, ImportError):
-    """An optional dependency is not installed; the message names the extra."""
+from estimator.errors import EstimatorError, MissingExtraError
 
 
 def _batches(batches: Iterator[Any], data_files: DataFiles, schema_json: str) -> Iterator[Any]:
