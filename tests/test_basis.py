@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -30,7 +29,7 @@ from estimator.errors import AmbiguousNameError, EstimatorError, InputError
 from estimator.job import Job
 from estimator.modelcard import card_block
 from estimator.plan import resolve
-from tests.conftest import run_cli
+from tests.conftest import needed, run_cli
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 A100 = "nvidia-a100-sxm4-80gb"
@@ -42,9 +41,7 @@ BIG_THREE = ("aws", "gcp", "azure")
 def _reference(*parts: str) -> Path:
     path = REFERENCE.joinpath(*parts)
     if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"reference data missing in CI: {path}")
-        pytest.skip(f"reference data not here: {path}")
+        needed(f"the reference data {path} is not here")
     return path
 
 

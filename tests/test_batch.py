@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 from pathlib import Path
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 from estimator import estimate
 from estimator.batch import OUTPUT_COLUMNS, BatchRowError, estimate_file, estimate_many
 from estimator.errors import EstimatorError, InputError
-from tests.conftest import run_cli
+from tests.conftest import import_needed, run_cli
 
 ROWS: list[dict[str, Any]] = [
     {"hardware": "A100 SXM4 80GB", "hours": 72, "count": 8, "region": "gcp:us-central1"},
@@ -200,12 +199,7 @@ def test_partitions_give_the_same_answer_as_the_whole() -> None:
 
 
 def test_dask_map_partitions_on_a_local_scheduler() -> None:
-    # CI installs the [test] extra, which carries Dask: there the test must run, not skip.
-    dd = (
-        importlib.import_module("dask.dataframe")
-        if os.environ.get("CI") == "true"
-        else pytest.importorskip("dask.dataframe")
-    )
+    dd = import_needed("dask.dataframe")
     runs = _frame(ROWS * 4).reset_index(names="run")
     runs.loc[5, "hardware"] = "Quantum Toaster"
     ddf = dd.from_pandas(runs, npartitions=3)
@@ -532,11 +526,11 @@ def test_a_combination_is_resolved_once_per_file_not_once_per_chunk(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import estimator.batch as batch_mod
-    from estimator import runs
+    from estimator import plan, runs
 
     monkeypatch.setattr(batch_mod, "CSV_BLOCK_BYTES", 256)  # about ten rows per chunk
     seen: list[Any] = []
-    original = runs.resolve
+    original = plan.resolve
 
     def counting(job: Any, catalog: Any = None) -> Any:
         seen.append((job.hardware, job.region, job.count))

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from estimator.batch import estimate_many
+from tests.conftest import import_needed
 
 
 def _needed(module: str) -> Any:
-    # CI installs the [test] extra, which carries Dask, distributed and pyspark: there they must run.
-    return importlib.import_module(module) if os.environ.get("CI") == "true" else pytest.importorskip(module)
+    return import_needed(module)  # CI installs the [test] extra: Dask, distributed and pyspark
 
 
 def _runs(n: int = 3_000) -> pd.DataFrame:

@@ -12,13 +12,14 @@ import csv
 import importlib.util
 import io
 import json
-import os
 import re
 from collections import defaultdict
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.conftest import needed
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -94,9 +95,7 @@ def lifecycle_years(intensity: list[dict[str, str]]) -> dict[str, set[int]]:
 @pytest.fixture(scope="module")
 def reference() -> Path:
     if not REFERENCE.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"reference folder {REFERENCE} is missing (CI must have it beside the checkout)")
-        pytest.skip(f"reference folder {REFERENCE} not beside the checkout")
+        needed(f"the reference folder {REFERENCE} is not beside the checkout")
     return REFERENCE
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import os
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +10,12 @@ import pytest
 import yaml
 
 from estimator import estimate, estimate_inference, modelcard
+from estimator.errors import MissingExtraError
 from estimator.integrations import mlflow as co2_mlflow
+from tests.conftest import import_needed
 
-# CI installs the [test] extra, which carries MLflow: there the test must run, not skip.
-mlflow = __import__("mlflow") if os.environ.get("CI") == "true" else pytest.importorskip("mlflow")
+# CI installs the [test] extra, which carries MLflow: there the test must run (tests/conftest.py).
+mlflow = import_needed("mlflow")
 
 
 @pytest.fixture
@@ -65,5 +66,5 @@ def test_missing_mlflow_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_mlflow)
-    with pytest.raises(co2_mlflow.MissingExtraError, match=r"co2-estimator\[mlflow\]"):
+    with pytest.raises(MissingExtraError, match=r"co2-estimator\[mlflow\]"):
         co2_mlflow.log_estimate(estimate(hardware="nvidia-t4", hours=1, region="FR"))
