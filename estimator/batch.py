@@ -355,14 +355,16 @@ def _name_factor(array: Any, from_csv: bool) -> runs_module.Factor:
     return runs_module.Factor(codes, array.dictionary.to_pylist())
 
 
-def _compute_batch(batch: Any, from_csv: bool, data_files: DataFiles, memo: runs_module.Memo | None) -> _Result:
+def _compute_batch(
+    batch: Any, from_csv: bool, data_files: DataFiles, memo: runs_module.Memo | None, outputs: Sequence[str]
+) -> _Result:
     """The arithmetic over one batch: its input columns straight from Arrow (a ``start`` column through pandas)."""
     names = [n for n in batch.schema.names if n in INPUT_COLUMNS]
     columns = {n: batch.column(batch.schema.get_field_index(n)) for n in names}
     numbers = {n: _number_column(a) for n, a in columns.items() if n in NUMBER_COLUMNS}
     factors = {n: _name_factor(a, from_csv) for n, a in columns.items() if n not in NUMBER_COLUMNS}
     if runs_module.START_COLUMN not in batch.schema.names:
-        return runs_module.compute_columns(batch.num_rows, numbers, factors, data_files, memo)
+        return runs_module.compute_columns(batch.num_rows, numbers, factors, data_files, memo, outputs)
     data: dict[str, Any] = {
         **numbers,
         **{n: np.array([*f.uniques, None], dtype=object)[f.codes] for n, f in factors.items()},
@@ -503,7 +505,8 @@ def _estimate_batch(
     batch: Any, schema: Any, data_files: DataFiles, from_csv: bool = False, memo: runs_module.Memo | None = None
 ) -> tuple[Any, _Result]:
     pa = _pyarrow("", "batch")
-    result = _compute_batch(batch, from_csv, data_files, memo)
+    wanted = [f.name for f in list(schema)[batch.num_columns :]]
+    result = _compute_batch(batch, from_csv, data_files, memo, wanted)
     arrays = [batch.column(i) for i in range(batch.num_columns)]
     arrays = [a if a.type == f.type else a.cast(f.type) for a, f in zip(arrays, schema, strict=False)]
     arrays += [_to_arrow(result.values[f.name], f.type) for f in list(schema)[batch.num_columns :]]

@@ -275,6 +275,16 @@ class _Combo:
     error: str | None = None
     column: str | None = None
 
+    @functools.cached_property
+    def numbers(self) -> tuple[float, ...]:
+        """The plan's numbers (see PLAN_NUMBERS), made once however many chunks meet the combination."""
+        return _plan_numbers(self.plan)
+
+    @functools.cached_property
+    def texts(self) -> tuple[str | None, ...]:
+        """The plan's texts (see PLAN_TEXTS)."""
+        return _plan_texts(self.plan)
+
 
 class Memo:
     """What each combination resolved to, kept across the chunks of one file (or the batches of a partition).
@@ -511,9 +521,9 @@ def _plan_columns(combos: list[_Combo], codes: npt.NDArray[np.int64]) -> dict[st
     bad rows, whose results are blanked, and a column stays one number.
     """
     width = len(PLAN_NUMBERS)
-    with_plan = [k.plan for k in combos if k.plan is not None]
-    filler = _plan_numbers(with_plan[0] if with_plan else None)
-    table = np.array([_plan_numbers(k.plan) if k.plan else filler for k in combos], dtype=np.float64)
+    with_plan = [k for k in combos if k.plan is not None]
+    filler = with_plan[0].numbers if with_plan else _plan_numbers(None)
+    table = np.array([k.numbers if k.plan else filler for k in combos], dtype=np.float64)
     table = table.reshape(-1, width)
     columns: dict[str, Any] = {}
     for j, name in enumerate(PLAN_NUMBERS):
@@ -527,7 +537,7 @@ def _arrays(table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo]) -
     """core.totals over every row: the row's own numbers where given, its plan's otherwise."""
     nums = table.nums
     plan = _plan_columns(combos, codes)
-    texts = list(zip(*(_plan_texts(k.plan) for k in combos), strict=True)) if combos else [()] * len(PLAN_TEXTS)
+    texts = list(zip(*(k.texts for k in combos), strict=True)) if combos else [()] * len(PLAN_TEXTS)
     text = {name: Text.of(texts[j], codes) for j, name in enumerate(PLAN_TEXTS)}
 
     def own(column: str, default: Any, only: BoolArray | None = None) -> Any:
@@ -768,6 +778,7 @@ def compute_columns(
     names: Mapping[str, Factor],
     data_files: DataFiles = None,
     memo: Memo | None = None,
+    outputs: Sequence[str] = OUTPUT_COLUMNS,
 ) -> Result:
     """:func:`compute` of ``n`` runs given as columns rather than a pandas table (the Arrow path).
 
@@ -775,8 +786,11 @@ def compute_columns(
     an object array holding the text of cells that are not numbers); ``names``:
     each name input column present as a :class:`Factor`. The caller has checked
     the columns (:func:`check_columns`); a ``start`` column goes through :func:`compute`.
+    ``outputs``: the result columns to fill in ``values`` (``energy_kwh``,
+    ``co2e_g`` and ``error`` always are); the Result then has no ``frame``.
     """
-    return _compute(_Table(n, numbers_given, names), data_files, Memo() if memo is None else memo)
+    table = _Table(n, numbers_given, names)
+    return _compute(table, data_files, Memo() if memo is None else memo, frozenset(outputs) | ALWAYS_OUTPUTS)
 
 
 def _rows_ok(table: _Table) -> BoolArray:
@@ -793,7 +807,12 @@ def _rows_ok(table: _Table) -> BoolArray:
     return rows_ok
 
 
-def _compute(table: _Table, data_files: DataFiles, memo: Memo) -> Result:
+ALWAYS_OUTPUTS = frozenset({"energy_kwh", "co2e_g", "error"})  # what a file's summary reads
+
+
+def _compute(
+    table: _Table, data_files: DataFiles, memo: Memo, outputs: frozenset[str] = frozenset(OUTPUT_COLUMNS)
+) -> Result:
     rows_ok = _rows_ok(table)
     codes, combos = _combos(table, rows_ok, data_files, memo)
     out = _arrays(table, codes, combos)
@@ -814,6 +833,8 @@ def _compute(table: _Table, data_files: DataFiles, memo: Memo) -> Result:
             messages[row] = (_error(exc), exc.field)
     values: dict[str, Any] = {}
     for name in OUTPUT_COLUMNS:
+        if name not in outputs:
+            continue
         if name == "error":
             values[name] = error.set(messages, 0)
         elif name in TEXT_OUTPUTS:
