@@ -311,16 +311,17 @@ def _number_column(array: Any) -> npt.NDArray[Any]:
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
         return np.asarray(array.to_pylist(), dtype=object)  # dates, lists, ...: refused per row by estimate()
     array = _text_array(array)
-    blank = pc.is_in(array, value_set=pa.array(NUMBER_NA, type=pa.string()))
-    if pc.any(blank).as_py():
-        array = pc.if_else(blank, pa.scalar(None, type=pa.string()), array)
-    try:
-        parsed = pc.cast(array, pa.float64())
-        if not pc.any(pc.is_nan(parsed)).as_py():
-            fast: FloatArray = parsed.to_numpy(zero_copy_only=False)
+    for attempt in ("as read", "with the blank words blank"):
+        if attempt != "as read":  # "NA", "-", ... mean not given (checked only when a cell did not parse)
+            blank = pc.is_in(array, value_set=pa.array(NUMBER_NA, type=pa.string()))
+            array = pc.if_else(blank, pa.scalar(None, type=pa.string()), array)
+        try:
+            parsed = pc.cast(array, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        fast: FloatArray = parsed.to_numpy(zero_copy_only=False)  # blank cells are NaN
+        if np.count_nonzero(np.isnan(fast)) == parsed.null_count:  # no cell reading "nan": every number parsed
             return fast
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
     text = array.to_pandas()
     stripped = text.str.strip()
     text = text.where(stripped != "", None)

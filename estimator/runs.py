@@ -149,9 +149,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], list[int], list[tuple[Any, Any]]]:
-    """One code per row for its combination of values in ``columns``, the first row of each code, and each
-    column's own (codes, uniques), to read a row's values back cheaply."""
+def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], int, list[tuple[Any, Any]]]:
+    """One code per row for its combination of values in ``columns`` (0, 1, ... in order of first
+    appearance), how many codes, and each column's own (codes, uniques), to read a row's values back."""
     codes = np.zeros(n, dtype=np.int64)
     radix = 1  # codes < radix: a mixed-radix number of the column codes, renumbered before it could overflow
     factors: list[tuple[Any, Any]] = []
@@ -163,9 +163,8 @@ def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], 
             codes, radix = codes.astype(np.int64), len(distinct)
         codes = codes * (len(uniques) + 1) + (col_codes.astype(np.int64) + 1)
         radix *= len(uniques) + 1
-    codes = pd.factorize(codes)[0].astype(np.int64)  # 0, 1, 2, ... in order of first appearance
-    steps = np.diff(np.maximum.accumulate(codes), prepend=-1) > 0 if n else np.zeros(0, dtype=bool)
-    return codes, [int(i) for i in np.flatnonzero(steps)], factors
+    codes, distinct = pd.factorize(codes)
+    return codes.astype(np.int64), len(distinct), factors
 
 
 def _key_of(factors: list[tuple[Any, Any]], row: int) -> tuple[Any, ...]:
@@ -355,10 +354,10 @@ def _key_columns(table: _Table) -> list[Any]:
 def _combos(
     table: _Table, rows_ok: BoolArray, data_files: DataFiles, memo: Memo
 ) -> tuple[npt.NDArray[np.int64], list[_Combo]]:
-    codes, firsts, factors = _factorized(_key_columns(table), table.n)
+    codes, count, factors = _factorized(_key_columns(table), table.n)
     # each combination is resolved from its first row whose own numbers are fine (the
     # others in it differ only in those numbers); one with no such row is all bad rows
-    representative = np.full(len(firsts), -1, dtype=np.int64)
+    representative = np.full(count, -1, dtype=np.int64)
     good_rows = np.flatnonzero(rows_ok)
     firsts_good = pd.Series(codes[good_rows]).drop_duplicates()  # hashing, not sorting: the first good row per code
     representative[firsts_good.to_numpy()] = good_rows[firsts_good.index.to_numpy()]
