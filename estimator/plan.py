@@ -591,7 +591,33 @@ def _structure(catalog: Catalog, job: Job) -> Plan:
 
 
 MAX_CACHED_PLANS = 4096
-_STRUCTURES: dict[tuple[Catalog, tuple[Any, ...]], Plan] = {}  # everything but the hours, per catalog and job shape
+_STRUCTURES: dict[tuple[Any, ...], Plan] = {}  # everything but the hours, per catalog and job shape (types too)
+
+
+def catalog_for(data_files: tuple[str, ...] | None) -> Catalog:
+    """The catalog a job with ``data_files`` uses (the shipped one merged with them); errors name data_files."""
+    try:
+        return load_catalog(data_files)
+    except EstimatorError as exc:
+        raise exc.about("data_files") from None
+
+
+def run_hours(hours: object, trials: object) -> tuple[float, int]:
+    """The hours a job covers [h] (wall-clock hours × trials) and its trials, both checked."""
+    if hours is None:
+        raise InputError("hours is required: wall-clock hours the job ran, > 0, e.g. 72", field="hours")
+    checked = core.check_hours(hours)
+    runs = core.check_count(trials, "trials")
+    return checked * runs, runs
+
+
+def shape_key(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A cache key for inputs ``values``: the values and their types (72 and 72.0, 1 and True, are
+    equal and hash alike, but are echoed or refused differently), within tuples too."""
+    types = tuple(map(type, values))
+    if tuple not in types:
+        return values, types
+    return values, types, tuple(tuple(map(type, v)) if type(v) is tuple else None for v in values)
 
 
 def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
@@ -616,20 +642,15 @@ def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
         With ``err.field`` naming the input.
     """
     if catalog is None:
-        catalog = _about("data_files", lambda: load_catalog(job.data_files))
-    if job.hours is None:
-        raise InputError("hours is required: wall-clock hours the job ran, > 0, e.g. 72", field="hours")
-    hours = core.check_hours(job.hours)
-    trials = core.check_count(job.trials, "trials")
+        catalog = catalog_for(job.data_files)
+    hours, trials = run_hours(job.hours, job.trials)
     try:
-        key = (catalog, job.shape())
-        if bool in map(type, key[1]):  # True == 1: a boolean must not reuse the plan made for a number
-            raise TypeError("a boolean input")
+        key = (catalog, shape_key(job.shape()))
         structure = _STRUCTURES.get(key)
-    except TypeError:  # an unhashable value or a boolean: the uncached call says what is wrong with it
-        return _structure(catalog, job)._replace(hours=hours * trials, trials=trials)
+    except TypeError:  # an unhashable value: the uncached call says what is wrong with it
+        return _structure(catalog, job)._replace(hours=hours, trials=trials)
     if structure is None:
         if len(_STRUCTURES) >= MAX_CACHED_PLANS:
             _STRUCTURES.clear()
         structure = _STRUCTURES[key] = _structure(catalog, job)
-    return structure._replace(job=job, hours=hours * trials, trials=trials)
+    return structure._replace(job=job, hours=hours, trials=trials)
