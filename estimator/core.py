@@ -443,14 +443,14 @@ def totals_of_draws(
     energy = draw.draw_w * hours * pue / 1000.0
     energy_low = draw.low_draw_w * hours * pue / 1000.0
     energy_high = draw.high_draw_w * hours * pue / 1000.0
-    return Totals(
-        draw_w=draw.draw_w,
-        it_energy_kwh=draw.draw_w * hours / 1000.0,
-        energy_kwh=energy,
-        co2e_g=energy * intensity_g_per_kwh,
-        energy_low_kwh=energy_low,
-        co2e_low_g=energy_low * intensity_low_g_per_kwh,
-        co2e_high_g=energy_high * intensity_high_g_per_kwh,
+    return Totals(  # draw_w, it_energy_kwh, energy_kwh, co2e_g, energy_low_kwh, co2e_low_g, co2e_high_g
+        draw.draw_w,
+        draw.draw_w * hours / 1000.0,
+        energy,
+        energy * intensity_g_per_kwh,
+        energy_low,
+        energy_low * intensity_low_g_per_kwh,
+        energy_high * intensity_high_g_per_kwh,
     )
 
 
