@@ -440,18 +440,25 @@ def totals_of_draws(
     intensity_high_g_per_kwh: Any,
 ) -> Totals:
     """:func:`totals` from draws already summed [W] (a job whose parts are fixed, run for new hours)."""
-    energy = draw.draw_w * hours * pue / 1000.0
-    energy_low = draw.low_draw_w * hours * pue / 1000.0
-    energy_high = draw.high_draw_w * hours * pue / 1000.0
-    return Totals(  # draw_w, it_energy_kwh, energy_kwh, co2e_g, energy_low_kwh, co2e_low_g, co2e_high_g
-        draw.draw_w,
-        draw.draw_w * hours / 1000.0,
-        energy,
-        energy * intensity_g_per_kwh,
-        energy_low,
-        energy_low * intensity_low_g_per_kwh,
-        energy_high * intensity_high_g_per_kwh,
+    draw_w, low_draw_w, high_draw_w = draw
+    energy = draw_w * hours * pue / 1000.0
+    energy_low = low_draw_w * hours * pue / 1000.0
+    energy_high = high_draw_w * hours * pue / 1000.0
+    return _new_tuple(  # Totals(draw_w, it_energy_kwh, energy_kwh, co2e_g, energy_low_kwh, co2e_low_g, co2e_high_g)
+        Totals,
+        (
+            draw_w,
+            draw_w * hours / 1000.0,
+            energy,
+            energy * intensity_g_per_kwh,
+            energy_low,
+            energy_low * intensity_low_g_per_kwh,
+            energy_high * intensity_high_g_per_kwh,
+        ),
     )
+
+
+_new_tuple = tuple.__new__  # a NamedTuple made without its Python-level __new__ (warm estimate() calls this)
 
 
 def embodied_total_g(fixed_per_hour_g: Any, per_device_hour_g: Any, devices: Any, hours: Any) -> Any:
@@ -535,9 +542,9 @@ def compute(
 def fresh(value: Any) -> Any:
     """A copy of JSON-like data: every dict and list copied, at every level (other values are immutable)."""
     if isinstance(value, dict):
-        return {k: fresh(v) for k, v in value.items()}
+        return {k: fresh(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
     if isinstance(value, list):
-        return [fresh(v) for v in value]
+        return [fresh(v) if isinstance(v, (dict, list)) else v for v in value]
     return value
 
 
