@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Sequence
 from typing import Any
 
 from estimator import core
-from estimator.catalog import load_catalog
+from estimator.catalog import Catalog, load_catalog
 from estimator.core import Estimate
 from estimator.job import Job, hashable_files
-from estimator.plan import Plan, PueChoice, catalog_for, resolve, run_hours, shape_key
+from estimator.plan import Plan, PueChoice, catalog_for, remember, resolve, run_hours, shape_key
 from estimator.plan import default_pue as _default_pue
 from estimator.version import __version__
 
@@ -121,11 +120,10 @@ def estimate(
     catalog = catalog_for(files)
     run_h, runs = run_hours(hours, trials)  # the errors resolve() gives, in its order
     try:
-        key = (catalog, shape_key(shape))
-        prepared = _PREPARED.get(key)
+        key = shape_key(shape)
+        prepared = _PREPARED.get(catalog, _NONE).get(key)
     except TypeError:  # an unhashable value (a list): the plain path says what is wrong with it
-        prepared = None
-        key = None
+        prepared = key = None
     if prepared is None:
         job = Job(
             hardware=hardware,
@@ -153,22 +151,15 @@ def estimate(
         plan = resolve(job, catalog)
         if key is None:
             return compute(plan)
-        prepared = _remember(key, _prepared(plan))
+        prepared = remember(_PREPARED, catalog, key, _prepared(plan), MAX_PREPARED)
     return core.of_hours(prepared, hours, run_h, runs)
 
 
 MAX_PREPARED = 4096
-_PREPARED: dict[tuple[Any, ...], core.Prepared] = {}
-"""estimate()'s resolved jobs, ready for new hours: per catalog and every input but hours and trials
-(with their types). Bounded: when full, the oldest goes."""
-
-
-def _remember(key: tuple[Any, ...], prepared: core.Prepared) -> core.Prepared:
-    if len(_PREPARED) >= MAX_PREPARED:
-        with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread made room first
-            del _PREPARED[next(iter(_PREPARED))]
-    _PREPARED[key] = prepared
-    return prepared
+_PREPARED: dict[Catalog, dict[tuple[Any, ...], core.Prepared]] = {}
+"""estimate()'s resolved jobs, ready for new hours: per catalog, then per every input but hours and
+trials (with their types). Bounded by plan.remember: the oldest go."""
+_NONE: dict[tuple[Any, ...], core.Prepared] = {}
 
 
 def compute(plan: Plan) -> Estimate:

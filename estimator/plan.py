@@ -19,6 +19,7 @@ Uptime Institute, Global Data Center Survey 2024 (industry-average PUE 1.56).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import time
@@ -590,8 +591,30 @@ def _structure(catalog: Catalog, job: Job) -> Plan:
     )
 
 
-MAX_CACHED_PLANS = 4096
-_STRUCTURES: dict[tuple[Any, ...], Plan] = {}  # everything but the hours, per catalog and job shape (types too)
+MAX_CACHED_PLANS = 4096  # per catalog
+MAX_CACHED_CATALOGS = 16  # the newest catalogs whose plans are kept (load_catalog keeps as many)
+_STRUCTURES: dict[Catalog, dict[tuple[Any, ...], Plan]] = {}  # everything but the hours, per job shape (types too)
+
+
+def remember(memo: dict[Catalog, dict[Any, T]], catalog: Catalog, key: Any, value: T, size: int) -> T:
+    """Keep ``value`` under ``catalog`` and ``key`` in ``memo``, and return it.
+
+    Bounded: at most ``size`` entries per catalog and MAX_CACHED_CATALOGS catalogs
+    (a user's data file edited many times makes a new catalog each time); the oldest go first.
+    """
+    kept = memo.get(catalog)
+    if kept is None:
+        _make_room(memo, MAX_CACHED_CATALOGS)
+        kept = memo[catalog] = {}
+    _make_room(kept, size)
+    kept[key] = value
+    return value
+
+
+def _make_room(memo: dict[Any, Any], size: int) -> None:
+    while len(memo) >= size:
+        with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread made room first
+            del memo[next(iter(memo))]
 
 
 def catalog_for(data_files: tuple[str, ...] | None) -> Catalog:
@@ -645,12 +668,10 @@ def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
         catalog = catalog_for(job.data_files)
     hours, trials = run_hours(job.hours, job.trials)
     try:
-        key = (catalog, shape_key(job.shape()))
-        structure = _STRUCTURES.get(key)
+        key = shape_key(job.shape())
+        structure = _STRUCTURES.get(catalog, {}).get(key)
     except TypeError:  # an unhashable value: the uncached call says what is wrong with it
         return _structure(catalog, job)._replace(hours=hours, trials=trials)
     if structure is None:
-        if len(_STRUCTURES) >= MAX_CACHED_PLANS:
-            _STRUCTURES.clear()
-        structure = _STRUCTURES[key] = _structure(catalog, job)
+        structure = remember(_STRUCTURES, catalog, key, _structure(catalog, job), MAX_CACHED_PLANS)
     return structure._replace(job=job, hours=hours, trials=trials)

@@ -301,8 +301,8 @@ def test_the_key_tells_data_files_apart(tmp_path: Path) -> None:
     assert estimate(**kw, data_files=str(low)).co2e_g == at_100.co2e_g  # one path, as str
     assert estimate(**kw, data_files=(low,)).co2e_g == at_100.co2e_g
     assert isinstance(warm(**kw), EstimatorError)  # no lab-board without the file
-    _lab_file(low, 100, intensity=40.0)  # the file changes: the next call reads it
-    assert estimate(**kw, data_files=[low]).co2e_g == pytest.approx(2 * at_100.co2e_g)
+    _lab_file(low, 100, intensity=400.0)  # the file changes (its size too): the next call reads it
+    assert estimate(**kw, data_files=[low]).co2e_g == pytest.approx(20 * at_100.co2e_g)
     assert_same(estimate(**kw, data_files=[low]), cold(**kw, data_files=[low]))
 
 
@@ -378,13 +378,20 @@ def test_a_plain_estimate_still_pickles() -> None:
     assert_same(pickle.loads(pickle.dumps(want)), want)
 
 
-def test_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_caches_are_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(api, "MAX_PREPARED", 3)
     monkeypatch.setattr(api, "_PREPARED", {})
+    monkeypatch.setattr(plan, "MAX_CACHED_CATALOGS", 2)
     for n in range(1, 10):
         assert_same(estimate(**{**BASE, "count": n}), cold(**{**BASE, "count": n}))
-        assert len(api._PREPARED) <= 3
+        assert [len(jobs) for jobs in api._PREPARED.values()] == [min(n, 3)]
     assert_same(estimate(**{**BASE, "count": 1}), cold(**{**BASE, "count": 1}))  # evicted: made again
+    lab = _lab_file(tmp_path / "lab.yaml", 100)
+    kw = {"hardware": "lab-board", "hours": 10, "region": "lab-room", "data_files": [lab]}
+    for tdp_w in (10, 100, 1000):  # the file edited (its size too): a new catalog each time
+        _lab_file(lab, tdp_w)
+        assert estimate(**kw).draw_w == tdp_w
+        assert len(api._PREPARED) <= 2
 
 
 def test_unhashable_inputs_take_the_plain_path() -> None:
