@@ -104,6 +104,14 @@ def estimate(
     InputError, NotFoundError, AmbiguousNameError
         What was wrong, what is allowed, the closest matches; ``err.field`` names the input.
 
+    Notes
+    -----
+    A call that differs from an earlier one only in ``hours`` and ``trials`` reuses
+    that call's resolved job (kept per catalog and every other input, types
+    included; bounded): it checks hours and trials and runs the arithmetic. The
+    result's ``components``, ``inputs``, ``region`` and ``hardware`` are made when
+    first read, each a new value of that result.
+
     References
     ----------
     Lacoste et al. 2019, "Quantifying the carbon emissions of machine learning", arXiv:1910.09700.

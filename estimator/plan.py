@@ -4,9 +4,10 @@ A :class:`Plan` is everything an estimate needs besides the arithmetic: the
 components of the draw (with their power figures and sources), the PUE and the
 grid intensity chosen (with their basis), the range's assumptions, embodied
 emissions per hour, and the warnings. :func:`estimator.estimate` is
-``core.compute(resolve(job))``; batch resolves each distinct combination of
-names once through the same function and hands arrays of the per-row numbers
-to the same core arithmetic.
+``core.compute(resolve(job))`` (made once per job but its hours and trials,
+then only the arithmetic per call: ``core.prepare`` and ``core.of_hours``);
+batch resolves each distinct combination of names once through the same
+function and hands arrays of the per-row numbers to the same core arithmetic.
 
 Errors are the package's own and carry ``err.field``, the input they are about.
 
