@@ -666,10 +666,11 @@ class _Deferred:
     def __init__(self, name: str, make: Any) -> None:
         self.name = name
         self.make = make
+        self.default = Estimate.__dataclass_fields__[name].default  # what the class showed before
 
     def __get__(self, obj: Estimate | None, owner: type | None = None) -> Any:
         if obj is None:
-            return self
+            return self if self.default is dataclasses.MISSING else self.default
         values = obj.__dict__
         try:
             prepared, hours_given = values[_DEFERRED]
