@@ -130,9 +130,14 @@ def jobs(draw: st.DrawFn) -> dict[str, Any]:
     optional = {
         "pue": _number(1, 3),
         "utilization": _number(0.05, 1),
+        "cpu_utilization": _number(0.05, 1),
         "memory_gb": _number(0, 512),
         "draw_low_fraction": st.floats(0.05, 1),
         "trials": st.integers(1, 5),
+        "provider": st.sampled_from(["aws", "gcp", "azure"]),
+        "intensity_range": st.tuples(_number(0, 300), _number(300, 2000)).map(
+            lambda pair: list(pair) if pair[0] == 0 else pair  # a list too, as JSON gives it
+        ),
     }
     for name, values in optional.items():
         if draw(st.integers(0, 3)) == 0:
