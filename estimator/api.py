@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from estimator import core
-from estimator.catalog import load_catalog
+from estimator.catalog import Catalog, load_catalog
 from estimator.core import Estimate
 from estimator.job import Job, hashable_files
-from estimator.plan import Plan, PueChoice, resolve
+from estimator.plan import Plan, PueChoice, catalog_for, remember, resolve, run_hours, shape_key
 from estimator.plan import default_pue as _default_pue
 from estimator.version import __version__
 
@@ -104,6 +104,14 @@ def estimate(
     InputError, NotFoundError, AmbiguousNameError
         What was wrong, what is allowed, the closest matches; ``err.field`` names the input.
 
+    Notes
+    -----
+    A call that differs from an earlier one only in ``hours`` and ``trials`` reuses
+    that call's resolved job (kept per catalog and every other input, types
+    included; bounded): it checks hours and trials and runs the arithmetic. The
+    result's ``components``, ``inputs``, ``region`` and ``hardware`` are made when
+    first read, each a new value of that result.
+
     References
     ----------
     Lacoste et al. 2019, "Quantifying the carbon emissions of machine learning", arXiv:1910.09700.
@@ -111,30 +119,55 @@ def estimate(
     Dodge et al. 2022, FAccT, doi:10.1145/3531146.3533234 (measured training draw: the range's low end).
     Uptime Institute, Global Data Center Survey 2024 (industry-average PUE 1.56).
     """
-    job = Job(
-        hardware=hardware,
-        hours=hours,
-        count=count,
-        region=region,
-        pue=pue,
-        intensity=intensity,
-        power_w=power_w,
-        utilization=utilization,
-        instance=instance,
-        cpu=cpu,
-        cpu_count=cpu_count,
-        cpu_cores=cpu_cores,
-        cpu_utilization=cpu_utilization,
-        memory_gb=memory_gb,
-        provider=provider,
-        year=year,
-        basis=basis,
-        draw_low_fraction=draw_low_fraction,
-        intensity_range=tuple(intensity_range) if isinstance(intensity_range, list) else intensity_range,
-        trials=trials,
-        data_files=hashable_files(data_files),
-    )
-    return compute(resolve(job))
+    files: tuple[str, ...] | None = hashable_files(data_files) if data_files is not None else None
+    if isinstance(intensity_range, list):
+        intensity_range = tuple(intensity_range)
+    shape = (hardware, count, region, pue, intensity, power_w, utilization, instance, cpu, cpu_count,
+             cpu_cores, cpu_utilization, memory_gb, provider, year, basis, draw_low_fraction, intensity_range,
+             files)  # fmt: skip
+    catalog = catalog_for(files)
+    run_h, runs = run_hours(hours, trials)  # the errors resolve() gives, in its order
+    try:
+        key = shape_key(shape)
+        prepared = _PREPARED.get(catalog, _NONE).get(key)
+    except TypeError:  # an unhashable value (a list): the plain path says what is wrong with it
+        prepared = key = None
+    if prepared is None:
+        job = Job(
+            hardware=hardware,
+            hours=hours,
+            count=count,
+            region=region,
+            pue=pue,
+            intensity=intensity,
+            power_w=power_w,
+            utilization=utilization,
+            instance=instance,
+            cpu=cpu,
+            cpu_count=cpu_count,
+            cpu_cores=cpu_cores,
+            cpu_utilization=cpu_utilization,
+            memory_gb=memory_gb,
+            provider=provider,
+            year=year,
+            basis=basis,
+            draw_low_fraction=draw_low_fraction,
+            intensity_range=intensity_range,
+            trials=trials,
+            data_files=files,
+        )
+        plan = resolve(job, catalog)
+        if key is None:
+            return compute(plan)
+        prepared = remember(_PREPARED, catalog, key, _prepared(plan), MAX_PREPARED)
+    return core.of_hours(prepared, hours, run_h, runs)
+
+
+MAX_PREPARED = 4096
+_PREPARED: dict[Catalog, dict[tuple[Any, ...], core.Prepared]] = {}
+"""estimate()'s resolved jobs, ready for new hours: per catalog, then per every input but hours and
+trials (with their types). Bounded by plan.remember: the oldest go."""
+_NONE: dict[tuple[Any, ...], core.Prepared] = {}
 
 
 def compute(plan: Plan) -> Estimate:
@@ -148,33 +181,53 @@ def compute(plan: Plan) -> Estimate:
         intensity_g_per_kwh=plan.intensity_g_per_kwh,
         intensity_low_g_per_kwh=plan.intensity_low_g_per_kwh,
         intensity_high_g_per_kwh=plan.intensity_high_g_per_kwh,
-        range_basis=plan.range_basis,
         embodied_g=core.embodied_total_g(emb.fixed_per_hour_g, emb.per_device_hour_g, devices, plan.hours),
         embodied_high_g=core.embodied_total_g(
             emb.fixed_high_per_hour_g, emb.per_device_high_hour_g, devices, plan.hours
         ),
-        embodied_basis=emb.basis,
         trials=plan.trials,
-        pue_basis=plan.pue.basis,
-        pue_source=plan.pue.source,
-        intensity_basis=plan.intensity_basis,
-        intensity_source=plan.intensity_source,
-        intensity_year=plan.intensity_year,
-        region=dict(plan.region_facts) if plan.region_facts is not None else None,
-        hardware=dict(plan.hardware_facts) if plan.hardware_facts is not None else None,
-        inputs=_inputs(plan),
-        data_version=plan.data_version,
-        package_version=__version__,
-        warnings=plan.warnings,
+        region=core.fresh(plan.region_facts),
+        hardware=core.fresh(plan.hardware_facts),
+        inputs=core.echo_inputs(plan.job.hours, plan.given_shape, plan.trials),
+        **_provenance(plan),
     )
 
 
-def _inputs(plan: Plan) -> dict[str, Any]:
-    """The inputs echoed in the Estimate: the plan's, with this call's hours (and trials)."""
-    inputs = {"hours": plan.job.hours, **plan.given_shape}
-    if plan.trials != 1:
-        inputs["trials"] = plan.trials
-    return inputs
+def _prepared(plan: Plan) -> core.Prepared:
+    """What :func:`compute` makes of ``plan`` whatever its hours (``core.of_hours`` adds them)."""
+    emb = plan.embodied
+    devices = plan.specs[0].number if plan.has_accelerator else 0
+    return core.prepare(
+        plan.specs,
+        pue=plan.pue.pue,
+        intensity_g_per_kwh=plan.intensity_g_per_kwh,
+        intensity_low_g_per_kwh=plan.intensity_low_g_per_kwh,
+        intensity_high_g_per_kwh=plan.intensity_high_g_per_kwh,
+        embodied_g_per_hour=core.embodied_per_hour_g(emb.fixed_per_hour_g, emb.per_device_hour_g, devices),
+        embodied_high_g_per_hour=core.embodied_per_hour_g(
+            emb.fixed_high_per_hour_g, emb.per_device_high_hour_g, devices
+        ),
+        region=plan.region_facts,
+        hardware=plan.hardware_facts,
+        given=plan.given_shape,
+        **_provenance(plan),
+    )
+
+
+def _provenance(plan: Plan) -> dict[str, Any]:
+    """The Estimate's fields a plan fixes whatever its hours: sources, bases, versions, warnings."""
+    return {
+        "range_basis": plan.range_basis,
+        "embodied_basis": plan.embodied.basis,
+        "pue_basis": plan.pue.basis,
+        "pue_source": plan.pue.source,
+        "intensity_basis": plan.intensity_basis,
+        "intensity_source": plan.intensity_source,
+        "intensity_year": plan.intensity_year,
+        "data_version": plan.data_version,
+        "package_version": __version__,
+        "warnings": plan.warnings,
+    }
 
 
 def default_pue(region: str | None = None, provider: str | None = None, data_files: DataFiles = None) -> PueChoice:

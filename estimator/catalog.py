@@ -502,6 +502,8 @@ def _cached(user_files: tuple[tuple[str, float, int], ...]) -> Catalog:
 
 def load_catalog(data_files: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None) -> Catalog:
     """The shipped catalog merged with ``data_files`` (cached per files and mtimes)."""
+    if data_files is None:  # the shipped catalog alone (warm estimate() asks for it on every call)
+        return _cached(())
     if isinstance(data_files, str | os.PathLike):
         data_files = [data_files]  # one file, not its characters
     key: list[tuple[str, float, int]] = []

@@ -303,6 +303,10 @@ class Estimate:
             "package_version": self.package_version,
         }
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Every field, made (pickles and copies hold values, never how to make them)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready mapping of the whole estimate."""
         return {
@@ -364,6 +368,33 @@ class Totals(NamedTuple):
     co2e_high_g: Any
 
 
+class Draws(NamedTuple):
+    """The draw of a job [W]: central, and at the low and high ends of the range (no hours in it)."""
+
+    draw_w: Any
+    low_draw_w: Any
+    high_draw_w: Any
+
+
+def draws(parts: Sequence[tuple[Any, Any, Any, Any, Any]]) -> Draws:
+    """Σ number × power_w × utilization over the parts, and the same at the low and high fractions.
+
+    Parameters
+    ----------
+    parts : sequence of (number, power_w, utilization, low_fraction, high_fraction)
+        As in :func:`totals`.
+    """
+    draw: Any = 0.0
+    low_draw: Any = 0.0
+    high_draw: Any = 0.0
+    for number, power, utilization, low_fraction, high_fraction in parts:
+        component = number * power * utilization
+        draw = draw + component
+        low_draw = low_draw + component * low_fraction
+        high_draw = high_draw + component * high_fraction
+    return Draws(draw, low_draw, high_draw)
+
+
 def totals(
     parts: Sequence[tuple[Any, Any, Any, Any, Any]],
     hours: Any,
@@ -395,34 +426,78 @@ def totals(
         fractions and the low intensity, the high end the high fractions and
         the high intensity.
     """
-    draw: Any = 0.0
-    low_draw: Any = 0.0
-    high_draw: Any = 0.0
-    for number, power, utilization, low_fraction, high_fraction in parts:
-        component = number * power * utilization
-        draw = draw + component
-        low_draw = low_draw + component * low_fraction
-        high_draw = high_draw + component * high_fraction
-    energy = draw * hours * pue / 1000.0
-    energy_low = low_draw * hours * pue / 1000.0
-    energy_high = high_draw * hours * pue / 1000.0
-    return Totals(
-        draw_w=draw,
-        it_energy_kwh=draw * hours / 1000.0,
-        energy_kwh=energy,
-        co2e_g=energy * intensity_g_per_kwh,
-        energy_low_kwh=energy_low,
-        co2e_low_g=energy_low * intensity_low_g_per_kwh,
-        co2e_high_g=energy_high * intensity_high_g_per_kwh,
+    return totals_of_draws(
+        draws(parts), hours, pue, intensity_g_per_kwh, intensity_low_g_per_kwh, intensity_high_g_per_kwh
     )
+
+
+def totals_of_draws(
+    draw: Draws,
+    hours: Any,
+    pue: Any,
+    intensity_g_per_kwh: Any,
+    intensity_low_g_per_kwh: Any,
+    intensity_high_g_per_kwh: Any,
+) -> Totals:
+    """:func:`totals` from draws already summed [W] (a job whose parts are fixed, run for new hours)."""
+    draw_w, low_draw_w, high_draw_w = draw
+    energy = draw_w * hours * pue / 1000.0
+    energy_low = low_draw_w * hours * pue / 1000.0
+    energy_high = high_draw_w * hours * pue / 1000.0
+    return _new_tuple(  # Totals(draw_w, it_energy_kwh, energy_kwh, co2e_g, energy_low_kwh, co2e_low_g, co2e_high_g)
+        Totals,
+        (
+            draw_w,
+            draw_w * hours / 1000.0,
+            energy,
+            energy * intensity_g_per_kwh,
+            energy_low,
+            energy_low * intensity_low_g_per_kwh,
+            energy_high * intensity_high_g_per_kwh,
+        ),
+    )
+
+
+_new_tuple = tuple.__new__  # a NamedTuple made without its Python-level __new__ (warm estimate() calls this)
 
 
 def embodied_total_g(fixed_per_hour_g: Any, per_device_hour_g: Any, devices: Any, hours: Any) -> Any:
     """Embodied emissions of a run [gCO2e]: (fixed + per device × devices) [g/h] × hours [h]."""
-    return (fixed_per_hour_g + per_device_hour_g * devices) * hours
+    return embodied_per_hour_g(fixed_per_hour_g, per_device_hour_g, devices) * hours
+
+
+def embodied_per_hour_g(fixed_per_hour_g: Any, per_device_hour_g: Any, devices: Any) -> Any:
+    """Embodied emissions per hour of a run [gCO2e/h]: fixed + per device × devices."""
+    return fixed_per_hour_g + per_device_hour_g * devices
 
 
 TOO_LARGE = "the result is too large to compute; check hours, count and power for a unit mistake"
+
+
+def components(specs: tuple[ComponentSpec, ...], hours: float, intensity_g_per_kwh: float) -> tuple[Component, ...]:
+    """Each component's draw [W], IT energy over ``hours`` [kWh] and its emissions [gCO2e]."""
+    return tuple(
+        Component(
+            label=s.label,
+            kind=s.kind,
+            count=s.number,
+            power_w=s.power_w,
+            utilization=s.utilization,
+            draw_w=(d := s.number * s.power_w * s.utilization),
+            energy_kwh=(e := d * hours / 1000.0),
+            co2e_g=e * intensity_g_per_kwh,
+            power_source=s.power_source,
+            device_id=s.device_id,
+        )
+        for s in specs
+    )
+
+
+def _finite(t: Totals) -> Totals:
+    """``t``, unless its emissions overflowed (a unit mistake): then an InputError about hours."""
+    if not math.isfinite(t.co2e_g) or not math.isfinite(t.co2e_high_g):
+        raise InputError(TOO_LARGE, field="hours")
+    return t
 
 
 def compute(
@@ -438,33 +513,18 @@ def compute(
     """The estimate for already-checked plain values: :func:`totals` plus the breakdown.
 
     Without a low or high intensity, the range's intensity is the central one.
+    Every field is made now (:func:`prepare` and :func:`of_hours` make the same
+    Estimate, its rarely read fields on first read).
     """
     ci_low = intensity_g_per_kwh if intensity_low_g_per_kwh is None else intensity_low_g_per_kwh
     ci_high = intensity_g_per_kwh if intensity_high_g_per_kwh is None else intensity_high_g_per_kwh
-    components = tuple(
-        Component(
-            label=s.label,
-            kind=s.kind,
-            count=s.number,
-            power_w=s.power_w,
-            utilization=s.utilization,
-            draw_w=(d := s.number * s.power_w * s.utilization),
-            energy_kwh=(e := d * hours / 1000.0),
-            co2e_g=e * intensity_g_per_kwh,
-            power_source=s.power_source,
-            device_id=s.device_id,
-        )
-        for s in specs
-    )
     parts = [(s.number, s.power_w, s.utilization, s.low_fraction, s.high_fraction) for s in specs]
-    t = totals(parts, hours, pue, intensity_g_per_kwh, ci_low, ci_high)
-    if not math.isfinite(t.co2e_g) or not math.isfinite(t.co2e_high_g):
-        raise InputError(TOO_LARGE, field="hours")
+    t = _finite(totals(parts, hours, pue, intensity_g_per_kwh, ci_low, ci_high))
     return Estimate(
         hours=hours,
         pue=pue,
         intensity_g_per_kwh=intensity_g_per_kwh,
-        components=components,
+        components=components(specs, hours, intensity_g_per_kwh),
         draw_w=t.draw_w,
         it_energy_kwh=t.it_energy_kwh,
         energy_kwh=t.energy_kwh,
@@ -474,3 +534,170 @@ def compute(
         co2e_high_g=t.co2e_high_g,
         **provenance,
     )
+
+
+# ---------------------------------------------------------------- one job, many hours
+
+
+def fresh(value: Any) -> Any:
+    """A copy of JSON-like data: every dict and list copied, at every level (other values are immutable)."""
+    if isinstance(value, dict):
+        return {k: fresh(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [fresh(v) if isinstance(v, (dict, list)) else v for v in value]
+    return value
+
+
+def echo_inputs(hours: Any, given: dict[str, Any], trials: int) -> dict[str, Any]:
+    """``Estimate.inputs``: ``hours`` as given, the other inputs given, and ``trials`` unless 1 (a new dict)."""
+    inputs = {"hours": hours, **fresh(given)}
+    if trials != 1:
+        inputs["trials"] = trials
+    return inputs
+
+
+class Prepared(NamedTuple):
+    """The estimate of one resolved job but for its hours: what every run of it for other hours shares.
+
+    Holds only immutable values and private dicts that no caller ever receives
+    (each :class:`Estimate` gets its own copies).
+    """
+
+    fields: dict[str, Any]  # the Estimate's fields that hold whatever the hours (immutable values)
+    specs: tuple[ComponentSpec, ...]
+    draws: Draws
+    pue: float
+    intensity_g_per_kwh: float
+    intensity_low_g_per_kwh: float
+    intensity_high_g_per_kwh: float
+    embodied_g_per_hour: float
+    embodied_high_g_per_hour: float
+    region: dict[str, Any] | None
+    hardware: dict[str, Any] | None
+    given: dict[str, Any]  # the inputs echoed, but hours and trials
+
+
+def prepare(
+    specs: tuple[ComponentSpec, ...],
+    *,
+    pue: float,
+    intensity_g_per_kwh: float,
+    intensity_low_g_per_kwh: float | None = None,
+    intensity_high_g_per_kwh: float | None = None,
+    embodied_g_per_hour: float = math.nan,
+    embodied_high_g_per_hour: float = math.nan,
+    region: dict[str, Any] | None = None,
+    hardware: dict[str, Any] | None = None,
+    given: dict[str, Any] | None = None,
+    **provenance: Any,
+) -> Prepared:
+    """What :func:`compute` would make for any hours, made once; :func:`of_hours` adds the hours.
+
+    Parameters are :func:`compute`'s but the hours: embodied emissions per hour
+    [gCO2e/h] instead of totals, ``given`` the inputs echoed (but hours and
+    trials), and ``provenance`` the other fields of :class:`Estimate` that do
+    not depend on the hours (sources, bases, versions, warnings).
+    """
+    unknown, missing = set(provenance) - _SHARED, _SHARED - set(_SHARED_DEFAULTS) - set(provenance)
+    if unknown or missing:
+        raise TypeError(f"prepare(): fields unknown or per run {sorted(unknown)}, missing {sorted(missing)}")
+    ci_low = intensity_g_per_kwh if intensity_low_g_per_kwh is None else intensity_low_g_per_kwh
+    ci_high = intensity_g_per_kwh if intensity_high_g_per_kwh is None else intensity_high_g_per_kwh
+    drawn = draws([(s.number, s.power_w, s.utilization, s.low_fraction, s.high_fraction) for s in specs])
+    shared = {**_SHARED_DEFAULTS, **provenance, "pue": pue, "intensity_g_per_kwh": intensity_g_per_kwh}
+    shared["draw_w"] = drawn.draw_w
+    return Prepared(
+        shared,
+        specs,
+        drawn,
+        pue,
+        intensity_g_per_kwh,
+        ci_low,
+        ci_high,
+        embodied_g_per_hour,
+        embodied_high_g_per_hour,
+        fresh(region),
+        fresh(hardware),
+        fresh(given or {}),
+    )
+
+
+_new = object.__new__
+_DEFERRED = "_deferred"  # an Estimate of of_hours: (its Prepared, the hours as given), for its deferred fields
+
+
+def of_hours(prepared: Prepared, hours_given: Any, hours: float, trials: int = 1) -> Estimate:
+    """The Estimate of ``prepared`` for ``hours`` [h] (wall-clock hours × trials, checked): equal to :func:`compute`'s.
+
+    Only the arithmetic runs here; ``components``, ``inputs``, ``region`` and
+    ``hardware`` are made when first read, each a new value of this Estimate.
+    ``hours_given`` is echoed in ``inputs`` as the caller gave it.
+    """
+    p = prepared
+    t = _finite(
+        totals_of_draws(
+            p.draws, hours, p.pue, p.intensity_g_per_kwh, p.intensity_low_g_per_kwh, p.intensity_high_g_per_kwh
+        )
+    )
+    e: Estimate = _new(Estimate)
+    values = e.__dict__
+    values.update(p.fields)
+    values["hours"] = hours
+    values["it_energy_kwh"] = t.it_energy_kwh
+    values["energy_kwh"] = t.energy_kwh
+    values["co2e_g"] = t.co2e_g
+    values["energy_low_kwh"] = t.energy_low_kwh
+    values["co2e_low_g"] = t.co2e_low_g
+    values["co2e_high_g"] = t.co2e_high_g
+    values["embodied_g"] = p.embodied_g_per_hour * hours
+    values["embodied_high_g"] = p.embodied_high_g_per_hour * hours
+    values["trials"] = trials
+    values[_DEFERRED] = (p, hours_given)
+    return e
+
+
+class _Deferred:
+    """A field of :class:`Estimate` that :func:`of_hours` leaves to be made on first read, then kept.
+
+    A non-data descriptor: an Estimate made by its ``__init__`` holds the value
+    in its ``__dict__``, which Python reads first; this runs only when it is absent.
+    """
+
+    def __init__(self, name: str, make: Any) -> None:
+        self.name = name
+        self.make = make
+        self.default = Estimate.__dataclass_fields__[name].default  # what the class showed before
+
+    def __get__(self, obj: Estimate | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self if self.default is dataclasses.MISSING else self.default
+        values = obj.__dict__
+        try:
+            prepared, hours_given = values[_DEFERRED]
+        except KeyError:
+            raise AttributeError(f"'Estimate' object has no attribute {self.name!r}") from None
+        value = self.make(obj, prepared, hours_given)
+        values[self.name] = value
+        return value
+
+
+def _deferred(name: str, make: Any) -> None:
+    setattr(Estimate, name, _Deferred(name, make))
+
+
+_deferred("components", lambda e, p, _: components(p.specs, e.hours, p.intensity_g_per_kwh))
+_deferred("inputs", lambda e, p, hours_given: echo_inputs(hours_given, p.given, e.trials))
+_deferred("region", lambda e, p, _: fresh(p.region))
+_deferred("hardware", lambda e, p, _: fresh(p.hardware))
+_PER_RUN = frozenset(
+    {"hours", "it_energy_kwh", "energy_kwh", "co2e_g", "energy_low_kwh", "co2e_low_g", "co2e_high_g"}
+    | {"embodied_g", "embodied_high_g", "trials", "components", "inputs", "region", "hardware"}
+)
+_SHARED = frozenset(
+    f.name for f in dataclasses.fields(Estimate) if f.name not in _PER_RUN | {"pue", "intensity_g_per_kwh", "draw_w"}
+)  # the fields prepare() takes as provenance
+_SHARED_DEFAULTS = {
+    f.name: f.default
+    for f in dataclasses.fields(Estimate)
+    if f.name in _SHARED and f.default is not dataclasses.MISSING
+}

@@ -4,9 +4,10 @@ A :class:`Plan` is everything an estimate needs besides the arithmetic: the
 components of the draw (with their power figures and sources), the PUE and the
 grid intensity chosen (with their basis), the range's assumptions, embodied
 emissions per hour, and the warnings. :func:`estimator.estimate` is
-``core.compute(resolve(job))``; batch resolves each distinct combination of
-names once through the same function and hands arrays of the per-row numbers
-to the same core arithmetic.
+``core.compute(resolve(job))`` (made once per job but its hours and trials,
+then only the arithmetic per call: ``core.prepare`` and ``core.of_hours``);
+batch resolves each distinct combination of names once through the same
+function and hands arrays of the per-row numbers to the same core arithmetic.
 
 Errors are the package's own and carry ``err.field``, the input they are about.
 
@@ -19,6 +20,7 @@ Uptime Institute, Global Data Center Survey 2024 (industry-average PUE 1.56).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import time
@@ -590,8 +592,56 @@ def _structure(catalog: Catalog, job: Job) -> Plan:
     )
 
 
-MAX_CACHED_PLANS = 4096
-_STRUCTURES: dict[tuple[Catalog, tuple[Any, ...]], Plan] = {}  # everything but the hours, per catalog and job shape
+MAX_CACHED_PLANS = 4096  # per catalog
+MAX_CACHED_CATALOGS = 16  # the newest catalogs whose plans are kept (load_catalog keeps as many)
+_STRUCTURES: dict[Catalog, dict[tuple[Any, ...], Plan]] = {}  # everything but the hours, per job shape (types too)
+
+
+def remember(memo: dict[Catalog, dict[Any, T]], catalog: Catalog, key: Any, value: T, size: int) -> T:
+    """Keep ``value`` under ``catalog`` and ``key`` in ``memo``, and return it.
+
+    Bounded: at most ``size`` entries per catalog and MAX_CACHED_CATALOGS catalogs
+    (a user's data file edited many times makes a new catalog each time); the oldest go first.
+    """
+    kept = memo.get(catalog)
+    if kept is None:
+        _make_room(memo, MAX_CACHED_CATALOGS)
+        kept = memo[catalog] = {}
+    _make_room(kept, size)
+    kept[key] = value
+    return value
+
+
+def _make_room(memo: dict[Any, Any], size: int) -> None:
+    while len(memo) >= size:
+        with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # another thread made room first
+            del memo[next(iter(memo))]
+
+
+def catalog_for(data_files: tuple[str, ...] | None) -> Catalog:
+    """The catalog a job with ``data_files`` uses (the shipped one merged with them); errors name data_files."""
+    try:
+        return load_catalog(data_files)
+    except EstimatorError as exc:
+        raise exc.about("data_files") from None
+
+
+def run_hours(hours: object, trials: object) -> tuple[float, int]:
+    """The hours a job covers [h] (wall-clock hours × trials) and its trials, both checked."""
+    if hours is None:
+        raise InputError("hours is required: wall-clock hours the job ran, > 0, e.g. 72", field="hours")
+    checked = core.check_hours(hours)
+    runs = core.check_count(trials, "trials")
+    return checked * runs, runs
+
+
+def shape_key(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A cache key for inputs ``values``: the values and their types (72 and 72.0, 1 and True, are
+    equal and hash alike, but are echoed or refused differently), within tuples too."""
+    types = tuple(map(type, values))
+    if tuple not in types:
+        return values, types
+    return values, types, tuple(tuple(map(type, v)) if type(v) is tuple else None for v in values)
 
 
 def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
@@ -616,20 +666,13 @@ def resolve(job: Job, catalog: Catalog | None = None) -> Plan:
         With ``err.field`` naming the input.
     """
     if catalog is None:
-        catalog = _about("data_files", lambda: load_catalog(job.data_files))
-    if job.hours is None:
-        raise InputError("hours is required: wall-clock hours the job ran, > 0, e.g. 72", field="hours")
-    hours = core.check_hours(job.hours)
-    trials = core.check_count(job.trials, "trials")
+        catalog = catalog_for(job.data_files)
+    hours, trials = run_hours(job.hours, job.trials)
     try:
-        key = (catalog, job.shape())
-        if bool in map(type, key[1]):  # True == 1: a boolean must not reuse the plan made for a number
-            raise TypeError("a boolean input")
-        structure = _STRUCTURES.get(key)
-    except TypeError:  # an unhashable value or a boolean: the uncached call says what is wrong with it
-        return _structure(catalog, job)._replace(hours=hours * trials, trials=trials)
+        key = shape_key(job.shape())
+        structure = _STRUCTURES.get(catalog, {}).get(key)
+    except TypeError:  # an unhashable value: the uncached call says what is wrong with it
+        return _structure(catalog, job)._replace(hours=hours, trials=trials)
     if structure is None:
-        if len(_STRUCTURES) >= MAX_CACHED_PLANS:
-            _STRUCTURES.clear()
-        structure = _STRUCTURES[key] = _structure(catalog, job)
-    return structure._replace(job=job, hours=hours * trials, trials=trials)
+        structure = remember(_STRUCTURES, catalog, key, _structure(catalog, job), MAX_CACHED_PLANS)
+    return structure._replace(job=job, hours=hours, trials=trials)
