@@ -159,7 +159,7 @@ def test_warm_estimate_is_the_plain_path_field_by_field(
 
 # ---------------------------------------------------------------- errors on a warm key
 
-BASE = {"hardware": A100, "hours": 72, "count": 8, "region": "gcp:us-central1"}
+BASE: dict[str, Any] = {"hardware": A100, "hours": 72, "count": 8, "region": "gcp:us-central1"}
 
 
 @pytest.mark.parametrize(
