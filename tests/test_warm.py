@@ -298,7 +298,7 @@ def test_the_plain_path_shares_nothing_with_the_plan_cache() -> None:
 def test_the_key_tells_data_files_apart(tmp_path: Path) -> None:
     low = _lab_file(tmp_path / "low.yaml", 100)
     high = _lab_file(tmp_path / "high.yaml", 200)
-    kw = {"hardware": "lab-board", "hours": 10, "region": "lab-room", "pue": 1.0}
+    kw: dict[str, Any] = {"hardware": "lab-board", "hours": 10, "region": "lab-room", "pue": 1.0}
     at_100 = estimate(**kw, data_files=[low])
     at_200 = estimate(**kw, data_files=[high])
     assert at_100.co2e_g == pytest.approx(100 * 10 / 1000 * 20)
@@ -392,7 +392,7 @@ def test_the_caches_are_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
         assert [len(jobs) for jobs in api._PREPARED.values()] == [min(n, 3)]
     assert_same(estimate(**{**BASE, "count": 1}), cold(**{**BASE, "count": 1}))  # evicted: made again
     lab = _lab_file(tmp_path / "lab.yaml", 100)
-    kw = {"hardware": "lab-board", "hours": 10, "region": "lab-room", "data_files": [lab]}
+    kw: dict[str, Any] = {"hardware": "lab-board", "hours": 10, "region": "lab-room", "data_files": [lab]}
     for tdp_w in (10, 100, 1000):  # the file edited (its size too): a new catalog each time
         _lab_file(lab, tdp_w)
         assert estimate(**kw).draw_w == tdp_w
