@@ -46,7 +46,7 @@ from typing import Any
 
 from estimator.version import __version__
 
-FORMAT = 1
+FORMAT = 2  # 2: rows and index parts found by byte position; tiers in buckets
 MAX_CACHE_BYTES = 64 << 20
 
 Encode = Callable[[Any], Any]
@@ -327,9 +327,11 @@ def _read_private(path: Path) -> bytes | None:
         if hasattr(os, "getuid") and info.st_uid != os.getuid():
             return None
         chunks = []
-        while block := os.read(fd, 1 << 20):
+        while block := os.read(fd, info.st_size + 1):  # one read of the whole file, as a rule
             chunks.append(block)
-        return b"".join(chunks)
+            if sum(map(len, chunks)) > MAX_CACHE_BYTES:
+                return None
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     finally:
         os.close(fd)
 
@@ -339,38 +341,51 @@ class LazyTable(Mapping[str, Any]):
 
     A cold ``co2-estimator estimate`` reads a few entries of the catalog's
     thousands (devices, regions, intensity series by zone); the others stay
-    undecoded bytes.
+    undecoded bytes. The table's line of row positions by id is at ``base +
+    at`` in ``raw`` (read on first use); each row is the JSON line at ``base``
+    plus its position.
     """
 
-    __slots__ = ("_decode", "_first", "_ids", "_lines", "_pos", "_rows")
+    __slots__ = ("_at", "_base", "_decode", "_pos", "_raw", "_rows")
 
-    def __init__(self, ids: list[str], lines: list[bytes], first: int, decode: Decode) -> None:
-        self._ids, self._lines, self._first, self._decode = ids, lines, first, decode
-        self._pos = {ident: n for n, ident in enumerate(ids)}
+    def __init__(self, raw: bytes, base: int, at: int, decode: Decode) -> None:
+        self._raw, self._base, self._at, self._decode = raw, base, at, decode
+        self._pos: dict[str, int] | None = None
         self._rows: dict[str, Any] = {}
+
+    def _positions(self) -> dict[str, int]:
+        if self._pos is None:
+            self._pos = _line(self._raw, self._base + self._at)
+        return self._pos
 
     def __getitem__(self, key: str) -> Any:
         try:
             return self._rows[key]
         except KeyError:
             pass
-        import json
-
-        row = self._decode(json.loads(self._lines[self._first + self._pos[key]]))
+        row = self._decode(_line(self._raw, self._base + self._positions()[key]))
         self._rows[key] = row
         return row
 
     def __contains__(self, key: object) -> bool:
-        return key in self._pos
+        return key in self._positions()
 
     def __iter__(self) -> typing.Iterator[str]:
-        return iter(self._ids)
+        return iter(self._positions())
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._positions())
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (dict, (dict(self.items()),))
+
+
+def _line(raw: bytes, at: int) -> Any:
+    """The JSON value of the line of ``raw`` starting at byte ``at``."""
+    import json
+
+    end = raw.find(b"\n", at)
+    return json.loads(raw[at : end if end >= 0 else len(raw)])
 
 
 def _layout(hint: Any) -> str:
@@ -384,6 +399,7 @@ def _layout(hint: Any) -> str:
 
 
 INDEX_EAGER = ("what", "error", "exact")  # what a lookup by id needs; the rest is read on a miss
+TIER_BUCKETS = 32  # each tier of a name index in this many lines: a name lookup reads one (names.Buckets)
 
 
 def _fields(codecs: _Codecs, cls: type) -> list[tuple[str, Any, str]]:
@@ -399,78 +415,120 @@ def _fields(codecs: _Codecs, cls: type) -> list[tuple[str, Any, str]]:
     return out
 
 
+class _Lines:
+    """The lines after the main line, each JSON; ``add`` returns where its line starts (bytes after the main line)."""
+
+    def __init__(self) -> None:
+        import json
+
+        self.dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self.lines: list[bytes] = []
+        self.size = 0
+
+    def add(self, data: Any) -> int:
+        line = self.dumps(data).encode("utf-8")
+        at = self.size
+        self.lines.append(line)
+        self.size += len(line) + 1
+        return at
+
+
+def _encode_index(state: Mapping[str, Any], lines: _Lines) -> dict[str, Any]:
+    """A name index's main-line entry: the parts a lookup by id needs inline, the others as lines."""
+    from estimator.names import bucket
+
+    parts: dict[str, Any] = {}
+    for part, data in state.items():
+        if part == "tiers":
+            tiers = []
+            for tier in data:
+                buckets: list[dict[str, Any]] = [{} for _ in range(TIER_BUCKETS)]
+                for key, ids in tier.items():
+                    buckets[bucket(key, TIER_BUCKETS)][key] = ids
+                tiers.append([lines.add(b) for b in buckets])
+            parts[part] = tiers
+        elif part not in INDEX_EAGER:
+            parts[part] = lines.add(data)
+    return {"index": {k: state[k] for k in INDEX_EAGER}, "parts": parts}
+
+
 def encode(cls: type, value: Any, paths: Sequence[Path]) -> bytes:
     """The cache file's bytes for ``value`` (an instance of the dataclass ``cls``).
 
     Line 1: the header (what the value was built from, a CRC-32 of the rest,
-    the record classes' field names); line 2: the fields, tables and name
-    indexes as pointers; then one line per table row and per index part.
+    the record classes' field names); line 2: the fields, with tables and
+    name-index parts as byte positions (counted from the start of line 3);
+    then one line per table row, a line per table of its rows' positions by
+    id, and the index parts (each tier of names in ``TIER_BUCKETS`` lines).
     Raises Unsupported for a field type the codecs do not know.
     """
     import binascii
-    import json
-
-    def dumps(data: Any) -> str:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     codecs = _codecs()
-    lines: list[str] = []
+    lines = _Lines()
     main: list[Any] = []
     for name, hint, layout in _fields(codecs, cls):
         item = getattr(value, name)
         if layout == "table":
             enc, _ = codecs.of(typing.get_args(hint)[1])
-            ids = [str(k) for k in item]
-            main.append({"table": len(lines)})
-            lines.append(dumps(ids))
-            lines.extend(dumps(enc(item[k])) for k in ids)
+            rows = {str(k): lines.add(enc(item[k])) for k in item}
+            main.append({"table": lines.add(rows)})
         elif layout == "index":
-            state = item.to_state()
-            parts = {}
-            for part, data in state.items():
-                if part not in INDEX_EAGER:
-                    parts[part] = len(lines)
-                    lines.append(dumps(data))
-            main.append({"index": {k: state[k] for k in INDEX_EAGER}, "parts": parts})
+            main.append(_encode_index(item.to_state(), lines))
         else:
             main.append({"value": codecs.of(hint)[0](item)})
-    body = "\n".join([dumps(main), *lines]).encode("utf-8")
+    body = b"\n".join([lines.dumps(main).encode("utf-8"), *lines.lines])
     head = {"header": _header(paths), "crc32": binascii.crc32(body), "signature": codecs.signature}
-    return dumps(head).encode("utf-8") + b"\n" + body
+    return lines.dumps(head).encode("utf-8") + b"\n" + body
+
+
+def _decode_index(entry: Mapping[str, Any], raw: bytes, base: int, kinds: Mapping[str, Any]) -> Any:
+    from estimator.names import Buckets, NameIndex
+
+    later: dict[str, Callable[[], Any]] = {}
+    for part, at in entry["parts"].items():
+        if part == "tiers":
+            tiers = [Buckets([functools.partial(_line, raw, base + int(b)) for b in tier]) for tier in at]
+            later[part] = functools.partial(list, tiers)
+        else:
+            later[part] = functools.partial(_line, raw, base + int(at))
+    return NameIndex.from_state(entry["index"], kinds, later)
 
 
 def decode(cls: type, raw: bytes, paths: Sequence[Path]) -> Any | None:
-    """The value :func:`encode` wrote, or None when anything about it is off."""
+    """The value :func:`encode` wrote, or None when anything about it is off.
+
+    The whole file's CRC-32 is checked here, before anything is used; rows
+    and index parts are then decoded from ``raw`` when first read.
+    """
     import binascii
     import json
 
-    first, _, body = raw.partition(b"\n")
-    head = json.loads(first)
-    if not isinstance(head, dict) or head.get("header") != _header(paths) or head.get("crc32") != binascii.crc32(body):
+    first = raw.index(b"\n")
+    head = json.loads(raw[:first])
+    if not isinstance(head, dict) or head.get("header") != _header(paths):
+        return None
+    if head.get("crc32") != binascii.crc32(memoryview(raw)[first + 1 :]):
         return None
     codecs = _codecs()
     fields = _fields(codecs, cls)
     if head.get("signature") != codecs.signature:
         return None
     from estimator import errors
-    from estimator.names import NameIndex
 
     kinds = {n: v for n, v in vars(errors).items() if isinstance(v, type) and issubclass(v, errors.NotFoundError)}
-    lines = body.split(b"\n")
-    main = json.loads(lines[0])
+    end = raw.find(b"\n", first + 1)
+    end = end if end >= 0 else len(raw)
+    main = json.loads(raw[first + 1 : end])
+    base = end + 1  # where the lines after the main line start: positions count from here
     if not isinstance(main, list) or len(main) != len(fields):
         return None
     values: dict[str, Any] = {}
     for (name, hint, layout), entry in zip(fields, main, strict=True):
         if layout == "table":
-            start = 1 + int(entry["table"])
-            ids = json.loads(lines[start])
-            if not isinstance(ids, list) or start + len(ids) > len(lines) - 1:
-                return None
-            values[name] = LazyTable([str(i) for i in ids], lines, start + 1, codecs.of(typing.get_args(hint)[1])[1])
+            values[name] = LazyTable(raw, base, int(entry["table"]), codecs.of(typing.get_args(hint)[1])[1])
         elif layout == "index":
-            later = {part: functools.partial(json.loads, lines[1 + int(at)]) for part, at in entry["parts"].items()}
-            values[name] = NameIndex.from_state(entry["index"], kinds, later)
+            values[name] = _decode_index(entry, raw, base, kinds)
         else:
             values[name] = codecs.of(hint)[1](entry["value"])
     obj: Any = object.__new__(cls)
