@@ -41,10 +41,14 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from estimator.version import __version__
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    StrPath = str | os.PathLike[str]
 
 FORMAT = 2  # 2: rows and index parts found by byte position; tiers in buckets
 MAX_CACHE_BYTES = 64 << 20
@@ -57,42 +61,68 @@ class Unsupported(TypeError):
     """A field type this codec does not know: the catalog is then not cached (still correct, only slower)."""
 
 
+# A cold start reads the cache through the str functions (os.path): pathlib, with what it
+# imports, is a few milliseconds; the functions that return a Path import it when called.
+
+
+def cache_folder() -> str | None:
+    """:func:`cache_dir` as a str."""
+    if os.environ.get("CO2_ESTIMATOR_NO_CACHE"):
+        return None
+    explicit = os.environ.get("CO2_ESTIMATOR_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "co2-estimator")
+
+
 def cache_dir() -> Path | None:
     """Where the parsed shipped catalog is cached; None when caching is off.
 
     ``CO2_ESTIMATOR_CACHE_DIR`` sets it, ``CO2_ESTIMATOR_NO_CACHE=1`` turns it off;
     the default follows XDG (``~/.cache/co2-estimator``).
     """
-    if os.environ.get("CO2_ESTIMATOR_NO_CACHE"):
-        return None
-    explicit = os.environ.get("CO2_ESTIMATOR_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "co2-estimator"
+    from pathlib import Path
+
+    folder = cache_folder()
+    return None if folder is None else Path(folder)
+
+
+def install_folder() -> str:
+    """:func:`install_dir` as a str."""
+    return os.path.dirname(os.path.realpath(__file__))
 
 
 def install_dir() -> Path:
     """The folder of this installed package (what tells two installs apart)."""
-    return Path(__file__).resolve().parent
+    from pathlib import Path
+
+    return Path(install_folder())
 
 
-def cache_file(folder: Path, install: Path | None = None) -> Path:
-    """This install's cache file in ``folder``: version, Python and a hash of the install's path in its name."""
+def cache_path(folder: StrPath, install: StrPath | None = None) -> str:
+    """:func:`cache_file` as a str."""
     import binascii
 
-    where = str(install or install_dir())
+    where = os.fspath(install or install_folder())
     key = binascii.crc32(where.encode("utf-8", "surrogateescape"))
     py = f"{sys.version_info.major}{sys.version_info.minor}"
-    return folder / f"catalog-{__version__}-py{py}-{key:08x}.json"
+    return os.path.join(folder, f"catalog-{__version__}-py{py}-{key:08x}.json")
 
 
-def stamp(paths: Sequence[Path]) -> list[list[Any]]:
+def cache_file(folder: StrPath, install: StrPath | None = None) -> Path:
+    """This install's cache file in ``folder``: version, Python and a hash of the install's path in its name."""
+    from pathlib import Path
+
+    return Path(cache_path(folder, install))
+
+
+def stamp(paths: Sequence[StrPath]) -> list[list[Any]]:
     """Path, size and modification time (ns) of each file: what the cached value was built from."""
     out: list[list[Any]] = []
     for path in paths:
-        info = path.stat()
-        out.append([str(path), info.st_size, info.st_mtime_ns])
+        info = os.stat(path)
+        out.append([os.fspath(path), info.st_size, info.st_mtime_ns])
     return out
 
 
@@ -303,17 +333,17 @@ def _codecs() -> _Codecs:
 # ---------------------------------------------------------------- reading and writing
 
 
-def _header(paths: Sequence[Path]) -> dict[str, Any]:
+def _header(paths: Sequence[StrPath]) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "package": __version__,
         "python": list(sys.version_info[:2]),
-        "install": str(install_dir()),
+        "install": install_folder(),
         "stamp": stamp(paths),
     }
 
 
-def _read_private(path: Path) -> bytes | None:
+def _read_private(path: StrPath) -> bytes | None:
     """The bytes of ``path`` if it is a regular file of ours that nobody else can write; else None."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -452,7 +482,7 @@ def _encode_index(state: Mapping[str, Any], lines: _Lines) -> dict[str, Any]:
     return {"index": {k: state[k] for k in INDEX_EAGER}, "parts": parts}
 
 
-def encode(cls: type, value: Any, paths: Sequence[Path]) -> bytes:
+def encode(cls: type, value: Any, paths: Sequence[StrPath]) -> bytes:
     """The cache file's bytes for ``value`` (an instance of the dataclass ``cls``).
 
     Line 1: the header (what the value was built from, a CRC-32 of the rest,
@@ -495,7 +525,7 @@ def _decode_index(entry: Mapping[str, Any], raw: bytes, base: int, kinds: Mappin
     return NameIndex.from_state(entry["index"], kinds, later)
 
 
-def decode(cls: type, raw: bytes, paths: Sequence[Path]) -> Any | None:
+def decode(cls: type, raw: bytes, paths: Sequence[StrPath]) -> Any | None:
     """The value :func:`encode` wrote, or None when anything about it is off.
 
     The whole file's CRC-32 is checked here, before anything is used; rows
@@ -536,7 +566,7 @@ def decode(cls: type, raw: bytes, paths: Sequence[Path]) -> Any | None:
     return obj
 
 
-def load(cls: type, target: Path, paths: Sequence[Path]) -> Any | None:
+def load(cls: type, target: StrPath, paths: Sequence[StrPath]) -> Any | None:
     """The cached value of type ``cls`` at ``target`` if it passes every check, else None."""
     raw = _read_private(target)
     if raw is None:
@@ -548,7 +578,7 @@ def load(cls: type, target: Path, paths: Sequence[Path]) -> Any | None:
     return value if isinstance(value, cls) else None
 
 
-def store(cls: type, target: Path, paths: Sequence[Path], value: Any) -> bool:
+def store(cls: type, target: StrPath, paths: Sequence[StrPath], value: Any) -> bool:
     """Write ``value`` to ``target`` if it reads back :func:`equal` to itself; True when written.
 
     The folder is created private (0700); the file is written to a private
@@ -556,7 +586,9 @@ def store(cls: type, target: Path, paths: Sequence[Path], value: Any) -> bool:
     left alone; this install's files of other versions are removed.
     """
     import tempfile
+    from pathlib import Path
 
+    target = Path(target)
     try:
         raw = encode(cls, value, paths)
         if not equal(value, decode(cls, raw, paths)):

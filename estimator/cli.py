@@ -13,7 +13,6 @@ import contextlib
 import math
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 from estimator import api, job
@@ -662,6 +661,8 @@ def _cmd_scan(args: argparse.Namespace) -> None:
             row = [r.path, _clean(r.emissions_g), _clean(r.hub_g), r.training_type, r.hardware_used, r.source, flags]
             writer.writerow(row)
         return
+    from pathlib import Path
+
     root = Path(args.dir)
     rows = [
         (
@@ -825,6 +826,8 @@ def _add_scan_dump_args(scan: argparse.ArgumentParser) -> None:
 
 
 def _scan_dump_given(args: argparse.Namespace) -> bool:
+    from pathlib import Path
+
     from estimator.hubdump import is_dump
 
     if is_dump(args.dir):
@@ -1013,6 +1016,7 @@ def _add_slurm_parser(sub: Any) -> None:
 def _cmd_slurm(args: argparse.Namespace) -> None:
     import os
     import tempfile
+    from pathlib import Path
 
     from estimator import slurm
 
