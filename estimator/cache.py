@@ -210,6 +210,7 @@ class _Codecs:
 
     def __init__(self, registry: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self._done: dict[Any, tuple[Encode, Decode]] = {}
+        self._read: dict[tuple[str, str], Any] = {}  # (module, annotation text) -> type: texts repeat
         self.signature: dict[str, list[str]] = {}
         self._special = dict(registry or {})
 
@@ -284,7 +285,14 @@ class _Codecs:
             pairs = list(getattr(cls, "__annotations__", {}).items())
         pairs = [(n, t.__forward_arg__ if isinstance(t, typing.ForwardRef) else t) for n, t in pairs]
         self.signature[f"{cls.__module__}.{cls.__qualname__}"] = [f"{n}: {t}" for n, t in pairs]
-        return [(n, annotation(t, namespace) if isinstance(t, str) else t) for n, t in pairs]
+        return [(n, self._annotation(t, cls.__module__, namespace) if isinstance(t, str) else t) for n, t in pairs]
+
+    def _annotation(self, text: str, module: str, namespace: Mapping[str, Any]) -> Any:
+        try:
+            return self._read[module, text]
+        except KeyError:
+            hint = self._read[module, text] = annotation(text, namespace)
+            return hint
 
     def _dataclass(self, cls: type) -> tuple[Encode, Decode]:
         holder: list[list[tuple[str, Encode, Decode]]] = []
@@ -428,7 +436,7 @@ def _layout(hint: Any) -> str:
     return "value"
 
 
-INDEX_EAGER = ("what", "error", "exact")  # what a lookup by id needs; the rest is read on a miss
+INDEX_EAGER = ("what", "error")  # the rest is read when first used: "exact" by any lookup, the others on a miss
 TIER_BUCKETS = 32  # each tier of a name index in this many lines: a name lookup reads one (names.Buckets)
 
 

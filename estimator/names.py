@@ -156,13 +156,12 @@ class NameIndex:
     ) -> NameIndex:
         """The index :meth:`to_state` described; ``errors`` maps the error class's name to the class.
 
-        ``later``: parts of the state ("bare", "tiers", "labels", "names") to
-        read only when first needed (a lookup by id needs none of them).
+        ``later``: parts of the state ("exact", "bare", "tiers", "labels",
+        "names") to read only when first needed (a lookup by id needs only "exact").
         """
         index = cls.__new__(cls)
         index.what = str(state["what"])
         index._error = errors[state["error"]]
-        index._exact = dict(state["exact"])
         index._pending = dict(later or {})
         for part, build in _PARTS.items():
             if part in state:
@@ -269,6 +268,7 @@ class NameIndex:
 
 
 _PARTS: dict[str, Callable[[Any], Any]] = {
+    "exact": dict,
     "labels": dict,
     "bare": lambda v: {k: set(ids) for k, ids in v.items()},
     "tiers": lambda v: [t if isinstance(t, Buckets) else {k: set(ids) for k, ids in t.items()} for t in v],
