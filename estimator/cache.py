@@ -472,7 +472,7 @@ class _Lines:
 
 
 def _encode_index(state: Mapping[str, Any], lines: _Lines) -> dict[str, Any]:
-    """A name index's main-line entry: the parts a lookup by id needs inline, the others as lines."""
+    """A name index's main-line entry: its name and error class inline, each other part a line (tiers in buckets)."""
     from estimator.names import bucket
 
     parts: dict[str, Any] = {}
