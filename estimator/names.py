@@ -22,7 +22,6 @@ a "name" over 200 characters is refused without matching.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -56,6 +55,8 @@ def fold(text: str) -> str:
     """Lower-case, strip accents (Montréal -> montreal); keep punctuation."""
     if text.isascii():
         return text.lower().strip()
+    import unicodedata  # only for non-ASCII text: a cold start of ASCII names never loads it
+
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
