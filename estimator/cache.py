@@ -41,12 +41,16 @@ import sys
 import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from estimator.version import __version__
 
-FORMAT = 1
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    StrPath = str | os.PathLike[str]
+
+FORMAT = 2  # 2: rows and index parts found by byte position; tiers in buckets
 MAX_CACHE_BYTES = 64 << 20
 
 Encode = Callable[[Any], Any]
@@ -57,42 +61,68 @@ class Unsupported(TypeError):
     """A field type this codec does not know: the catalog is then not cached (still correct, only slower)."""
 
 
+# A cold start reads the cache through the str functions (os.path): pathlib, with what it
+# imports, is a few milliseconds; the functions that return a Path import it when called.
+
+
+def cache_folder() -> str | None:
+    """:func:`cache_dir` as a str."""
+    if os.environ.get("CO2_ESTIMATOR_NO_CACHE"):
+        return None
+    explicit = os.environ.get("CO2_ESTIMATOR_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "co2-estimator")
+
+
 def cache_dir() -> Path | None:
     """Where the parsed shipped catalog is cached; None when caching is off.
 
     ``CO2_ESTIMATOR_CACHE_DIR`` sets it, ``CO2_ESTIMATOR_NO_CACHE=1`` turns it off;
     the default follows XDG (``~/.cache/co2-estimator``).
     """
-    if os.environ.get("CO2_ESTIMATOR_NO_CACHE"):
-        return None
-    explicit = os.environ.get("CO2_ESTIMATOR_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "co2-estimator"
+    from pathlib import Path
+
+    folder = cache_folder()
+    return None if folder is None else Path(folder)
+
+
+def install_folder() -> str:
+    """:func:`install_dir` as a str."""
+    return os.path.dirname(os.path.realpath(__file__))
 
 
 def install_dir() -> Path:
     """The folder of this installed package (what tells two installs apart)."""
-    return Path(__file__).resolve().parent
+    from pathlib import Path
+
+    return Path(install_folder())
 
 
-def cache_file(folder: Path, install: Path | None = None) -> Path:
-    """This install's cache file in ``folder``: version, Python and a hash of the install's path in its name."""
+def cache_path(folder: StrPath, install: StrPath | None = None) -> str:
+    """:func:`cache_file` as a str."""
     import binascii
 
-    where = str(install or install_dir())
+    where = os.fspath(install or install_folder())
     key = binascii.crc32(where.encode("utf-8", "surrogateescape"))
     py = f"{sys.version_info.major}{sys.version_info.minor}"
-    return folder / f"catalog-{__version__}-py{py}-{key:08x}.json"
+    return os.path.join(folder, f"catalog-{__version__}-py{py}-{key:08x}.json")
 
 
-def stamp(paths: Sequence[Path]) -> list[list[Any]]:
+def cache_file(folder: StrPath, install: StrPath | None = None) -> Path:
+    """This install's cache file in ``folder``: version, Python and a hash of the install's path in its name."""
+    from pathlib import Path
+
+    return Path(cache_path(folder, install))
+
+
+def stamp(paths: Sequence[StrPath]) -> list[list[Any]]:
     """Path, size and modification time (ns) of each file: what the cached value was built from."""
     out: list[list[Any]] = []
     for path in paths:
-        info = path.stat()
-        out.append([str(path), info.st_size, info.st_mtime_ns])
+        info = os.stat(path)
+        out.append([os.fspath(path), info.st_size, info.st_mtime_ns])
     return out
 
 
@@ -180,6 +210,7 @@ class _Codecs:
 
     def __init__(self, registry: Mapping[str, Callable[..., Any]] | None = None) -> None:
         self._done: dict[Any, tuple[Encode, Decode]] = {}
+        self._read: dict[tuple[str, str], Any] = {}  # (module, annotation text) -> type: texts repeat
         self.signature: dict[str, list[str]] = {}
         self._special = dict(registry or {})
 
@@ -254,7 +285,14 @@ class _Codecs:
             pairs = list(getattr(cls, "__annotations__", {}).items())
         pairs = [(n, t.__forward_arg__ if isinstance(t, typing.ForwardRef) else t) for n, t in pairs]
         self.signature[f"{cls.__module__}.{cls.__qualname__}"] = [f"{n}: {t}" for n, t in pairs]
-        return [(n, annotation(t, namespace) if isinstance(t, str) else t) for n, t in pairs]
+        return [(n, self._annotation(t, cls.__module__, namespace) if isinstance(t, str) else t) for n, t in pairs]
+
+    def _annotation(self, text: str, module: str, namespace: Mapping[str, Any]) -> Any:
+        try:
+            return self._read[module, text]
+        except KeyError:
+            hint = self._read[module, text] = annotation(text, namespace)
+            return hint
 
     def _dataclass(self, cls: type) -> tuple[Encode, Decode]:
         holder: list[list[tuple[str, Encode, Decode]]] = []
@@ -303,17 +341,17 @@ def _codecs() -> _Codecs:
 # ---------------------------------------------------------------- reading and writing
 
 
-def _header(paths: Sequence[Path]) -> dict[str, Any]:
+def _header(paths: Sequence[StrPath]) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "package": __version__,
         "python": list(sys.version_info[:2]),
-        "install": str(install_dir()),
+        "install": install_folder(),
         "stamp": stamp(paths),
     }
 
 
-def _read_private(path: Path) -> bytes | None:
+def _read_private(path: StrPath) -> bytes | None:
     """The bytes of ``path`` if it is a regular file of ours that nobody else can write; else None."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
@@ -327,9 +365,11 @@ def _read_private(path: Path) -> bytes | None:
         if hasattr(os, "getuid") and info.st_uid != os.getuid():
             return None
         chunks = []
-        while block := os.read(fd, 1 << 20):
+        while block := os.read(fd, info.st_size + 1):  # one read of the whole file, as a rule
             chunks.append(block)
-        return b"".join(chunks)
+            if sum(map(len, chunks)) > MAX_CACHE_BYTES:
+                return None
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     finally:
         os.close(fd)
 
@@ -339,38 +379,51 @@ class LazyTable(Mapping[str, Any]):
 
     A cold ``co2-estimator estimate`` reads a few entries of the catalog's
     thousands (devices, regions, intensity series by zone); the others stay
-    undecoded bytes.
+    undecoded bytes. The table's line of row positions by id is at ``base +
+    at`` in ``raw`` (read on first use); each row is the JSON line at ``base``
+    plus its position.
     """
 
-    __slots__ = ("_decode", "_first", "_ids", "_lines", "_pos", "_rows")
+    __slots__ = ("_at", "_base", "_decode", "_pos", "_raw", "_rows")
 
-    def __init__(self, ids: list[str], lines: list[bytes], first: int, decode: Decode) -> None:
-        self._ids, self._lines, self._first, self._decode = ids, lines, first, decode
-        self._pos = {ident: n for n, ident in enumerate(ids)}
+    def __init__(self, raw: bytes, base: int, at: int, decode: Decode) -> None:
+        self._raw, self._base, self._at, self._decode = raw, base, at, decode
+        self._pos: dict[str, int] | None = None
         self._rows: dict[str, Any] = {}
+
+    def _positions(self) -> dict[str, int]:
+        if self._pos is None:
+            self._pos = _line(self._raw, self._base + self._at)
+        return self._pos
 
     def __getitem__(self, key: str) -> Any:
         try:
             return self._rows[key]
         except KeyError:
             pass
-        import json
-
-        row = self._decode(json.loads(self._lines[self._first + self._pos[key]]))
+        row = self._decode(_line(self._raw, self._base + self._positions()[key]))
         self._rows[key] = row
         return row
 
     def __contains__(self, key: object) -> bool:
-        return key in self._pos
+        return key in self._positions()
 
     def __iter__(self) -> typing.Iterator[str]:
-        return iter(self._ids)
+        return iter(self._positions())
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._positions())
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (dict, (dict(self.items()),))
+
+
+def _line(raw: bytes, at: int) -> Any:
+    """The JSON value of the line of ``raw`` starting at byte ``at``."""
+    import json
+
+    end = raw.find(b"\n", at)
+    return json.loads(raw[at : end if end >= 0 else len(raw)])
 
 
 def _layout(hint: Any) -> str:
@@ -383,7 +436,8 @@ def _layout(hint: Any) -> str:
     return "value"
 
 
-INDEX_EAGER = ("what", "error", "exact")  # what a lookup by id needs; the rest is read on a miss
+INDEX_EAGER = ("what", "error")  # the rest is read when first used: "exact" by any lookup, the others on a miss
+TIER_BUCKETS = 32  # each tier of a name index in this many lines: a name lookup reads one (names.Buckets)
 
 
 def _fields(codecs: _Codecs, cls: type) -> list[tuple[str, Any, str]]:
@@ -399,78 +453,120 @@ def _fields(codecs: _Codecs, cls: type) -> list[tuple[str, Any, str]]:
     return out
 
 
-def encode(cls: type, value: Any, paths: Sequence[Path]) -> bytes:
+class _Lines:
+    """The lines after the main line, each JSON; ``add`` returns where its line starts (bytes after the main line)."""
+
+    def __init__(self) -> None:
+        import json
+
+        self.dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self.lines: list[bytes] = []
+        self.size = 0
+
+    def add(self, data: Any) -> int:
+        line = self.dumps(data).encode("utf-8")
+        at = self.size
+        self.lines.append(line)
+        self.size += len(line) + 1
+        return at
+
+
+def _encode_index(state: Mapping[str, Any], lines: _Lines) -> dict[str, Any]:
+    """A name index's main-line entry: its name and error class inline, each other part a line (tiers in buckets)."""
+    from estimator.names import bucket
+
+    parts: dict[str, Any] = {}
+    for part, data in state.items():
+        if part == "tiers":
+            tiers = []
+            for tier in data:
+                buckets: list[dict[str, Any]] = [{} for _ in range(TIER_BUCKETS)]
+                for key, ids in tier.items():
+                    buckets[bucket(key, TIER_BUCKETS)][key] = ids
+                tiers.append([lines.add(b) for b in buckets])
+            parts[part] = tiers
+        elif part not in INDEX_EAGER:
+            parts[part] = lines.add(data)
+    return {"index": {k: state[k] for k in INDEX_EAGER}, "parts": parts}
+
+
+def encode(cls: type, value: Any, paths: Sequence[StrPath]) -> bytes:
     """The cache file's bytes for ``value`` (an instance of the dataclass ``cls``).
 
     Line 1: the header (what the value was built from, a CRC-32 of the rest,
-    the record classes' field names); line 2: the fields, tables and name
-    indexes as pointers; then one line per table row and per index part.
+    the record classes' field names); line 2: the fields, with tables and
+    name-index parts as byte positions (counted from the start of line 3);
+    then one line per table row, a line per table of its rows' positions by
+    id, and the index parts (each tier of names in ``TIER_BUCKETS`` lines).
     Raises Unsupported for a field type the codecs do not know.
     """
     import binascii
-    import json
-
-    def dumps(data: Any) -> str:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     codecs = _codecs()
-    lines: list[str] = []
+    lines = _Lines()
     main: list[Any] = []
     for name, hint, layout in _fields(codecs, cls):
         item = getattr(value, name)
         if layout == "table":
             enc, _ = codecs.of(typing.get_args(hint)[1])
-            ids = [str(k) for k in item]
-            main.append({"table": len(lines)})
-            lines.append(dumps(ids))
-            lines.extend(dumps(enc(item[k])) for k in ids)
+            rows = {str(k): lines.add(enc(item[k])) for k in item}
+            main.append({"table": lines.add(rows)})
         elif layout == "index":
-            state = item.to_state()
-            parts = {}
-            for part, data in state.items():
-                if part not in INDEX_EAGER:
-                    parts[part] = len(lines)
-                    lines.append(dumps(data))
-            main.append({"index": {k: state[k] for k in INDEX_EAGER}, "parts": parts})
+            main.append(_encode_index(item.to_state(), lines))
         else:
             main.append({"value": codecs.of(hint)[0](item)})
-    body = "\n".join([dumps(main), *lines]).encode("utf-8")
+    body = b"\n".join([lines.dumps(main).encode("utf-8"), *lines.lines])
     head = {"header": _header(paths), "crc32": binascii.crc32(body), "signature": codecs.signature}
-    return dumps(head).encode("utf-8") + b"\n" + body
+    return lines.dumps(head).encode("utf-8") + b"\n" + body
 
 
-def decode(cls: type, raw: bytes, paths: Sequence[Path]) -> Any | None:
-    """The value :func:`encode` wrote, or None when anything about it is off."""
+def _decode_index(entry: Mapping[str, Any], raw: bytes, base: int, kinds: Mapping[str, Any]) -> Any:
+    from estimator.names import Buckets, NameIndex
+
+    later: dict[str, Callable[[], Any]] = {}
+    for part, at in entry["parts"].items():
+        if part == "tiers":
+            tiers = [Buckets([functools.partial(_line, raw, base + int(b)) for b in tier]) for tier in at]
+            later[part] = functools.partial(list, tiers)
+        else:
+            later[part] = functools.partial(_line, raw, base + int(at))
+    return NameIndex.from_state(entry["index"], kinds, later)
+
+
+def decode(cls: type, raw: bytes, paths: Sequence[StrPath]) -> Any | None:
+    """The value :func:`encode` wrote, or None when anything about it is off.
+
+    The whole file's CRC-32 is checked here, before anything is used; rows
+    and index parts are then decoded from ``raw`` when first read.
+    """
     import binascii
     import json
 
-    first, _, body = raw.partition(b"\n")
-    head = json.loads(first)
-    if not isinstance(head, dict) or head.get("header") != _header(paths) or head.get("crc32") != binascii.crc32(body):
+    first = raw.index(b"\n")
+    head = json.loads(raw[:first])
+    if not isinstance(head, dict) or head.get("header") != _header(paths):
+        return None
+    if head.get("crc32") != binascii.crc32(memoryview(raw)[first + 1 :]):
         return None
     codecs = _codecs()
     fields = _fields(codecs, cls)
     if head.get("signature") != codecs.signature:
         return None
     from estimator import errors
-    from estimator.names import NameIndex
 
     kinds = {n: v for n, v in vars(errors).items() if isinstance(v, type) and issubclass(v, errors.NotFoundError)}
-    lines = body.split(b"\n")
-    main = json.loads(lines[0])
+    end = raw.find(b"\n", first + 1)
+    end = end if end >= 0 else len(raw)
+    main = json.loads(raw[first + 1 : end])
+    base = end + 1  # where the lines after the main line start: positions count from here
     if not isinstance(main, list) or len(main) != len(fields):
         return None
     values: dict[str, Any] = {}
     for (name, hint, layout), entry in zip(fields, main, strict=True):
         if layout == "table":
-            start = 1 + int(entry["table"])
-            ids = json.loads(lines[start])
-            if not isinstance(ids, list) or start + len(ids) > len(lines) - 1:
-                return None
-            values[name] = LazyTable([str(i) for i in ids], lines, start + 1, codecs.of(typing.get_args(hint)[1])[1])
+            values[name] = LazyTable(raw, base, int(entry["table"]), codecs.of(typing.get_args(hint)[1])[1])
         elif layout == "index":
-            later = {part: functools.partial(json.loads, lines[1 + int(at)]) for part, at in entry["parts"].items()}
-            values[name] = NameIndex.from_state(entry["index"], kinds, later)
+            values[name] = _decode_index(entry, raw, base, kinds)
         else:
             values[name] = codecs.of(hint)[1](entry["value"])
     obj: Any = object.__new__(cls)
@@ -478,7 +574,7 @@ def decode(cls: type, raw: bytes, paths: Sequence[Path]) -> Any | None:
     return obj
 
 
-def load(cls: type, target: Path, paths: Sequence[Path]) -> Any | None:
+def load(cls: type, target: StrPath, paths: Sequence[StrPath]) -> Any | None:
     """The cached value of type ``cls`` at ``target`` if it passes every check, else None."""
     raw = _read_private(target)
     if raw is None:
@@ -490,7 +586,7 @@ def load(cls: type, target: Path, paths: Sequence[Path]) -> Any | None:
     return value if isinstance(value, cls) else None
 
 
-def store(cls: type, target: Path, paths: Sequence[Path], value: Any) -> bool:
+def store(cls: type, target: StrPath, paths: Sequence[StrPath], value: Any) -> bool:
     """Write ``value`` to ``target`` if it reads back :func:`equal` to itself; True when written.
 
     The folder is created private (0700); the file is written to a private
@@ -498,7 +594,9 @@ def store(cls: type, target: Path, paths: Sequence[Path], value: Any) -> bool:
     left alone; this install's files of other versions are removed.
     """
     import tempfile
+    from pathlib import Path
 
+    target = Path(target)
     try:
         raw = encode(cls, value, paths)
         if not equal(value, decode(cls, raw, paths)):

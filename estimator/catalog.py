@@ -13,8 +13,7 @@ import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from estimator.errors import (
     AmbiguousNameError,
@@ -52,6 +51,9 @@ from estimator.schema import (
     read_embodied,
 )
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 DATA_FILES = ("hardware.yaml", "regions.csv", "intensity.csv", "providers.yaml", "embodied.yaml")
 MAX_USER_FILE_BYTES = 50_000_000
 MAX_SHIPPED_FILE_BYTES = 200_000_000  # a sanity bound only: the shipped files are about 1 MB
@@ -60,13 +62,20 @@ _DATA_FILE = "a .yaml, .yml or .csv data file (docs/data-schema.md)"
 VENDOR_WORDS = ("nvidia", "tesla", "geforce", "quadro", "amd", "radeon", "instinct", "intel")
 
 
-def data_dir() -> Path:
-    """The shipped data folder: inside the installed package, else the source tree."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "data", here.parent / "data"):
-        if (candidate / "hardware.yaml").is_file():
+def data_folder() -> str:
+    """:func:`data_dir` as a str (a cold start leaves pathlib unimported)."""
+    here = os.path.dirname(os.path.realpath(__file__))
+    for candidate in (os.path.join(here, "data"), os.path.join(os.path.dirname(here), "data")):
+        if os.path.isfile(os.path.join(candidate, "hardware.yaml")):
             return candidate
     raise DataError(f"shipped data not found next to {here}; reinstall co2-estimator")
+
+
+def data_dir() -> Path:
+    """The shipped data folder: inside the installed package, else the source tree."""
+    from pathlib import Path
+
+    return Path(data_folder())
 
 
 # ---------------------------------------------------------------- reading files
@@ -465,7 +474,7 @@ def cache_dir() -> Path | None:
     return cache.cache_dir()
 
 
-def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
+def _shipped_catalog(paths: Sequence[str | os.PathLike[str]]) -> Catalog:
     """The shipped catalog, from this install's JSON cache when the files are unchanged.
 
     The cache (:mod:`estimator.cache`) is keyed by the install's folder, the
@@ -475,29 +484,36 @@ def _shipped_catalog(paths: Sequence[Path]) -> Catalog:
     """
     from estimator import cache
 
-    folder = cache_dir()
+    folder = cache.cache_folder()
     if folder is None:
-        return _build(paths, [])
-    here = Path(__file__).resolve().parent
-    sources = [*paths, *(here / m for m in ("catalog.py", "schema.py", "records.py", "names.py", "cache.py"))]
-    target = cache.cache_file(folder)
+        return _build(_as_paths(paths), [])
+    here = os.path.dirname(os.path.realpath(__file__))
+    code = ("catalog.py", "schema.py", "records.py", "names.py", "cache.py")
+    sources = [*paths, *(os.path.join(here, m) for m in code)]
+    target = cache.cache_path(folder)
     try:
         cached = cache.load(Catalog, target, sources)
     except OSError:  # a data file vanished between the two looks: build, which says which
         cached = None
     if cached is not None:
         return cast(Catalog, cached)
-    catalog = _build(paths, [])
+    catalog = _build(_as_paths(paths), [])
     cache.store(Catalog, target, sources, catalog)
     return catalog
 
 
+def _as_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    from pathlib import Path  # only to build: a cold start served from the cache leaves pathlib unimported
+
+    return [Path(p) for p in paths]
+
+
 @functools.lru_cache(maxsize=16)
 def _cached(user_files: tuple[tuple[str, float, int], ...]) -> Catalog:
-    shipped = [data_dir() / name for name in DATA_FILES]
+    shipped = [os.path.join(data_folder(), name) for name in DATA_FILES]
     if not user_files:
         return _shipped_catalog(shipped)
-    return _build(shipped, [Path(p) for p, _, _ in user_files])
+    return _build(_as_paths(shipped), _as_paths(p for p, _, _ in user_files))
 
 
 def load_catalog(data_files: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None) -> Catalog:
@@ -508,6 +524,8 @@ def load_catalog(data_files: str | os.PathLike[str] | Iterable[str | os.PathLike
         data_files = [data_files]  # one file, not its characters
     key: list[tuple[str, float, int]] = []
     for entry in data_files or ():
+        from pathlib import Path
+
         path = Path(entry).expanduser()
         try:
             stat = path.stat()

@@ -9,13 +9,13 @@ ends with examples and the exit codes (``EXAMPLES``, ``EXIT_CODES``); a bare
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
-from estimator import api, job, lookup
+from estimator import api, job
 from estimator.catalog import Catalog, load_catalog
 from estimator.core import Estimate
 from estimator.errors import EstimatorError, InputError
@@ -125,6 +125,25 @@ class _Raw(str):
 
 
 class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, its set-up deferred until it formats text.
+
+    argparse makes a formatter for every ``add_argument`` only to check the
+    metavar (``_format_args``, which reads no state); set-up asks the
+    terminal's width through ``shutil`` (a few milliseconds of imports on a
+    cold start). Any state read first sets it all up exactly as argparse does.
+    """
+
+    def __init__(self, prog: str, *args: Any, **kwargs: Any) -> None:
+        self._deferred = (prog, args, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        deferred = self.__dict__.pop("_deferred", None)
+        if deferred is None:
+            raise AttributeError(name)
+        prog, args, kwargs = deferred
+        super().__init__(prog, *args, **kwargs)
+        return getattr(self, name)
+
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         if isinstance(text, _Raw):
             return "".join(indent + line for line in text.splitlines(keepends=True))
@@ -273,23 +292,27 @@ def _job_kwargs(args: argparse.Namespace, names: Sequence[str] = job.NAMES) -> d
     return {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Offline, sourced carbon footprint of machine-learning work.")
+def build_parser(command: str | None = None, parser_class: type[_Parser] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or, given ``command``, of that one only (a cold start builds one).
+
+    A parser of one command parses that command's arguments exactly as the
+    whole one does; only its messages for a wrong command differ, so
+    :func:`main` uses it only where the parse succeeds (see ``_Quick``).
+    """
+    parser = (parser_class or _Parser)(
+        prog=PROG, description="Offline, sourced carbon footprint of machine-learning work."
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    _add_estimate_parsers(sub)
-    _add_card_parsers(sub)
-    _add_listing_parsers(sub)
-    _add_batch_parsers(sub)
-    _add_lint_parser(sub)
-    _add_validate_parser(sub)
-    _add_slurm_parser(sub)
+    # prog given: argparse would otherwise format the usage line to find it (same text, set-up paid)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, prog=PROG)
+    for name, add in PARSERS.items():
+        if command is None or name == command:
+            add(sub)
     _finish(parser, sub)
     return parser
 
 
-def _add_estimate_parsers(sub: Any) -> None:
-    """estimate, inference, preflight: their Job flags and their own."""
+def _add_estimate(sub: Any) -> None:
     est = sub.add_parser("estimate", help="energy and CO2e of one run", description="Energy and CO2e of one run.")
     _add_job_args(est, required=("hours",))
     est.add_argument(
@@ -306,6 +329,8 @@ def _add_estimate_parsers(sub: Any) -> None:
         "--score", type=_number("--score", "0.91"), help="a quality score (e.g. accuracy): prints score per gram"
     )
 
+
+def _add_inference(sub: Any) -> None:
     inf = sub.add_parser(
         "inference",
         help="energy and CO2e of serving requests",
@@ -332,6 +357,8 @@ def _add_estimate_parsers(sub: Any) -> None:
     inf.add_argument("--score", type=_number("--score", "0.91"), help="a quality score: prints score per gram")
     inf.add_argument("--format", choices=("text", "json"), default="text")
 
+
+def _add_preflight(sub: Any) -> None:
     pre = sub.add_parser(
         "preflight",
         help="emissions of a training run before it happens, from its compute",
@@ -347,8 +374,7 @@ def _add_estimate_parsers(sub: Any) -> None:
     pre.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def _add_card_parsers(sub: Any) -> None:
-    """card and scan: model cards."""
+def _add_card(sub: Any) -> None:
     card = sub.add_parser(
         "card",
         help="write co2_eq_emissions into a model card",
@@ -366,6 +392,8 @@ def _add_card_parsers(sub: Any) -> None:
     card.add_argument("--project", help="with --from-codecarbon: only runs of this project_name")
     card.add_argument("--write", action="store_true", help="update the file (default: only show the diff)")
 
+
+def _add_scan(sub: Any) -> None:
     scan = sub.add_parser(
         "scan",
         help="emissions of every model card in a folder, or in a Hub dump (.parquet / .jsonl)",
@@ -381,8 +409,7 @@ def _add_card_parsers(sub: Any) -> None:
     _add_scan_dump_args(scan)
 
 
-def _add_listing_parsers(sub: Any) -> None:
-    """hardware, instances, regions: the catalog."""
+def _add_hardware(sub: Any) -> None:
     hw = sub.add_parser("hardware", help="list devices", description="List devices (accelerators and CPUs).")
     hw.add_argument("query", nargs="?", help="words to look for, e.g. 'a100' or 'epyc 7742'")
     hw.add_argument("--kind", help="gpu, tpu, npu, soc or cpu")
@@ -390,12 +417,16 @@ def _add_listing_parsers(sub: Any) -> None:
     hw.add_argument("--format", choices=("table", "json"), default="table")
     _add_job_args(hw, LISTING_INPUTS)
 
+
+def _add_instances(sub: Any) -> None:
     ins = sub.add_parser("instances", help="list cloud instance types", description="List cloud instance types.")
     ins.add_argument("query", nargs="?", help="words to look for, e.g. 'p4d' or 'h100'")
     ins.add_argument("--provider", help="aws, gcp, azure, ...")
     ins.add_argument("--format", choices=("table", "json"), default="table")
     _add_job_args(ins, LISTING_INPUTS)
 
+
+def _add_regions(sub: Any) -> None:
     reg = sub.add_parser("regions", help="list regions and intensities", description="List regions and intensities.")
     reg.add_argument("query", nargs="?", help="words to look for, e.g. 'frankfurt' or 'us-east'")
     reg.add_argument("--provider", help="aws, gcp, azure, ...")
@@ -405,7 +436,7 @@ def _add_listing_parsers(sub: Any) -> None:
     _add_job_args(reg, LISTING_INPUTS)
 
 
-def _add_batch_parsers(sub: Any) -> None:
+def _add_batch(sub: Any) -> None:
     bat = sub.add_parser(
         "batch",
         help="estimate every run in a CSV or Parquet file",
@@ -426,6 +457,8 @@ def _add_batch_parsers(sub: Any) -> None:
     )
     _add_job_args(bat, LISTING_INPUTS)
 
+
+def _add_from_codecarbon(sub: Any) -> None:
     cc = sub.add_parser(
         "from-codecarbon",
         help="a CodeCarbon emissions.csv run, beside our estimate",
@@ -635,6 +668,8 @@ def _cmd_scan(args: argparse.Namespace) -> None:
             row = [r.path, _clean(r.emissions_g), _clean(r.hub_g), r.training_type, r.hardware_used, r.source, flags]
             writer.writerow(row)
         return
+    from pathlib import Path
+
     root = Path(args.dir)
     rows = [
         (
@@ -655,6 +690,8 @@ def _cmd_scan(args: argparse.Namespace) -> None:
 
 
 def _cmd_hardware(args: argparse.Namespace) -> None:
+    from estimator import lookup
+
     rows = lookup.hardware(kind=args.kind, vendor=args.vendor, data_files=args.data_files)
     if args.query:
         rows = [d for d in rows if matches(args.query, (d.id, d.name, *d.aliases))]
@@ -677,6 +714,8 @@ def _cmd_hardware(args: argparse.Namespace) -> None:
 
 
 def _cmd_instances(args: argparse.Namespace) -> None:
+    from estimator import lookup
+
     rows = lookup.instances(args.provider, data_files=args.data_files)
     if args.query:
         rows = [i for i in rows if matches(args.query, (i.id, i.accelerator or "", i.cpu or "", *i.aliases))]
@@ -696,7 +735,7 @@ def _cmd_instances(args: argparse.Namespace) -> None:
 
 
 def _cmd_regions(args: argparse.Namespace) -> None:
-    from estimator import grid
+    from estimator import grid, lookup
 
     rows = lookup.regions(args.provider, data_files=args.data_files)
     if args.query:
@@ -795,6 +834,8 @@ def _add_scan_dump_args(scan: argparse.ArgumentParser) -> None:
 
 
 def _scan_dump_given(args: argparse.Namespace) -> bool:
+    from pathlib import Path
+
     from estimator.hubdump import is_dump
 
     if is_dump(args.dir):
@@ -983,6 +1024,7 @@ def _add_slurm_parser(sub: Any) -> None:
 def _cmd_slurm(args: argparse.Namespace) -> None:
     import os
     import tempfile
+    from pathlib import Path
 
     from estimator import slurm
 
@@ -1042,6 +1084,22 @@ def _cmd_slurm(args: argparse.Namespace) -> None:
 
 
 COMMANDS["slurm"] = _cmd_slurm
+# Each command's parser, in the order --help lists them.
+PARSERS: dict[str, Callable[[Any], None]] = {
+    "estimate": _add_estimate,
+    "inference": _add_inference,
+    "preflight": _add_preflight,
+    "card": _add_card,
+    "scan": _add_scan,
+    "hardware": _add_hardware,
+    "instances": _add_instances,
+    "regions": _add_regions,
+    "batch": _add_batch,
+    "from-codecarbon": _add_from_codecarbon,
+    "lint": _add_lint_parser,
+    "validate": _add_validate_parser,
+    "slurm": _add_slurm_parser,
+}
 EXAMPLES["slurm"] = (
     "co2-estimator slurm sacct.txt --cluster cluster.yaml --report report.html",
     "co2-estimator slurm sacct.txt --cluster cluster.yaml --out jobs.parquet --summary by-account.csv --by account",
@@ -1049,20 +1107,61 @@ EXAMPLES["slurm"] = (
 )
 
 
+class _NotPlain(Exception):
+    """Raised by ``_Quick`` where argparse would print an error: the whole parser then says it."""
+
+
+class _Quick(_Parser):
+    """A parser that raises ``_NotPlain`` instead of printing an error and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _NotPlain(message)
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """``argv`` parsed by the parser of its command alone when that parse succeeds, else by the whole parser.
+
+    Building every command's parser is most of a cold ``estimate``'s parsing
+    time. A parse that fails (a misspelt command or option, a bad value) is
+    done again by the whole parser, so its message, its "did you mean" (which
+    looks through every command's options) and its exit status are unchanged;
+    --help and --version print what the whole parser prints.
+    """
+    if argv[0] in PARSERS:
+        with contextlib.suppress(_NotPlain):
+            return build_parser(argv[0], _Quick).parse_args(argv)
+    return build_parser().parse_args(argv)
+
+
 def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
     sys.stderr.write(f"{PROG}: warning: {message}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); the exit status.
+
+    Run as the program (no ``argv``: the ``co2-estimator`` script, ``python -m
+    estimator``), what lives when the command is done is frozen (``gc.freeze``)
+    so the interpreter's collections at exit do not walk every module's objects
+    again (about 5 ms of a cold start's teardown); a call given ``argv`` leaves
+    the collector alone.
+    """
+    status = _run(list(sys.argv[1:] if argv is None else argv))
+    if argv is None:
+        import gc
+
+        gc.freeze()
+    return status
+
+
+def _run(argv: list[str]) -> int:
     import warnings
 
     warnings.showwarning = _show_warning
-    parser = build_parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:  # a bare `co2-estimator`: the help, as asked for (documented in README: exit 0)
-        parser.print_help()
+        build_parser().print_help()
         return 0
-    args = parser.parse_args(argv)
+    args = _parse(argv)
     try:
         COMMANDS[args.command](args)
     except EstimatorError as exc:

@@ -22,8 +22,7 @@ a "name" over 200 characters is refused without matching.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from estimator.errors import AmbiguousNameError, NotFoundError
@@ -56,6 +55,8 @@ def fold(text: str) -> str:
     """Lower-case, strip accents (Montréal -> montreal); keep punctuation."""
     if text.isascii():
         return text.lower().strip()
+    import unicodedata  # only for non-ASCII text: a cold start of ASCII names never loads it
+
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip()
 
@@ -110,7 +111,7 @@ class NameIndex:
         self._bare: dict[str, set[str]] = {}
         for name, ident in exact_tiers:
             self._bare.setdefault(fold(name), set()).add(ident)
-        self._tiers: list[dict[str, set[str]]] = []
+        self._tiers: list[Mapping[str, set[str]]] = []
         self._names: dict[str, list[str]] = {i: [i] for i in self._exact.values()}
         for tier in tiers:
             keys: dict[str, set[str]] = {}
@@ -156,13 +157,12 @@ class NameIndex:
     ) -> NameIndex:
         """The index :meth:`to_state` described; ``errors`` maps the error class's name to the class.
 
-        ``later``: parts of the state ("bare", "tiers", "labels", "names") to
-        read only when first needed (a lookup by id needs none of them).
+        ``later``: parts of the state ("exact", "bare", "tiers", "labels",
+        "names") to read only when first needed (a lookup by id needs only "exact").
         """
         index = cls.__new__(cls)
         index.what = str(state["what"])
         index._error = errors[state["error"]]
-        index._exact = dict(state["exact"])
         index._pending = dict(later or {})
         for part, build in _PARTS.items():
             if part in state:
@@ -269,11 +269,50 @@ class NameIndex:
 
 
 _PARTS: dict[str, Callable[[Any], Any]] = {
+    "exact": dict,
     "labels": dict,
     "bare": lambda v: {k: set(ids) for k, ids in v.items()},
-    "tiers": lambda v: [{k: set(ids) for k, ids in tier.items()} for tier in v],
+    "tiers": lambda v: [t if isinstance(t, Buckets) else {k: set(ids) for k, ids in t.items()} for t in v],
     "names": lambda v: {k: list(names) for k, names in v.items()},
 }
+
+
+def bucket(key: str, count: int) -> int:
+    """Which of ``count`` buckets holds ``key`` (CRC-32 of its UTF-8: the same in every process)."""
+    import binascii
+
+    return binascii.crc32(key.encode("utf-8", "surrogatepass")) % count
+
+
+class Buckets(Mapping[str, set[str]]):
+    """One tier of names (key -> ids) stored in buckets by :func:`bucket`, each read on first use.
+
+    A cold lookup of one name reads one bucket of the tier, not the whole
+    tier (thousands of names). ``parts[n]()`` returns bucket n as
+    ``{key: [ids]}``; iterating or measuring the tier reads every bucket.
+    """
+
+    def __init__(self, parts: Sequence[Callable[[], Mapping[str, Sequence[str]]]]) -> None:
+        self._parts = list(parts)
+        self._read: list[dict[str, set[str]] | None] = [None] * len(self._parts)
+
+    def _bucket(self, n: int) -> dict[str, set[str]]:
+        read = self._read[n]
+        if read is None:
+            read = self._read[n] = {k: set(ids) for k, ids in self._parts[n]().items()}
+        return read
+
+    def __getitem__(self, key: str) -> set[str]:
+        if not isinstance(key, str) or not self._parts:
+            raise KeyError(key)
+        return self._bucket(bucket(key, len(self._parts)))[key]
+
+    def __iter__(self) -> Iterator[str]:
+        for n in range(len(self._parts)):
+            yield from self._bucket(n)
+
+    def __len__(self) -> int:
+        return sum(len(self._bucket(n)) for n in range(len(self._parts)))
 
 
 class _WordIndex:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from estimator.errors import DataError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 from estimator.records import (
     DEVICE_KINDS,
     INTENSITY_BASES,

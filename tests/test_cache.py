@@ -54,7 +54,7 @@ def test_round_trip_is_equal_and_lazy(tmp_path: Path, data: list[Path]) -> None:
     "spoil",
     [
         lambda raw: raw[:-10] + b"0123456789",  # a changed byte: the CRC-32 no longer matches
-        lambda raw: raw.replace(b'"format":1', b'"format":2', 1),  # another format
+        lambda raw: raw.replace(b'"format":%d' % cache.FORMAT, b'"format":%d' % (cache.FORMAT + 1), 1),  # another
         lambda raw: raw.replace(b"\n", b"\r\n"),
         lambda raw: b"\x80\x04not json",
         lambda raw: b"",
