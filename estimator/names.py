@@ -382,6 +382,7 @@ class _GramIndex:
         self.keys = sorted(choices)
         self.ids = [choices[k] for k in self.keys]
         self.grams = [_grams(k) for k in self.keys]
+        self.sizes = [len(g) for g in self.grams]
         self.postings: dict[str, list[int]] = {}
         for n, grams in enumerate(self.grams):
             for gram in grams:
@@ -394,6 +395,7 @@ class _GramIndex:
         from collections import Counter
 
         query = _grams(key)
+        size = len(query)
         lists = [self.postings[g] for g in sorted(query) if g in self.postings]
         rare = [p for p in lists if len(p) <= self.common] or lists
         counts: Counter[int] = Counter()
@@ -401,7 +403,7 @@ class _GramIndex:
             counts.update(posting)
         scored = []
         for n in self._most_shared(counts, self.CANDIDATES):
-            score = 2 * len(query & self.grams[n]) / (len(query) + len(self.grams[n]))
+            score = 2 * len(query & self.grams[n]) / (size + self.sizes[n])
             if score >= self.CUTOFF:
                 scored.append((-score, self.keys[n], n))
         picked: list[str] = []

@@ -169,7 +169,7 @@ def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], 
 
 def _key_of(factors: list[tuple[Any, Any]], row: int) -> tuple[Any, ...]:
     """The values of a row in the combination's columns: equal tuples resolve alike, in any chunk."""
-    return tuple(None if (c := codes[row]) < 0 else uniques[c] for codes, uniques in factors)
+    return tuple(None if (c := codes.item(row)) < 0 else uniques[c] for codes, uniques in factors)
 
 
 # ---------------------------------------------------------------- one row as a Job
@@ -323,16 +323,24 @@ class _DeviceSides:
         self.codes, _, self.factors = _factorized(_device_columns(table), table.n)
         self.memo = memo
         self.known: dict[int, _Combo | None] = {}  # device code -> its error, or None: not known to fail
+        self.keys: dict[int, tuple[Any, ...]] = {}  # device code -> the device side's values
+
+    def _key(self, code: int, row: int) -> tuple[Any, ...]:
+        key = self.keys.get(code)
+        if key is None:
+            key = self.keys[code] = _key_of(self.factors, row)
+        return key
 
     def error(self, row: int) -> _Combo | None:
-        code = int(self.codes[row])
+        code = self.codes.item(row)
         if code not in self.known:
-            self.known[code] = self.memo.get(self.memo.devices, _key_of(self.factors, row))
+            self.known[code] = self.memo.get(self.memo.devices, self._key(code, row))
         return self.known[code]
 
     def failed(self, row: int, combo: _Combo) -> None:
-        self.known[int(self.codes[row])] = combo
-        self.memo.put(self.memo.devices, _key_of(self.factors, row), combo)
+        code = self.codes.item(row)
+        self.known[code] = combo
+        self.memo.put(self.memo.devices, self._key(code, row), combo)
 
 
 def _key_columns(table: _Table) -> list[Any]:
