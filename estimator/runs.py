@@ -521,58 +521,70 @@ class Text:
         return values
 
 
-def _plan_columns(combos: list[_Combo], codes: npt.NDArray[np.int64]) -> dict[str, Any]:
-    """Each plan number per row, or one number where every plan has the same (numpy broadcasts it).
+class _PlanColumns:
+    """Each plan number per row, gathered on first use, or one number where every plan has the same.
 
     Rows whose combination has no plan take the first plan's numbers: they are
-    bad rows, whose results are blanked, and a column stays one number.
+    bad rows, whose results are blanked, and a column stays one number (numpy
+    broadcasts it). A column the rows' own numbers replace everywhere is never gathered.
     """
-    width = len(PLAN_NUMBERS)
-    with_plan = [k for k in combos if k.plan is not None]
-    filler = with_plan[0].numbers if with_plan else _plan_numbers(None)
-    table = np.array([k.numbers if k.plan else filler for k in combos], dtype=np.float64)
-    table = table.reshape(-1, width)
-    columns: dict[str, Any] = {}
-    for j, name in enumerate(PLAN_NUMBERS):
-        column = table[:, j]
-        same = len(column) > 0 and bool(np.all((column == column[0]) | (np.isnan(column) & np.isnan(column[0]))))
-        columns[name] = column[0] if same else column[codes]
-    return columns
+
+    def __init__(self, combos: list[_Combo], codes: npt.NDArray[np.int64]) -> None:
+        with_plan = [k for k in combos if k.plan is not None]
+        filler = with_plan[0].numbers if with_plan else _plan_numbers(None)
+        self.table = np.array([k.numbers if k.plan else filler for k in combos], dtype=np.float64)
+        self.table = self.table.reshape(-1, len(PLAN_NUMBERS))
+        self.codes = codes
+        self.columns: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.columns:
+            column = self.table[:, PLAN_NUMBERS.index(name)]
+            same = len(column) > 0 and bool(np.all((column == column[0]) | (np.isnan(column) & np.isnan(column[0]))))
+            self.columns[name] = column[0] if same else column[self.codes]
+        return self.columns[name]
 
 
-def _arrays(table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo]) -> dict[str, Any]:
+def _arrays(
+    table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo], outputs: frozenset[str]
+) -> dict[str, Any]:
     """core.totals over every row: the row's own numbers where given, its plan's otherwise."""
     nums = table.nums
-    plan = _plan_columns(combos, codes)
+    plan = _PlanColumns(combos, codes)
     texts = list(zip(*(k.texts for k in combos), strict=True)) if combos else [()] * len(PLAN_TEXTS)
-    text = {name: Text.of(texts[j], codes) for j, name in enumerate(PLAN_TEXTS)}
+    text = {name: Text.of(texts[j], codes) for j, name in enumerate(PLAN_TEXTS) if name in outputs}
 
-    def own(column: str, default: Any, only: BoolArray | None = None) -> Any:
+    def own(column: str, default: str | float, only: BoolArray | None = None) -> Any:
+        """The rows' own ``column`` where given (and ``only``), else the plan's ``default`` column."""
         if column not in table.present:
-            return default  # a number, or an array: numpy broadcasts either the same way
+            return plan[default] if isinstance(default, str) else default
         values, given, _ = nums[column]
         mask = given if only is None else given & only
-        chosen: FloatArray = np.where(mask, values, default)
+        if mask.all():
+            return values  # every row gave its own: the plan's column is not needed
+        chosen: FloatArray = np.where(mask, values, plan[default] if isinstance(default, str) else default)
         return chosen
 
     has_acc = plan["has_acc"] == 1.0
-    number = own("count", plan["acc_number"], has_acc)
-    power = own("power_w", plan["acc_power_w"], has_acc)
-    utilization = own("utilization", plan["acc_utilization"], has_acc)
+    number = own("count", "acc_number", has_acc)
+    power = own("power_w", "acc_power_w", has_acc)
+    utilization = own("utilization", "acc_utilization", has_acc)
     parts: list[tuple[Any, Any, Any, Any, Any]] = [(number, power, utilization, plan["acc_low"], plan["acc_high"])]
     for slot in ("cpu", "mem"):
         p = {f: plan[f"{slot}_{f}"] for f in ("number", "power_w", "utilization", "low", "high")}
+        if np.ndim(p["number"]) == 0 and p["number"] == 0.0:
+            continue  # no combination has this part: estimate() sums only the parts it has, adding 0.0 changes nothing
         parts.append((p["number"], p["power_w"], p["utilization"], p["low"], p["high"]))
     hours = nums["hours"][0] * own("trials", 1.0)
     ci_given = nums["intensity"][1]
-    ci = own("intensity", plan["intensity"])
-    pue = own("pue", plan["pue"])
+    ci = own("intensity", "intensity")
+    pue = own("pue", "pue")
     with np.errstate(invalid="ignore", over="ignore"):
-        low, high = own("intensity", plan["intensity_low"]), own("intensity", plan["intensity_high"])
+        low, high = own("intensity", "intensity_low"), own("intensity", "intensity_high")
         t = core.totals(parts, hours, pue, ci, low, high)
         devices = np.where(has_acc, number, 0.0)
         embodied = core.embodied_total_g(plan["embodied_fixed"], plan["embodied_per_device"], devices, hours)
-    return {
+    out = {
         "energy_kwh": t.energy_kwh,
         "co2e_g": t.co2e_g,
         "co2e_low_g": t.co2e_low_g,
@@ -582,12 +594,11 @@ def _arrays(table: _Table, codes: npt.NDArray[np.int64], combos: list[_Combo]) -
         "pue_used": pue,
         "intensity_g_per_kwh": ci,
         "intensity_year": np.where(ci_given, np.nan, plan["intensity_year"]),
-        "pue_basis": text["pue_basis"].where(nums["pue"][1], "user"),
-        "intensity_basis": text["intensity_basis"].where(ci_given, "user"),
-        "zone": text["zone"].where(ci_given, None),
-        "hardware_id": text["hardware_id"],
-        "region_id": text["region_id"],
     }
+    said = {"pue_basis": (nums["pue"][1], "user"), "intensity_basis": (ci_given, "user"), "zone": (ci_given, None)}
+    for name, column in text.items():
+        out[name] = column.where(*said[name]) if name in said else column
+    return out
 
 
 def _where(mask: BoolArray, a: Any, b: Any) -> npt.NDArray[Any]:
@@ -822,7 +833,7 @@ def _compute(
 ) -> Result:
     rows_ok = _rows_ok(table)
     codes, combos = _combos(table, rows_ok, data_files, memo)
-    out = _arrays(table, codes, combos)
+    out = _arrays(table, codes, combos, outputs)
     combo_failed = np.array([k.error is not None for k in combos] or [False], dtype=bool)[codes]
     finite = np.isfinite(out["co2e_g"]) & np.isfinite(out["co2e_high_g"])
     resolved = rows_ok & ~combo_failed
