@@ -158,6 +158,8 @@ def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], 
     for values in columns:
         col_codes, uniques = values if isinstance(values, Factor) else Factor.of(values)
         factors.append((col_codes, uniques))
+        if n and col_codes.dtype == np.int8 and (col_codes.all() or not col_codes.any()):
+            continue  # a flag with one value in every row tells no rows apart (its value stays in the key)
         if radix * (len(uniques) + 1) >= 1 << 62:
             codes, distinct = pd.factorize(codes)
             codes, radix = codes.astype(np.int64), len(distinct)
@@ -818,8 +820,9 @@ def _rows_ok(table: _Table) -> BoolArray:
         if column not in table.present and column != "hours":
             continue  # a column not given allows every row
         values, given, parsed = table.nums[column]
-        fine = ok(np.where(parsed, values, 1.0)) & parsed  # NaN makes the predicates slow: checked as 1.0, refused
-        if column != "hours":  # hours is required; the others may be left blank
+        # NaN makes the predicates slow: a cell that is no number is checked as 1.0, then refused
+        fine = ok(values) if parsed.all() else ok(np.where(parsed, values, 1.0)) & parsed
+        if column != "hours" and not given.all():  # hours is required; the others may be left blank
             fine |= ~given
         rows_ok &= fine
     return rows_ok
