@@ -1022,8 +1022,6 @@ def _add_slurm_parser(sub: Any) -> None:
 
 
 def _cmd_slurm(args: argparse.Namespace) -> None:
-    import os
-    import tempfile
     from pathlib import Path
 
     from estimator import slurm
@@ -1045,18 +1043,18 @@ def _cmd_slurm(args: argparse.Namespace) -> None:
         raise InputError("interrupted; nothing written") from None
 
     def write(target: str, save: Callable[[str], None]) -> None:
-        folder = Path(target).parent
-        if not folder.is_dir():
-            raise InputError(f"cannot write {target}: folder {folder} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{Path(target).name}.", suffix=".tmp", dir=folder)
-        os.close(fd)
+        from estimator import fileio
+
+        atomic = fileio.AtomicFile(target)  # a read-only file, a folder, no folder: refused; a link: written through
         try:
-            save(tmp)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            save(str(atomic.tmp))
+            atomic.commit()
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
+            atomic.discard()
+            raise InputError(f"cannot write {target}: {exc.strerror or exc}; the file is left as it was") from None
+        except BaseException:
+            atomic.discard()
+            raise
 
     if args.out is not None:
         if Path(args.out).suffix.lower() == ".csv":

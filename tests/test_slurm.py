@@ -553,3 +553,20 @@ def test_a_header_alone_and_windows_line_ends(cluster: slurm.Cluster) -> None:
     assert len(empty) == 0 and slurm.summarize(empty, "user")["jobs"].tolist() == [0]
     crlf = (DATA / "basic.txt").read_text().replace("\n", "\r\n")
     pd.testing.assert_frame_equal(slurm.read_sacct(crlf), slurm.read_sacct(DATA / "basic.txt"))
+
+
+def test_cli_writes_its_tables_through_a_link_and_refuses_a_read_only_one(tmp_path: Path) -> None:
+    real = tmp_path / "shared" / "jobs.csv"
+    real.parent.mkdir()
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "jobs.csv"
+    link.symlink_to(real)
+    result = run_cli("slurm", str(DATA / "basic.txt"), "--cluster", str(CLUSTER), "--out", str(link))
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and "job_id" in real.read_text(encoding="utf-8").splitlines()[0]
+    summary = tmp_path / "summary.csv"
+    summary.write_text("keep\n", encoding="utf-8")
+    summary.chmod(0o444)
+    result = run_cli("slurm", str(DATA / "basic.txt"), "--cluster", str(CLUSTER), "--summary", str(summary))
+    assert result.returncode == 2 and "read-only" in result.stderr and result.stderr.count("\n") == 1
+    assert summary.read_text(encoding="utf-8") == "keep\n"
