@@ -383,6 +383,11 @@ class _GramIndex:
         self.ids = [choices[k] for k in self.keys]
         self.grams = [_grams(k) for k in self.keys]
         self.sizes = [len(g) for g in self.grams]
+        self.gram_bit: dict[str, int] = {}  # each trigram one bit: a name's trigrams are one int
+        for grams in self.grams:
+            for gram in grams:
+                self.gram_bit.setdefault(gram, 1 << len(self.gram_bit))
+        self.bits = [sum(self.gram_bit[g] for g in grams) for grams in self.grams]
         self.postings: dict[str, list[int]] = {}
         for n, grams in enumerate(self.grams):
             for gram in grams:
@@ -396,6 +401,7 @@ class _GramIndex:
 
         query = _grams(key)
         size = len(query)
+        query_bits = sum(self.gram_bit.get(g, 0) for g in query)  # a trigram no name has is shared by none
         lists = [self.postings[g] for g in sorted(query) if g in self.postings]
         rare = [p for p in lists if len(p) <= self.common] or lists
         counts: Counter[int] = Counter()
@@ -403,7 +409,7 @@ class _GramIndex:
             counts.update(posting)
         scored = []
         for n in self._most_shared(counts, self.CANDIDATES):
-            score = 2 * len(query & self.grams[n]) / (size + self.sizes[n])
+            score = 2 * (query_bits & self.bits[n]).bit_count() / (size + self.sizes[n])  # 2|A ∩ B| / (|A| + |B|)
             if score >= self.CUTOFF:
                 scored.append((-score, self.keys[n], n))
         picked: list[str] = []

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimator import names
@@ -155,3 +155,34 @@ def test_the_most_shared_names_are_the_first_of_the_full_sort(counts: dict[int, 
 
     expected = sorted(counts, key=lambda n: (-counts[n], n))[:k]
     assert sorted(_GramIndex._most_shared(counts, k)) == sorted(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 -", min_size=1, max_size=30))
+def test_the_trigram_scores_are_the_dice_coefficient_of_the_sets(catalog: Catalog, text: str) -> None:
+    """closest() against the plain definition: the 64 names sharing most rarer trigrams, scored by sets."""
+    from collections import Counter
+
+    from estimator.names import _grams, norm
+
+    index = catalog.device_index
+    index._closest("warm", None)
+    grams = index._grams
+    assert grams is not None
+    key = norm(text)
+    query = _grams(key)
+    lists = [grams.postings[g] for g in sorted(query) if g in grams.postings]
+    rare = [p for p in lists if len(p) <= grams.common] or lists
+    counts = Counter(n for p in rare for n in p)
+    candidates = sorted(counts, key=lambda n: (-counts[n], n))[:64]
+    scored = sorted(
+        (-s, grams.keys[n], n)
+        for n in candidates
+        if (s := 2 * len(query & grams.grams[n]) / (len(query) + len(grams.grams[n]))) >= grams.CUTOFF
+    )
+    picked: list[str] = []
+    for _, _, n in scored:
+        picked += [i for i in sorted(grams.ids[n]) if i not in picked]
+        if len(picked) >= 3:
+            break
+    assert grams.closest(key, None, 3) == tuple(picked[:3])
