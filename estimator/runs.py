@@ -15,6 +15,13 @@ same ones ``estimate()``'s checks use; a row that fails gets ``estimate()``'s
 own message. Bad rows are never dropped: their message is in ``error`` and
 their numbers are NaN.
 
+Two ways in: :func:`compute` takes a pandas table (``estimate_many``);
+:func:`compute_columns` takes columns already apart (the Arrow path of files
+and Spark): numbers as float64 arrays, names as :class:`Factor` (codes into
+their distinct values). Text results are :class:`Text` (codes into their
+distinct labels), so a million rows hold a dozen region ids once each. A
+:class:`Memo` carries what combinations resolved to from one chunk to the next.
+
 This module imports pandas and numpy; ``import estimator`` does not import it.
 """
 
@@ -149,6 +156,20 @@ def _cell(value: Any) -> Any:
     return value
 
 
+class Factor(NamedTuple):
+    """A column as codes into its distinct values (-1: blank), as pandas.factorize and Arrow dictionaries give."""
+
+    codes: npt.NDArray[Any]
+    uniques: list[Any]
+
+    @classmethod
+    def of(cls, values: Any) -> Factor:
+        if isinstance(values, np.ndarray) and values.dtype == np.bool_:  # flags: their own codes, no hashing
+            return cls(values.view(np.int8), [False, True])
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return cls(codes, uniques.tolist())  # Python values, not numpy scalars: keys hash and compare as given
+
+
 def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], int, list[tuple[Any, Any]]]:
     """One code per row for its combination of values in ``columns`` (0, 1, ... in order of first
     appearance), how many codes, and each column's own (codes, uniques), to read a row's values back."""
@@ -158,7 +179,8 @@ def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], 
     for values in columns:
         col_codes, uniques = values if isinstance(values, Factor) else Factor.of(values)
         factors.append((col_codes, uniques))
-        if n and col_codes.dtype == np.int8 and (col_codes.all() or not col_codes.any()):
+        flag = isinstance(values, np.ndarray) and values.dtype == np.bool_
+        if flag and n and (values.all() or not values.any()):
             continue  # a flag with one value in every row tells no rows apart (its value stays in the key)
         if radix * (len(uniques) + 1) >= 1 << 62:
             codes, distinct = pd.factorize(codes)
@@ -177,25 +199,11 @@ def _key_of(factors: list[tuple[Any, Any]], row: int) -> tuple[Any, ...]:
 # ---------------------------------------------------------------- one row as a Job
 
 
-class Factor(NamedTuple):
-    """A column as codes into its distinct values (-1: blank), as pandas.factorize and Arrow dictionaries give."""
-
-    codes: npt.NDArray[Any]
-    uniques: list[Any]
-
-    @classmethod
-    def of(cls, values: Any) -> Factor:
-        if isinstance(values, np.ndarray) and values.dtype == np.bool_:  # flags: their own codes, no hashing
-            return cls(values.view(np.int8), [False, True])
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        return cls(codes, uniques.tolist())  # Python values, not numpy scalars: keys hash and compare as given
-
-
 class _Table:
     """The input columns of the runs: numbers parsed once, names as codes into their distinct values.
 
-    ``numbers`` maps each number column present to its cells (a float64 array,
-    or an object array or Series holding the text of cells that are not
+    ``numbers_given`` maps each number column present to its cells (a float64
+    array, or an object array or Series holding the text of cells that are not
     numbers); ``names`` each name column present to its :class:`Factor`.
     ``frame`` is the table the columns came from, when it is pandas.
     """
@@ -577,26 +585,29 @@ def _arrays(
         if np.ndim(p["number"]) == 0 and p["number"] == 0.0:
             continue  # no combination has this part: estimate() sums only the parts it has, adding 0.0 changes nothing
         parts.append((p["number"], p["power_w"], p["utilization"], p["low"], p["high"]))
-    hours = nums["hours"][0] * own("trials", 1.0)
+    hours = nums["hours"][0] * own("trials", 1.0) if "trials" in table.present else nums["hours"][0]  # x 1.0 is x
     ci_given = nums["intensity"][1]
     ci = own("intensity", "intensity")
     pue = own("pue", "pue")
     with np.errstate(invalid="ignore", over="ignore"):
         low, high = own("intensity", "intensity_low"), own("intensity", "intensity_high")
         t = core.totals(parts, hours, pue, ci, low, high)
-        devices = np.where(has_acc, number, 0.0)
-        embodied = core.embodied_total_g(plan["embodied_fixed"], plan["embodied_per_device"], devices, hours)
+        if "embodied_g" in outputs:
+            devices = np.where(has_acc, number, 0.0)
+            embodied = core.embodied_total_g(plan["embodied_fixed"], plan["embodied_per_device"], devices, hours)
     out = {
         "energy_kwh": t.energy_kwh,
         "co2e_g": t.co2e_g,
         "co2e_low_g": t.co2e_low_g,
         "co2e_high_g": t.co2e_high_g,
-        "embodied_g": embodied,
         "draw_w": np.broadcast_to(t.draw_w, (table.n,)),
         "pue_used": pue,
         "intensity_g_per_kwh": ci,
-        "intensity_year": np.where(ci_given, np.nan, plan["intensity_year"]),
     }
+    if "embodied_g" in outputs:
+        out["embodied_g"] = embodied
+    if "intensity_year" in outputs:
+        out["intensity_year"] = np.where(ci_given, np.nan, plan["intensity_year"])
     said = {"pue_basis": (nums["pue"][1], "user"), "intensity_basis": (ci_given, "user"), "zone": (ci_given, None)}
     for name, column in text.items():
         out[name] = column.where(*said[name]) if name in said else column
