@@ -526,6 +526,12 @@ def _scan_dask(path: Path, summary: DumpSummary) -> None:
 # ---------------------------------------------------------------- the chart
 
 
+# The charts' colours and type, in the page's style block and inside a standalone SVG alike.
+SVG_STYLE = (
+    "text{font-size:12px;fill:#222;font-family:system-ui,sans-serif}.n{fill:#555}.meant{fill:#2b7a4b}.hub{fill:#c0504d}"
+)
+
+
 def chart_html(summary: DumpSummary) -> str:
     """A self-contained HTML page: the summary's bins and misreads as inline SVG bar charts.
 
@@ -581,8 +587,7 @@ def chart_html(summary: DumpSummary) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         "<title>co2_eq_emissions in a Hub dump</title><style>"
         "body{font-family:system-ui,sans-serif;margin:2em;max-width:60em}"
-        "svg text{font-size:12px;fill:#222}svg .n{fill:#555}.meant{fill:#2b7a4b}.hub{fill:#c0504d}"
-        "tspan.meant{fill:#2b7a4b}tspan.hub{fill:#c0504d}"
+        f"{SVG_STYLE}"
         "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left}"
         "</style></head><body>"
         f"<h1>co2_eq_emissions in {html.escape(Path(summary.path).name)}</h1>"
@@ -597,17 +602,24 @@ def chart_html(summary: DumpSummary) -> str:
     )
 
 
+# The charts' colours and type, in the page's style block and inside a standalone SVG alike.
+SVG_STYLE = (
+    "text{font-size:12px;fill:#222;font-family:system-ui,sans-serif}.n{fill:#555}.meant{fill:#2b7a4b}.hub{fill:#c0504d}"
+)
+
+
 def write_chart(summary: DumpSummary, path: str | os.PathLike[str]) -> Path:
-    """Write ``chart_html`` (``.html``) or the bins' SVG alone (``.svg``) to ``path``."""
+    """Write ``chart_html`` (``.html``) or the bins' SVG alone, with its colours (``.svg``), to ``path``."""
+    from estimator import fileio
+
     p = Path(path)
     text = chart_html(summary)
     if p.suffix.lower() == ".svg":
         start = text.index("<svg")
-        text = text[start : text.index("</svg>", start) + len("</svg>")] + "\n"
+        svg = text[start : text.index("</svg>", start) + len("</svg>")]
+        opened = svg.index(">") + 1
+        text = f"{svg[:opened]}<style>{SVG_STYLE}</style>{svg[opened:]}\n"
     elif p.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--chart {p}: give a .html or .svg file name")
-    try:
-        p.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"--chart {p}: cannot write it ({exc.strerror})") from None
+    fileio.write_atomic(p, text)  # through a link, never over it; a read-only file refused
     return p

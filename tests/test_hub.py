@@ -381,3 +381,25 @@ def test_jsonl_pieces_end_at_line_ends(tmp_path: Path) -> None:
     finally:
         hubdump.JSONL_CHUNK_BYTES = original
     assert summary.rows == 2 and summary.largest[0].path == "long" and summary.largest[0].emissions_g == 2000
+
+
+def test_a_standalone_svg_chart_keeps_its_colours_and_goes_through_a_link(tmp_path: Path) -> None:
+    import re
+
+    from estimator import hubdump
+
+    dump = tmp_path / "dump.jsonl"
+    cards = [("a/m", "---\nco2_eq_emissions: 1500\n---\n"), ("b/m", "---\nco2_eq_emissions: 1,5 kg\n---\n")]
+    dump.write_text("".join(json.dumps({"modelId": m, "card": c}) + "\n" for m, c in cards), encoding="utf-8")
+    real = tmp_path / "site" / "bins.svg"
+    real.parent.mkdir()
+    link = tmp_path / "bins.svg"
+    link.symlink_to(real)
+    hubdump.write_chart(hubdump.scan_dump(dump), link)
+    svg = real.read_text("utf-8")
+    assert link.is_symlink() and svg.startswith("<svg") and "<style>" in svg
+    style = svg[svg.index("<style>") : svg.index("</style>")]
+    coloured = set(re.findall(r'<(?:rect|tspan) class="([^"]+)"', svg))
+    assert coloured >= {"meant", "hub"}
+    for cls in coloured:
+        assert f".{cls}{{fill:" in style, cls  # every bar and key has its colour in the file itself
