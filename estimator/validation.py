@@ -389,14 +389,12 @@ def _inference_check(run: Run, low_fraction: float | None, data_files: Any) -> C
     return Check(run, r.energy_kwh, r.energy_low_kwh, r.energy_kwh)
 
 
-def _fractions(data_files: Any) -> tuple[float, float]:
-    """The default low-end draw fractions, read from two public results (T4, 1 h, PUE 1)."""
-    from estimator.api import estimate
-    from estimator.inference import estimate_inference
+def _fractions() -> tuple[float, float]:
+    """The default low-end draw fractions of training and of serving, as the estimator uses them."""
+    from estimator.inference import INFERENCE_DRAW_LOW_FRACTION
+    from estimator.plan import TYPICAL_TRAINING_DRAW_FRACTION
 
-    e = estimate(hardware="nvidia-t4", hours=1, intensity=0, pue=1.0, data_files=data_files)
-    r = estimate_inference("nvidia-t4", None, 3600, seconds_per_request=1, intensity=0, pue=1.0, data_files=data_files)
-    return e.energy_low_kwh / e.energy_kwh, r.energy_low_kwh / r.energy_kwh
+    return TYPICAL_TRAINING_DRAW_FRACTION, INFERENCE_DRAW_LOW_FRACTION
 
 
 def validate(
@@ -439,7 +437,7 @@ def validate(
         else _training_check(r, training_low_fraction, data_files)
         for r in chosen
     )
-    default_training, default_inference = _fractions(data_files)
+    default_training, default_inference = _fractions()
     summaries = {g: Summary(g, tuple(c for c in checks if c.run.group == g)) for g in ("training", "inference")}
     return Validation(
         checks=checks,

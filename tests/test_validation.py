@@ -273,3 +273,14 @@ def test_plot_is_svg_with_a_dot_and_a_bar_per_run() -> None:
     assert len(hollow) == sum(not c.inside for c in v.checks)
     # the committed plot is this one (regenerate with: python bench/validate.py --svg docs/validation.svg)
     assert (ROOT / "docs" / "validation.svg").read_text(encoding="utf-8") == validation.svg(v)
+
+
+def test_the_reported_default_fractions_are_the_ones_estimates_use() -> None:
+    from estimator import estimate, estimate_inference
+    from estimator.validation import validate
+
+    result = validate()
+    e = estimate(hardware="nvidia-t4", hours=1, intensity=0, pue=1.0)
+    r = estimate_inference("nvidia-t4", None, 3600, seconds_per_request=1, intensity=0, pue=1.0)
+    assert result.training_low_fraction == pytest.approx(e.energy_low_kwh / e.energy_kwh, rel=1e-12)
+    assert result.inference_low_fraction == pytest.approx(r.energy_low_kwh / r.energy_kwh, rel=1e-12)
