@@ -289,9 +289,8 @@ def fix_block(raw: Any) -> dict[str, Any] | None:
     return block
 
 
-def _line_numbers(text: str) -> tuple[int | None, int | None]:
-    """File lines (1-based) of the ``co2_eq_emissions`` key and of its ``emissions`` entry."""
-    fm = modelcard.split_front_matter(text)
+def _line_numbers(fm: modelcard.FrontMatter) -> tuple[int | None, int | None]:
+    """File lines (1-based) of the ``co2_eq_emissions`` key and of its ``emissions`` entry, in a card's front matter."""
     if not fm.head:
         return None, None
     key = next((i for i, line in enumerate(fm.lines) if modelcard._KEY_LINE.match(line)), None)
@@ -341,7 +340,7 @@ def lint_text(
                 "add one: co2-estimator card README.md --hardware ... --hours ... --region ... --write",
             )
         ]
-    key_line, value_line = _line_numbers(text)
+    key_line, value_line = _line_numbers(fm)
     record = modelcard.record_from_metadata(fm.metadata, fm.tail, name)
     block = raw if isinstance(raw, dict) else {}
     value = raw.get("emissions") if isinstance(raw, dict) else raw
