@@ -40,6 +40,7 @@ import pandas as pd
 from estimator import fileio
 from estimator import runs as runs_module
 from estimator.api import DataFiles
+from estimator.codes import Factor, Text
 from estimator.errors import InputError
 from estimator.runs import INPUT_COLUMNS, NUMBER_COLUMNS, OUTPUT_COLUMNS
 
@@ -339,21 +340,21 @@ class _UnclosedQuote(Exception):
     """A name cell of a CSV holds a line break: a closing quote is missing."""
 
 
-def _name_factor(array: Any, from_csv: bool) -> runs_module.Factor:
+def _name_factor(array: Any, from_csv: bool) -> Factor:
     """A name column for the arithmetic: codes into its distinct texts, from Arrow's dictionary encoding."""
     pa = _pyarrow("", "reading")
     pc = _pyarrow("compute", "reading")
     if not pa.types.is_dictionary(array.type):
         kind = array.type
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
-            return runs_module.Factor.of(np.asarray(array.to_pylist(), dtype=object))  # numbers as names: refused
+            return Factor.of(np.asarray(array.to_pylist(), dtype=object))  # numbers as names: refused
         array = _text_array(array).dictionary_encode()
     else:
         array = pa.DictionaryArray.from_arrays(array.indices, _text_array(array.dictionary))
     if from_csv and pc.any(pc.match_substring(array.dictionary, "\n")).as_py():
         raise _UnclosedQuote
     codes = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False)
-    return runs_module.Factor(codes, array.dictionary.to_pylist())
+    return Factor(codes, array.dictionary.to_pylist())
 
 
 def _compute_batch(
@@ -387,9 +388,9 @@ def _arrow_type(dtype: Any) -> Any:
 
 
 def _to_arrow(values: Any, kind: Any) -> Any:
-    """A result column (float64 array, NaN blank; or runs.Text) as an Arrow array of type ``kind``."""
+    """A result column (float64 array, NaN blank; or codes.Text) as an Arrow array of type ``kind``."""
     pa = _pyarrow("", "writing")
-    if isinstance(values, runs_module.Text):  # indices into the distinct texts: no Python string per row
+    if isinstance(values, Text):  # indices into the distinct texts: no Python string per row
         indices = pa.array(values.codes, mask=values.codes < 0)
         array = pa.DictionaryArray.from_arrays(indices, pa.array(values.labels, type=pa.string()))
         return array.dictionary_decode() if kind == pa.string() else array.cast(kind)

@@ -17,9 +17,9 @@ their numbers are NaN.
 
 Two ways in: :func:`compute` takes a pandas table (``estimate_many``);
 :func:`compute_columns` takes columns already apart (the Arrow path of files
-and Spark): numbers as float64 arrays, names as :class:`Factor` (codes into
-their distinct values). Text results are :class:`Text` (codes into their
-distinct labels), so a million rows hold a dozen region ids once each. A
+and Spark): numbers as float64 arrays, names as :class:`estimator.codes.Factor`
+(codes into their distinct values). Text results are
+:class:`estimator.codes.Text` (codes into their distinct labels), so a million rows hold a dozen region ids once each. A
 :class:`Memo` carries what combinations resolved to from one chunk to the next.
 
 This module imports pandas and numpy; ``import estimator`` does not import it.
@@ -32,7 +32,7 @@ import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,7 @@ from estimator import core
 from estimator.api import DataFiles
 from estimator.api import compute as compute_plan
 from estimator.catalog import load_catalog
+from estimator.codes import Factor, Text, factorized, key_of
 from estimator.errors import EstimatorError, InputError
 from estimator.job import BATCH_INPUTS, Job
 from estimator.names import shown
@@ -154,46 +155,6 @@ def _cell(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-class Factor(NamedTuple):
-    """A column as codes into its distinct values (-1: blank), as pandas.factorize and Arrow dictionaries give."""
-
-    codes: npt.NDArray[Any]
-    uniques: list[Any]
-
-    @classmethod
-    def of(cls, values: Any) -> Factor:
-        if isinstance(values, np.ndarray) and values.dtype == np.bool_:  # flags: their own codes, no hashing
-            return cls(values.view(np.int8), [False, True])
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        return cls(codes, uniques.tolist())  # Python values, not numpy scalars: keys hash and compare as given
-
-
-def _factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], int, list[tuple[Any, Any]]]:
-    """One code per row for its combination of values in ``columns`` (0, 1, ... in order of first
-    appearance), how many codes, and each column's own (codes, uniques), to read a row's values back."""
-    codes = np.zeros(n, dtype=np.int64)
-    radix = 1  # codes < radix: a mixed-radix number of the column codes, renumbered before it could overflow
-    factors: list[tuple[Any, Any]] = []
-    for values in columns:
-        col_codes, uniques = values if isinstance(values, Factor) else Factor.of(values)
-        factors.append((col_codes, uniques))
-        flag = isinstance(values, np.ndarray) and values.dtype == np.bool_
-        if flag and n and (values.all() or not values.any()):
-            continue  # a flag with one value in every row tells no rows apart (its value stays in the key)
-        if radix * (len(uniques) + 1) >= 1 << 62:
-            codes, distinct = pd.factorize(codes)
-            codes, radix = codes.astype(np.int64), len(distinct)
-        codes = codes * (len(uniques) + 1) + (col_codes.astype(np.int64) + 1)
-        radix *= len(uniques) + 1
-    codes, distinct = pd.factorize(codes)
-    return codes.astype(np.int64), len(distinct), factors
-
-
-def _key_of(factors: list[tuple[Any, Any]], row: int) -> tuple[Any, ...]:
-    """The values of a row in the combination's columns: equal tuples resolve alike, in any chunk."""
-    return tuple(None if (c := codes.item(row)) < 0 else uniques[c] for codes, uniques in factors)
 
 
 # ---------------------------------------------------------------- one row as a Job
@@ -330,7 +291,7 @@ class _DeviceSides:
     """The device side of each row of a chunk (made once the chunk or the memo meets a device-side error)."""
 
     def __init__(self, table: _Table, memo: Memo) -> None:
-        self.codes, _, self.factors = _factorized(_device_columns(table), table.n)
+        self.codes, _, self.factors = factorized(_device_columns(table), table.n)
         self.memo = memo
         self.known: dict[int, _Combo | None] = {}  # device code -> its error, or None: not known to fail
         self.keys: dict[int, tuple[Any, ...]] = {}  # device code -> the device side's values
@@ -338,7 +299,7 @@ class _DeviceSides:
     def _key(self, code: int, row: int) -> tuple[Any, ...]:
         key = self.keys.get(code)
         if key is None:
-            key = self.keys[code] = _key_of(self.factors, row)
+            key = self.keys[code] = key_of(self.factors, row)
         return key
 
     def error(self, row: int) -> _Combo | None:
@@ -372,7 +333,7 @@ def _key_columns(table: _Table) -> list[Any]:
 def _combos(
     table: _Table, rows_ok: BoolArray, data_files: DataFiles, memo: Memo
 ) -> tuple[npt.NDArray[np.int64], list[_Combo]]:
-    codes, count, factors = _factorized(_key_columns(table), table.n)
+    codes, count, factors = factorized(_key_columns(table), table.n)
     # each combination is resolved from its first row whose own numbers are fine (the
     # others in it differ only in those numbers); one with no such row is all bad rows
     representative = np.full(count, -1, dtype=np.int64)
@@ -386,7 +347,7 @@ def _combos(
             combos.append(_Combo())
             continue
         known = devices.error(row) if devices is not None else None  # fails the same way in every region
-        key = _key_of(factors, row) if known is None else ()
+        key = key_of(factors, row) if known is None else ()
         known = known or memo.get(memo.combos, key)
         if known is not None:
             combos.append(known)
@@ -476,59 +437,6 @@ def _plan_texts(plan: Plan | None) -> tuple[str | None, ...]:
         (plan.hardware_facts or {}).get("id"),
         plan.region.id if plan.region else None,
     )
-
-
-@dataclass
-class Text:
-    """A text column as codes into labels, -1 for a blank cell: what an Arrow dictionary array holds.
-
-    One Python string per distinct label, not per row: a million rows of a
-    dozen region ids cost a dozen strings.
-    """
-
-    codes: npt.NDArray[np.int32]
-    labels: list[str]
-
-    @classmethod
-    def of(cls, per_code: Sequence[str | None], codes: npt.NDArray[np.int64]) -> Text:
-        """The column whose row ``i`` is ``per_code[codes[i]]``."""
-        index: dict[str, int] = {}
-        label_of = np.array([-1 if t is None else index.setdefault(t, len(index)) for t in per_code], dtype=np.int32)
-        return cls(label_of[codes] if len(per_code) else np.full(len(codes), -1, dtype=np.int32), list(index))
-
-    def where(self, mask: BoolArray, text: str | None) -> Text:
-        """This column with ``text`` (None: blank) in the rows of ``mask``."""
-        if not mask.any():
-            return self
-        if text is None:
-            return Text(np.where(mask, np.int32(-1), self.codes), self.labels)
-        labels = self.labels if text in self.labels else [*self.labels, text]
-        return Text(np.where(mask, np.int32(labels.index(text)), self.codes), labels)
-
-    @classmethod
-    def of_objects(cls, values: npt.NDArray[Any]) -> Text:
-        """The column of an object array of str and None."""
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        return cls(codes.astype(np.int32), [str(u) for u in uniques])
-
-    def set(self, rows: Mapping[int, tuple[str | None, ...]], item: int) -> Text:
-        """This column with ``rows[i][item]`` in row ``i`` (the few rows said one by one)."""
-        if not rows:
-            return self
-        codes, labels = self.codes.copy(), list(self.labels)
-        index = {t: j for j, t in enumerate(labels)}
-        for row, texts in rows.items():
-            text = texts[item]
-            codes[row] = -1 if text is None else index.setdefault(text, len(index))
-            if len(index) > len(labels):
-                labels.append(text)  # type: ignore[arg-type]
-        return Text(codes, labels)
-
-    def objects(self) -> npt.NDArray[Any]:
-        """The column as an object array of str and None."""
-        table = np.array([*self.labels, None], dtype=object)  # code -1 reads the None at the end
-        values: npt.NDArray[Any] = table[self.codes]
-        return values
 
 
 class _PlanColumns:

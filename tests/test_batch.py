@@ -572,7 +572,7 @@ def test_a_full_memo_is_emptied_and_the_rows_stay_right(tmp_path: Path, monkeypa
     data=st.data(),
 )
 def test_text_columns_hold_what_their_codes_say(per_code: list[str | None], data: st.DataObject) -> None:
-    from estimator.runs import Text
+    from estimator.codes import Text
 
     n = data.draw(st.integers(0, 30))
     codes = np.array(data.draw(st.lists(st.integers(0, len(per_code) - 1), min_size=n, max_size=n)), dtype=np.int64)

@@ -465,7 +465,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(f"estimator.{m}" for m in layer.split())
     for layer in (
         "errors version",
-        "core records names fileio",
+        "core records names fileio codes",
         "schema cache",
         "catalog",
         "grid job",
