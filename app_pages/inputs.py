@@ -16,6 +16,7 @@ from app_pages import state
 from estimator import core, grid, report
 from estimator.catalog import Catalog
 from estimator.modelcard import TRAINING_TYPES
+from estimator.plan import TYPICAL_TRAINING_DRAW_FRACTION
 from estimator.records import DEVICE_KINDS, Device, Instance, Region
 
 UNSET = "not set: the link's value did not resolve"
@@ -368,7 +369,7 @@ def _advanced(cat: Catalog, kwargs: dict[str, Any]) -> dict[str, Any]:
             value=None,
             step=0.05,
             key="draw_low_fraction",
-            placeholder="0.25 for training (measured runs, docs/validation.md)",
+            placeholder=f"{TYPICAL_TRAINING_DRAW_FRACTION:g} for training (measured runs, docs/validation.md)",
             **state.watch("draw_low_fraction"),
         )
         if low is not None:

@@ -46,6 +46,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -154,6 +155,41 @@ def line(label: str, figures: tuple[float, float, float, float], target: float, 
     )
 
 
+def _against_ours(
+    src: Path, out: Path, floor_file: Path, read: Callable[[Path], Any], write: Callable[[Any, Path], None], repeat: int
+) -> tuple[int, tuple[float, float, float, float]]:
+    """Our run against pyarrow reading the input and writing our output table (the bytes we must write)."""
+    wide = read(out)  # the input's columns and the results; freed on return (10M rows of it are over a GB)
+
+    def floor() -> None:
+        read(src)
+        write(wide, floor_file)
+
+    return wide.num_columns, paired(lambda: estimate_file(src, out, progress=False), floor, repeat)
+
+
+def bench_format(
+    name: str,
+    src: Path,
+    tmp: Path,
+    target: float,
+    read: Callable[[Path], Any],
+    write: Callable[[Any, Path], None],
+    floor_name: str,
+    repeat: int,
+) -> None:
+    """One format to itself: against pyarrow's read+write of the input, against writing our output, and lean."""
+    out, lean, floor_file = tmp / f"out{src.suffix}", tmp / f"lean{src.suffix}", tmp / f"floor{src.suffix}"
+    figures = paired(lambda: estimate_file(src, out, progress=False), lambda: write(read(src), floor_file), repeat)
+    line(f"{name} -> {name}", figures, target, floor_name)
+    columns, figures = _against_ours(src, out, floor_file, read, write, repeat)
+    line(f"{name} -> {name} ({columns} columns out)", figures, target, "pyarrow reading it, writing ours")
+    figures = paired(
+        lambda: estimate_file(src, lean, progress=False, columns=LEAN), lambda: write(read(src), floor_file), repeat
+    )
+    line(f"{name} -> {name}, columns={','.join(LEAN)}", figures, target, floor_name)
+
+
 def bench_size(n: int, only: set[str], tmp: Path) -> None:
     runs = make_runs(n)
     src_csv, src_pq = tmp / f"runs{n}.csv", tmp / f"runs{n}.parquet"
@@ -162,48 +198,13 @@ def bench_size(n: int, only: set[str], tmp: Path) -> None:
     del runs
     print(f"{n:,} rows ({src_csv.stat().st_size / 1e6:.0f} MB CSV, {src_pq.stat().st_size / 1e6:.0f} MB Parquet)")
     repeat = 3 if n <= 2_000_000 else 1
-    if "csv" in only:
-        figures = paired(
-            lambda: estimate_file(src_csv, tmp / "out.csv", progress=False),
-            lambda: pa_csv.write_csv(pa_csv.read_csv(src_csv), tmp / "floor.csv"),
-            repeat,
-        )
-        line("CSV -> CSV", figures, 1.5, "pyarrow read_csv+write_csv")
-        wide = pa_csv.read_csv(tmp / "out.csv")  # what we write: the input's columns and the results
-        figures = paired(
-            lambda: estimate_file(src_csv, tmp / "out.csv", progress=False),
-            lambda: (pa_csv.read_csv(src_csv), pa_csv.write_csv(wide, tmp / "floor.csv")),
-            repeat,
-        )
-        line(f"CSV -> CSV ({wide.num_columns} columns out)", figures, 1.5, "pyarrow reading it, writing ours")
-        del wide
-        figures = paired(
-            lambda: estimate_file(src_csv, tmp / "lean.csv", progress=False, columns=LEAN),
-            lambda: pa_csv.write_csv(pa_csv.read_csv(src_csv), tmp / "floor.csv"),
-            repeat,
-        )
-        line(f"CSV -> CSV, columns={','.join(LEAN)}", figures, 1.5, "pyarrow read_csv+write_csv")
-    if "parquet" in only:
-        figures = paired(
-            lambda: estimate_file(src_pq, tmp / "out.parquet", progress=False),
-            lambda: pq.write_table(pq.read_table(src_pq), tmp / "floor.parquet"),
-            repeat,
-        )
-        line("Parquet -> Parquet", figures, 2.0, "pyarrow read_table+write_table")
-        wide = pq.read_table(tmp / "out.parquet")
-        figures = paired(
-            lambda: estimate_file(src_pq, tmp / "out.parquet", progress=False),
-            lambda: (pq.read_table(src_pq), pq.write_table(wide, tmp / "floor.parquet")),
-            repeat,
-        )
-        line(f"Parquet -> Parquet ({wide.num_columns} columns out)", figures, 2.0, "pyarrow reading it, writing ours")
-        del wide
-        figures = paired(
-            lambda: estimate_file(src_pq, tmp / "lean.parquet", progress=False, columns=LEAN),
-            lambda: pq.write_table(pq.read_table(src_pq), tmp / "floor.parquet"),
-            repeat,
-        )
-        line(f"Parquet -> Parquet, columns={','.join(LEAN)}", figures, 2.0, "pyarrow read_table+write_table")
+    formats = (
+        ("csv", "CSV", src_csv, 1.5, pa_csv.read_csv, pa_csv.write_csv, "pyarrow read_csv+write_csv"),
+        ("parquet", "Parquet", src_pq, 2.0, pq.read_table, pq.write_table, "pyarrow read_table+write_table"),
+    )
+    for key, name, src, target, read, write, floor_name in formats:
+        if key in only:
+            bench_format(name, src, tmp, target, read, write, floor_name, repeat)
     if "memory" in only:
         base = peak_rss_mib("import estimator.batch, pyarrow.parquet, pyarrow.csv, tqdm")
         peak = peak_rss_mib(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -124,6 +124,17 @@ def _read_text(path: Path, user: bool) -> str:
         raise DataError(str(exc)) from None
 
 
+def _yaml_rows(rows: Any, path: Path, section: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each row of a YAML section with where it is (for messages); a section that is no list of mappings is refused."""
+    if not isinstance(rows, list):
+        raise DataError(f"{path}: {section!r} must be a list of rows, got {type(rows).__name__}")
+    for n, raw in enumerate(rows, start=1):
+        where = f"{path}: {section} row {n}"
+        if not isinstance(raw, Mapping):
+            raise DataError(f"{where}: expected a mapping of fields, got {raw!r}")
+        yield where, raw
+
+
 def _add(
     tables: _Tables,
     table: dict[str, Any],
@@ -133,15 +144,9 @@ def _add(
     allowed: Sequence[str],
     build: Callable[[Row], Any],
 ) -> None:
-    if not isinstance(rows, list):
-        raise DataError(f"{path}: {section!r} must be a list of rows, got {type(rows).__name__}")
     seen: set[str] = set()
-    for n, raw in enumerate(rows, start=1):
-        where = f"{path}: {section} row {n}"
-        if not isinstance(raw, Mapping):
-            raise DataError(f"{where}: expected a mapping of fields, got {raw!r}")
-        if raw.get("id"):
-            where += f" (id {raw['id']})"
+    for row_at, raw in _yaml_rows(rows, path, section):
+        where = f"{row_at} (id {raw['id']})" if raw.get("id") else row_at
         record = build(Row(where, raw, allowed))
         if record.id in seen:
             raise DataError(f"{where}: field 'id': {record.id!r} appears twice in this file")
@@ -215,14 +220,8 @@ def _read_yaml(tables: _Tables, path: Path, text: str) -> None:
     _add(tables, tables.instances, doc.get("instances", []), path, "instances", INSTANCE_FIELDS, parse_instance)
     _add(tables, tables.regions, doc.get("regions", []), path, "regions", REGION_COLUMNS, parse_region)
     _add(tables, tables.providers, doc.get("providers", []), path, "providers", PROVIDER_FIELDS, parse_provider)
-    rows = doc.get("intensity", [])
-    if not isinstance(rows, list):
-        raise DataError(f"{path}: 'intensity' must be a list of rows, got {type(rows).__name__}")
     seen: set[Any] = set()
-    for n, raw in enumerate(rows, start=1):
-        where = f"{path}: intensity row {n}"
-        if not isinstance(raw, Mapping):
-            raise DataError(f"{where}: expected a mapping of fields, got {raw!r}")
+    for where, raw in _yaml_rows(doc.get("intensity", []), path, "intensity"):
         _add_intensity(tables, parse_intensity(Row(where, raw, INTENSITY_COLUMNS)), where, seen, path)
     read_embodied(tables.embodied, doc, path)
     if "industry_average_pue" in doc:

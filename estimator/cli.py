@@ -349,10 +349,12 @@ def _add_inference(sub: Any) -> None:
     )
     up.add_argument("--always-on", action="store_true", help="servers up 24 h a day (same as --hours-per-day 24)")
     inf.add_argument("--days", type=_number("--days", "30"), help="days the requests span (with --hours-per-day)")
+    from estimator.inference import IDLE_DRAW_FRACTION
+
     inf.add_argument(
         "--idle-fraction",
-        type=_number("--idle-fraction", "0.15"),
-        help="draw while up and idle, fraction of TDP (default 0.15, Morrison et al. 2025)",
+        type=_number("--idle-fraction", f"{IDLE_DRAW_FRACTION:g}"),
+        help=f"draw while up and idle, fraction of TDP (default {IDLE_DRAW_FRACTION:g}, Morrison et al. 2025)",
     )
     inf.add_argument("--score", type=_number("--score", "0.91"), help="a quality score: prints score per gram")
     inf.add_argument("--format", choices=("text", "json"), default="text")
@@ -1042,28 +1044,16 @@ def _cmd_slurm(args: argparse.Namespace) -> None:
     except KeyboardInterrupt:
         raise InputError("interrupted; nothing written") from None
 
-    def write(target: str, save: Callable[[str], None]) -> None:
-        from estimator import fileio
-
-        atomic = fileio.AtomicFile(target)  # a read-only file, a folder, no folder: refused; a link: written through
-        try:
-            save(str(atomic.tmp))
-            atomic.commit()
-        except OSError as exc:
-            atomic.discard()
-            raise InputError(f"cannot write {target}: {exc.strerror or exc}; the file is left as it was") from None
-        except BaseException:
-            atomic.discard()
-            raise
+    from estimator.fileio import write_with  # a read-only file, a folder, no folder: refused; a link: written through
 
     if args.out is not None:
         if Path(args.out).suffix.lower() == ".csv":
-            write(args.out, lambda p: out.to_csv(p, index=False))
+            write_with(args.out, lambda p: out.to_csv(p, index=False))
         else:
-            write(args.out, lambda p: out.to_parquet(p, index=False))
+            write_with(args.out, lambda p: out.to_parquet(p, index=False))
     summary = slurm.summarize(out, args.by)
     if args.summary is not None:
-        write(args.summary, lambda p: summary.to_csv(p, index=False))
+        write_with(args.summary, lambda p: summary.to_csv(p, index=False))
     if args.report is not None:
         from estimator import slurm_report
 

@@ -17,6 +17,7 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
@@ -43,6 +44,15 @@ def _refuse(path: Path, problem: str, what: str) -> FileInputError:
     return FileInputError(f"{path}: {problem}; give {what}")
 
 
+def _open_error(path: Path, exc: OSError, noun: str) -> FileInputError:
+    """What to tell about a file that cannot be opened for reading."""
+    if isinstance(exc, FileNotFoundError):
+        return FileInputError(f"{path}: no such {noun}")
+    if isinstance(exc, PermissionError):
+        return FileInputError(f"{path}: not readable (permission denied)")
+    return FileInputError(f"{path}: cannot read it ({exc.strerror or exc})")
+
+
 def open_regular(path: str | os.PathLike[str], *, what: str, noun: str = "file") -> BinaryIO:
     """Open ``path`` for reading in binary, refusing anything but an existing regular file.
 
@@ -62,23 +72,15 @@ def open_regular(path: str | os.PathLike[str], *, what: str, noun: str = "file")
     p = Path(path)
     try:
         info = os.stat(p)
-    except FileNotFoundError:
-        raise FileInputError(f"{p}: no such {noun}") from None
-    except PermissionError:
-        raise FileInputError(f"{p}: not readable (permission denied)") from None
     except OSError as exc:
-        raise FileInputError(f"{p}: cannot read it ({exc.strerror or exc})") from None
+        raise _open_error(p, exc, noun) from None
     problem = _kind_problem(info.st_mode)
     if problem:
         raise _refuse(p, problem, what)
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise FileInputError(f"{p}: no such {noun}") from None
-    except PermissionError:
-        raise FileInputError(f"{p}: not readable (permission denied)") from None
-    except OSError as exc:
-        raise FileInputError(f"{p}: cannot read it ({exc.strerror or exc})") from None
+    except OSError as exc:  # gone or changed since the stat
+        raise _open_error(p, exc, noun) from None
     problem = _kind_problem(os.fstat(fd).st_mode)
     if problem:
         os.close(fd)
@@ -251,10 +253,19 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     a missing folder, or a failed write; the target is then left as it was.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    write_with(path, lambda tmp: tmp.write_bytes(payload))
+
+
+def write_with(path: str | os.PathLike[str], save: Callable[[Path], object]) -> None:
+    """Replace the file at ``path`` with what ``save`` writes to the temporary path it is given.
+
+    For writers that want a path (``DataFrame.to_parquet``): the same checks and
+    guarantees as :func:`write_atomic`; any error of ``save`` leaves the target
+    as it was and no temporary file behind.
+    """
     atomic = AtomicFile(path)
     try:
-        with atomic.tmp.open("wb") as fh:
-            fh.write(payload)
+        save(atomic.tmp)
         atomic.commit()
     except OSError as exc:
         atomic.discard()

@@ -28,6 +28,7 @@ import pandas as pd
 
 from estimator import fileio
 from estimator.api import DataFiles, estimate
+from estimator.core import MEMORY_W_PER_GB
 from estimator.errors import EstimatorError, InputError
 from estimator.report import energy, num
 from estimator.report import mass as _mass
@@ -444,7 +445,7 @@ def _method_sections(t: ClusterTotals, year_text: str, src: list[str]) -> list[s
         "their use.</p>",
         "<h2>Method and sources</h2>",
         "<p>For each job: energy_kwh = (GPUs × GPU TDP + cores × CPU TDP / cores per package + memory GB × "
-        "0.3725 W/GB) × hours × PUE / 1000; co2e_g = energy_kwh × the site's location-based intensity "
+        f"{MEMORY_W_PER_GB:g} W/GB) × hours × PUE / 1000; co2e_g = energy_kwh × the site's location-based intensity "
         f"(gCO2e/kWh).{_e(year_text)} Hours are sacct's elapsed time; GPUs, CPUs and memory are the "
         "allocation's (AllocTRES, NCPUS); job steps run inside their allocation and are not counted again. "
         "Embodied emissions (manufacturing, amortised over the hardware's life) are shown beside, "
