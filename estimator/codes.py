@@ -81,6 +81,16 @@ class Text:
         label_of = np.array([-1 if t is None else index.setdefault(t, len(index)) for t in per_code], dtype=np.int32)
         return cls(label_of[codes] if len(per_code) else np.full(len(codes), -1, dtype=np.int32), list(index))
 
+    @classmethod
+    def of_some(
+        cls, count: int, which: Sequence[int], texts: Sequence[str | None], codes: npt.NDArray[np.int64]
+    ) -> Text:
+        """:meth:`of` where code ``which[j]`` has ``texts[j]`` and the other of the ``count`` codes are blank."""
+        index: dict[str, int] = {}
+        label_of = np.full(count, -1, dtype=np.int32)
+        label_of[list(which)] = [-1 if t is None else index.setdefault(t, len(index)) for t in texts]
+        return cls(label_of[codes] if count else np.full(len(codes), -1, dtype=np.int32), list(index))
+
     def where(self, mask: BoolArray, text: str | None) -> Text:
         """This column with ``text`` (None: blank) in the rows of ``mask``."""
         if not mask.any():

@@ -256,8 +256,8 @@ class Job:
     @classmethod
     def from_kwargs(cls, values: Mapping[str, Any]) -> Job:
         """A Job from keyword values (unknown names refused, sequences made hashable)."""
-        unknown = sorted(set(values) - set(NAMES))
-        if unknown:
+        if not _NAME_SET.issuperset(values):
+            unknown = sorted(set(values) - _NAME_SET)
             import difflib
 
             from estimator.errors import InputError
@@ -267,7 +267,10 @@ class Job:
             raise InputError(
                 f"unknown input {unknown[0]!r}{hint}; the inputs are: {', '.join(NAMES)}", field=unknown[0]
             )
-        return cls(**{k: _hashable(k, v) for k, v in values.items()})
+        given = dict(values)
+        for name in _UNHASHABLE.intersection(given):
+            given[name] = _hashable(name, given[name])
+        return cls(**given)
 
 
 def hashable_files(value: Any) -> Any:
@@ -279,6 +282,9 @@ def hashable_files(value: Any) -> Any:
     if isinstance(value, Sequence):
         return tuple(os.fspath(v) if isinstance(v, str | os.PathLike) else v for v in value)
     return value
+
+
+_UNHASHABLE = frozenset({"data_files", "intensity_range"})  # the inputs _hashable changes
 
 
 def _hashable(name: str, value: Any) -> Any:
@@ -294,6 +300,7 @@ INPUTS: tuple[Input, ...] = tuple(Input(name=f.name, **f.metadata["input"]) for 
 
 NAMES: tuple[str, ...] = tuple(spec.name for spec in INPUTS)
 BY_NAME: dict[str, Input] = {spec.name: spec for spec in INPUTS}
+_NAME_SET = frozenset(NAMES)
 ALWAYS_ECHOED = frozenset({"utilization", "cpu_utilization"})  # echoed even at their default, as before
 BATCH_INPUTS: tuple[Input, ...] = tuple(spec for spec in INPUTS if spec.batch)
 _shape = operator.attrgetter(*(n for n in NAMES if n not in ("hours", "trials")))

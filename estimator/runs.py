@@ -27,7 +27,6 @@ This module imports pandas and numpy; ``import estimator`` does not import it.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -283,8 +282,10 @@ class Memo:
     def put(self, part: dict[tuple[Any, ...], _Combo], key: tuple[Any, ...], combo: _Combo) -> None:
         if len(part) >= self.MAX_ENTRIES:
             part.clear()
-        with contextlib.suppress(TypeError):  # an unhashable cell: not kept
+        try:  # noqa: SIM105 - contextlib.suppress costs a µs per put, thousands per file
             part[key] = combo
+        except TypeError:  # an unhashable cell: not kept
+            pass
 
 
 class _DeviceSides:
@@ -447,11 +448,12 @@ class _PlanColumns:
     broadcasts it). A column the rows' own numbers replace everywhere is never gathered.
     """
 
-    def __init__(self, combos: list[_Combo], codes: npt.NDArray[np.int64]) -> None:
-        with_plan = [k for k in combos if k.plan is not None]
-        filler = with_plan[0].numbers if with_plan else _plan_numbers(None)
-        self.table = np.array([k.numbers if k.plan else filler for k in combos], dtype=np.float64)
-        self.table = self.table.reshape(-1, len(PLAN_NUMBERS))
+    def __init__(self, combos: list[_Combo], with_plan: list[int], codes: npt.NDArray[np.int64]) -> None:
+        filler = combos[with_plan[0]].numbers if with_plan else _plan_numbers(None)
+        self.table = np.empty((len(combos), len(PLAN_NUMBERS)), dtype=np.float64)
+        self.table[:] = filler
+        if with_plan:  # the plans' numbers, made once per plan (a file's bad combinations have none)
+            self.table[with_plan] = [combos[j].numbers for j in with_plan]
         self.codes = codes
         self.columns: dict[str, Any] = {}
 
@@ -468,9 +470,14 @@ def _arrays(
 ) -> dict[str, Any]:
     """core.totals over every row: the row's own numbers where given, its plan's otherwise."""
     nums = table.nums
-    plan = _PlanColumns(combos, codes)
-    texts = list(zip(*(k.texts for k in combos), strict=True)) if combos else [()] * len(PLAN_TEXTS)
-    text = {name: Text.of(texts[j], codes) for j, name in enumerate(PLAN_TEXTS) if name in outputs}
+    with_plan = [j for j, k in enumerate(combos) if k.plan is not None]
+    plan = _PlanColumns(combos, with_plan, codes)
+    texts = [combos[j].texts for j in with_plan]
+    text = {
+        name: Text.of_some(len(combos), with_plan, [t[item] for t in texts], codes)
+        for item, name in enumerate(PLAN_TEXTS)
+        if name in outputs
+    }
 
     def own(column: str, default: str | float, only: BoolArray | None = None) -> Any:
         """The rows' own ``column`` where given (and ``only``), else the plan's ``default`` column."""

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from estimator import names
+from estimator import load_catalog, names
 from estimator.catalog import Catalog
 from estimator.errors import AmbiguousNameError, UnknownHardwareError, UnknownRegionError
 from estimator.names import NameIndex, shown
@@ -149,40 +149,79 @@ def test_state_round_trip_with_parts_read_later(catalog: Catalog) -> None:
     assert rebuilt.to_state() == state
 
 
-@given(st.dictionaries(st.integers(0, 200), st.integers(1, 6), max_size=120), st.integers(1, 70))
-def test_the_most_shared_names_are_the_first_of_the_full_sort(counts: dict[int, int], k: int) -> None:
-    from estimator.names import _GramIndex
+def _closest_by_definition(index: NameIndex, key: str, allowed: frozenset[str] | None) -> tuple[str, ...]:
+    """Every name scored by the Dice coefficient of its trigram set and the query's, best first, ties by name."""
+    from estimator.names import _grams
 
-    expected = sorted(counts, key=lambda n: (-counts[n], n))[:k]
-    assert sorted(_GramIndex._most_shared(counts, k)) == sorted(expected)
+    grams = index._grams
+    assert grams is not None
+    query = _grams(key)
+    scored = sorted(
+        (-s, name, n)
+        for n, name in enumerate(grams.keys)
+        if (s := 2 * len(query & _grams(name)) / (len(query) + len(_grams(name)))) >= grams.CUTOFF
+    )
+    picked: list[str] = []
+    for _, _, n in scored:
+        picked += [i for i in sorted(grams.ids[n]) if i not in picked and (allowed is None or i in allowed)]
+        if len(picked) >= 3:
+            break
+    return tuple(picked[:3])
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 -", min_size=1, max_size=30))
-def test_the_trigram_scores_are_the_dice_coefficient_of_the_sets(catalog: Catalog, text: str) -> None:
-    """closest() against the plain definition: the 64 names sharing most rarer trigrams, scored by sets."""
-    from collections import Counter
-
+def test_the_suggestions_are_the_best_dice_scores_over_every_name(catalog: Catalog, text: str) -> None:
+    """closest() against the plain definition: every name scored on its trigram set, not a sample of them."""
     from estimator.names import _grams, norm
 
     index = catalog.device_index
     index._closest("warm", None)
-    grams = index._grams
-    assert grams is not None
+    assert index._grams is not None
     key = norm(text)
-    query = _grams(key)
-    lists = [grams.postings[g] for g in sorted(query) if g in grams.postings]
-    rare = [p for p in lists if len(p) <= grams.common] or lists
-    counts = Counter(n for p in rare for n in p)
-    candidates = sorted(counts, key=lambda n: (-counts[n], n))[:64]
-    scored = sorted(
-        (-s, grams.keys[n], n)
-        for n in candidates
-        if (s := 2 * len(query & grams.grams[n]) / (len(query) + len(grams.grams[n]))) >= grams.CUTOFF
+    assert index._grams.closest(key, None, 3) == _closest_by_definition(index, key, None)
+    query = _grams(key)  # the route without numpy ranks every name as the one with it
+    assert index._grams._ranked(query) == index._grams._ranked_numpy(query, few=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789 -", min_size=1, max_size=30), st.integers(0, 2**32))
+def test_the_suggestions_among_allowed_ids_are_the_best_of_those(catalog: Catalog, text: str, seed: int) -> None:
+    import random
+
+    from estimator.names import norm
+
+    index = catalog.region_index
+    index._closest("warm", None)
+    assert index._grams is not None
+    ids = sorted({i for g in index._grams.ids for i in g})
+    allowed = frozenset(random.Random(seed).sample(ids, 40))
+    key = norm(text)
+    assert index._grams.closest(key, allowed, 3) == _closest_by_definition(index, key, allowed)
+
+
+def test_a_typo_without_numpy_loaded_gets_the_same_suggestions() -> None:
+    # the command line does not import numpy for one message; a batch (numpy loaded) must word it alike
+    queries = ["A100 SXM9", "h100 pcie 90gb", "Quantum Toaster 9000", "rtx 409O", "radeon instinkt mi250x"]
+    code = (
+        "import sys\n"
+        "from estimator import load_catalog\n"
+        "c = load_catalog()\n"
+        f"for q in {queries!r}:\n"
+        "    try:\n        c.device(q)\n"
+        "    except LookupError as e:\n        print(e)\n"
+        "print('numpy' in sys.modules)\n"
     )
-    picked: list[str] = []
-    for _, _, n in scored:
-        picked += [i for i in sorted(grams.ids[n]) if i not in picked]
-        if len(picked) >= 3:
-            break
-    assert grams.closest(key, None, 3) == tuple(picked[:3])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    *messages, numpy_loaded = out.stdout.splitlines()
+    assert numpy_loaded == "False"
+    import numpy  # noqa: F401 - the other route
+
+    names.forget_misses()
+    here = []
+    for q in queries:
+        with pytest.raises(LookupError) as info:
+            load_catalog().device(q)
+        here.append(str(info.value))
+    assert messages == here and all("Closest matches" in m for m in messages[:2])
