@@ -348,9 +348,8 @@ def _name_factor(array: Any, from_csv: bool) -> Factor:
         kind = array.type
         if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
             return Factor.of(np.asarray(array.to_pylist(), dtype=object))  # numbers as names: refused
-        array = _text_array(array).dictionary_encode()
-    else:
-        array = pa.DictionaryArray.from_arrays(array.indices, _text_array(array.dictionary))
+        array = array.dictionary_encode()  # large or view strings too: only the distinct texts are cast below
+    array = pa.DictionaryArray.from_arrays(array.indices, _text_array(array.dictionary))
     if from_csv and pc.any(pc.match_substring(array.dictionary, "\n")).as_py():
         raise _UnclosedQuote
     codes = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False)

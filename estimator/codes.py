@@ -38,8 +38,9 @@ class Factor(NamedTuple):
 
 
 def factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], int, list[tuple[Any, Any]]]:
-    """One code per row for its combination of values in ``columns`` (0, 1, ... in order of first
-    appearance), how many codes, and each column's own (codes, uniques), to read a row's values back."""
+    """One code per row for its combination of values in ``columns`` (0, 1, ... in order of the
+    combination's mixed-radix number), how many codes, and each column's own (codes, uniques), to
+    read a row's values back."""
     codes = np.zeros(n, dtype=np.int64)
     radix = 1  # codes < radix: a mixed-radix number of the column codes, renumbered before it could overflow
     factors: list[tuple[Any, Any]] = []
@@ -50,17 +51,36 @@ def factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], i
         if flag and n and (values.all() or not values.any()):
             continue  # a flag with one value in every row tells no rows apart (its value stays in the key)
         if radix * (len(uniques) + 1) >= 1 << 62:
-            codes, distinct = pd.factorize(codes)
-            codes, radix = codes.astype(np.int64), len(distinct)
-        codes = codes * (len(uniques) + 1) + (col_codes.astype(np.int64) + 1)
+            codes, radix = _renumbered(codes, radix)
+        codes = codes * (len(uniques) + 1) + col_codes + 1  # int64: numpy widens the column's codes
         radix *= len(uniques) + 1
-    codes, distinct = pd.factorize(codes)
-    return codes.astype(np.int64), len(distinct), factors
+    codes, count = _renumbered(codes, radix)
+    return codes, count, factors
+
+
+def _renumbered(codes: npt.NDArray[np.int64], radix: int) -> tuple[npt.NDArray[np.int64], int]:
+    """``codes`` (each below ``radix``) renumbered 0, 1, ... in order of value, and how many there are."""
+    if radix <= max(len(codes), 1 << 16):  # a flag per possible code costs no more than a pass over the rows
+        seen = np.zeros(radix, dtype=bool)
+        seen[codes] = True
+        number = np.cumsum(seen, dtype=np.int64) - 1
+        return number[codes], int(number[-1]) + 1
+    renumbered, distinct = pd.factorize(codes)
+    return renumbered.astype(np.int64), len(distinct)
 
 
 def key_of(factors: list[tuple[Any, Any]], row: int) -> tuple[Any, ...]:
     """The values of a row in the combination's columns: equal tuples resolve alike, in any chunk."""
     return tuple(None if (c := codes.item(row)) < 0 else uniques[c] for codes, uniques in factors)
+
+
+def keys_of(factors: list[tuple[Any, Any]], rows: npt.NDArray[np.int64]) -> list[tuple[Any, ...]]:
+    """:func:`key_of` of each of ``rows`` (many at once: a column at a time, not a cell at a time)."""
+    columns = []
+    for codes, uniques in factors:
+        values = [*uniques, None]  # code -1 (blank) reads the None at the end
+        columns.append([values[c] for c in codes[rows].tolist()])
+    return list(zip(*columns, strict=True)) if columns else [()] * len(rows)
 
 
 @dataclass

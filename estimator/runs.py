@@ -41,7 +41,7 @@ from estimator import core
 from estimator.api import DataFiles
 from estimator.api import compute as compute_plan
 from estimator.catalog import load_catalog
-from estimator.codes import Factor, Text, factorized, key_of
+from estimator.codes import Factor, Text, factorized, key_of, keys_of
 from estimator.errors import EstimatorError, InputError
 from estimator.job import BATCH_INPUTS, Job
 from estimator.names import shown
@@ -343,12 +343,12 @@ def _combos(
     representative[firsts_good.to_numpy()] = good_rows[firsts_good.index.to_numpy()]
     combos = []
     devices = _DeviceSides(table, memo) if memo.devices else None
-    for row in representative.tolist():
+    keys = keys_of(factors, np.maximum(representative, 0))
+    for row, key in zip(representative.tolist(), keys, strict=True):
         if row < 0:
             combos.append(_Combo())
             continue
         known = devices.error(row) if devices is not None else None  # fails the same way in every region
-        key = key_of(factors, row) if known is None else ()
         known = known or memo.get(memo.combos, key)
         if known is not None:
             combos.append(known)
