@@ -290,3 +290,29 @@ def test_a_user_board_with_other_power_keeps_the_shipped_shares(tmp_path: Path) 
     mine.write_text(_device("", ident="nvidia-a10", tdp="140"), encoding="utf-8")
     catalog = load_catalog(mine)
     assert catalog.devices["nvidia-a10"].tdp_w == 140 and catalog.devices["nvidia-a10-1of6"].tdp_w == 25
+
+
+# ---------------------------------------------------------------- the catalog cache
+
+
+def test_the_cache_keeps_shares_and_refuses_a_cache_from_before_them(tmp_path: Path) -> None:
+    from estimator import cache
+    from estimator import catalog as cat_mod
+
+    data = [cat_mod.data_dir() / name for name in cat_mod.DATA_FILES]
+    target = cache.cache_file(tmp_path / "c")
+    assert cache.store(Catalog, target, data, cat_mod._build(data, []))
+    loaded = cache.load(Catalog, target, data)
+    assert loaded is not None
+    d = loaded.devices["nvidia-a10-1of6"]
+    assert (d.share_of, d.share, d.share_text) == ("nvidia-a10", 1 / 6, "1/6")
+    # a cache written by the code before share_of/share: its Device signature lacks them, so it is rebuilt
+    head, body = target.read_bytes().split(b"\n", 1)
+    header = json.loads(head)
+    target.write_bytes(json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n" + body)
+    assert cache.load(Catalog, target, data) is not None  # rewriting the header as it was keeps the cache
+    device = header["signature"]["estimator.records.Device"]
+    header["signature"]["estimator.records.Device"] = [f for f in device if not f.startswith(("share_of:", "share:"))]
+    assert header["signature"]["estimator.records.Device"] != device
+    target.write_bytes(json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n" + body)
+    assert cache.load(Catalog, target, data) is None
