@@ -444,11 +444,11 @@ def _check_embodied(tables: _Tables) -> None:
     for ident in tables.embodied.devices:
         if ident not in tables.devices:
             raise DataError(f"embodied_devices: {ident!r} is not a device id")
-        share = tables.devices[ident]
-        if share.share_of is not None:
+        device = tables.devices[ident]
+        if device.share_of is not None:
             raise DataError(
-                f"embodied_devices: {ident!r} is a {share.share_text} share of {share.share_of!r}, which "
-                f"carries that share of the board's figure; give the figure for {share.share_of!r} instead"
+                f"embodied_devices: {ident!r} is a {device.share_text} share of {device.share_of!r}, which "
+                f"carries that share of the board's figure; give the figure for {device.share_of!r} instead"
             )
     for ident in tables.embodied.instances:
         if ident not in tables.instances:

@@ -248,9 +248,9 @@ def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None
     that fraction of the whole board's figure, server share included.
     """
     if device.share_of is not None and device.share is not None:
-        board = catalog.devices.get(device.share_of)
-        whole = _embodied_item(catalog, board) if board is not None else None
-        if board is None or whole is None:
+        board = catalog.devices[device.share_of]  # the catalog checked it is a whole device of the same kind
+        whole = _embodied_item(catalog, board)
+        if whole is None:
             return None
         board_kg, board_what = whole
         kg = device.share * board_kg

@@ -11,7 +11,7 @@ POWER_BASES = ("tdp", "tbp", "measured", "estimate")
 REGION_KINDS = ("world", "country", "subdivision", "zone", "cloud")
 GRID_KINDS = ("world", "country", "subdivision", "zone")
 INTENSITY_BASES = ("lifecycle", "direct", "marginal", "unknown")
-MAX_SHARE_DENOMINATOR = 64  # a share of a board is written n/d with d up to this (1/6, 1/8, 3/4)
+MAX_SHARE_DENOMINATOR = 64  # a share of a board is shown as n/d with d up to this (1/6, 1/8, 3/4)
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,13 @@ class Device:
 
     @property
     def share_text(self) -> str:
-        """The share as a fraction ("1/6"); empty for a whole device."""
+        """The share as a fraction ("1/6"), else as a number ("0.123"); empty for a whole device."""
         if self.share is None:
             return ""
         from fractions import Fraction
 
-        return str(Fraction(self.share).limit_denominator(MAX_SHARE_DENOMINATOR))
+        fraction = Fraction(self.share).limit_denominator(MAX_SHARE_DENOMINATOR)
+        return str(fraction) if abs(float(fraction) - self.share) < 1e-12 else f"{self.share:g}"
 
     @property
     def peaks(self) -> dict[str, float]:

@@ -237,8 +237,11 @@ def _share(row: Row, kind: str) -> dict[str, Any]:
         top, bottom = (part.strip() for part in value.split("/"))
         if top.isdigit() and bottom.isdigit() and int(bottom) > 0:
             number = int(top) / int(bottom)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
     if number is None or not 0 < number < 1:
         raise row.fail("share", f"expected a fraction of one board between 0 and 1, e.g. 1/6 or 0.5; got {value!r}")
     return {"share_of": row.text("share_of"), "share": number}

@@ -316,3 +316,19 @@ def test_the_cache_keeps_shares_and_refuses_a_cache_from_before_them(tmp_path: P
     assert header["signature"]["estimator.records.Device"] != device
     target.write_bytes(json.dumps(header, separators=(",", ":")).encode("utf-8") + b"\n" + body)
     assert cache.load(Catalog, target, data) is None
+
+
+@pytest.mark.parametrize(
+    ("share", "tdp", "text", "value"),
+    [("1/2", "75", "1/2", 0.5), ("'0.5'", "75", "1/2", 0.5), ("0.123", "18.45", "0.123", 0.123)],
+)
+def test_a_share_is_read_as_a_fraction_or_a_number(
+    tmp_path: Path, share: str, tdp: str, text: str, value: float
+) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(_device(f", share_of: nvidia-a10, share: {share}", tdp=tdp), encoding="utf-8")
+    d = load_catalog(mine).devices["lab-a10-half"]
+    assert (d.share, d.share_text) == (value, text)
+    e = estimate(hardware="lab-a10-half", hours=10, intensity=100, data_files=[mine])
+    assert e.embodied_g == pytest.approx(value * A10_KG * 1000 * 10 / LIFE_H, rel=1e-12)
+    assert any(b.startswith(f"Lab A10 half: {text} of a whole NVIDIA A10's 462.5 kg") for b in e.embodied_basis)
