@@ -405,10 +405,51 @@ def _check_instances(tables: _Tables) -> None:
             raise DataError(f"{where}: field 'cpu': {inst.cpu!r} is not a CPU device id")
 
 
+SHARE_POWER_TOLERANCE_W = 0.01  # a share's tdp_w is the board's x share, written to the centiwatt
+
+
+def _check_shares(tables: _Tables) -> None:
+    """A share row names a whole board of its kind; within one file its power is that share of the board's.
+
+    A user's file that replaces the board (same id) keeps the shipped shares' own power figures, so
+    the power is checked only when the share and its board come from the same file.
+    """
+    for d in tables.devices.values():
+        if d.share_of is None or d.share is None:
+            continue
+        where = tables.where("devices", d.id)
+        board = tables.devices.get(d.share_of)
+        if board is None or board.share_of is not None or board.kind != d.kind:
+            import difflib
+
+            whole = sorted(i for i, b in tables.devices.items() if b.kind == d.kind and b.share_of is None)
+            close = difflib.get_close_matches(d.share_of, whole, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise DataError(
+                f"{where}: field 'share_of': {d.share_of!r} is not the id of a whole {d.kind} device{hint}; "
+                "a share names the board it is a share of"
+            )
+        if tables.origin.get(("devices", d.id)) != tables.origin.get(("devices", board.id)):
+            continue
+        expected_w = board.tdp_w * d.share
+        if abs(d.tdp_w - expected_w) > SHARE_POWER_TOLERANCE_W or d.power_basis != board.power_basis:
+            raise DataError(
+                f"{where}: field 'tdp_w': a {d.share_text} share of {board.id} ({board.tdp_w:g} W, "
+                f"{board.power_basis}) draws {round(expected_w, 2):g} W ({board.power_basis}); "
+                f"got {d.tdp_w:g} W ({d.power_basis})"
+            )
+
+
 def _check_embodied(tables: _Tables) -> None:
     for ident in tables.embodied.devices:
         if ident not in tables.devices:
             raise DataError(f"embodied_devices: {ident!r} is not a device id")
+        device = tables.devices[ident]
+        if device.share_of is not None:
+            raise DataError(
+                f"embodied_devices: {ident!r} is a {device.share_text} share of {device.share_of!r}, which "
+                f"carries that share of the board's figure; give the figure for {device.share_of!r} instead"
+            )
     for ident in tables.embodied.instances:
         if ident not in tables.instances:
             raise DataError(f"embodied_instances: {ident!r} is not an instance id")
@@ -430,6 +471,7 @@ def _build(paths: Sequence[Path], user_paths: Sequence[Path]) -> Catalog:
     if tables.industry_pue is None:
         raise DataError("providers.yaml: industry_average_pue is missing")
     _check_device_names(tables)
+    _check_shares(tables)
     _check_instances(tables)
     _check_embodied(tables)
     intensity = _link_regions(tables)

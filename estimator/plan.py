@@ -242,7 +242,20 @@ def _power_notes(catalog: Catalog, device_ids: tuple[str, ...]) -> list[str]:
 
 
 def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None:
-    """kg per device (with its share of a server) and the sources, or None without a figure."""
+    """kg per device (with its share of a server) and the sources, or None without a figure.
+
+    A share of one board (``share_of``, ``share``: a cloud's 1/6 of an A10) carries
+    that fraction of the whole board's figure, server share included.
+    """
+    if device.share_of is not None and device.share is not None:
+        board = catalog.devices[device.share_of]  # the catalog checked it is a whole device of the same kind
+        whole = _embodied_item(catalog, board)
+        if whole is None:
+            return None
+        board_kg, board_what = whole
+        kg = device.share * board_kg
+        what = f"{device.name}: {device.share_text} of a whole {board.name}'s {board_kg:g} kg = {kg:.4g} kg"
+        return kg, f"{what}; {board_what}"
     emb = catalog.embodied
     found = emb.devices.get(device.id) or emb.kinds.get(device.kind)
     if found is None:

@@ -11,11 +11,17 @@ POWER_BASES = ("tdp", "tbp", "measured", "estimate")
 REGION_KINDS = ("world", "country", "subdivision", "zone", "cloud")
 GRID_KINDS = ("world", "country", "subdivision", "zone")
 INTENSITY_BASES = ("lifecycle", "direct", "marginal", "unknown")
+MAX_SHARE_DENOMINATOR = 64  # a share of a board is shown as n/d with d up to this (1/6, 1/8, 3/4)
 
 
 @dataclass(frozen=True)
 class Device:
-    """An accelerator or CPU. ``tdp_w`` is per device (per package for CPUs)."""
+    """An accelerator or CPU. ``tdp_w`` is per device (per package for CPUs).
+
+    A share of one board, as a cloud sells it (1/6 of an A10), names the board
+    in ``share_of`` and the fraction in ``share``: its ``tdp_w`` is that
+    fraction of the board's, and so is its embodied figure.
+    """
 
     id: str
     name: str
@@ -36,10 +42,22 @@ class Device:
     peak_year: int | None = None
     peak_note: str = ""
     tdp_high_w: float | None = None  # upper bound where the power figure is an estimate: widens the range
+    share_of: str | None = None  # a cloud's fraction of one board: the board's device id (nvidia-a10)
+    share: float | None = None  # that fraction (1/6), in (0, 1); given with share_of
 
     @property
     def is_cpu(self) -> bool:
         return self.kind == "cpu"
+
+    @property
+    def share_text(self) -> str:
+        """The share as a fraction ("1/6"), else as a number ("0.123"); empty for a whole device."""
+        if self.share is None:
+            return ""
+        from fractions import Fraction
+
+        fraction = Fraction(self.share).limit_denominator(MAX_SHARE_DENOMINATOR)
+        return str(fraction) if abs(float(fraction) - self.share) < 1e-12 else f"{self.share:g}"
 
     @property
     def peaks(self) -> dict[str, float]:

@@ -166,6 +166,8 @@ DEVICE_FIELDS = [
     "peak_year",
     "peak_note",
     "tdp_high_w",
+    "share_of",
+    "share",
 ]
 INSTANCE_FIELDS = [
     "id",
@@ -212,7 +214,37 @@ def parse_device(row: Row) -> Device:
         aliases=row.names("aliases"),
         note=row.text("note", required=False),
         **_peaks(row),
+        **_share(row, kind),
     )
+
+
+def _share(row: Row, kind: str) -> dict[str, Any]:
+    """A share of one board (``share_of`` its device id, ``share`` the fraction: ``1/6`` or 0.5), or nothing.
+
+    The board must exist and be of the same kind (checked with the other rows, in ``catalog``).
+    """
+    if not row.has("share_of"):
+        if row.has("share"):
+            raise row.fail("share", "given without share_of (the device id of the board it is a share of)")
+        return {}
+    if kind == "cpu":
+        raise row.fail("share_of", "a CPU is shared by vCPUs (an instance's vcpus), not by a share row")
+    if not row.has("share"):
+        raise row.fail("share", "missing; a share_of row gives its fraction of the board, e.g. share: 1/6")
+    value = row.raw["share"]
+    number: float | None = None
+    if isinstance(value, str) and value.count("/") == 1:
+        top, bottom = (part.strip() for part in value.split("/"))
+        if top.isdigit() and bottom.isdigit() and int(bottom) > 0:
+            number = int(top) / int(bottom)
+    elif isinstance(value, str | int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if number is None or not 0 < number < 1:
+        raise row.fail("share", f"expected a fraction of one board between 0 and 1, e.g. 1/6 or 0.5; got {value!r}")
+    return {"share_of": row.text("share_of"), "share": number}
 
 
 def _peaks(row: Row) -> dict[str, Any]:
