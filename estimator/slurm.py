@@ -1382,33 +1382,40 @@ def _new_year_starts(jobs: pd.DataFrame, hours: FloatArray) -> npt.NDArray[Any]:
     with np.errstate(invalid="ignore"):
         usable = ~np.isnat(start) & np.isfinite(hours) & (hours > 0)
         seconds = np.ceil(np.where(usable, np.minimum(hours, MAX_CHECKED_HOURS), 0.0) * 3600.0) + 1.0
-    end = start + seconds.astype(np.int64).astype("timedelta64[s]")
-    crossing = usable & (start.astype("datetime64[Y]") != end.astype("datetime64[Y]"))
+    # the next New Year after each start, by a binary search in a table of them (no calendar arithmetic per job)
+    start_s = start.astype(np.int64)
+    after = np.searchsorted(_NEW_YEARS_S, start_s, side="right")
+    next_s = _NEW_YEARS_S[np.minimum(after, len(_NEW_YEARS_S) - 1)]
+    outside = (after == 0) | (after >= len(_NEW_YEARS_S))
+    crossing = usable & ((start_s + seconds.astype(np.int64) > next_s) | outside)
     return np.where(crossing, start, none)
+
+
+# 1 January 00:00 of the years 1900 to 2500, in seconds since 1970 (a start outside them is always kept)
+_NEW_YEARS_S = np.arange("1900", "2501", dtype="datetime64[Y]").astype("datetime64[s]").astype(np.int64)
 
 
 def _estimate_runs(runs: pd.DataFrame, start: npt.NDArray[Any], data_files: DataFiles) -> pd.DataFrame:
     """:func:`estimator.batch.estimate_many` of ``runs``, a job across New Year through batch's ``start`` path.
 
-    Runs with a ``start`` (see :func:`_new_year_starts`) go through
-    ``estimate_many`` with a ``start`` column instead of ``year``: split by
-    year, each part at its year's intensity, the parts summed, the
-    intensity hours-weighted and ``intensity_year`` the first part's, exactly
-    as a batch table with a ``start`` column. The others keep their ``year``
-    (one call for them all). Rows come back in the order of ``runs``.
+    Every run goes through ``estimate_many`` with its ``year`` (one call, as
+    before); the runs with a ``start`` (see :func:`_new_year_starts`: a few)
+    go again with a ``start`` column instead of ``year``, and their results
+    replace the first ones: split by year, each part at its year's intensity,
+    the parts summed, the intensity hours-weighted and ``intensity_year`` the
+    first part's, exactly as a batch table with a ``start`` column. Rows come
+    back in the order of ``runs``.
     """
-    from estimator.batch import estimate_many
+    from estimator.batch import OUTPUT_COLUMNS, estimate_many
 
-    across = ~np.isnat(start)
-    if not across.any():
-        return estimate_many(runs, data_files=data_files)
-    pieces = []
-    if not across.all():
-        pieces.append(estimate_many(runs[~across], data_files=data_files))
-    crossing = runs[across].drop(columns=["year"], errors="ignore").assign(start=start[across])
-    pieces.append(estimate_many(crossing, data_files=data_files).drop(columns=["start"]))
-    out = pd.concat(pieces).sort_index(kind="stable")
-    out.attrs = dict(pieces[0].attrs)
+    out = estimate_many(runs, data_files=data_files)
+    across = np.flatnonzero(~np.isnat(start))
+    if not len(across):
+        return out
+    crossing = runs.iloc[across].drop(columns=["year"], errors="ignore").assign(start=start[across])
+    split = estimate_many(crossing, data_files=data_files)
+    for position in out.columns.get_indexer(pd.Index(OUTPUT_COLUMNS)).tolist():
+        out.iloc[across, position] = split[out.columns[position]].to_numpy()
     return out
 
 
