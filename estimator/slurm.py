@@ -42,6 +42,11 @@ Energy and CO2e come from :func:`estimator.batch.estimate_many`, so each job's
 figure is exactly ``estimate()`` of its allocation: the partition's
 accelerator × the job's GPUs, its CPUs' share of the partition's CPU model,
 its allocated memory, its hours, the site's region and PUE, its start year.
+A job that runs across New Year (its start and start + elapsed in two
+calendar years) is split by year as a batch table with a ``start`` column is
+(:func:`estimator.runs.split_by_year`): each part at its year's intensity,
+the parts summed. Times are sacct's, the cluster's local time: New Year is
+the cluster's midnight.
 """
 
 from __future__ import annotations
@@ -1110,6 +1115,8 @@ class _JobRuns:
     accelerator: npt.NDArray[Any]
     error: npt.NDArray[Any]
     zero: BoolArray
+    # per run: its start (datetime64[s]) when the job may run across a 1 January, else NaT (see _new_year_starts)
+    start: npt.NDArray[Any]
 
 
 def _cpu_arguments(cpus: FloatArray, kinds: list[NodeType | None], codes: npt.NDArray[np.int64]) -> dict[str, Any]:
@@ -1340,7 +1347,76 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
         runs["cpu_utilization"] = share * fraction
     if cluster.pue is not None:
         runs["pue"] = np.full(len(todo), cluster.pue)
-    return _JobRuns(pd.DataFrame(runs), todo.astype(np.int64), acc, error, zero)
+    start = _new_year_starts(jobs, hours)[todo]
+    return _JobRuns(pd.DataFrame(runs), todo.astype(np.int64), acc, error, zero, start)
+
+
+MAX_CHECKED_HOURS = 100_000.0  # h: over eleven years, so a job this long surely crosses a New Year
+
+
+def _new_year_starts(jobs: pd.DataFrame, hours: FloatArray) -> npt.NDArray[Any]:
+    """The start of each job that may run across a 1 January (datetime64[s]); NaT for the others.
+
+    A job whose start and end (start + hours, rounded up to the second, plus
+    one) fall in different calendar years is kept: a generous test on the
+    numpy times :func:`read_sacct` gives, no text parsed, so the jobs within
+    one year (nearly all) cost nothing more. :func:`estimator.runs.split_by_year`
+    then makes the parts; a kept job that ends at midnight is one part, with
+    the same figures as its start year's.
+
+    Times are compared as they are: sacct prints the cluster's local time
+    (naive), so New Year is the cluster's midnight of 1 January, as the
+    ``year`` column is the local start's year. A ``start`` column of text (a
+    table made by hand) is read as :func:`~estimator.runs.split_by_year` reads
+    it (naive as UTC); times with a zone are taken in UTC.
+    """
+    none = np.full(len(jobs), np.datetime64("NaT"), dtype="datetime64[s]")
+    if "start" not in jobs or not len(jobs):
+        return none
+    column = jobs["start"].reset_index(drop=True)
+    if not pd.api.types.is_datetime64_any_dtype(column.dtype):
+        column = pd.to_datetime(column, errors="coerce", utc=True, format="mixed")
+    if isinstance(column.dtype, pd.DatetimeTZDtype):
+        column = column.dt.tz_convert("UTC").dt.tz_localize(None)
+    start = column.to_numpy(dtype="datetime64[s]")
+    with np.errstate(invalid="ignore"):
+        usable = ~np.isnat(start) & np.isfinite(hours) & (hours > 0)
+        seconds = np.ceil(np.where(usable, np.minimum(hours, MAX_CHECKED_HOURS), 0.0) * 3600.0) + 1.0
+    # the next New Year after each start, by a binary search in a table of them (no calendar arithmetic per job)
+    start_s = start.astype(np.int64)
+    after = np.searchsorted(_NEW_YEARS_S, start_s, side="right")
+    next_s = _NEW_YEARS_S[np.minimum(after, len(_NEW_YEARS_S) - 1)]
+    outside = (after == 0) | (after >= len(_NEW_YEARS_S))
+    crossing = usable & ((start_s + seconds.astype(np.int64) > next_s) | outside)
+    return np.where(crossing, start, none)
+
+
+# 1 January 00:00 of the years 1900 to 2500, in seconds since 1970 (a start outside them is always kept)
+_NEW_YEARS_S = np.arange("1900", "2501", dtype="datetime64[Y]").astype("datetime64[s]").astype(np.int64)
+
+
+def _estimate_runs(runs: pd.DataFrame, start: npt.NDArray[Any], data_files: DataFiles) -> pd.DataFrame:
+    """:func:`estimator.batch.estimate_many` of ``runs``, a job across New Year through batch's ``start`` path.
+
+    Every run goes through ``estimate_many`` with its ``year`` (one call, as
+    before); the runs with a ``start`` (see :func:`_new_year_starts`: a few)
+    go again with a ``start`` column instead of ``year``, and their results
+    replace the first ones: split by year, each part at its year's intensity,
+    the parts summed, the intensity hours-weighted and ``intensity_year`` the
+    first part's, exactly as a batch table with a ``start`` column. Rows come
+    back in the order of ``runs``.
+    """
+    from estimator.batch import OUTPUT_COLUMNS, estimate_many
+
+    out = estimate_many(runs, data_files=data_files)
+    across = np.flatnonzero(~np.isnat(start))
+    if not len(across):
+        return out
+    crossing = runs.iloc[across].drop(columns=["year"], errors="ignore").assign(start=start[across])
+    split = estimate_many(crossing, data_files=data_files)
+    for position in out.columns.get_indexer(pd.Index(OUTPUT_COLUMNS)).tolist():
+        out.iloc[across, position] = split[out.columns[position]].to_numpy()
+    return out
 
 
 def job_arguments(job: Mapping[Any, Any], cluster: Cluster) -> dict[str, Any]:
@@ -1348,6 +1424,10 @@ def job_arguments(job: Mapping[Any, Any], cluster: Cluster) -> dict[str, Any]:
 
     The same rules as :func:`estimate_jobs`, one job at a time: what its
     figure can be checked against (``estimate(**job_arguments(job, cluster))``).
+    A job running across New Year is, in :func:`estimate_jobs`, the sum of
+    ``estimate(**{**job_arguments(job, cluster), "hours": h, "year": y})`` over
+    its parts ``(y, h)`` (:func:`estimator.runs.split_by_year` of its start
+    and hours); these arguments are its start year's, with all its hours.
 
     Parameters
     ----------
@@ -1400,7 +1480,14 @@ def estimate_jobs(jobs: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles
     accelerator × the job's GPUs, its CPUs' share of the partition's CPU
     model, its allocated memory, its hours, the site's region and PUE, the
     intensity of its start year. Its figures equal
-    ``estimate(**job_arguments(job, cluster))``. TDP is an upper bound of draw.
+    ``estimate(**job_arguments(job, cluster))``. A job that runs across New
+    Year (the cluster's local midnight of 1 January) is split by year exactly
+    as :func:`estimator.batch.estimate_many` splits a run with a ``start``
+    column: each part is ``estimate()`` with that part's hours and year, the
+    parts are summed, ``intensity_g_per_kwh`` is the hours-weighted intensity
+    (``co2e_g / energy_kwh``) and ``intensity_year`` the start year. Only those
+    jobs take that path; the others cost what they did. TDP is an upper bound
+    of draw.
 
     Parameters
     ----------
@@ -1422,7 +1509,7 @@ def estimate_jobs(jobs: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles
         ``intensity_g_per_kwh``, ``intensity_year``, ``pue_used``; ``error``
         kept or filled (NaN figures). Zero-length jobs have zero energy.
     """
-    from estimator.batch import OUTPUT_COLUMNS, estimate_many
+    from estimator.batch import OUTPUT_COLUMNS
 
     if not isinstance(jobs, pd.DataFrame):
         raise InputError(f"estimate_jobs takes the DataFrame read_sacct returns; got {type(jobs).__name__}")
@@ -1433,7 +1520,7 @@ def estimate_jobs(jobs: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles
         raise InputError(f"estimate_jobs takes the Cluster load_cluster returns; got {type(cluster).__name__}")
     built = _job_runs(jobs.reset_index(drop=True), cluster)
     n = len(jobs)
-    result = estimate_many(built.runs, data_files=data_files) if len(built.runs) else None
+    result = _estimate_runs(built.runs, built.start, data_files) if len(built.runs) else None
     floats = {c: np.full(n, np.nan) for c in ESTIMATE_COLUMNS if c != "accelerator"}
     error = built.error
     if result is not None:
@@ -1614,7 +1701,7 @@ def totals_text(t: ClusterTotals) -> str:
         + (f" (range {mass(t.co2e_low_g)} to {mass(t.co2e_high_g)})" if not math.isnan(t.co2e_low_g) else "")
         + f" from {energy(t.energy_kwh)}"
         + (f"; embodied {mass(t.embodied_g)} beside" if not math.isnan(t.embodied_g) else "")
-        + " (TDP is an upper bound; the grid's life-cycle figure of each job's start year)",
+        + " (TDP is an upper bound; the grid's life-cycle figure of each year a job ran in)",
     ]
     lines += [f"  {e}" for e in t.first_errors]
     return "\n".join(lines)

@@ -32,7 +32,7 @@ from estimator.core import MEMORY_W_PER_GB
 from estimator.errors import EstimatorError, InputError
 from estimator.report import energy, num
 from estimator.report import mass as _mass
-from estimator.slurm import SUMMARY_COLUMNS, Cluster, ClusterTotals, _job_runs, summarize, totals
+from estimator.slurm import SUMMARY_COLUMNS, Cluster, ClusterTotals, _estimate_runs, _job_runs, summarize, totals
 from estimator.version import __version__
 
 TOP = 15
@@ -188,15 +188,24 @@ def svg(chart: Any) -> str:
 # ---------------------------------------------------------------- what-ifs and sources
 
 
-def _grouped_runs(estimated: pd.DataFrame, cluster: Cluster) -> pd.DataFrame:
-    """The estimate_many input of the estimated jobs, equal rows merged (hours summed: energy is linear in hours)."""
+def _grouped_runs(estimated: pd.DataFrame, cluster: Cluster) -> tuple[pd.DataFrame, npt.NDArray[Any]]:
+    """The estimate_many input of the estimated jobs, and each run's start when it may cross New Year (else NaT).
+
+    Equal runs within one year are merged (hours summed: energy is linear in
+    hours); a job across New Year is kept as it is, with its start, for
+    :func:`estimator.slurm._estimate_runs` to split by year as ``estimate_jobs`` does.
+    """
     ok = estimated[estimated["error"].isna()].reset_index(drop=True)
-    runs = _job_runs(ok, cluster).runs
+    built = _job_runs(ok, cluster)
+    runs, start = built.runs, built.start
     if runs.empty:
-        return runs
+        return runs, start
+    across = ~np.isnat(start)
     keys = [c for c in runs.columns if c != "hours"]
-    grouped: pd.DataFrame = runs.groupby(keys, dropna=False, as_index=False, sort=False)[["hours"]].sum()
-    return grouped
+    grouped = runs[~across].groupby(keys, dropna=False, as_index=False, sort=False)[["hours"]].sum()
+    merged = pd.concat([grouped, runs[across]], ignore_index=True)[list(runs.columns)]
+    starts = np.concatenate([np.full(len(grouped), np.datetime64("NaT"), dtype="datetime64[s]"), start[across]])
+    return merged, starts
 
 
 def _years(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
@@ -229,12 +238,13 @@ def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files
         site's PUE when it is given (else each place's default); the site's
         latest intensity year when jobs ran in an older one. The jobs go
         through ``estimate_many`` again, equal ones merged (energy is linear
-        in hours).
+        in hours); elsewhere, a job across New Year is split by year as
+        :func:`estimator.slurm.estimate_jobs` splits it.
     """
     from estimator.batch import estimate_many
     from estimator.lookup import cleanest_regions
 
-    runs = _grouped_runs(estimated, cluster)
+    runs, start = _grouped_runs(estimated, cluster)
     actual_g = float(np.nansum(estimated["co2e_g"].to_numpy(dtype=np.float64, na_value=np.nan)))
     rows: list[dict[str, Any]] = [{"scenario": f"as run: {cluster.region}", "co2e_kg": actual_g / 1000.0}]
     if runs.empty:
@@ -249,7 +259,7 @@ def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files
     if cluster.region != "world":
         places.append(("world", "at the world average"))
     for region, label in places:
-        out = estimate_many(runs.assign(region=region), data_files=data_files)
+        out = _estimate_runs(runs.assign(region=region), start, data_files)
         rows.append({"scenario": label, "co2e_kg": float(np.nansum(out["co2e_g"].to_numpy())) / 1000.0})
     years = _years(estimated)
     if years.size:
@@ -361,7 +371,8 @@ def _year_text(estimated: pd.DataFrame) -> str:
         return ""
     return (
         f" Intensity of year{'s' if len(shown_years) > 1 else ''} {', '.join(map(str, shown_years))} "
-        "(each job's start year where the data has it)."
+        "(each job's start year where the data has it; a job running across New Year takes each "
+        "year's figure for its hours in that year)."
     )
 
 
