@@ -53,7 +53,7 @@ def test_the_hand_figures_are_the_datas() -> None:
     assert emb.kinds["cpu"].kg == 100 and "amd-epyc-74f3v" not in emb.devices
     assert emb.lifetime is not None
     assert (emb.lifetime.years, emb.lifetime.years_short, emb.lifetime.utilization) == (6, 4, 0.85)
-    assert NV6 not in emb.instances  # no Cloud Carbon Footprint host row: its GPU share's part of the server stands for it
+    assert NV6 not in emb.instances  # no CCF host row: its GPU share's part of the server stands for the host
 
 
 def test_nv6ads_a10_v5_for_10_hours_worked_by_hand() -> None:
