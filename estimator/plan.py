@@ -244,6 +244,11 @@ def _power_notes(catalog: Catalog, device_ids: tuple[str, ...]) -> list[str]:
 def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None:
     """kg per device (with its share of a server) and the sources, or None without a figure.
 
+    An accelerator carries its own kg plus 1/N of the N-accelerator server, whose
+    figure is the whole server but its accelerators (host CPUs, memory, board and
+    chassis inside: Luccioni et al. 2022, BLOOM). A CPU carries 1/S of the S-socket
+    base server, which already holds one CPU (Cloud Carbon Footprint: the base plus
+    100 kg per CPU *beyond* it), plus 1/S of the S - 1 CPUs the base lacks.
     A share of one board (``share_of``, ``share``: a cloud's 1/6 of an A10) carries
     that fraction of the whole board's figure, server share included.
     """
@@ -260,16 +265,35 @@ def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None
     found = emb.devices.get(device.id) or emb.kinds.get(device.kind)
     if found is None:
         return None
-    server = emb.cpu_server if device.is_cpu else emb.accelerator_server
+    own = f"{found.kg:g} kg ({found.source}, {found.year})"
+    if device.is_cpu:
+        server = emb.cpu_server
+        if server is None:
+            return found.kg, f"{device.name}: {own}"
+        kg = (server.kg + (server.per - 1) * found.kg) / server.per
+        what = (
+            f"{device.name}: 1/{server.per} of a {server.kg:g} kg {server.per}-socket server that holds one CPU "
+            f"({server.source}, {server.year}) + {server.per - 1}/{server.per} × {own} for the CPUs beyond the base"
+            f" = {kg:.4g} kg per CPU"
+        )
+        return kg, what
+    server = emb.accelerator_server
     kg = found.kg + (server.kg / server.per if server else 0.0)
-    what = f"{device.name}: {found.kg:g} kg ({found.source}, {found.year})"
+    what = f"{device.name}: {own}"
     if server:
-        what += f" + 1/{server.per} of a {server.kg:g} kg server ({server.source}, {server.year})"
+        what += (
+            f" + 1/{server.per} of a {server.kg:g} kg server, its host CPUs, memory and chassis included "
+            f"({server.source}, {server.year}) = {kg:.4g} kg"
+        )
     return kg, what
 
 
 def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst: Instance | None) -> Embodied:
-    """Manufacturing emissions per hour of use, split into a fixed part and a part per accelerator."""
+    """Manufacturing emissions per hour of use, split into a fixed part and a part per accelerator.
+
+    Each physical server is counted once: when the accelerators carry their share of
+    the accelerator server, the CPUs are inside that server's figure and add nothing.
+    """
     life = catalog.embodied.lifetime
     if life is None:
         return Embodied(math.nan, math.nan, math.nan, math.nan, ("no embodied lifetime in the data",))
@@ -280,6 +304,7 @@ def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst:
     fixed = [0.0, 0.0]
     per_device = [0.0, 0.0]
     found = False
+    host = ""  # the accelerator server, once the accelerators carry their share of it
     if inst is not None and inst.id in catalog.embodied.instances:
         fig = catalog.embodied.instances[inst.id]
         what = f"{inst.id}: {fig.kg:g} kg share of its host ({fig.source}, {fig.year})"
@@ -289,6 +314,9 @@ def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst:
     for i, s in enumerate(specs):
         device = catalog.devices.get(s.device_id)
         if device is None or s.kind == "memory":
+            continue
+        if device.is_cpu and host:
+            basis.append(f"{s.label}: inside the {host}; not counted again")
             continue
         per_item = _embodied_item(catalog, device)
         if per_item is None:
@@ -302,6 +330,9 @@ def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst:
                 core.embodied_g(kg, 1.0, life.years, life.utilization),
                 core.embodied_g(kg, 1.0, life.years_short, life.utilization),
             ]
+            server = catalog.embodied.accelerator_server
+            if server is not None and not device.is_cpu:
+                host = f"{server.kg:g} kg accelerator server's figure (which leaves out only its accelerators)"
             continue
         items = s.number * s.power_w / device.tdp_w if device.is_cpu else s.number  # cores/vCPUs as packages
         fixed[0] += core.embodied_g(kg, items, life.years, life.utilization)

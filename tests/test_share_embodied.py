@@ -9,9 +9,10 @@ CLI, the app and Slurm.
 Hand figures (data/embodied.yaml): an A10 has no figure of its own, so it takes
 the GPU default, 150 kg, plus 1/8 of the 2,500 kg 8-GPU server = 462.5 kg;
 spread over 6 years x 8,760 h x 0.85 = 44,676 h (the high end: 4 years,
-29,784 h). A CPU package: 100 kg plus 1/2 of the 1,000 kg two-socket server =
-600 kg. Azure NV6ads A10 v5: 1/6 of an A10, and 6 vCPUs of a 48-thread AMD
-EPYC 74F3V = 1/8 of a package.
+29,784 h). Azure NV6ads A10 v5: 1/6 of an A10; its 6 vCPUs of an AMD EPYC
+74F3V are inside the 8-GPU server's figure, which leaves out only the GPUs
+(before 2026-12-03 they added 1/8 of a 600 kg CPU package and CPU server:
+tests/test_embodied_server.py).
 """
 
 from __future__ import annotations
@@ -37,8 +38,7 @@ from tests.conftest import ROOT, run_cli
 
 NV6 = "azure:Standard_NV6ads_A10_v5"
 LIFE_H, LIFE_SHORT_H = 6 * 8760 * 0.85, 4 * 8760 * 0.85  # 44,676 h and 29,784 h
-A10_KG = 150 + 2500 / 8  # 462.5 kg: GPU default + 1/8 of the 8-GPU server
-CPU_PACKAGE_KG = 100 + 1000 / 2  # 600 kg: CPU default + 1/2 of the two-socket server
+A10_KG = 150 + 2500 / 8  # 462.5 kg: GPU default + 1/8 of the 8-GPU server (its host CPUs inside)
 PARTITION_ID = re.compile(r"^(?P<board>.+)-1of(?P<n>[0-9]+)$")
 
 SHARES = sorted(d.id for d in load_catalog().devices.values() if d.share_of is not None)
@@ -53,23 +53,22 @@ def test_the_hand_figures_are_the_datas() -> None:
     assert emb.kinds["cpu"].kg == 100 and "amd-epyc-74f3v" not in emb.devices
     assert emb.lifetime is not None
     assert (emb.lifetime.years, emb.lifetime.years_short, emb.lifetime.utilization) == (6, 4, 0.85)
-    assert NV6 not in emb.instances  # no Cloud Carbon Footprint host figure: the CPU's share stands for the host
+    assert NV6 not in emb.instances  # no CCF host row: its GPU share's part of the server stands for the host
 
 
 def test_nv6ads_a10_v5_for_10_hours_worked_by_hand() -> None:
     # GPU: 462.5 kg / 6 = 77.083 kg -> 77,083 g x 10 h / 44,676 h = 17.254 g (a whole A10: 103.52 g)
-    # CPU: 6 vCPUs x 240 W / 48 threads = 30 W of a 240 W package = 1/8 x 600 kg = 75 kg -> 16.788 g
+    # CPU: its 6 vCPUs are inside the server part of the 462.5 kg; nothing more (was 1/8 x 600 kg -> 16.788 g)
     gpu_g = A10_KG / 6 * 1000 * 10 / LIFE_H
-    cpu_g = CPU_PACKAGE_KG / 8 * 1000 * 10 / LIFE_H
-    assert (gpu_g, cpu_g) == pytest.approx((17.2539, 16.7876), abs=1e-4)
+    assert gpu_g == pytest.approx(17.2539, abs=1e-4)
     e = estimate(instance=NV6, hours=10, region="azure:westeurope")
-    assert e.embodied_g == pytest.approx(gpu_g + cpu_g, rel=1e-12) == pytest.approx(34.0414, abs=1e-4)
-    high = (A10_KG / 6 + CPU_PACKAGE_KG / 8) * 1000 * 10 / LIFE_SHORT_H
-    assert e.embodied_high_g == pytest.approx(high, rel=1e-12) == pytest.approx(51.0621, abs=1e-4)
-    # before the share was applied the figure was 103.52 + 16.79 = 120.31 g: a whole A10 per device-hour
+    assert e.embodied_g == pytest.approx(gpu_g, rel=1e-12) == pytest.approx(17.2539, abs=1e-4)
+    high = A10_KG / 6 * 1000 * 10 / LIFE_SHORT_H
+    assert e.embodied_high_g == pytest.approx(high, rel=1e-12) == pytest.approx(25.8808, abs=1e-4)
+    # before the share was applied the figure was 103.52 g (+ the CPU's): a whole A10 per device-hour
     whole = estimate(hardware="nvidia-a10", hours=10, region="azure:westeurope")
     assert whole.embodied_g == pytest.approx(A10_KG * 1000 * 10 / LIFE_H, rel=1e-12)
-    assert e.embodied_g < 0.3 * (whole.embodied_g + cpu_g)
+    assert e.embodied_g == pytest.approx(whole.embodied_g / 6, rel=1e-12)
     basis = [b for b in e.embodied_basis if b.startswith("NVIDIA A10, 1/6 GPU partition:")]
     assert len(basis) == 1 and "1/6 of a whole NVIDIA A10's 462.5 kg = 77.08 kg" in basis[0]
 
@@ -151,15 +150,15 @@ def test_batch_equals_estimate_for_share_rows() -> None:
         if "count" in given:
             given["count"] = int(given["count"])
         assert got == estimate(**given).embodied_g  # bit for bit
-    at = instances.index(NV6)  # 10 + at hours of 1/6 of an A10 and 1/8 of a CPU package
-    hand = (A10_KG / 6 + CPU_PACKAGE_KG / 8) * 1000 * (10 + at) / LIFE_H
+    at = instances.index(NV6)  # 10 + at hours of 1/6 of an A10 (its vCPUs inside the server part)
+    hand = A10_KG / 6 * 1000 * (10 + at) / LIFE_H
     assert out["embodied_g"].iloc[at] == pytest.approx(hand, rel=1e-12)
 
 
 def test_text_paragraph_and_card_body_show_the_share_figure() -> None:
     e = estimate(instance=NV6, hours=10, region="azure:westeurope")
     shown = report.mass(e.embodied_g)
-    assert shown == "34.04 g CO2e"
+    assert shown == "17.25 g CO2e"
     assert f"embodied (manufacturing, shown beside, not added): {shown}" in report.text(e)
     assert shown in report.markdown_paragraph(e)
     assert shown in report.environmental_impact_section(e)
@@ -168,7 +167,7 @@ def test_text_paragraph_and_card_body_show_the_share_figure() -> None:
 def test_cli_shows_the_share_figure() -> None:
     out = run_cli("estimate", "--instance", NV6, "--hours", "10", "--region", "azure:westeurope")
     assert out.returncode == 0, out.stderr
-    assert "embodied (manufacturing, shown beside, not added): 34.04 g CO2e (up to 51.06 g CO2e" in out.stdout
+    assert "embodied (manufacturing, shown beside, not added): 17.25 g CO2e (up to 25.88 g CO2e" in out.stdout
     assert "1/6 of a whole NVIDIA A10's 462.5 kg = 77.08 kg" in out.stdout
     js = run_cli("estimate", "--hardware", "nvidia-a10-1of6", "--hours", "10", "--region", "FR", "--format", "json")
     assert js.returncode == 0, js.stderr
@@ -206,7 +205,7 @@ def test_app_shows_the_share_figure() -> None:
     at.run()
     assert not at.exception, at.exception
     values = [m.value for m in at.metric if m.label == "Embodied (manufacturing)"]
-    assert values == ["34.04 g CO2e"]
+    assert values == ["17.25 g CO2e"]
 
 
 # ---------------------------------------------------------------- the schema and its checks
