@@ -115,7 +115,7 @@ def test_bad_input(kwargs: dict[str, object], message: str) -> None:
 def test_default_pue_order(catalog: Catalog) -> None:
     # a country: no region or provider PUE, so the industry average
     fr = estimate(hardware=A100, hours=1, region="FR")
-    assert fr.pue == catalog.industry_pue.pue == 1.56
+    assert fr.pue == catalog.industry_pue.pue == 1.54
     assert fr.pue_basis == "industry-average"
     assert "Uptime" in fr.pue_source
     # a cloud region without its own PUE takes the provider's

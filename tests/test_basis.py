@@ -3,7 +3,7 @@
 Figures are read from the reference series in ``../shared/reference/`` (Electricity
 Maps yearly averages, ODbL; UNFCCC/IFI operating margins, CC BY-SA 4.0) and the
 arithmetic is worked out here: 0.4 kW (NVIDIA A100 SXM4 80GB TDP, NVIDIA datasheet)
-× 1 h × PUE 1.56 (industry average, Uptime Institute Global Data Center Survey 2024)
+× 1 h × PUE 1.54 (industry average, Uptime Institute Global Data Center Survey 2025)
 × the figure. The tests skip when the reference folder is missing, except in CI.
 """
 
@@ -34,7 +34,7 @@ from tests.conftest import needed, run_cli
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 A100 = "nvidia-a100-sxm4-80gb"
 A100_KW = 0.4  # NVIDIA A100 80GB SXM datasheet: 400 W TDP
-INDUSTRY_PUE = 1.56  # Uptime Institute, Global Data Center Survey 2024
+INDUSTRY_PUE = 1.54  # Uptime Institute, Global Data Center Survey 2025 (2024: 1.56)
 BIG_THREE = ("aws", "gcp", "azure")
 
 
