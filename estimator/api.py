@@ -60,7 +60,7 @@ def estimate(
         "gcp:us-central1", "aws:us-east-1", "FR", "US-CA", "US-MIDA-PJM", "world", or a name.
     pue : float, optional
         Facility power usage effectiveness [-], 1 to 3 (default: the region's, the
-        provider's, else the industry average 1.56).
+        provider's, else the industry average, 1.54 in 2025).
     intensity : float, optional
         Grid carbon intensity [gCO2e/kWh], instead of the region's.
     power_w : float, optional
@@ -117,7 +117,7 @@ def estimate(
     Lacoste et al. 2019, "Quantifying the carbon emissions of machine learning", arXiv:1910.09700.
     Electricity Maps, yearly carbon intensity 2021-2025 (ODbL 1.0); Ember yearly data (CC BY-SA 4.0).
     Dodge et al. 2022, FAccT, doi:10.1145/3531146.3533234 (measured training draw: the range's low end).
-    Uptime Institute, Global Data Center Survey 2024 (industry-average PUE 1.56).
+    Uptime Institute, Global Data Center Survey 2025 (industry-average PUE 1.54).
     """
     files: tuple[str, ...] | None = hashable_files(data_files) if data_files is not None else None
     if isinstance(intensity_range, list):
@@ -247,7 +247,7 @@ def default_pue(region: str | None = None, provider: str | None = None, data_fil
 
     References
     ----------
-    Uptime Institute, Global Data Center Survey 2024 (industry average 1.56).
+    Uptime Institute, Global Data Center Survey 2025 (industry average 1.54).
     """
     catalog = load_catalog(data_files)
     reg = catalog.region(region, provider)[0] if region is not None else None

@@ -141,7 +141,7 @@ def check_pue(pue: object) -> float:
         raise InputError(
             field="pue",
             message=f"pue must be from {low:g} (no overhead) to {high:g}; got {number:g}. "
-            "Typical values: 1.1 for hyperscale clouds, 1.56 industry average (Uptime Institute 2024)",
+            "Typical values: 1.1 for hyperscale clouds, 1.54 industry average (Uptime Institute 2025)",
         )
     return number
 

@@ -15,7 +15,7 @@ References
 ----------
 Dodge et al. 2022, "Measuring the carbon intensity of AI in cloud instances", FAccT,
 doi:10.1145/3531146.3533234 (measured training draw 0.27-0.92 of TDP: the low end of the range).
-Uptime Institute, Global Data Center Survey 2024 (industry-average PUE 1.56).
+Uptime Institute, Global Data Center Survey 2025 (industry-average PUE 1.54).
 """
 
 from __future__ import annotations

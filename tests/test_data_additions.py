@@ -105,3 +105,21 @@ def test_trn_instances_name_their_trainium(catalog: Catalog) -> None:
     trn2, _ = catalog.instance("trn2.48xlarge")
     # https://aws.amazon.com/ec2/instance-types/trn2/: 16 Trainium2, 192 vCPUs, 2 TiB
     assert (trn2.accelerator, trn2.accelerator_count, trn2.vcpus, trn2.memory_gb) == ("aws-trainium2", 16, 192, 2048)
+
+
+def test_the_pue_message_quotes_the_data_s_industry_average() -> None:
+    # the hint a refused pue gets names the fallback figure the data carries (core cannot read the data)
+    import re
+
+    from estimator import core, load_catalog
+    from estimator.errors import InputError
+
+    avg = load_catalog().industry_pue
+    try:
+        core.check_pue(7)
+    except InputError as exc:
+        message = str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("pue 7 was accepted")
+    quoted = re.search(r"([\d.]+) industry average \(Uptime Institute (\d{4})\)", message)
+    assert quoted is not None and (float(quoted[1]), int(quoted[2])) == (avg.pue, avg.year)
