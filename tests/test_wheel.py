@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import venv
@@ -39,6 +40,8 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
     subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)], check=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    # the new venv must see only its own install: a PYTHONPATH pointing at a checkout would shadow the wheel
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     script = env_dir / "bin" / "co2-estimator"
     out = subprocess.run(
         [
@@ -58,6 +61,7 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=elsewhere,
+        env=clean,
         check=True,
     )
     result = json.loads(out.stdout)
@@ -67,6 +71,7 @@ def test_wheel_installs_and_runs_from_another_directory(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         cwd=elsewhere,
+        env=clean,
         check=True,
     ).stdout.strip()
     assert where.startswith(str(env_dir)), where
