@@ -146,7 +146,7 @@ def test_batch_equals_estimate_for_share_rows() -> None:
     out = estimate_many(runs)
     assert out["error"].isna().all()
     for (_, row), got in zip(runs.iterrows(), out["embodied_g"], strict=True):
-        given = {k: v for k, v in row.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
+        given = {str(k): v for k, v in row.items() if v is not None and not (isinstance(v, float) and math.isnan(v))}
         if "count" in given:
             given["count"] = int(given["count"])
         assert got == estimate(**given).embodied_g  # bit for bit
