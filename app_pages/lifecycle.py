@@ -17,11 +17,11 @@ import streamlit as st
 import estimator
 from app_pages import plain, state
 from app_pages.inputs import device_options
+from app_pages.widgets import UNSET, job_number
 from estimator import Estimate, report
 from estimator.catalog import Catalog
 from estimator.inference import IDLE_DRAW_FRACTION, IDLE_DRAW_SOURCE
 
-UNSET = "not set: the link's value did not resolve"
 UPTIME_NAMES = {"hours_per_day": "hours up per day", "idle_fraction": "idle draw"}
 
 
@@ -62,9 +62,13 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
         placeholder=UNSET,
         **state.watch("serve_hardware"),
     )
-    _default("serve_count")
-    count = right.number_input(
-        "Serving devices", min_value=1, step=1, key="serve_count", placeholder=UNSET, **state.watch("serve_count")
+    count = job_number(
+        "count",
+        "Serving devices",
+        key="serve_count",
+        where=right,
+        start=state.INFERENCE_DEFAULTS["serve_count"],
+        help="Devices serving the model (the serving estimate's count).",
     )
     # Traffic, how its speed is given, and the speed, on one row (no gap under the requests).
     traffic, speed_by, speed = st.columns(3)
@@ -113,7 +117,7 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
             )
         }
     same: dict[str, Any] = {k: job[k] for k in ("region", "pue", "intensity", "utilization") if k in job}
-    return {"hardware": hardware, "count": _int(count), "requests": _int(requests), **rate, **same}
+    return {"hardware": hardware, "count": count, "requests": _int(requests), **rate, **same}
 
 
 def _uptime_changed() -> None:
