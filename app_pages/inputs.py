@@ -18,6 +18,7 @@ from app_pages import state
 from app_pages.widgets import UNSET, job_number, spec_of
 from estimator import core, grid, report
 from estimator.catalog import Catalog
+from estimator.job import Input
 from estimator.modelcard import TRAINING_TYPES
 from estimator.plan import TYPICAL_TRAINING_DRAW_FRACTION
 from estimator.records import DEVICE_KINDS, Device, Instance, Region
@@ -159,7 +160,7 @@ def _duration(kwargs: dict[str, Any]) -> tuple[float | None, dict[str, Any], lis
         "hours",
         "Device-hours",
         key="device_hours",
-        spec=DEVICE_HOURS,
+        spec=device_hours_spec(),
         start=state.DEFAULT_HOURS,
         step=1.0,
         format="%g",
@@ -177,9 +178,10 @@ def _hours(help: str | None = None) -> float | None:
     return job_number("hours", "Hours", start=state.DEFAULT_HOURS, step=1.0, format="%g", help=help)
 
 
-# Device-hours: Job's hours spread over the devices, so no upper bound of its own (hours' is checked after
-# the division, by the API).
-DEVICE_HOURS = dataclasses.replace(spec_of("hours"), name="device_hours", high=None)
+def device_hours_spec() -> Input:
+    """Device-hours: Job's hours spread over the devices, so no upper bound of their own (the hours' bound is
+    checked after the division, by the API)."""
+    return dataclasses.replace(spec_of("hours"), name="device_hours", high=None)
 
 
 def devices(count: float) -> str:
