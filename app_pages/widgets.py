@@ -57,6 +57,47 @@ def bounds(spec: Input, high_to_api: bool = False) -> tuple[Number | None, Numbe
     return low, high
 
 
+def number(
+    key: str,
+    label: str,
+    *,
+    where: DeltaGenerator | None = None,
+    start: Number | None = None,
+    min_value: Number | None = None,
+    max_value: Number | None = None,
+    step: Number | None = None,
+    format: str | None = None,
+    optional: bool = False,
+    placeholder: str | None = None,
+    help: str | None = None,
+) -> Number | None:
+    """A number input of the form, with the plumbing each one needs.
+
+    The first value ``start`` goes through session state (a shared link may set it instead); once the
+    person sets the widget, the link's value for ``key`` no longer counts (``state.watch``). ``optional``:
+    empty (``None``) means "not given", and ``placeholder`` says what that means; otherwise an empty
+    widget is a link's value that did not resolve (placeholder :data:`UNSET`) and clearing it brings back
+    ``min_value``, as Streamlit does. ``where``: a column or container, default the current one.
+    """
+    if start is not None:
+        st.session_state.setdefault(key, start)
+    # One call for ints and floats alike: Streamlit's overloads type each combination separately.
+    args: dict[str, Any] = {
+        "min_value": min_value,
+        "max_value": max_value,
+        "value": None if optional else "min",
+        "step": step,
+        "format": format,
+        "key": key,
+        "placeholder": placeholder if optional else (placeholder or UNSET),
+        "help": help,
+        **state.watch(key),
+    }
+    widget = where.number_input if where is not None else st.number_input
+    value: Number | None = widget(label, **args)
+    return value
+
+
 def job_number(
     name: str,
     label: str,
@@ -82,18 +123,11 @@ def job_number(
     label : str
         The form's label; with ``show_unit``, Job's unit follows in brackets.
     key : str, optional
-        The widget's key and link parameter (default ``name``); the link's value for it is settled
-        once the person sets it (``state.watch``).
+        The widget's key and link parameter (default ``name``).
     spec : Input, optional
         Metadata to use instead of Job's for ``name`` (a form's own input made from a Job input).
-    where : DeltaGenerator, optional
-        A column or container; default the current one.
-    start : int or float, optional
-        The first value, through session state (a shared link may set it instead).
-    optional : bool
-        Empty (``None``) means "not given": the widget starts empty and its ``placeholder`` says
-        what empty means. Otherwise an empty widget is a link's value that did not resolve
-        (placeholder :data:`UNSET`).
+    where, start, optional, placeholder
+        As :func:`number`'s.
     help : str, optional
         The form's more specific help, instead of Job's.
     step, format
@@ -102,29 +136,25 @@ def job_number(
         No maximum in the widget: a value above Job's ``high`` reaches ``estimate()`` and its message.
     """
     spec = spec or spec_of(name)
-    key = key or name
-    if start is not None:
-        st.session_state.setdefault(key, start)
     low, high = bounds(spec, high_to_api)
     whole = spec.kind == "whole"
     if step is not None:
         step = int(step) if whole else float(step)
     elif whole:
         step = 1
-    # One call for ints and floats alike: Streamlit's overloads type each combination separately.
-    args: dict[str, Any] = {
-        "min_value": low,
-        "max_value": high,
-        "value": None if optional else "min",
-        "step": step,
-        "format": format,
-        "key": key,
-        "placeholder": placeholder if optional else (placeholder or UNSET),
-        "help": help_text(spec, help),
-        **state.watch(key),
-    }
-    widget = where.number_input if where is not None else st.number_input
-    value: Number | None = widget(f"{label} ({spec.unit})" if show_unit and spec.unit else label, **args)
+    value = number(
+        key or name,
+        f"{label} ({spec.unit})" if show_unit and spec.unit else label,
+        where=where,
+        start=start,
+        min_value=low,
+        max_value=high,
+        step=step,
+        format=format,
+        optional=optional,
+        placeholder=placeholder,
+        help=help_text(spec, help),
+    )
     if value is None:
         return None
     return int(value) if whole else value
