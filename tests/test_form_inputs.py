@@ -9,6 +9,7 @@ A value the widget takes is one ``estimate()`` takes, but an open low bound (hou
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -78,8 +79,8 @@ def run(at: AppTest | None = None) -> AppTest:
 
 def every_number_input(at: AppTest) -> dict[str, Any]:
     """Each number widget of the form, by key, opening every path that shows one."""
-    seen = {w.key: w for w in at.number_input}
-    steps = [
+    seen: dict[str, Any] = {str(w.key): w for w in at.number_input}
+    steps: list[Callable[[], Any]] = [
         lambda: at.checkbox(key="custom_intensity").check(),
         lambda: at.selectbox(key="cpu").set_value(CPU),
         lambda: at.radio(key="cpu_by").set_value("cores"),
@@ -91,7 +92,7 @@ def every_number_input(at: AppTest) -> dict[str, Any]:
     for step in steps:
         step().run()
         assert not at.exception, at.exception
-        seen |= {w.key: w for w in at.number_input}
+        seen |= {str(w.key): w for w in at.number_input}
     return seen
 
 
