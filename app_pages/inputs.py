@@ -6,20 +6,23 @@ values that go in the shareable link. Widget keys are the API's keyword names.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import estimator
 from app_pages import state
+from app_pages.widgets import UNSET, job_number, spec_of
 from estimator import core, grid, report
 from estimator.catalog import Catalog
+from estimator.job import Input
 from estimator.modelcard import TRAINING_TYPES
 from estimator.plan import TYPICAL_TRAINING_DRAW_FRACTION
 from estimator.records import DEVICE_KINDS, Device, Instance, Region
 
-UNSET = "not set: the link's value did not resolve"
 KIND_LABEL = {"gpu": "GPU", "tpu": "TPU", "npu": "NPU", "soc": "SoC", "cpu": "CPU"}
 GRID_ORDER = {"world": 0, "country": 1, "subdivision": 2, "zone": 3}
 
@@ -133,28 +136,14 @@ def _hardware(cat: Catalog) -> tuple[dict[str, Any], dict[str, Any]]:
         help="Grouped by kind: GPU, TPU, NPU, SoC, CPU. Type to search (e.g. 'H100', 'V100 SXM2', 'EPYC 7742').",
         **state.watch("hardware"),
     )
-    _default("count", 1)
-    count = st.number_input(
-        "Number of devices", min_value=1, step=1, key="count", placeholder=UNSET, **state.watch("count")
-    )
-    count = None if count is None else int(count)
+    count = job_number("count", "Number of devices", start=1)
     return {"hardware": hw, "count": count}, {"hardware": hw, "count": count}
 
 
 def _duration(kwargs: dict[str, Any]) -> tuple[float | None, dict[str, Any], list[str]]:
     """Hours per device, or total device-hours spread over the devices."""
     if "instance" in kwargs:
-        _default("hours", state.DEFAULT_HOURS)
-        hours = st.number_input(
-            "Hours",
-            min_value=0.0,
-            step=1.0,
-            format="%g",
-            key="hours",
-            placeholder=UNSET,
-            help="Wall-clock hours of one instance; for several instances, their total instance-hours.",
-            **state.watch("hours"),
-        )
+        hours = _hours("Wall-clock hours of one instance; for several instances, their total instance-hours.")
         return hours, {"hours": hours}, []
     by = st.radio(
         "Duration as",
@@ -165,20 +154,17 @@ def _duration(kwargs: dict[str, Any]) -> tuple[float | None, dict[str, Any], lis
         **state.watch("duration"),
     )
     if by == "hours":
-        _default("hours", state.DEFAULT_HOURS)
-        hours = st.number_input(
-            "Hours", min_value=0.0, step=1.0, format="%g", key="hours", placeholder=UNSET, **state.watch("hours")
-        )
+        hours = _hours()
         return hours, {"hours": hours}, []
-    _default("device_hours", state.DEFAULT_HOURS)
-    device_hours = st.number_input(
+    device_hours = job_number(
+        "hours",
         "Device-hours",
-        min_value=0.0,
+        key="device_hours",
+        spec=device_hours_spec(),
+        start=state.DEFAULT_HOURS,
         step=1.0,
         format="%g",
-        key="device_hours",
-        placeholder=UNSET,
-        **state.watch("device_hours"),
+        help="Total device-hours, spread evenly over the devices: hours = device-hours / devices.",
     )
     count = kwargs["count"]
     if device_hours is None or count is None:
@@ -186,6 +172,16 @@ def _duration(kwargs: dict[str, Any]) -> tuple[float | None, dict[str, Any], lis
     hours = core.hours_from_device_hours(device_hours, count)
     note = f"{report.num(device_hours)} device-hours on {devices(count)}: {report.num(hours)} h each"
     return hours, {"device_hours": device_hours}, [note]
+
+
+def _hours(help: str | None = None) -> float | None:
+    return job_number("hours", "Hours", start=state.DEFAULT_HOURS, step=1.0, format="%g", help=help)
+
+
+def device_hours_spec() -> Input:
+    """Device-hours: Job's hours spread over the devices, so no upper bound of their own (the hours' bound is
+    checked after the division, by the API)."""
+    return dataclasses.replace(spec_of("hours"), name="device_hours", high=None)
 
 
 def devices(count: float) -> str:
@@ -299,16 +295,12 @@ def _pue(cat: Catalog, region: str | None) -> float | None:
         if "pue" not in st.session_state or (st.session_state["pue"] == previous and previous != base.pue):
             st.session_state["pue"] = base.pue  # follow the region unless the person changed it
         st.session_state["_pue_default"] = base.pue
-    pue = st.number_input(
+    pue = job_number(
+        "pue",
         "PUE (data-centre overhead)",
-        min_value=1.0,
-        max_value=3.0,
         step=0.01,
         format="%.2f",
-        key="pue",
-        placeholder=UNSET,
         help="Power usage effectiveness. 1.0 reproduces the ML CO2 Impact calculator, which leaves it out.",
-        **state.watch("pue"),
     )
     if pue is None:
         return None
@@ -323,99 +315,83 @@ def _advanced(cat: Catalog, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Utilization, power override, CPU and memory, custom intensity, the range's low end."""
     out: dict[str, Any] = {}
     with st.expander("Advanced: utilization, power, CPU, memory, intensity"):
-        _default("utilization", 1.0)
-        util = st.number_input(
+        util = job_number(
+            "utilization",
             "GPU utilization (fraction of power drawn)",
-            min_value=0.0,
-            max_value=1.0,
+            start=spec_of("utilization").default,
             step=0.05,
-            key="utilization",
-            placeholder=UNSET,
             help="1 = TDP, an upper bound. Average draw / TDP from nvidia-smi gives a tighter figure.",
-            **state.watch("utilization"),
         )
         if util != 1.0:
             out["utilization"] = util
-        power = st.number_input(
-            "Measured power per device (W)",
-            min_value=0.0,
-            value=None,
+        power = job_number(
+            "power_w",
+            "Measured power",
+            optional=True,
+            show_unit=True,
             step=10.0,
-            key="power_w",
             placeholder="the catalog's TDP",
             help="Overrides the catalog's figure, e.g. the mean of nvidia-smi --query-gpu=power.draw.",
-            **state.watch("power_w"),
         )
         if power is not None:
             out["power_w"] = power
         out |= _cpu_and_memory(cat)
         custom = st.checkbox("Custom grid intensity", key="custom_intensity", **state.watch("custom_intensity"))
         if custom:
-            intensity = st.number_input(
-                "Grid intensity (gCO2e/kWh)",
-                min_value=0.0,
-                value=None,
-                step=10.0,
-                key="intensity",
-                **state.watch("intensity"),
+            intensity = job_number(
+                "intensity", "Grid intensity", optional=True, show_unit=True, step=10.0, high_to_api=True
             )
             if intensity is not None:
                 out["intensity"] = intensity
         out |= _intensity_range()
-        low = st.number_input(
-            "Low end of the range (fraction of TDP drawn)",
-            min_value=0.0,
-            max_value=1.0,
-            value=None,
+        low = job_number(
+            "draw_low_fraction",
+            "Low end of the range",
+            optional=True,
+            show_unit=True,
             step=0.05,
-            key="draw_low_fraction",
             placeholder=f"{TYPICAL_TRAINING_DRAW_FRACTION:g} for training (measured runs, docs/validation.md)",
-            **state.watch("draw_low_fraction"),
         )
         if low is not None:
             out["draw_low_fraction"] = low
-        _default("trials", 1)
-        trials = st.number_input(
+        trials = job_number(
+            "trials",
             "Runs of this job (a sweep)",
-            min_value=1,
-            step=1,
-            key="trials",
-            placeholder=UNSET,
+            start=spec_of("trials").default,
             help="The result covers all of them: hours × runs.",
-            **state.watch("trials"),
         )
         if trials is not None and trials != 1:
-            out["trials"] = int(trials)
+            out["trials"] = trials
     return out
 
 
 def _intensity_range() -> dict[str, Any]:
     """The intensity range's bounds (gCO2e/kWh) instead of the data's spread; both or neither."""
     left, right = st.columns(2)
-    low = left.number_input(
-        "Intensity range: low",
-        min_value=0.0,
-        value=None,
-        step=10.0,
-        key="intensity_low",
-        placeholder="the data's",
-        help="gCO2e/kWh: the low end of the intensity range, instead of the spread of the data's figures.",
-        **state.watch("intensity_low"),
-    )
-    high = right.number_input(
-        "high (gCO2e/kWh)",
-        min_value=0.0,
-        value=None,
-        step=10.0,
-        key="intensity_high",
-        placeholder="the data's",
-        **state.watch("intensity_high"),
-    )
+    low = _intensity_end(left, "low", "Intensity range: low")
+    high = _intensity_end(right, "high", "high", show_unit=True)
     if low is None or high is None:
         if (low, high) != (None, None):
             st.caption("Give both ends of the intensity range (or neither).")
         return {}
     return {"intensity_range": (low, high)}
+
+
+def _intensity_end(where: DeltaGenerator, end: str, label: str, show_unit: bool = False) -> float | None:
+    """One end of the intensity range: each end is checked as an intensity (Job's intensity bounds)."""
+    return job_number(
+        "intensity",
+        label,
+        key=f"intensity_{end}",
+        where=where,
+        optional=True,
+        show_unit=show_unit,
+        step=10.0,
+        placeholder="the data's",
+        help=f"{spec_of('intensity_range').unit}: the {end} end of the intensity range, instead of the spread of "
+        "the data's figures.",
+        high_to_api=True,
+    )
 
 
 def _cpu_and_memory(cat: Catalog) -> dict[str, Any]:
@@ -442,34 +418,22 @@ def _cpu_and_memory(cat: Catalog) -> dict[str, Any]:
             **state.watch("cpu_by"),
         )
         if by == "packages":
-            _default("cpu_count", 1)
-            cpus = st.number_input("CPUs", min_value=1, step=1, key="cpu_count", **state.watch("cpu_count"))
-            out["cpu_count"] = None if cpus is None else int(cpus)
+            out["cpu_count"] = job_number("cpu_count", "CPUs", start=1, help="Whole CPUs (packages) of this model.")
         else:
-            _default("cpu_cores", 8.0)
-            out["cpu_cores"] = st.number_input(
-                "Cores", min_value=0.0, step=1.0, key="cpu_cores", **state.watch("cpu_cores")
+            out["cpu_cores"] = job_number(
+                "cpu_cores", "Cores", start=8.0, step=1.0, help="Cores used, each drawing the CPU's TDP / its cores."
             )
-        _default("cpu_utilization", 1.0)
-        cpu_util = st.number_input(
-            "CPU utilization",
-            min_value=0.0,
-            max_value=1.0,
-            step=0.05,
-            key="cpu_utilization",
-            **state.watch("cpu_utilization"),
-        )
+        cpu_util = job_number("cpu_utilization", "CPU utilization", start=spec_of("cpu_utilization").default, step=0.05)
         if cpu_util != 1.0:
             out["cpu_utilization"] = cpu_util
-    memory = st.number_input(
-        "Memory (GB)",
-        min_value=0.0,
-        value=None,
+    memory = job_number(
+        "memory_gb",
+        "Memory",
+        optional=True,
+        show_unit=True,
         step=16.0,
-        key="memory_gb",
         placeholder="not counted (or the instance's)",
-        help="0.3725 W per GB (Karyakin & Salem 2017, as Green Algorithms).",
-        **state.watch("memory_gb"),
+        help=f"{core.MEMORY_W_PER_GB:g} W per GB (Karyakin & Salem 2017, as Green Algorithms).",
     )
     if memory is not None:
         out["memory_gb"] = memory

@@ -13,20 +13,23 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import estimator
 from app_pages import plain, state
 from app_pages.inputs import device_options
+from app_pages.widgets import UNSET, job_number, number
 from estimator import Estimate, report
 from estimator.catalog import Catalog
 from estimator.inference import IDLE_DRAW_FRACTION, IDLE_DRAW_SOURCE
 
-UNSET = "not set: the link's value did not resolve"
 UPTIME_NAMES = {"hours_per_day": "hours up per day", "idle_fraction": "idle draw"}
 
 
-def _default(key: str) -> None:
-    st.session_state.setdefault(key, state.INFERENCE_DEFAULTS[key])
+def _number(key: str, label: str, where: DeltaGenerator, **bounds: Any) -> float | None:
+    """A serving or lifecycle input, from its default. Their bounds are written here: ``estimate_inference``
+    and ``lifecycle`` check their inputs in code, with no ``Input`` metadata as Job's inputs have."""
+    return number(key, label, where=where, start=state.INFERENCE_DEFAULTS[key], **bounds)
 
 
 FOLLOWED_KEY = "_serve_hardware_followed"
@@ -62,21 +65,17 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
         placeholder=UNSET,
         **state.watch("serve_hardware"),
     )
-    _default("serve_count")
-    count = right.number_input(
-        "Serving devices", min_value=1, step=1, key="serve_count", placeholder=UNSET, **state.watch("serve_count")
+    count = job_number(
+        "count",
+        "Serving devices",
+        key="serve_count",
+        where=right,
+        start=state.INFERENCE_DEFAULTS["serve_count"],
+        help="Devices serving the model (the serving estimate's count).",
     )
     # Traffic, how its speed is given, and the speed, on one row (no gap under the requests).
     traffic, speed_by, speed = st.columns(3)
-    _default("requests_per_day")
-    requests = traffic.number_input(
-        "Requests per day",
-        min_value=0,
-        step=1000,
-        key="requests_per_day",
-        placeholder=UNSET,
-        **state.watch("requests_per_day"),
-    )
+    requests = _number("requests_per_day", "Requests per day", traffic, min_value=0, step=1000)
     by = speed_by.radio(
         "Speed given as",
         ["latency", "throughput"],
@@ -86,34 +85,30 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     )
     rate: dict[str, Any]
     if by == "latency":
-        _default("seconds_per_request")
         rate = {
-            "seconds_per_request": speed.number_input(
+            "seconds_per_request": _number(
+                "seconds_per_request",
                 "Seconds per request",
+                speed,
                 min_value=0.0,
                 step=0.01,
                 format="%.3f",
-                key="seconds_per_request",
-                placeholder=UNSET,
                 help="Device time per request for the whole deployment (its devices together).",
-                **state.watch("seconds_per_request"),
             )
         }
     else:
-        _default("requests_per_second")
         rate = {
-            "requests_per_second": speed.number_input(
+            "requests_per_second": _number(
+                "requests_per_second",
                 "Requests per second",
+                speed,
                 min_value=0.0,
                 step=1.0,
-                key="requests_per_second",
-                placeholder=UNSET,
                 help="Throughput of the whole deployment (its devices together).",
-                **state.watch("requests_per_second"),
             )
         }
     same: dict[str, Any] = {k: job[k] for k in ("region", "pue", "intensity", "utilization") if k in job}
-    return {"hardware": hardware, "count": _int(count), "requests": _int(requests), **rate, **same}
+    return {"hardware": hardware, "count": count, "requests": _int(requests), **rate, **same}
 
 
 def _uptime_changed() -> None:
@@ -143,28 +138,24 @@ def _uptime_inputs() -> dict[str, Any]:
     columns = iter(st.columns(2))
     hours_per_day: float | None = state.ALWAYS_ON_HOURS
     if uptime == "hours":
-        _default("hours_per_day")
-        hours_per_day = next(columns).number_input(
+        hours_per_day = _number(
+            "hours_per_day",
             "Hours up per day",
+            next(columns),
             min_value=0.0,
             max_value=24.0,
             step=1.0,
             format="%g",  # 8, 6.5: not 8.00
-            key="hours_per_day",
-            placeholder=UNSET,
-            **state.watch("hours_per_day"),
         )
-    _default("idle_fraction")
-    idle = next(columns).number_input(
+    idle = _number(
+        "idle_fraction",
         "Idle draw (fraction of TDP)",
+        next(columns),
         min_value=0.0,
         max_value=1.0,
         step=0.05,
         format="%.2f",
-        key="idle_fraction",
-        placeholder=UNSET,
         help="Draw of each device while up and not serving, as a fraction of its TDP.",
-        **state.watch("idle_fraction"),
     )
     if idle == IDLE_DRAW_FRACTION:
         st.caption(f"Idle draw {IDLE_DRAW_FRACTION:g} of TDP, the default: {IDLE_DRAW_SOURCE}.")
@@ -179,21 +170,16 @@ def _int(value: float | None) -> int | None:
 
 
 def _life_inputs() -> dict[str, Any]:
-    for key in ("days", "retrainings", "experiments_factor"):
-        _default(key)
     a, b, c = st.columns(3)
-    days = a.number_input("Days in service", min_value=0, step=30, key="days", placeholder=UNSET, **state.watch("days"))
-    retrainings = b.number_input(
-        "Retrainings", min_value=0, step=1, key="retrainings", placeholder=UNSET, **state.watch("retrainings")
-    )
-    factor = c.number_input(
+    days = _number("days", "Days in service", a, min_value=0, step=30)
+    retrainings = _number("retrainings", "Retrainings", b, min_value=0, step=1)
+    factor = _number(
+        "experiments_factor",
         "R&D experiments factor",
+        c,
         min_value=0.0,
         step=0.5,
-        key="experiments_factor",
-        placeholder=UNSET,
         help="All runs (tuning, ablations, failed runs) relative to the final training run; 1 = only this run.",
-        **state.watch("experiments_factor"),
     )
     return {
         "period_days": _int(days),

@@ -10,6 +10,7 @@ import streamlit as st
 import estimator
 from app_pages import plain, result
 from app_pages.inputs import devices
+from app_pages.widgets import job_number
 from estimator import Preflight, report
 from estimator.catalog import Catalog
 from estimator.preflight import MFU_CENTRAL, MFU_RANGE
@@ -134,13 +135,18 @@ def inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
     left, right = st.columns(2)
     with left:
         kwargs |= _precision(cat, hardware)
-    _default("pf_trials")
-    trials = right.number_input(
-        "Trials (a sweep of the same run)", min_value=1, step=1, key="pf_trials", help="1 = a single run."
+    # preflight's trials are checked as Job's are (core.check_count, 1 to MAX_COUNT): Job's metadata.
+    trials = job_number(
+        "trials",
+        "Trials (a sweep of the same run)",
+        key="pf_trials",
+        where=right,
+        start=DEFAULTS["pf_trials"],
+        help="1 = a single run.",
     )
     kwargs |= _mfu()
     same = {k: job[k] for k in ("region", "pue", "intensity") if k in job}
-    return kwargs | {"hardware": hardware, "count": count, "trials": int(trials)} | same
+    return kwargs | {"hardware": hardware, "count": count, "trials": trials} | same
 
 
 def hours(p: Preflight) -> tuple[float, float, float]:
