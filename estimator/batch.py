@@ -40,6 +40,7 @@ import pandas as pd
 from estimator import fileio
 from estimator import runs as runs_module
 from estimator.api import DataFiles
+from estimator.catalog import load_catalog
 from estimator.codes import Factor, Text
 from estimator.errors import InputError
 from estimator.runs import INPUT_COLUMNS, NUMBER_COLUMNS, OUTPUT_COLUMNS
@@ -375,14 +376,13 @@ def _compute_batch(
     return _compute(frame, data_files, memo)
 
 
-def _arrow_type(dtype: Any) -> Any:
+def _result_type(name: str) -> Any:
+    """The Arrow type of result column ``name``: float64 numbers, int64 years, UTF-8 text (estimate_many's dtypes)."""
     pa = _pyarrow("", "writing")
-    if pd.api.types.is_bool_dtype(dtype):
-        return pa.bool_()
-    if pd.api.types.is_integer_dtype(dtype):
-        return pa.int64()
-    if pd.api.types.is_float_dtype(dtype):
+    if name in runs_module.FLOAT_OUTPUTS:
         return pa.float64()
+    if name in runs_module.INT_OUTPUTS:
+        return pa.int64()
     return pa.string()
 
 
@@ -489,16 +489,10 @@ def output_schema(schema: Any, *, data_files: DataFiles = None, columns: Sequenc
     """
     wanted = result_columns(columns)
     pa = _pyarrow("", "batch")
-    names = [str(n) for n in schema.names]
-    renamed = _renames(names)
-    inputs = [n for n in names if n in INPUT_COLUMNS]
-    empty = pd.DataFrame(
-        {n: pd.Series([], dtype=np.float64 if n in NUMBER_COLUMNS else object) for n in inputs},
-        index=pd.RangeIndex(0),
-    )
-    frame = _compute(empty, data_files).frame
+    load_catalog(data_files)  # a data file that cannot be read is refused here, before any batch
+    renamed = _renames([str(n) for n in schema.names])
     fields = [pa.field(renamed.get(f.name, f.name), f.type, f.nullable) for f in schema]
-    fields += [pa.field(c, _arrow_type(frame[c].dtype)) for c in frame.columns if c in wanted]
+    fields += [pa.field(c, _result_type(c)) for c in wanted]
     return pa.schema(fields)
 
 

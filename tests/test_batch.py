@@ -660,3 +660,18 @@ def test_the_cli_writes_the_chosen_columns_and_refuses_an_unknown_one(tmp_path: 
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1 and "did you mean 'co2e_g'?" in bad.stderr
     assert not (tmp_path / "bad.csv").exists()
+
+
+def test_the_output_schema_types_are_the_types_estimate_many_gives() -> None:
+    # output_schema names the result types without computing; they must be what the arithmetic makes
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    from estimator.batch import output_schema
+
+    runs = pd.DataFrame({"hardware": ["nvidia-t4", "Quantum Toaster"], "hours": [2.0, 1.0], "region": ["FR", "FR"]})
+    frame = estimate_many(runs)
+    made = pa.Schema.from_pandas(frame, preserve_index=False)
+    schema = output_schema(pa.Schema.from_pandas(runs, preserve_index=False))
+    assert schema.names == made.names
+    for name in OUTPUT_COLUMNS:
+        assert schema.field(name).type == made.field(name).type, name
