@@ -410,7 +410,16 @@ class _GramIndex:
         if not key:
             return ()
         query = _grams(key)
-        ranked = self._ranked_numpy(query, allowed is None) if "numpy" in sys.modules else self._ranked(query)
+        if "numpy" not in sys.modules:
+            return self._picked(self._ranked(query), allowed, limit)
+        ranked, complete = self._ranked_numpy(query, self.SORTED if allowed is None else None)
+        picked = self._picked(ranked, allowed, limit)
+        if len(picked) < limit and not complete:  # the best few were names of fewer than ``limit`` ids
+            picked = self._picked(self._ranked_numpy(query, None)[0], allowed, limit)
+        return picked
+
+    def _picked(self, ranked: list[tuple[float, int]], allowed: Collection[str] | None, limit: int) -> tuple[str, ...]:
+        """The first ``limit`` distinct ids (of ``allowed``) of the ranked names."""
         picked: list[str] = []
         for _, n in ranked:
             for ident in sorted(self.ids[n]):
@@ -430,8 +439,9 @@ class _GramIndex:
         size = len(query)
         return sorted((-s, n) for n, k in shared.items() if (s := 2 * k / (size + self.sizes[n])) >= self.CUTOFF)
 
-    def _ranked_numpy(self, query: set[str], few: bool) -> list[tuple[float, int]]:
-        """:meth:`_ranked` on arrays; ``few``: only the SORTED best (and their ties) are needed."""
+    def _ranked_numpy(self, query: set[str], best_of: int | None) -> tuple[list[tuple[float, int]], bool]:
+        """:meth:`_ranked` on arrays, and whether it is complete: with ``best_of``, only that many of the
+        best names (and their ties) are put in order, which is all a suggestion needs but rarely."""
         import numpy as np
 
         if self._arrays is None:
@@ -440,14 +450,15 @@ class _GramIndex:
         arrays, sizes = self._arrays
         lists = [a for gram in query if (a := arrays.get(gram)) is not None]
         if not lists:
-            return []
+            return [], True
         shared = np.bincount(np.concatenate(lists), minlength=len(self.keys))  # |A ∩ B| per name
         score = shared * 2.0 / (len(query) + sizes)  # the same division as Python's, so the same ranking
         best = np.flatnonzero(score >= self.CUTOFF)
-        if few and len(best) > self.SORTED:  # only the top few need ordering: every name scoring >= the 24th
+        complete = best_of is None or len(best) <= best_of
+        if best_of is not None and not complete:  # every name scoring at least the best_of-th best
             kept = score[best]
-            best = best[kept >= np.partition(kept, len(kept) - self.SORTED)[len(kept) - self.SORTED]]
-        return sorted(zip((-score[best]).tolist(), best.tolist(), strict=True))
+            best = best[kept >= np.partition(kept, len(kept) - best_of)[len(kept) - best_of]]
+        return sorted(zip((-score[best]).tolist(), best.tolist(), strict=True)), complete
 
 
 def matches(query: str, texts: Iterable[str]) -> bool:

@@ -181,7 +181,21 @@ def test_the_suggestions_are_the_best_dice_scores_over_every_name(catalog: Catal
     key = norm(text)
     assert index._grams.closest(key, None, 3) == _closest_by_definition(index, key, None)
     query = _grams(key)  # the route without numpy ranks every name as the one with it
-    assert index._grams._ranked(query) == index._grams._ranked_numpy(query, few=False)
+    assert index._grams._ranked(query) == index._grams._ranked_numpy(query, None)[0]
+
+
+def test_a_name_with_many_spellings_does_not_crowd_out_the_other_suggestions() -> None:
+    # the fast route orders only the best few names; when they are spellings of fewer than three ids it
+    # must look further, as the plain route does
+    from estimator.names import _GramIndex, _grams, norm
+
+    many = {norm(f"nvidia a100 sxm4 80gb edition {i}"): {"crowded"} for i in range(40)}
+    many[norm("nvidia a100 sxm4 40gb")] = {"second"}
+    many[norm("nvidia a100 pcie 80gb")] = {"third"}
+    index = _GramIndex(many)
+    key = norm("nvidia a100 sxm4 80gb editio")
+    assert index.closest(key, None, 3) == index._picked(index._ranked(_grams(key)), None, 3)
+    assert index.closest(key, None, 3) == ("crowded", "second", "third")
 
 
 @settings(max_examples=100, deadline=None)
