@@ -263,6 +263,12 @@ def _parquet_batches(path: Path, progress: Any) -> tuple[Any, Iterator[Any]]:
     try:
         handle = pq.ParquetFile(path)
         schema = handle.schema_arrow
+        # name columns come as dictionaries (Parquet stores them so): the estimate reads their codes
+        # without hashing a million strings; they are written back with the file's own type
+        names = [f.name for f in schema if f.name in runs_module.TEXT_COLUMNS and _is_text(f.type)]
+        if names:
+            handle.close()
+            handle = pq.ParquetFile(path, read_dictionary=names)
     except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
         raise InputError(f"{path}: cannot read as Parquet ({_arrow_message(exc)})") from None
     progress.total = handle.metadata.num_rows
@@ -279,6 +285,11 @@ def _parquet_batches(path: Path, progress: Any) -> tuple[Any, Iterator[Any]]:
             handle.close()
 
     return schema, batches()
+
+
+def _is_text(kind: Any) -> bool:
+    pa = _pyarrow("", "reading")
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind))
 
 
 def _text_array(array: Any) -> Any:
@@ -346,8 +357,7 @@ def _name_factor(array: Any, from_csv: bool) -> Factor:
     pa = _pyarrow("", "reading")
     pc = _pyarrow("compute", "reading")
     if not pa.types.is_dictionary(array.type):
-        kind = array.type
-        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)):
+        if not _is_text(array.type):
             return Factor.of(np.asarray(array.to_pylist(), dtype=object))  # numbers as names: refused
         array = array.dictionary_encode()  # large or view strings too: only the distinct texts are cast below
     array = pa.DictionaryArray.from_arrays(array.indices, _text_array(array.dictionary))
@@ -560,17 +570,18 @@ def _check_output(src: Path, output: str | os.PathLike[str] | None) -> Path | No
     return dest
 
 
-def _open_batches(src: Path, csv_sep: str | None, header_names: list[str], bar: Any) -> tuple[list[str], Any]:
-    """The column names and the record batches of a CSV (``csv_sep`` given) or Parquet file."""
+def _open_batches(src: Path, csv_sep: str | None, header_names: list[str], bar: Any) -> tuple[list[str], Any, Any]:
+    """The column names, the record batches and the schema to write the input columns with (None: the
+    batches' own) of a CSV (``csv_sep`` given) or Parquet file."""
     if csv_sep is not None:
-        return header_names, _csv_batches(src, csv_sep, header_names, bar)
+        return header_names, _csv_batches(src, csv_sep, header_names, bar), None
     schema, batches = _parquet_batches(src, bar)
     names = [str(n) for n in schema.names]
     try:
         _check_columns(names)
     except InputError as exc:
         raise InputError(f"{src}: {exc}") from None
-    return names, batches
+    return names, batches, schema
 
 
 @dataclass(frozen=True)
@@ -583,14 +594,20 @@ class _Options:
     columns: tuple[str, ...]
 
 
-def _run_chunks(src: Path, batches: Iterator[Any], writer: _Writer, tally: _Tally, options: _Options) -> None:
-    """Every chunk through the estimate and to the writer; under ``strict`` stop at the first bad row."""
+def _run_chunks(
+    src: Path, batches: Iterator[Any], in_schema: Any, writer: _Writer, tally: _Tally, options: _Options
+) -> None:
+    """Every chunk through the estimate and to the writer; under ``strict`` stop at the first bad row.
+
+    ``in_schema``: the input columns' types to write (a Parquet file's own), None: the first batch's.
+    """
     out_schema: Any = None
     data_files = options.data_files
     memo = runs_module.Memo()  # a combination met in one chunk is not resolved again in the next
     for batch in batches:
         if out_schema is None:
-            out_schema = output_schema(batch.schema, data_files=data_files, columns=options.columns)
+            given = batch.schema if in_schema is None else in_schema
+            out_schema = output_schema(given, data_files=data_files, columns=options.columns)
         out_batch, result = _estimate_chunk(src, batch, out_schema, data_files, options.csv_sep is not None, memo)
         if options.strict and result.bad.any():
             raise _strict_error(result, src, options.csv_sep, tally.rows)
@@ -727,7 +744,7 @@ def estimate_file(
         with tqdm(
             total=src.stat().st_size, unit="B", unit_scale=True, desc=src.name, disable=not show, delay=0.5
         ) as bar:
-            names, batches = _open_batches(src, csv_sep, header_names, bar)
+            names, batches, in_schema = _open_batches(src, csv_sep, header_names, bar)
             renamed = _renames(names)
             if renamed:
                 notes.append(_rename_note(renamed))
@@ -736,7 +753,7 @@ def estimate_file(
             writer = _Writer(atomic.tmp if atomic is not None else None, handle, parquet_out)
             try:
                 chunks = _at_least_one(batches, names)
-                _run_chunks(src, chunks, writer, tally, _Options(data_files, strict, csv_sep, wanted))
+                _run_chunks(src, chunks, in_schema, writer, tally, _Options(data_files, strict, csv_sep, wanted))
             finally:
                 writer.close()
                 if handle is not None and handle is not buffer:
