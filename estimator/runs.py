@@ -342,14 +342,18 @@ def _combos(
     firsts_good = pd.Series(codes[good_rows]).drop_duplicates()  # hashing, not sorting: the first good row per code
     representative[firsts_good.to_numpy()] = good_rows[firsts_good.index.to_numpy()]
     combos = []
-    devices = _DeviceSides(table, memo) if memo.devices else None
+    devices: _DeviceSides | None = None  # made when a combination new to the memo may have a failed device side
     keys = keys_of(factors, np.maximum(representative, 0))
     for row, key in zip(representative.tolist(), keys, strict=True):
         if row < 0:
             combos.append(_Combo())
             continue
-        known = devices.error(row) if devices is not None else None  # fails the same way in every region
-        known = known or memo.get(memo.combos, key)
+        known = memo.get(memo.combos, key)
+        if known is None and memo.devices:  # a device side that failed fails the same way in every region
+            devices = devices or _DeviceSides(table, memo)
+            known = devices.error(row)
+            if known is not None:
+                memo.put(memo.combos, key, known)
         if known is not None:
             combos.append(known)
             continue
