@@ -372,3 +372,10 @@ def test_grid_spread_is_real() -> None:
     # Québec's hydro grid against Poland's coal: the factor the tool exists to show
     assert latest_lifecycle_g_per_kwh("CA-QC") < 50
     assert latest_lifecycle_g_per_kwh("PL") > 500
+
+
+def test_gh100_is_no_alias_of_the_grace_cpu(catalog: Catalog) -> None:
+    # GH100 is the Hopper GPU's die (H100); a Grace CPU answering to it turned a GPU job into a CPU one
+    with pytest.raises(UnknownHardwareError):
+        catalog.device("GH100")
+    assert not any("GH100" in a for a in catalog.devices["nvidia-grace-cpu-superchip"].aliases)
