@@ -563,8 +563,13 @@ def _empty_batch(names: Sequence[str]) -> Any:
 
 def _check_output(src: Path, output: str | os.PathLike[str] | None) -> Path | None:
     dest = Path(output) if output is not None else None
+    if dest is not None and dest.is_dir():
+        raise InputError(f"the output {dest} is a folder; give a file in it, e.g. {dest / 'results.csv'}")
     if dest is not None and dest.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
-        raise InputError(f"the output {dest} must end in .csv or .parquet; got {dest.suffix or 'no suffix'!r}")
+        got = f"got {dest.suffix!r}" if dest.suffix else "it has none"
+        raise InputError(
+            f"the output file {dest} must end in .csv or .parquet (e.g. {dest.with_suffix('.csv')}); {got}"
+        )
     if dest is not None and dest.resolve() == src.resolve():
         raise InputError(f"the output {dest} is the input file; write the results to another file")
     return dest
@@ -789,6 +794,8 @@ def summary_text(s: BatchSummary) -> str:
         f"total {mass(s.co2e_g)} from {energy(s.energy_kwh)} (TDP is an upper bound; intensity basis per row)",
     ]
     lines += [f"  {e}" for e in s.first_errors]
+    if s.errors > len(s.first_errors):
+        lines.append(f"  and {s.errors - len(s.first_errors):,} more (the 'error' column has each)")
     lines += [f"note: {n}" for n in s.notes]
     return "\n".join(lines)
 

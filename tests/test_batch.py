@@ -677,3 +677,23 @@ def test_the_output_schema_types_are_the_types_estimate_many_gives() -> None:
     assert schema.names == made.names
     for name in OUTPUT_COLUMNS:
         assert schema.field(name).type == made.field(name).type, name
+
+
+def test_an_output_without_a_suffix_or_a_folder_gets_a_file_name_to_use(tmp_path: Path) -> None:
+    src = _write(tmp_path / "runs.csv", "hardware,hours,region\nnvidia-t4,2,FR\n")
+    (tmp_path / "folder").mkdir()
+    for output, said in (
+        (tmp_path / "results", f"must end in .csv or .parquet (e.g. {tmp_path / 'results.csv'}); it has none"),
+        (tmp_path / "folder", f"is a folder; give a file in it, e.g. {tmp_path / 'folder' / 'results.csv'}"),
+    ):
+        done = run_cli("batch", str(src), "-o", str(output))
+        assert done.returncode == 2 and "Traceback" not in done.stderr and said in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_summary_says_how_many_bad_rows_it_does_not_show(tmp_path: Path) -> None:
+    rows = "".join(f"Quantum Toaster {i},2,FR\n" for i in range(5))
+    src = _write(tmp_path / "runs.csv", "hardware,hours,region\nnvidia-t4,2,FR\n" + rows)
+    done = run_cli("batch", str(src), "-o", str(tmp_path / "out.csv"))
+    assert done.returncode == 0
+    assert "6 runs → " in done.stdout and "and 2 more (the 'error' column has each)" in done.stdout
