@@ -154,7 +154,9 @@ def choose(catalog: Catalog, region: Region, year: int | None = None, basis: str
         notes.append(f"{year} asked; {chosen.year} is the {edge} year for {chosen.place} ({chosen.dataset})")
     beside = _beside(catalog, region, chosen) if basis != "marginal" else ()
     values = [chosen.intensity_g_per_kwh, *(f.intensity_g_per_kwh for f in beside)]
-    via = f", the grid zone of {region.id}" if chosen.place != region.id else ""
+    via = ""
+    if chosen.place != region.id:  # UNFCCC's operating margins are per country, not per grid zone
+        via = f", the {'country figure for' if chosen.basis == 'marginal' else 'grid zone of'} {region.id}"
     source = (
         f"{chosen.place}{via}: {chosen.intensity_g_per_kwh:g} gCO2e/kWh, {chosen.year}, "
         f"{BASIS_WORDS[chosen.basis]} ({chosen.source})"

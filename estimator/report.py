@@ -182,7 +182,8 @@ def intensity_words(e: Estimate) -> str:
     if e.intensity_year is None or not region.get("basis"):
         return ""
     zone = region.get("zone") or region.get("id")
-    via = f" (the grid zone of {region['id']})" if zone != region.get("id") else ""
+    what = "the country figure for" if region["basis"] == "marginal" else "the grid zone of"  # margins: per country
+    via = f" ({what} {region['id']})" if zone != region.get("id") else ""
     basis = BASIS_SHORT.get(region["basis"], region["basis"])
     return f"{zone}{via}, {e.intensity_year} yearly average ({basis}; {region.get('dataset', '')})"
 

@@ -511,3 +511,15 @@ def test_the_intensity_of_a_run_within_one_year_is_the_years_figure() -> None:
     assert figure == _em_yearly()[2023]["US-MIDA-PJM"]
     got = _batch(rows).frame["intensity_g_per_kwh"].tolist()
     assert got == [figure] * len(hours)
+
+
+def test_a_marginal_figure_for_a_subdivision_is_called_its_country_s() -> None:
+    # UNFCCC's operating margins are per country: CA is Quebec's country, not its grid zone (that is CA-QC)
+    from estimator.report import intensity_words
+
+    e = estimate(hardware="T4", hours=1, region="CA-QC", basis="marginal")
+    assert e.region is not None and e.region["zone"] == "CA"
+    assert e.region["source"].startswith("CA, the country figure for CA-QC:")
+    assert intensity_words(e).startswith("CA (the country figure for CA-QC), 2021")
+    life = estimate(hardware="T4", hours=1, region="aws:eu-central-1")
+    assert life.region is not None and "the grid zone of aws:eu-central-1" in life.region["source"]
