@@ -143,7 +143,7 @@ def _short(value: object, limit: int = 80) -> str:
 @functools.cache
 def _power_source(device: Device) -> str:
     words = POWER_BASIS_WORDS[device.power_basis]
-    return f"{device.name}: {words} {device.tdp_w:g} W ({device.source}, {device.year})"
+    return f"{device.name}: {words} {device.tdp_w:g} W ({_cited(device.source, device.year)})"
 
 
 def _device_spec(
@@ -221,14 +221,19 @@ def default_pue(catalog: Catalog, region: Region | None, provider_id: str = "") 
         PUE [dimensionless, >= 1], basis ("region", "provider", "industry-average") and source.
     """
     if region is not None and region.pue is not None:
-        source = f"{region.id} published PUE {region.pue:g} ({region.pue_source}, {region.pue_year})"
+        source = f"{region.id} published PUE {region.pue:g} ({_cited(region.pue_source, region.pue_year)})"
         return PueChoice(region.pue, "region", source)
     provider = catalog.providers.get(region.provider if region and region.provider else provider_id)
     if provider is not None and provider.pue is not None:
-        source = f"{provider.name} fleet PUE {provider.pue:g} ({provider.pue_source}, {provider.pue_year})"
+        source = f"{provider.name} fleet PUE {provider.pue:g} ({_cited(provider.pue_source, provider.pue_year)})"
         return PueChoice(provider.pue, "provider", source)
     avg = catalog.industry_pue
-    return PueChoice(avg.pue, "industry-average", f"industry average PUE {avg.pue:g} ({avg.source}, {avg.year})")
+    return PueChoice(avg.pue, "industry-average", f"industry average PUE {avg.pue:g} ({_cited(avg.source, avg.year)})")
+
+
+def _cited(source: str, year: object) -> str:
+    """``source, year``, or the source alone when it already names that year ("our measurement, 2024")."""
+    return source if str(year) in source else f"{source}, {year}"
 
 
 def _power_notes(catalog: Catalog, device_ids: tuple[str, ...]) -> list[str]:
@@ -265,7 +270,7 @@ def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None
     found = emb.devices.get(device.id) or emb.kinds.get(device.kind)
     if found is None:
         return None
-    own = f"{found.kg:g} kg ({found.source}, {found.year})"
+    own = f"{found.kg:g} kg ({_cited(found.source, found.year)})"
     if device.is_cpu:
         server = emb.cpu_server
         if server is None:
@@ -273,8 +278,8 @@ def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None
         kg = (server.kg + (server.per - 1) * found.kg) / server.per
         what = (
             f"{device.name}: 1/{server.per} of a {server.kg:g} kg {server.per}-socket server that holds one CPU "
-            f"({server.source}, {server.year}) + {server.per - 1}/{server.per} × {own} for the CPUs beyond the base"
-            f" = {kg:.4g} kg per CPU"
+            f"({_cited(server.source, server.year)}) + {server.per - 1}/{server.per} × {own} for the CPUs beyond "
+            f"the base = {kg:.4g} kg per CPU"
         )
         return kg, what
     server = emb.accelerator_server
@@ -283,7 +288,7 @@ def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None
     if server:
         what += (
             f" + 1/{server.per} of a {server.kg:g} kg server, its host CPUs, memory and chassis included "
-            f"({server.source}, {server.year}) = {kg:.4g} kg"
+            f"({_cited(server.source, server.year)}) = {kg:.4g} kg"
         )
     return kg, what
 
@@ -299,7 +304,7 @@ def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst:
         return Embodied(math.nan, math.nan, math.nan, math.nan, ("no embodied lifetime in the data",))
     basis = [
         f"amortised over {life.years:g} years (high end {life.years_short:g}) at "
-        f"{life.utilization:.0%} utilisation ({life.source}, {life.year})"
+        f"{life.utilization:.0%} utilisation ({_cited(life.source, life.year)})"
     ]
     fixed = [0.0, 0.0]
     per_device = [0.0, 0.0]
@@ -307,7 +312,7 @@ def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst:
     host = ""  # the accelerator server, once the accelerators carry their share of it
     if inst is not None and inst.id in catalog.embodied.instances:
         fig = catalog.embodied.instances[inst.id]
-        what = f"{inst.id}: {fig.kg:g} kg share of its host ({fig.source}, {fig.year})"
+        what = f"{inst.id}: {fig.kg:g} kg share of its host ({_cited(fig.source, fig.year)})"
         central = core.embodied_g(fig.kg, 1.0, life.years, life.utilization)
         high = core.embodied_g(fig.kg, 1.0, life.years_short, life.utilization)
         return Embodied(central, 0.0, high, 0.0, (*basis, what))

@@ -379,3 +379,18 @@ def test_gh100_is_no_alias_of_the_grace_cpu(catalog: Catalog) -> None:
     with pytest.raises(UnknownHardwareError):
         catalog.device("GH100")
     assert not any("GH100" in a for a in catalog.devices["nvidia-grace-cpu-superchip"].aliases)
+
+
+def test_a_source_that_names_its_year_is_not_given_it_twice(tmp_path: Path) -> None:
+    # "(our wall-meter measurement, 2024, 2024)" read as a typo; other sources keep their year
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "devices:\n  - {id: lab-fpga, name: Lab FPGA Board, vendor: lab, kind: npu, tdp_w: 75,\n"
+        "     power_basis: measured, memory_gb: 8, released: 2024, year: 2024,\n"
+        '     source: "our wall-meter measurement, 2024"}\n',
+        encoding="utf-8",
+    )
+    e = estimate(hardware="Lab FPGA Board", hours=10, region="FR", data_files=str(mine))
+    assert e.provenance["power"] == ["Lab FPGA Board: measured average power 75 W (our wall-meter measurement, 2024)"]
+    t4 = estimate(hardware="T4", hours=1, region="FR")
+    assert t4.provenance["power"][0].endswith(", 2019)")
