@@ -769,10 +769,19 @@ def _cmd_regions(args: argparse.Namespace) -> None:
                 if r.id in figures
                 else ("", "no figure", "", "")
             ),
-            num(r.pue) if r.pue else "",
+            _pue_used(catalog, r),
         ),
         "regions",
     )
+
+
+def _pue_used(catalog: Catalog, region: Region) -> str:
+    """The PUE an estimate there uses: the region's own, else its provider's fleet figure or the industry's, said so."""
+    from estimator.plan import default_pue
+
+    chosen = default_pue(catalog, region)
+    said = {"region": "", "provider": " (fleet)", "industry-average": " (industry)"}.get(chosen.basis, "")
+    return f"{num(chosen.pue)}{said}"
 
 
 def _has_figure(catalog: Catalog, region: Region, basis: str) -> bool:

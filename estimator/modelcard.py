@@ -739,7 +739,8 @@ def scan(
     """
     root = Path(folder)
     if not root.is_dir():
-        raise CardError(f"{root}: not a folder; scan takes a folder of model cards")
+        what = "not a folder" if root.exists() else "not a folder (nothing is there)"
+        raise CardError(f"{root}: {what}; scan takes a folder of model cards")
     for label, bound in (("min_g", min_g), ("max_g", max_g)):
         if bound is not None and (
             isinstance(bound, bool) or not isinstance(bound, int | float) or not math.isfinite(bound)

@@ -195,3 +195,18 @@ def test_card_from_codecarbon(tmp_path: Path) -> None:
     meta = yaml.safe_load(card.read_text(encoding="utf-8").split("---\n")[1])["co2_eq_emissions"]
     assert "CodeCarbon" in meta["source"]
     assert meta["emissions"] > 0
+
+
+def test_regions_show_the_pue_an_estimate_there_uses(tmp_path: Path) -> None:
+    # a blank PUE read as "none"; the estimate uses the provider's fleet figure or the industry's, and says which
+    from estimator import estimate
+
+    out = run_cli("regions", "frankfurt")
+    assert out.returncode == 0
+    line = next(x for x in out.stdout.splitlines() if x.startswith("aws:eu-central-1 "))
+    pue = estimate(hardware="T4", hours=1, region="aws:eu-central-1").pue
+    assert line.rstrip().endswith(f"{pue:g} (fleet)")
+    country = next(x for x in run_cli("regions", "France").stdout.splitlines() if x.startswith("FR "))
+    assert country.rstrip().endswith(f"{estimate(hardware='T4', hours=1, region='FR').pue:g} (industry)")
+    missing = run_cli("scan", str(tmp_path / "nothere"))
+    assert missing.returncode == 2 and "not a folder (nothing is there)" in missing.stderr
