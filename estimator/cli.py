@@ -554,24 +554,7 @@ def _cmd_inference(args: argparse.Namespace) -> None:
             out["score_per_g"] = per_gram
         print(_json(out, indent=2, ensure_ascii=False))
         return
-    print(
-        f"{report.mass(result.co2e_g)} for {num(result.requests)} requests "
-        f"({report.mass(result.co2e_g_per_1k_requests)} per 1,000; {report.mass(result.co2e_g_per_request)} "
-        f"and {num(result.energy_wh_per_request)} Wh per request)"
-    )
-    if result.up_hours is None:
-        print(f"serving time: {num(result.hours)} h")
-    elif result.busy_known:
-        print(
-            f"servers up {num(result.up_hours)} h: {num(result.hours)} h serving, {num(result.idle_hours)} h idle "
-            f"({report.mass(result.idle.co2e_g if result.idle else 0.0)} while idle)"
-        )
-    else:
-        print(f"servers up {num(result.up_hours)} h, serving time unknown: range from idle draw to TDP")
-    if per_gram is not None:
-        print(f"score per gram CO2e: {num(per_gram)}")
-    print()
-    print(report.text(result.estimate))
+    print(report.inference_text(result, per_gram))
 
 
 def _cmd_preflight(args: argparse.Namespace) -> None:
@@ -589,20 +572,7 @@ def _cmd_preflight(args: argparse.Namespace) -> None:
     if args.format == "json":
         print(_json(p.to_dict(), indent=2, ensure_ascii=False))
         return
-    fewest, most = p.device_hours_range
-    print(
-        f"{report.mass(p.co2e_g)} expected (range {report.mass(p.low)} to {report.mass(p.high)}) "
-        f"for {p.compute_flop:.3g} FLOP{f' × {p.trials} trials' if p.trials > 1 else ''}"
-    )
-    print(
-        f"device-hours: {num(p.device_hours)} (range {num(fewest)}-{num(most)}) "
-        f"at MFU {p.mfu:g} ({p.mfu_range[0]:g}-{p.mfu_range[1]:g})"
-    )
-    print("assumptions:")
-    for a in p.assumptions:
-        print(f"  - {a}")
-    print()
-    print(report.text(p.estimate))
+    print(report.preflight_text(p))
 
 
 def _note(text: str) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import math
+from typing import TYPE_CHECKING, NamedTuple
 
 from estimator.core import Estimate
+
+if TYPE_CHECKING:
+    from estimator.inference import InferenceEstimate
+    from estimator.preflight import Preflight
 
 
 def num(value: float, digits: int = 4, zeros: bool = False) -> str:
@@ -19,8 +24,8 @@ def num(value: float, digits: int = 4, zeros: bool = False) -> str:
     if abs(value) >= 10 ** (digits - 1):
         return f"{value:,.0f}"
     text = f"{value:{'#' if zeros else ''}.{digits}g}"
-    if "e" in text:
-        text = f"{value:.{digits + 6}f}"
+    if "e" in text:  # below 1e-4: as many decimals as ``digits`` significant digits need
+        text = f"{value:.{digits - 1 - math.floor(math.log10(abs(value)))}f}"
         text = text.rstrip("0") if not zeros else text
     return text.rstrip(".")
 
@@ -65,54 +70,174 @@ def arithmetic(e: Estimate) -> str:
     )
 
 
+def span(low_g: float, high_g: float) -> str:
+    """'54.79–110.5 kg CO2e' in one unit, or '' when the range has collapsed."""
+    if not (low_g < high_g):
+        return ""
+    unit, size = next(((u, z) for u, z in (("t", 1e6), ("kg", 1e3), ("g", 1.0)) if high_g >= z), ("g", 1.0))
+    return f"{num(low_g / size, zeros=True)}–{num(high_g / size, zeros=True)} {unit} CO2e"
+
+
 def mass_range(e: Estimate) -> str:
     """'54.79–110.5 kg CO2e' in one unit, or '' when the range has collapsed."""
-    if not (e.low < e.high):
-        return ""
-    unit, size = next(((u, z) for u, z in (("t", 1e6), ("kg", 1e3), ("g", 1.0)) if e.high >= z), ("g", 1.0))
-    return f"{num(e.low / size, zeros=True)}–{num(e.high / size, zeros=True)} {unit} CO2e"
+    return span(e.low, e.high)
 
 
-def text(e: Estimate) -> str:
-    """The full text report: headline, arithmetic, breakdown, sources, warnings."""
-    where = ""
-    if e.region:
-        where = f" in {e.region['id']} ({e.region['place']})"
-    lines = [f"{mass(e.co2e_g)} from {energy(e.energy_kwh)}{where}", arithmetic(e)]
+def embodied_line(embodied_g: float, embodied_high_g: float, whose: str = "") -> list[str]:
+    """The embodied emissions, beside the total (no line when the hardware's are unknown, NaN)."""
+    if math.isnan(embodied_g):
+        return []
+    return [
+        f"embodied{whose} (manufacturing, shown beside, not added): {mass(embodied_g)}"
+        f" (up to {mass(embodied_high_g)} over a shorter life)"
+    ]
+
+
+def summary_lines(e: Estimate, title: str = "", whose: str = "") -> list[str]:
+    """Headline, arithmetic, grid, range and embodied of ``e``.
+
+    When ``e`` is a part of what is reported (an inference's serving hours, a preflight's central
+    device-hours), ``title`` starts its headline ("Serving part, 55.56 h") and ``whose`` follows
+    "range" and "embodied" (" of the serving part"), so none of its figures reads as the total.
+    """
+    where = f" in {e.region['id']} ({e.region['place']})" if e.region else ""
+    headline = f"{mass(e.co2e_g)} from {energy(e.energy_kwh)}{where}"
+    lines = [f"{title}: {headline}" if title else headline, arithmetic(e)]
     grid_words = intensity_words(e)
     if grid_words:
         lines.append(f"grid: {grid_words}")
     spread = mass_range(e)
     if spread:
-        lines.append(f"range: {spread} ({'; '.join(e.range_basis)})")
-    if e.embodied_g == e.embodied_g:  # not NaN
+        lines.append(f"range{whose}: {spread} ({'; '.join(e.range_basis)})")
+    return lines + embodied_line(e.embodied_g, e.embodied_high_g, whose)
+
+
+def breakdown_lines(parts: list[tuple[str, Estimate]]) -> list[str]:
+    """'Breakdown:' and a row per component of each part; a part's name, if any, starts its rows' labels."""
+    rows = [(f"{name}: {c.label}" if name else c.label, c) for name, e in parts for c in e.breakdown]
+    width = max(len(label) for label, _ in rows)
+    lines = ["Breakdown:"]
+    for label, c in rows:
+        lines.append(f"  {label:<{width}}  {num(c.draw_w):>8} W  {energy(c.energy_kwh):>12}  {mass(c.co2e_g):>16}")
+    return lines
+
+
+def source_lines(parts: list[Estimate], extra: tuple[str, ...] = ()) -> list[str]:
+    """'Sources:' and every source behind the parts, each once, in the order first met (``extra`` last but data)."""
+    lines: list[str] = []
+    for e in parts:
+        lines += [f"  power: {c.power_source}" for c in e.components]
+        lines.append(f"  intensity: {e.intensity_source}")
+        lines.append(f"  PUE ({e.pue_basis}): {e.pue_source}")
+        lines += [f"  embodied: {basis}" for basis in e.embodied_basis]
+        if e.region and e.region.get("cfe_pct") is not None:
+            lines.append(
+                f"  market-based, shown beside and not subtracted: the provider reports {num(e.region['cfe_pct'])} % "
+                f"carbon-free energy for {e.region['id']} ({e.region['cfe_source']}, {e.region['cfe_year']})"
+            )
+    lines += [f"  {line}" for line in extra]
+    lines += [f"  data {e.data_version}, co2-estimator {e.package_version}" for e in parts]
+    return ["Sources:", *dict.fromkeys(lines)]
+
+
+def equivalent_lines(co2e_g: float) -> list[str]:
+    """'About as much as:', the equivalents of ``co2e_g`` and one line naming their sources."""
+    return ["About as much as:", *[f"  {q}" for q in equivalents(co2e_g)], f"  ({EQUIVALENTS_SOURCES})"]
+
+
+def note_lines(parts: list[Estimate]) -> list[str]:
+    """A blank line, 'Notes:' and the parts' warnings, each once; nothing when there are none."""
+    notes = list(dict.fromkeys(w for e in parts for w in e.warnings))
+    return ["", "Notes:", *[f"  - {w}" for w in notes]] if notes else []
+
+
+def text(e: Estimate, title: str = "", whose: str = "") -> str:
+    """The full text report: headline, arithmetic, breakdown, sources, equivalents, warnings.
+
+    ``title`` and ``whose`` label ``e`` when it is a part of what is reported (see ``summary_lines``).
+    """
+    lines = [*summary_lines(e, title, whose), "", *breakdown_lines([("", e)]), "", *source_lines([e])]
+    lines += ["", *equivalent_lines(e.co2e_g)]
+    return "\n".join(lines + note_lines([e]))
+
+
+def inference_text(result: InferenceEstimate, per_gram: float | None = None) -> str:
+    """The text report of serving: the total per request, then the serving part and, if any, the idle part.
+
+    With idle hours, the lines under the headline are the total's (energy, range, embodied, equivalents);
+    the serving and idle parts follow, each labelled as a part.
+    """
+    lines = [
+        f"{mass(result.co2e_g)} for {num(result.requests)} requests "
+        f"({mass(result.co2e_g_per_1k_requests)} per 1,000; {mass(result.co2e_g_per_request)} "
+        f"and {num(result.energy_wh_per_request)} Wh per request)"
+    ]
+    idle = result.idle
+    if result.up_hours is None:
+        lines.append(f"serving time: {num(result.hours)} h")
+    elif result.busy_known:
         lines.append(
-            f"embodied (manufacturing, shown beside, not added): {mass(e.embodied_g)}"
-            f" (up to {mass(e.embodied_high_g)} over a shorter life)"
+            f"servers up {num(result.up_hours)} h: {num(result.hours)} h serving, {num(result.idle_hours)} h idle "
+            f"({mass(idle.co2e_g if idle else 0.0)} while idle)"
         )
-    lines += ["", "Breakdown:"]
-    width = max(len(c.label) for c in e.breakdown)
-    for c in e.breakdown:
-        lines.append(f"  {c.label:<{width}}  {num(c.draw_w):>8} W  {energy(c.energy_kwh):>12}  {mass(c.co2e_g):>16}")
-    lines += ["", "Sources:"]
-    for c in e.components:
-        lines.append(f"  power: {c.power_source}")
-    lines.append(f"  intensity: {e.intensity_source}")
-    lines.append(f"  PUE ({e.pue_basis}): {e.pue_source}")
-    for basis in e.embodied_basis:
-        lines.append(f"  embodied: {basis}")
-    if e.region and e.region.get("cfe_pct") is not None:
-        lines.append(
-            f"  market-based, shown beside and not subtracted: the provider reports {num(e.region['cfe_pct'])} % "
-            f"carbon-free energy for {e.region['id']} ({e.region['cfe_source']}, {e.region['cfe_year']})"
-        )
-    lines.append(f"  data {e.data_version}, co2-estimator {e.package_version}")
-    lines += ["", "About as much as:"]
-    lines += [f"  {q}" for q in equivalents(e.co2e_g)]
-    if e.warnings:
-        lines += ["", "Notes:"]
-        lines += [f"  - {w}" for w in e.warnings]
-    return "\n".join(lines)
+    else:
+        lines.append(f"servers up {num(result.up_hours)} h, serving time unknown: range from idle draw to TDP")
+    if idle is not None:
+        lines += _inference_total_lines(result, idle)
+    if per_gram is not None:
+        lines.append(f"score per gram CO2e: {num(per_gram)}")
+    if idle is None:
+        return "\n".join([*lines, "", text(result.estimate)])
+    return "\n".join([*lines, "", *equivalent_lines(result.co2e_g), "", *_serving_and_idle_lines(result, idle)])
+
+
+def _inference_total_lines(result: InferenceEstimate, idle: Estimate) -> list[str]:
+    """Energy, range and embodied of serving plus idle, as the lines under the headline."""
+    total = f"total: {mass(result.co2e_g)} from {energy(result.energy_kwh)}"
+    spread = span(result.low_g, result.high_g)
+    if spread:
+        per_1k = span(result.low_g_per_1k_requests, result.high_g_per_1k_requests)
+        total += f", range {spread} ({per_1k} per 1,000 requests; the ranges of the serving and idle parts added)"
+    serving = result.estimate
+    embodied = embodied_line(
+        serving.embodied_g + idle.embodied_g,
+        serving.embodied_high_g + idle.embodied_high_g,
+        f" of the {num(result.up_hours or 0.0)} h up",
+    )
+    return [total, *embodied]
+
+
+def _serving_and_idle_lines(result: InferenceEstimate, idle: Estimate) -> list[str]:
+    """The serving part and the idle part, each labelled, then one breakdown, sources and notes for both."""
+    from estimator.inference import IDLE_DRAW_FRACTION, IDLE_DRAW_SOURCE
+
+    fraction = float(idle.inputs.get("utilization", IDLE_DRAW_FRACTION))
+    draw_source = IDLE_DRAW_SOURCE if fraction == IDLE_DRAW_FRACTION else "your idle_fraction"
+    parts = [result.estimate, idle]
+    lines = summary_lines(result.estimate, f"Serving part, {num(result.hours)} h", " of the serving part")
+    idle_title = f"Idle part, {num(idle.hours)} h at {fraction:g} of TDP"
+    lines += ["", *summary_lines(idle, idle_title, " of the idle part")]
+    lines += ["", *breakdown_lines([("serving", result.estimate), ("idle", idle)])]
+    lines += ["", *source_lines(parts, (f"idle draw: {fraction:g} of TDP ({draw_source})",))]
+    return lines + note_lines(parts)
+
+
+def preflight_text(p: Preflight) -> str:
+    """The text report of a preflight: the expected emissions with the MFU's range, the assumptions, then the
+    estimate at the central device-hours, labelled so its own range (draw and grid only) is not taken for the whole.
+    """
+    fewest, most = p.device_hours_range
+    lines = [
+        f"{mass(p.co2e_g)} expected (range {mass(p.low)} to {mass(p.high)}) "
+        f"for {p.compute_flop:.3g} FLOP{f' × {p.trials} trials' if p.trials > 1 else ''}",
+        f"device-hours: {num(p.device_hours)} (range {num(fewest)}-{num(most)}) "
+        f"at MFU {p.mfu:g} ({p.mfu_range[0]:g}-{p.mfu_range[1]:g})",
+        "assumptions:",
+        *[f"  - {a}" for a in p.assumptions],
+        "",
+    ]
+    title = f"At the central device-hours ({num(p.device_hours)}, MFU {p.mfu:g})"
+    return "\n".join(lines) + "\n" + text(p.estimate, title, " at the central device-hours")
 
 
 # ---------------------------------------------------------------- equivalents
@@ -133,6 +258,10 @@ TREE_SOURCE = (
     "Nowak & Crane 2002, Carbon storage and sequestration by urban trees in the USA "
     "(Environ. Pollut. 116): ~11 kg CO2 per tree per year, as used by Green Algorithms"
 )
+EQUIVALENTS_SOURCES = (
+    "sources: US EPA 2023 (US car), UK GHG factors 2019 (European car), carbonfootprint.com (flights), "
+    "Nowak & Crane 2002 (trees); docs/methodology.md"
+)
 LACOSTE_2019 = "Lacoste, Luccioni, Schmidt & Dandres (2019), Quantifying the Carbon Emissions of Machine Learning"
 LACOSTE_2019_URL = "https://arxiv.org/abs/1910.09700"
 LACOSTE_BIBTEX = """@article{lacoste2019quantifying,
@@ -151,7 +280,8 @@ class Equivalent(NamedTuple):
     source: str
 
     def __str__(self) -> str:
-        return f"{num(self.amount, 3)} {self.unit}"
+        # 3 significant digits, whole numbers too (191,837 km -> 192,000 km): the constants are rounder than that
+        return f"{num(float(f'{self.amount:.3g}'), 3)} {self.unit}"
 
 
 def equivalents(co2e_g: float) -> list[Equivalent]:
