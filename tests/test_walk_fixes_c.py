@@ -1,0 +1,70 @@
+"""Fixes from a new user's walk through the README: MLflow's store, training types, lint, regions."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, import_needed
+
+# ---------------------------------------------------------------- MLflow refusing its store
+
+LOG = """
+from estimator import estimate
+from estimator.integrations.mlflow import TrackingStoreError, log_estimate
+try:
+    print("run", log_estimate(estimate(hardware="nvidia-t4", hours=1, region="FR"), score=0.9))
+except TrackingStoreError as err:
+    print("error", str(err))
+"""
+
+
+def _log_in_fresh_process(tmp_path: Path, **env: str) -> str:
+    """The README's example in a new process, in an empty folder, with only ``env`` of MLflow's variables."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    done = subprocess.run(
+        [sys.executable, "-c", LOG],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**clean, **env, "PYTHONPATH": str(ROOT)},
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _opens_sqlite() -> bool:
+    """Full mlflow (with SQLAlchemy) opens its default sqlite store; mlflow-skinny cannot."""
+    import importlib.util
+
+    return importlib.util.find_spec("sqlalchemy") is not None
+
+
+@pytest.mark.parametrize(
+    ("env", "why"),
+    [
+        ({}, "MLflow's default when MLFLOW_TRACKING_URI is not set"),
+        ({"MLFLOW_TRACKING_URI": "file:./mlruns"}, "'file:./mlruns' only when MLFLOW_ALLOW_FILE_STORE=true is set"),
+    ],
+)
+def test_mlflow_store_refused_is_one_line_naming_the_fix(tmp_path: Path, env: dict[str, str], why: str) -> None:
+    mlflow = import_needed("mlflow")
+    if int(mlflow.__version__.split(".")[0]) < 3 or (not env and _opens_sqlite()):
+        pytest.skip("this MLflow opens the store: nothing to refuse")
+    out = _log_in_fresh_process(tmp_path, **env)
+    assert out.startswith("error ") and out.count("\n") == 1, out
+    assert why in out
+    assert "MLFLOW_TRACKING_URI=file:./mlruns and MLFLOW_ALLOW_FILE_STORE=true" in out
+    assert "MLflow server (e.g. http://localhost:5000)" in out
+
+
+def test_mlflow_local_folder_with_both_variables_logs(tmp_path: Path) -> None:
+    import_needed("mlflow")
+    out = _log_in_fresh_process(tmp_path, MLFLOW_TRACKING_URI="file:./mlruns", MLFLOW_ALLOW_FILE_STORE="true")
+    assert out.startswith("run ") and (tmp_path / "mlruns").is_dir(), out
