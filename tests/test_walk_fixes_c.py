@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, import_needed
+from tests.conftest import ROOT, import_needed, run_cli
 
 # ---------------------------------------------------------------- MLflow refusing its store
 
@@ -68,3 +68,49 @@ def test_mlflow_local_folder_with_both_variables_logs(tmp_path: Path) -> None:
     import_needed("mlflow")
     out = _log_in_fresh_process(tmp_path, MLFLOW_TRACKING_URI="file:./mlruns", MLFLOW_ALLOW_FILE_STORE="true")
     assert out.startswith("run ") and (tmp_path / "mlruns").is_dir(), out
+
+
+# ---------------------------------------------------------------- a misspelt training type
+
+CARD = "---\nlicense: mit\n---\n# nt\n"
+CARD_ARGS = ("--hardware", "T4", "--hours", "2", "--region", "FR")
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("finetuning", "fine-tuning"),
+        ("pretraining", "pre-training"),
+        ("Fine-Tuning", "fine-tuning"),
+        ("pre_training", "pre-training"),
+        ("fine-tunning", "fine-tuning"),
+    ],
+)
+def test_card_refuses_a_misspelt_training_type(tmp_path: Path, given: str, meant: str) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(CARD, encoding="utf-8")
+    r = run_cli("card", str(readme), *CARD_ARGS, "--training-type", given, "--write")
+    assert r.returncode == 2 and r.stdout == "", r
+    assert r.stderr.count("\n") == 1 and f"did you mean '{meant}'?" in r.stderr, r.stderr
+    assert "pre-training, fine-tuning" in r.stderr
+    assert readme.read_text(encoding="utf-8") == CARD
+
+
+def test_card_writes_a_deliberately_custom_training_type_with_a_warning(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(CARD, encoding="utf-8")
+    r = run_cli("card", str(readme), *CARD_ARGS, "--training-type", "distillation", "--write")
+    assert r.returncode == 0, r.stderr
+    assert "training_type 'distillation' is not one the Hub knows" in r.stderr
+    assert "  training_type: distillation\n" in readme.read_text(encoding="utf-8")
+
+
+def test_api_refuses_a_misspelt_training_type() -> None:
+    from estimator import estimate, modelcard
+    from estimator.errors import InputError
+
+    e = estimate(hardware="nvidia-t4", hours=2, region="FR")
+    with pytest.raises(InputError, match=r"did you mean 'fine-tuning'\?") as caught:
+        modelcard.card_block(e, "finetuning")
+    assert caught.value.field == "training_type"
+    assert modelcard.card_block(e, "fine-tuning")["training_type"] == "fine-tuning"
