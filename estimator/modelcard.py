@@ -173,7 +173,7 @@ def check_training_type(training_type: object) -> str:
     """
     if not isinstance(training_type, str) or not training_type.strip():
         raise InputError(f"training_type must be text such as {' or '.join(TRAINING_TYPES)}; got {training_type!r}")
-    meant = _near_training_type(training_type)
+    meant = near_training_type(training_type)
     if meant is not None:
         raise InputError(
             f"training_type {training_type!r} is a misspelling: did you mean {meant!r}? "
@@ -189,7 +189,7 @@ def check_training_type(training_type: object) -> str:
     return training_type
 
 
-def _near_training_type(text: str) -> str | None:
+def near_training_type(text: str) -> str | None:
     """The known training type ``text`` misspells (None when it is one, or far from all)."""
     if text in TRAINING_TYPES:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -114,3 +115,53 @@ def test_api_refuses_a_misspelt_training_type() -> None:
         modelcard.card_block(e, "finetuning")
     assert caught.value.field == "training_type"
     assert modelcard.card_block(e, "fine-tuning")["training_type"] == "fine-tuning"
+
+
+# ---------------------------------------------------------------- lint --fail-on, and fix lines as examples
+
+
+def test_lint_of_a_card_the_tool_wrote_fails_only_on_warnings_unless_fail_on_error(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(CARD, encoding="utf-8")
+    assert run_cli("card", str(readme), *CARD_ARGS, "--write").returncode == 0
+    strict = run_cli("lint", str(readme), "--require-block")
+    assert strict.returncode == 1, strict
+    assert "warning missing-field: co2_eq_emissions has no training_type" in strict.stdout
+    assert "    fix: add training_type: <pre-training or fine-tuning>\n" in strict.stdout
+    lenient = run_cli("lint", str(readme), "--require-block", "--fail-on", "error")
+    assert lenient.returncode == 0, lenient
+    assert lenient.stdout == strict.stdout  # the same findings are printed either way
+
+
+def test_lint_fail_on_error_still_fails_on_an_error(tmp_path: Path) -> None:
+    card = ROOT / "tests" / "cards" / "kg_string.md"
+    r = run_cli("lint", str(card), "--fail-on", "error")
+    assert r.returncode == 1 and " error hub-misread: " in r.stdout, r
+    empty = tmp_path / "README.md"
+    empty.write_text(CARD, encoding="utf-8")
+    assert run_cli("lint", str(empty), "--require-block", "--fail-on", "error").returncode == 1  # no-block is an error
+    bad = run_cli("lint", str(card), "--fail-on", "warnings")
+    assert bad.returncode == 2 and "'warning'" in bad.stderr and bad.stderr.count("\n") == 1, bad
+
+
+def test_lint_fix_lines_read_as_examples_not_as_values_from_the_card(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("---\nco2_eq_emissions:\n  emissions: 12\n---\n", encoding="utf-8")
+    r = run_cli("lint", str(readme))
+    assert r.returncode == 1
+    fixes = sorted(line.strip() for line in r.stdout.splitlines() if line.startswith("    fix: "))
+    assert fixes == [
+        "fix: add geographical_location: <a cloud region, country or place, e.g. gcp:us-central1>",
+        "fix: add hardware_used: <your hardware, e.g. 8 x NVIDIA A100 SXM4 80GB>",
+        "fix: add source: <the tool and method you used, e.g. CodeCarbon>",
+        "fix: add training_type: <pre-training or fine-tuning>",
+    ]
+
+
+def test_lint_suggests_the_training_type_a_card_misspells(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("---\nco2_eq_emissions:\n  emissions: 12\n  training_type: finetuning\n---\n", encoding="utf-8")
+    r = run_cli("lint", str(readme), "--format", "json")
+    (finding,) = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "training-type"]
+    assert finding["message"].endswith("did you mean 'fine-tuning'?")
+    assert finding["fix"] == "write training_type: fine-tuning"
