@@ -165,3 +165,31 @@ def test_lint_suggests_the_training_type_a_card_misspells(tmp_path: Path) -> Non
     (finding,) = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "training-type"]
     assert finding["message"].endswith("did you mean 'fine-tuning'?")
     assert finding["fix"] == "write training_type: fine-tuning"
+
+
+# ---------------------------------------------------------------- a bare region id one character from another's
+
+
+def test_provider_clash_suggests_the_providers_closest_region() -> None:
+    r = run_cli("estimate", "--hardware", "T4", "--hours", "1", "--region", "us-east1", "--provider", "aws")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == (
+        "co2-estimator: error: region gcp:us-east1 is a gcp region but provider is aws; give one of them; "
+        "did you mean aws:us-east-1?\n"
+    )
+
+
+def test_bare_region_id_one_character_from_another_providers_gets_a_note() -> None:
+    from estimator import estimate
+
+    e = estimate(hardware="nvidia-t4", hours=1, region="us-east1")
+    assert e.region is not None and e.region["id"] == "gcp:us-east1"
+    (note,) = [w for w in e.warnings if w.startswith("region 'us-east1'")]
+    assert "aws:us-east-1" in note and "one character away" in note
+    r = run_cli("estimate", "--hardware", "T4", "--hours", "1", "--region", "us-east1")
+    assert r.returncode == 0 and "aws:us-east-1" in r.stdout
+    # the full id, or a bare id with no near twin elsewhere, gets no such note
+    for region in ("gcp:us-east1", "us-central1"):
+        assert not any(
+            "one character away" in w for w in estimate(hardware="nvidia-t4", hours=1, region=region).warnings
+        )
