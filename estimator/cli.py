@@ -862,7 +862,8 @@ def _add_lint_parser(sub: Any) -> None:
         description="List every problem with the co2_eq_emissions block of a model card, or of every README.md "
         "below a folder: units in a string, a value the Hub's emissions filter reads differently from what it "
         "means, likely kg written as grams, no emissions, negative or zero, missing source / training_type / "
-        "geographical_location / hardware_used. Exit status: 0 clean, 1 something found, 2 bad input. "
+        "geographical_location / hardware_used. Exit status: 0 clean, 1 something found (with --fail-on error: "
+        "an error found; warnings are printed, exit 0), 2 bad input. "
         "--fix shows the block rewritten in grams (dry run); --fix --write writes it.",
     )
     lint.add_argument("paths", nargs="+", metavar="PATH", help="a model card (README.md) or a folder of model repos")
@@ -870,6 +871,12 @@ def _add_lint_parser(sub: Any) -> None:
     lint.add_argument("--write", action="store_true", help="with --fix: write the rewritten cards (atomically)")
     lint.add_argument("--require-block", action="store_true", help="a card without co2_eq_emissions is an error")
     lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        default="warning",
+        help="the least severe finding that makes the exit status 1 (default: warning, any finding)",
+    )
     _add_job_args(lint, LISTING_INPUTS)
 
 
@@ -907,7 +914,7 @@ def _cmd_lint(args: argparse.Namespace) -> None:
             print(f"\n{len(findings)} findings ({errors} errors, {len(findings) - errors} warnings) in {cards} cards")
         else:
             print("no problems found")
-    if findings:
+    if any(f.severity == "error" or args.fail_on == "warning" for f in findings):
         raise SystemExit(1)
 
 

@@ -49,11 +49,12 @@ if TYPE_CHECKING:
     from estimator.records import Region
 
 FIELDS = ("source", "training_type", "geographical_location", "hardware_used")
+# What a "fix" line suggests adding: a placeholder in <>, with an example (never read from the card).
 FIELD_EXAMPLES = {
-    "source": "source: CodeCarbon (or the tool and method you used)",
-    "training_type": "training_type: pre-training (or fine-tuning)",
-    "geographical_location": "geographical_location: gcp:us-central1 (a cloud region, country or place)",
-    "hardware_used": "hardware_used: 8 x NVIDIA A100 SXM4 80GB",
+    "source": "source: <the tool and method you used, e.g. CodeCarbon>",
+    "training_type": "training_type: <pre-training or fine-tuning>",
+    "geographical_location": "geographical_location: <a cloud region, country or place, e.g. gcp:us-central1>",
+    "hardware_used": "hardware_used: <your hardware, e.g. 8 x NVIDIA A100 SXM4 80GB>",
 }
 # A reported figure below this fraction of the TDP-based figure (all devices at
 # their rated power, PUE 1.0) is flagged as likely kilograms. A threshold we chose,
@@ -502,11 +503,15 @@ def _field_findings(add: Add, raw: dict[str, Any], key_line: int | None) -> None
                 )
         training = raw.get("training_type")
         if training not in (None, "") and training not in modelcard.TRAINING_TYPES:
+            meant = modelcard.near_training_type(training) if isinstance(training, str) else None
             add(
                 "training-type",
                 "warning",
-                f"training_type {training!r} is not one the Hub knows ({', '.join(modelcard.TRAINING_TYPES)})",
-                "write training_type: pre-training or training_type: fine-tuning",
+                f"training_type {training!r} is not one the Hub knows ({', '.join(modelcard.TRAINING_TYPES)})"
+                + (f": did you mean {meant!r}?" if meant else ""),
+                f"write training_type: {meant}"
+                if meant
+                else "write training_type: pre-training or training_type: fine-tuning",
                 key_line,
             )
 

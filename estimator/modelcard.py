@@ -22,6 +22,7 @@ from typing import Any
 from estimator import fileio
 from estimator.core import Estimate
 from estimator.errors import EstimatorError, FileInputError, InputError
+from estimator.names import one_edit_apart
 from estimator.report import intensity_words, mass, num, pue_text
 
 TRAINING_TYPES = ("pre-training", "fine-tuning")
@@ -163,9 +164,22 @@ def card_block(
 
 
 def check_training_type(training_type: object) -> str:
-    """``training_type`` as given; not text raises ``InputError``, a type the Hub does not know warns."""
+    """``training_type`` as given: one the Hub knows, or deliberately other text (which warns).
+
+    Not text raises ``InputError``; so does a near miss of a known type (one edit
+    away, or the same once case, spaces, hyphens and underscores are dropped:
+    ``finetuning``, ``Pre-Training``), naming the type meant. Other text
+    (``distillation``) is written as given, with a ``CardWarning``.
+    """
     if not isinstance(training_type, str) or not training_type.strip():
         raise InputError(f"training_type must be text such as {' or '.join(TRAINING_TYPES)}; got {training_type!r}")
+    meant = near_training_type(training_type)
+    if meant is not None:
+        raise InputError(
+            f"training_type {training_type!r} is a misspelling: did you mean {meant!r}? "
+            f"The Hub knows {', '.join(TRAINING_TYPES)} (other text, e.g. 'distillation', is written as given)",
+            field="training_type",
+        )
     if training_type not in TRAINING_TYPES:
         warnings.warn(
             f"training_type {training_type!r} is not one the Hub knows ({', '.join(TRAINING_TYPES)}); written as given",
@@ -173,6 +187,17 @@ def check_training_type(training_type: object) -> str:
             stacklevel=4,
         )
     return training_type
+
+
+def near_training_type(text: str) -> str | None:
+    """The known training type ``text`` misspells (None when it is one, or far from all)."""
+    if text in TRAINING_TYPES:
+        return None
+    squeezed = re.sub(r"[\s_-]+", "", text.casefold())
+    for known in TRAINING_TYPES:
+        if squeezed == known.replace("-", "") or one_edit_apart(text.casefold(), known):
+            return known
+    return None
 
 
 TRAINING_TYPE_NOTE = (

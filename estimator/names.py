@@ -67,6 +67,24 @@ def norm(text: str) -> str:
     return "".join(_WORD.findall(fold(text)))
 
 
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by exactly one inserted, deleted or replaced character.
+
+    >>> one_edit_apart("finetuning", "fine-tuning"), one_edit_apart("us-east1", "us-east-1")
+    (True, True)
+    >>> one_edit_apart("us-east-1", "us-east-1"), one_edit_apart("eu-west-1", "us-west-2")
+    (False, False)
+    """
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    skip = 1 if len(short) == len(long) else 0  # a replaced character, else one inserted in ``long``
+    return short[i + skip :] == long[i + 1 :]
+
+
 def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(text)))
 

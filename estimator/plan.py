@@ -32,6 +32,7 @@ from estimator.catalog import Catalog, load_catalog
 from estimator.core import ComponentSpec
 from estimator.errors import AmbiguousNameError, EstimatorError, InputError, NotFoundError
 from estimator.job import BASES, Job
+from estimator.names import one_edit_apart
 from estimator.records import Device, Instance, Region
 from estimator.schema import YEAR_RANGE
 
@@ -433,8 +434,16 @@ def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[st
         return shared
     if provider and reg.is_cloud and reg.provider != provider:
         raise InputError(
-            f"region {reg.id} is a {reg.provider} region but provider is {provider}; give one of them",
+            f"region {reg.id} is a {reg.provider} region but provider is {provider}; give one of them"
+            + _closest_of_provider(catalog, name, provider),
             field="provider",
+        )
+    twins = [] if ":" in name or not reg.is_cloud else _one_edit_twins(catalog, name, reg)
+    if twins:
+        others = twins[0] if len(twins) == 1 else f"{', '.join(twins[:-1])} and {twins[-1]}"
+        warnings.append(
+            f"region {name!r} read as {reg.id}; {others} {'is' if len(twins) == 1 else 'are'} one character "
+            f"away: if you meant {'it' if len(twins) == 1 else 'one'}, give the full id (e.g. {twins[0]})"
         )
     if hit.loose:
         note = f"region {name!r} read as {reg.id} ({reg.name})"
@@ -442,6 +451,29 @@ def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[st
             note += f", a cloud region with its provider's PUE; for the local grid give {reg.zone or reg.country}"
         warnings.append(note)
     return reg
+
+
+def _closest_of_provider(catalog: Catalog, name: str, provider: str) -> str:
+    """'; did you mean aws:us-east-1?': the region of ``provider`` closest to ``name``, or ''."""
+    try:
+        hit = catalog.region_index.resolve(name, catalog.provider_regions.get(provider, frozenset()))
+        return f"; did you mean {hit.id}?"
+    except NotFoundError as exc:
+        return f"; did you mean {exc.suggestions[0]}?" if exc.suggestions else ""
+    except AmbiguousNameError:
+        return ""
+
+
+def _one_edit_twins(catalog: Catalog, bare: str, reg: Region) -> list[str]:
+    """Other providers' regions whose id is one character from the bare id ``bare`` ('us-east1' -> aws:us-east-1)."""
+    key = bare.lower()
+    return sorted(
+        rid
+        for pid, ids in catalog.provider_regions.items()
+        if pid != reg.provider
+        for rid in ids
+        if one_edit_apart(key, rid.split(":", 1)[1].lower())
+    )
 
 
 def _shared_zone(catalog: Catalog, candidates: tuple[str, ...]) -> Region | None:

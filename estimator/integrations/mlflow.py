@@ -1,21 +1,34 @@
 """Log an estimate to MLflow: metrics, params, and the model-card YAML as an artifact.
 
 Needs the optional extra: ``pip install 'co2-estimator[mlflow]'``. Works with any
-tracking URI MLflow supports, including a local folder (no server).
+tracking URI MLflow supports. MLflow 3 defaults to ``sqlite:///mlflow.db``, which
+mlflow-skinny (what the extra installs) cannot open, and keeps a local folder
+behind ``MLFLOW_ALLOW_FILE_STORE=true``: when MLflow refuses its store, the error
+is one line naming what to set (nothing is set for you).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from estimator import modelcard
 from estimator.core import Estimate
-from estimator.errors import MissingExtraError
+from estimator.errors import EstimatorError, MissingExtraError
 from estimator.inference import InferenceEstimate, score_per_gram
 
 ARTIFACT = "co2_eq_emissions.yaml"
+
+SETUP_FIX = (
+    "set MLFLOW_TRACKING_URI to an MLflow server (e.g. http://localhost:5000), or log to a local "
+    "folder with MLFLOW_TRACKING_URI=file:./mlruns and MLFLOW_ALLOW_FILE_STORE=true"
+)
+
+
+class TrackingStoreError(EstimatorError, RuntimeError):
+    """MLflow refused to open its tracking store; the message names what to set."""
 
 
 def _mlflow() -> Any:
@@ -26,6 +39,40 @@ def _mlflow() -> Any:
             "MLflow is not installed: pip install 'co2-estimator[mlflow]' (or pip install mlflow)"
         ) from None
     return mlflow
+
+
+def _store_error(mlflow: Any, err: Exception) -> TrackingStoreError | None:
+    """Our one-line error for MLflow refusing its tracking store, or None for any other error."""
+    text = str(err)
+    uri = mlflow.get_tracking_uri()
+    if "MLFLOW_ALLOW_FILE_STORE" in text:
+        why = f"MLflow 3 opens the local folder store {uri!r} only when MLFLOW_ALLOW_FILE_STORE=true is set"
+    elif type(err).__name__ == "UnsupportedModelRegistryStoreURIException":
+        why = f"this MLflow cannot open the tracking store {uri!r} (a sqlite: store needs the full mlflow package)"
+        if "MLFLOW_TRACKING_URI" not in os.environ:
+            why += ", MLflow's default when MLFLOW_TRACKING_URI is not set"
+    else:
+        return None
+    return TrackingStoreError(f"{why}: {SETUP_FIX}")
+
+
+def _open(mlflow: Any, run_id: str | None) -> tuple[Any, str, bool]:
+    """The MLflow client, the run id (the active run, else a new one) and whether it was started here."""
+    started = False
+    try:
+        if run_id is None:
+            active = mlflow.active_run()
+            if active is None:
+                active = mlflow.start_run()
+                started = True
+            run_id = active.info.run_id
+        client = mlflow.tracking.MlflowClient()
+    except mlflow.exceptions.MlflowException as err:
+        mine = _store_error(mlflow, err)
+        if mine is None:
+            raise
+        raise mine from None
+    return client, str(run_id), started
 
 
 def metrics_and_params(
@@ -72,18 +119,12 @@ def log_estimate(
     Returns the run id. Metrics: energy_kwh, co2e_g, co2e_low_g, co2e_high_g, and
     per-1k-requests emissions when ``inference`` is given, score per gram when
     ``score`` is; params: hardware, count, region, PUE, intensity, data version;
-    artifact: the model card's co2_eq_emissions YAML.
+    artifact: the model card's co2_eq_emissions YAML. Raises ``TrackingStoreError``
+    (one line naming what to set) when MLflow refuses its tracking store.
     """
     mlflow = _mlflow()
     metrics, params = metrics_and_params(estimate, inference, score)
-    started = False
-    if run_id is None:
-        active = mlflow.active_run()
-        if active is None:
-            active = mlflow.start_run()
-            started = True
-        run_id = active.info.run_id
-    client = mlflow.tracking.MlflowClient()
+    client, run_id, started = _open(mlflow, run_id)
     try:
         for metric, number in metrics.items():
             client.log_metric(run_id, metric, float(number))

@@ -1,0 +1,195 @@
+"""Fixes from a new user's walk through the README: MLflow's store, training types, lint, regions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, import_needed, run_cli
+
+# ---------------------------------------------------------------- MLflow refusing its store
+
+LOG = """
+from estimator import estimate
+from estimator.integrations.mlflow import TrackingStoreError, log_estimate
+try:
+    print("run", log_estimate(estimate(hardware="nvidia-t4", hours=1, region="FR"), score=0.9))
+except TrackingStoreError as err:
+    print("error", str(err))
+"""
+
+
+def _log_in_fresh_process(tmp_path: Path, **env: str) -> str:
+    """The README's example in a new process, in an empty folder, with only ``env`` of MLflow's variables."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+    done = subprocess.run(
+        [sys.executable, "-c", LOG],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**clean, **env, "PYTHONPATH": str(ROOT)},
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _opens_sqlite() -> bool:
+    """Full mlflow (with SQLAlchemy) opens its default sqlite store; mlflow-skinny cannot."""
+    import importlib.util
+
+    return importlib.util.find_spec("sqlalchemy") is not None
+
+
+@pytest.mark.parametrize(
+    ("env", "why"),
+    [
+        ({}, "MLflow's default when MLFLOW_TRACKING_URI is not set"),
+        ({"MLFLOW_TRACKING_URI": "file:./mlruns"}, "'file:./mlruns' only when MLFLOW_ALLOW_FILE_STORE=true is set"),
+    ],
+)
+def test_mlflow_store_refused_is_one_line_naming_the_fix(tmp_path: Path, env: dict[str, str], why: str) -> None:
+    mlflow = import_needed("mlflow")
+    if int(mlflow.__version__.split(".")[0]) < 3 or (not env and _opens_sqlite()):
+        pytest.skip("this MLflow opens the store: nothing to refuse")
+    out = _log_in_fresh_process(tmp_path, **env)
+    assert out.startswith("error ") and out.count("\n") == 1, out
+    assert why in out
+    assert "MLFLOW_TRACKING_URI=file:./mlruns and MLFLOW_ALLOW_FILE_STORE=true" in out
+    assert "MLflow server (e.g. http://localhost:5000)" in out
+
+
+def test_mlflow_local_folder_with_both_variables_logs(tmp_path: Path) -> None:
+    import_needed("mlflow")
+    out = _log_in_fresh_process(tmp_path, MLFLOW_TRACKING_URI="file:./mlruns", MLFLOW_ALLOW_FILE_STORE="true")
+    assert out.startswith("run ") and (tmp_path / "mlruns").is_dir(), out
+
+
+# ---------------------------------------------------------------- a misspelt training type
+
+CARD = "---\nlicense: mit\n---\n# nt\n"
+CARD_ARGS = ("--hardware", "T4", "--hours", "2", "--region", "FR")
+
+
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [
+        ("finetuning", "fine-tuning"),
+        ("pretraining", "pre-training"),
+        ("Fine-Tuning", "fine-tuning"),
+        ("pre_training", "pre-training"),
+        ("fine-tunning", "fine-tuning"),
+    ],
+)
+def test_card_refuses_a_misspelt_training_type(tmp_path: Path, given: str, meant: str) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(CARD, encoding="utf-8")
+    r = run_cli("card", str(readme), *CARD_ARGS, "--training-type", given, "--write")
+    assert r.returncode == 2 and r.stdout == "", r
+    assert r.stderr.count("\n") == 1 and f"did you mean '{meant}'?" in r.stderr, r.stderr
+    assert "pre-training, fine-tuning" in r.stderr
+    assert readme.read_text(encoding="utf-8") == CARD
+
+
+def test_card_writes_a_deliberately_custom_training_type_with_a_warning(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(CARD, encoding="utf-8")
+    r = run_cli("card", str(readme), *CARD_ARGS, "--training-type", "distillation", "--write")
+    assert r.returncode == 0, r.stderr
+    assert "training_type 'distillation' is not one the Hub knows" in r.stderr
+    assert "  training_type: distillation\n" in readme.read_text(encoding="utf-8")
+
+
+def test_api_refuses_a_misspelt_training_type() -> None:
+    from estimator import estimate, modelcard
+    from estimator.errors import InputError
+
+    e = estimate(hardware="nvidia-t4", hours=2, region="FR")
+    with pytest.raises(InputError, match=r"did you mean 'fine-tuning'\?") as caught:
+        modelcard.card_block(e, "finetuning")
+    assert caught.value.field == "training_type"
+    assert modelcard.card_block(e, "fine-tuning")["training_type"] == "fine-tuning"
+
+
+# ---------------------------------------------------------------- lint --fail-on, and fix lines as examples
+
+
+def test_lint_of_a_card_the_tool_wrote_fails_only_on_warnings_unless_fail_on_error(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(CARD, encoding="utf-8")
+    assert run_cli("card", str(readme), *CARD_ARGS, "--write").returncode == 0
+    strict = run_cli("lint", str(readme), "--require-block")
+    assert strict.returncode == 1, strict
+    assert "warning missing-field: co2_eq_emissions has no training_type" in strict.stdout
+    assert "    fix: add training_type: <pre-training or fine-tuning>\n" in strict.stdout
+    lenient = run_cli("lint", str(readme), "--require-block", "--fail-on", "error")
+    assert lenient.returncode == 0, lenient
+    assert lenient.stdout == strict.stdout  # the same findings are printed either way
+
+
+def test_lint_fail_on_error_still_fails_on_an_error(tmp_path: Path) -> None:
+    card = ROOT / "tests" / "cards" / "kg_string.md"
+    r = run_cli("lint", str(card), "--fail-on", "error")
+    assert r.returncode == 1 and " error hub-misread: " in r.stdout, r
+    empty = tmp_path / "README.md"
+    empty.write_text(CARD, encoding="utf-8")
+    assert run_cli("lint", str(empty), "--require-block", "--fail-on", "error").returncode == 1  # no-block is an error
+    bad = run_cli("lint", str(card), "--fail-on", "warnings")
+    assert bad.returncode == 2 and "'warning'" in bad.stderr and bad.stderr.count("\n") == 1, bad
+
+
+def test_lint_fix_lines_read_as_examples_not_as_values_from_the_card(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("---\nco2_eq_emissions:\n  emissions: 12\n---\n", encoding="utf-8")
+    r = run_cli("lint", str(readme))
+    assert r.returncode == 1
+    fixes = sorted(line.strip() for line in r.stdout.splitlines() if line.startswith("    fix: "))
+    assert fixes == [
+        "fix: add geographical_location: <a cloud region, country or place, e.g. gcp:us-central1>",
+        "fix: add hardware_used: <your hardware, e.g. 8 x NVIDIA A100 SXM4 80GB>",
+        "fix: add source: <the tool and method you used, e.g. CodeCarbon>",
+        "fix: add training_type: <pre-training or fine-tuning>",
+    ]
+
+
+def test_lint_suggests_the_training_type_a_card_misspells(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("---\nco2_eq_emissions:\n  emissions: 12\n  training_type: finetuning\n---\n", encoding="utf-8")
+    r = run_cli("lint", str(readme), "--format", "json")
+    (finding,) = [f for f in json.loads(r.stdout)["findings"] if f["code"] == "training-type"]
+    assert finding["message"].endswith("did you mean 'fine-tuning'?")
+    assert finding["fix"] == "write training_type: fine-tuning"
+
+
+# ---------------------------------------------------------------- a bare region id one character from another's
+
+
+def test_provider_clash_suggests_the_providers_closest_region() -> None:
+    r = run_cli("estimate", "--hardware", "T4", "--hours", "1", "--region", "us-east1", "--provider", "aws")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == (
+        "co2-estimator: error: region gcp:us-east1 is a gcp region but provider is aws; give one of them; "
+        "did you mean aws:us-east-1?\n"
+    )
+
+
+def test_bare_region_id_one_character_from_another_providers_gets_a_note() -> None:
+    from estimator import estimate
+
+    e = estimate(hardware="nvidia-t4", hours=1, region="us-east1")
+    assert e.region is not None and e.region["id"] == "gcp:us-east1"
+    (note,) = [w for w in e.warnings if w.startswith("region 'us-east1'")]
+    assert "aws:us-east-1" in note and "one character away" in note
+    r = run_cli("estimate", "--hardware", "T4", "--hours", "1", "--region", "us-east1")
+    assert r.returncode == 0 and "aws:us-east-1" in r.stdout
+    # the full id, or a bare id with no near twin elsewhere, gets no such note
+    for region in ("gcp:us-east1", "us-central1"):
+        assert not any(
+            "one character away" in w for w in estimate(hardware="nvidia-t4", hours=1, region=region).warnings
+        )
