@@ -54,7 +54,7 @@ DRAW_FRACTION_SOURCE = (
     "measured training draws 0.27-0.92 of TDP (Dodge et al. 2022, FAccT, Table 2; calibration in docs/validation.md)"
 )
 TDP_WARNING = (
-    "TDP is an upper bound of draw: real draw during training is usually lower. "
+    "TDP is an upper bound of draw: real draw is usually lower (training runs measured 0.27-0.92 of TDP). "
     "Set utilization (or power_w from nvidia-smi) for a tighter figure."
 )
 
@@ -237,10 +237,12 @@ def _cited(source: str, year: object) -> str:
     return source if str(year) in source else f"{source}, {year}"
 
 
-def _power_notes(catalog: Catalog, device_ids: tuple[str, ...]) -> list[str]:
-    """What to say about catalog power figures: TDP is an upper bound; estimates are estimates."""
+def _power_notes(catalog: Catalog, device_ids: tuple[str, ...], utilization_given: bool) -> list[str]:
+    """What to say about catalog power figures: TDP is an upper bound (unless a utilization says the
+    draw already); estimates are estimates."""
     devices = [catalog.devices[i] for i in device_ids]
-    notes = [TDP_WARNING] if any(d.power_basis in ("tdp", "tbp") for d in devices) else []
+    tdp = any(d.power_basis in ("tdp", "tbp") for d in devices)
+    notes = [TDP_WARNING] if tdp and not utilization_given else []
     for d in devices:
         if d.power_basis in ("measured", "estimate"):
             notes.append(f"{d.name}: {POWER_BASIS_WORDS[d.power_basis]}, not a vendor TDP. {d.note}".strip())
@@ -629,7 +631,7 @@ def _structure(catalog: Catalog, job: Job) -> Plan:
         else default_pue(catalog, reg, inst.provider if inst else _provider(catalog, job))
     )
     from_catalog = tuple(s.device_id for s in specs if _from_catalog(s))
-    warnings.extend(_power_notes(catalog, from_catalog))
+    warnings.extend(_power_notes(catalog, from_catalog, job.utilization != 1.0))
     specs, range_basis = _draw_range(catalog, specs, job, core.check_utilization(job.utilization))
     if ci_text:
         range_basis.append(ci_text)
