@@ -1023,6 +1023,11 @@ def _add_slurm_parser(sub: Any) -> None:
     _add_job_args(sl, LISTING_INPUTS)
 
 
+def _sum_text(value: float) -> str:
+    """A group's sum for the slurm table; "–" when none of its jobs had a figure (a sum of nothing is NaN)."""
+    return "–" if math.isnan(value) else num(value)
+
+
 def _cmd_slurm(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -1061,11 +1066,13 @@ def _cmd_slurm(args: argparse.Namespace) -> None:
     print(slurm.totals_text(slurm.totals(out)))
     top = summary if len(summary) <= 11 else summary.iloc[[*range(10), len(summary) - 1]]
     rows = [
-        (r[args.by], f"{r['jobs']:,}", num(r["gpu_hours"]), num(r["energy_kwh"]), num(r["co2e_kg"]))
+        (r[args.by], f"{r['jobs']:,}", _sum_text(r["gpu_hours"]), _sum_text(r["energy_kwh"]), _sum_text(r["co2e_kg"]))
         for _, r in top.iterrows()
     ]
     print()
     print(_table(rows, (args.by, "jobs", "GPU-hours", "kWh", "kg CO2e")))
+    if (top["co2e_kg"].isna() & (top["jobs"] > 0)).any():
+        print("–: no job of the group could be estimated (see the 'error' column)")
     for option, label in (("out", "jobs"), ("summary", "summary"), ("report", "report")):
         if getattr(args, option) is not None:
             print(f"{label}: {getattr(args, option)}")

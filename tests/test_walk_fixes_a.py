@@ -1,0 +1,85 @@
+"""Bugs a new user's walk through the README found: the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+HEADER = "JobID|JobName|User|Account|Partition|State|Start|End|ElapsedRaw|NCPUS|NNodes|AllocTRES|NodeList"
+A100_JOB = (
+    "1001|train|alice|nlp|a100|COMPLETED|2025-03-01T10:00:00|2025-03-01T12:00:00|7200|8|1|"
+    "billing=8,cpu=8,gres/gpu:a100=4,gres/gpu=4,mem=64G,node=1|gpu001"
+)
+# partition 'gpu' is not in docs/cluster.example.yaml: this job gets an error
+UNKNOWN_JOB = (
+    "1002|sweep|bob|vision|gpu|COMPLETED|2025-03-02T00:00:00|2025-03-02T01:30:00|5400|4|1|"
+    "billing=4,cpu=4,gres/gpu=1,mem=16G,node=1|gpu002"
+)
+CLUSTER = str(ROOT / "docs" / "cluster.example.yaml")
+
+
+def _slurm(tmp_path: Path, lines: list[str], by: str) -> tuple[str, dict[str, dict[str, str]]]:
+    sacct = tmp_path / "sacct.txt"
+    sacct.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    summary = tmp_path / "summary.csv"
+    r = run_cli(
+        "slurm",
+        str(sacct),
+        "--cluster",
+        CLUSTER,
+        "--by",
+        by,
+        "--report",
+        str(tmp_path / "report.html"),
+        "--out",
+        str(tmp_path / "jobs.csv"),
+        "--summary",
+        str(summary),
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr and r.stderr == ""
+    with summary.open(encoding="utf-8", newline="") as f:
+        rows = {row[by]: row for row in csv.DictReader(f)}
+    return r.stdout, rows
+
+
+def _table_row(stdout: str, key: str) -> list[str]:
+    table = stdout.split("---------", 1)[1].splitlines()  # the lines under the table's rule
+    return next(line.split() for line in table if line.split()[:1] == [key])
+
+
+@pytest.mark.parametrize(("by", "bad", "good"), [("user", "bob", "alice"), ("partition", "gpu", "a100")])
+def test_slurm_group_with_only_errors_is_shown_not_crashed(tmp_path: Path, by: str, bad: str, good: str) -> None:
+    stdout, rows = _slurm(tmp_path, [A100_JOB, UNKNOWN_JOB], by)
+    # the text table: the group with no estimate shows dashes and a note says why
+    assert _table_row(stdout, bad) == [bad, "1", "–", "–", "–"]
+    assert _table_row(stdout, good) == [good, "1", "8", "4.313", "1.475"]
+    assert _table_row(stdout, "total") == ["total", "2", "8", "4.313", "1.475"]
+    assert "–: no job of the group could be estimated (see the 'error' column)" in stdout
+    # the summary CSV: blank figures and the group's error count
+    assert rows[bad]["jobs"] == "1" and rows[bad]["errors"] == "1"
+    assert all(rows[bad][c] == "" for c in ("gpu_hours", "energy_kwh", "co2e_kg", "co2e_low_kg"))
+    assert rows["total"]["errors"] == "1" and float(rows["total"]["gpu_hours"]) == 8.0
+    assert (tmp_path / "jobs.csv").read_text(encoding="utf-8").count("\n") == 3
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f"<tr><td>{bad}</td><td>1</td><td>1</td><td></td>" in page  # jobs 1, errors 1, blank figures
+
+
+def test_slurm_every_job_an_error_says_no_total(tmp_path: Path) -> None:
+    stdout, rows = _slurm(tmp_path, [UNKNOWN_JOB], "month")
+    assert "no total: no job could be estimated" in stdout
+    assert "1002: partition 'gpu'" in stdout
+    assert _table_row(stdout, "total") == ["total", "1", "–", "–", "–"]
+    assert rows["total"]["errors"] == "1" and rows["total"]["co2e_kg"] == ""
+    assert "Lines that could not be estimated" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_slurm_empty_file_has_no_note_of_failed_groups(tmp_path: Path) -> None:
+    stdout, _ = _slurm(tmp_path, [], "user")
+    assert "0 jobs: 0 estimated" in stdout
+    assert _table_row(stdout, "total") == ["total", "0", "–", "–", "–"]
+    assert "could be estimated" not in stdout
