@@ -83,3 +83,83 @@ def test_slurm_empty_file_has_no_note_of_failed_groups(tmp_path: Path) -> None:
     assert "0 jobs: 0 estimated" in stdout
     assert _table_row(stdout, "total") == ["total", "0", "–", "–", "–"]
     assert "could be estimated" not in stdout
+
+
+# ---------------------------------------------------------------- CLI messages name the flags
+
+
+def _error_line(*args: str) -> str:
+    r = run_cli(*args)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    return r.stderr
+
+
+def test_preflight_without_a_peak_names_the_flags() -> None:
+    err = _error_line("preflight", "--params", "7e9", "--tokens", "2e12", "--hardware", "rtx 2080")
+    assert err == (
+        "co2-estimator: error: NVIDIA GeForce RTX 2080 has no published dense peak for bf16; its peaks (TFLOPS): "
+        "fp32 10.07, fp16 40.28, int8 161.12. Pass --precision one of those, or your own --hours to "
+        "co2-estimator estimate\n"
+    )
+
+
+def test_preflight_python_api_keeps_its_spelling() -> None:
+    from estimator import InputError, preflight
+
+    with pytest.raises(InputError, match=r"Pass precision= one of those, or your own hours= to estimate\(\)$"):
+        preflight(params=7e9, tokens=2e12, hardware="rtx 2080")
+
+
+@pytest.mark.parametrize(
+    ("given", "words"),
+    [
+        (("--days", "30"), "--days describes"),
+        (("--idle-fraction", "0.2"), "--idle-fraction describes"),
+        (("--days", "30", "--idle-fraction", "0.2"), "--days and --idle-fraction describe"),
+    ],
+)
+def test_inference_uptime_names_the_flags_given(given: tuple[str, ...], words: str) -> None:
+    err = _error_line(
+        "inference", "--hardware", "nvidia-l4", "--requests", "1000", "--seconds-per-request", "0.2", *given
+    )
+    assert err == (
+        f"co2-estimator: error: {words} servers kept up: give --hours-per-day too (24 for always on), e.g. 24\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"days": 30}, "days describes"),
+        ({"idle_fraction": 0.2}, "idle_fraction describes"),
+        ({"days": 30, "idle_fraction": 0.2}, "days and idle_fraction describe"),
+    ],
+)
+def test_inference_python_api_names_what_was_given(kwargs: dict[str, float], words: str) -> None:
+    from estimator import InputError, estimate_inference
+
+    with pytest.raises(InputError, match=f"^{words} servers kept up: give hours_per_day too") as info:
+        estimate_inference("nvidia-l4", "FR", requests=1000, seconds_per_request=0.2, **kwargs)  # type: ignore[arg-type]
+    assert info.value.field == "hours_per_day"
+
+
+def test_inference_other_messages_name_the_flags() -> None:
+    err = _error_line(
+        "inference",
+        "--hardware",
+        "nvidia-l4",
+        "--requests",
+        "1e6",
+        "--seconds-per-request",
+        "2",
+        "--hours-per-day",
+        "1",
+    )
+    assert "(--hours-per-day × days): raise --hours-per-day or days, or check the rate" in err
+    err = _error_line("inference", "--hardware", "nvidia-l4", "--requests", "1000")
+    assert "give exactly one of --seconds-per-request (e.g. 0.25) or --requests-per-second (e.g. 40)" in err
+    assert _error_line(
+        "inference", "--hardware", "nvidia-l4", "--requests", "1", "--seconds-per-request", "2",
+        "--hours-per-day", "1", "--days", "-1",
+    ).startswith("co2-estimator: error: --days must be a number greater than 0")  # fmt: skip
