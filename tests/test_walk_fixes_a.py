@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -170,7 +171,7 @@ def test_inference_other_messages_name_the_flags() -> None:
 TEST_CLUSTER = ROOT / "tests" / "data" / "sacct" / "cluster.yaml"
 
 
-def _cpu_job(tmp_path: Path, cpus: int) -> dict[str, object]:
+def _cpu_job(tmp_path: Path, cpus: int) -> dict[str, Any]:
     from estimator import slurm
 
     line = (
@@ -179,10 +180,8 @@ def _cpu_job(tmp_path: Path, cpus: int) -> dict[str, object]:
     )
     sacct = tmp_path / f"cpu{cpus}.txt"
     sacct.write_text(f"{HEADER}\n{line}\n", encoding="utf-8")
-    row: dict[str, object] = (
-        slurm.estimate_jobs(slurm.read_sacct(sacct), slurm.load_cluster(TEST_CLUSTER)).iloc[0].to_dict()
-    )
-    return row
+    out = slurm.estimate_jobs(slurm.read_sacct(sacct), slurm.load_cluster(TEST_CLUSTER))
+    return {str(k): v for k, v in out.iloc[0].to_dict().items()}
 
 
 def test_fr_low_end_is_the_draw_alone(tmp_path: Path) -> None:
@@ -209,5 +208,5 @@ def test_fr_low_end_is_the_draw_alone(tmp_path: Path) -> None:
 def test_cores_between_packages_keep_the_draw_range(tmp_path: Path) -> None:
     whole = _cpu_job(tmp_path, 128)
     between = _cpu_job(tmp_path, 96)
-    assert whole["co2e_low_g"] < whole["co2e_g"]  # type: ignore[operator]
-    assert between["co2e_low_g"] < between["co2e_g"]  # type: ignore[operator]
+    assert whole["co2e_low_g"] < whole["co2e_g"]
+    assert between["co2e_low_g"] < between["co2e_g"]
