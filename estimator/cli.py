@@ -534,19 +534,46 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
             print(f"\nscore per gram CO2e: {num(per_gram)}")
 
 
+def _in_flags(exc: EstimatorError, args: argparse.Namespace) -> EstimatorError:
+    """``exc`` with the Python spelling of the command's inputs written as its flags, in place.
+
+    An input followed by "=" (``precision=``), an input whose name has an
+    underscore (``hours_per_day``) and one that opens the message ("days must
+    be ...") become the flag (``--precision``, ``--hours-per-day``,
+    ``--days``); ``estimate()`` becomes ``co2-estimator estimate``. Other bare
+    words (``days``) are left alone: they read as English. The Python API
+    keeps its spelling; only the CLI's message changes.
+    """
+    import re
+
+    flags = {n: job.BY_NAME[n].cli_flag for n in job.NAMES}
+    flags |= {n: "--" + n.replace("_", "-") for n in vars(args) if n not in flags}
+    names = "|".join(sorted(map(re.escape, flags), key=len, reverse=True))
+    message = re.sub(
+        rf"(?<![\w-])({names})(=|(?!\w))",
+        lambda m: flags[m[1]] if m[2] == "=" or "_" in m[1] or m.start() == 0 else m[0],
+        str(exc),
+    )
+    exc.args = (message.replace("estimate()", f"{PROG} estimate"), *exc.args[1:])
+    return exc
+
+
 def _cmd_inference(args: argparse.Namespace) -> None:
     from estimator import report
     from estimator.inference import estimate_inference, score_per_gram
 
-    result = estimate_inference(
-        requests=args.requests,
-        seconds_per_request=args.seconds_per_request,
-        requests_per_second=args.requests_per_second,
-        hours_per_day=24.0 if args.always_on else args.hours_per_day,
-        days=args.days,
-        idle_fraction=args.idle_fraction,
-        **_job_kwargs(args, INFERENCE_INPUTS),
-    )
+    try:
+        result = estimate_inference(
+            requests=args.requests,
+            seconds_per_request=args.seconds_per_request,
+            requests_per_second=args.requests_per_second,
+            hours_per_day=24.0 if args.always_on else args.hours_per_day,
+            days=args.days,
+            idle_fraction=args.idle_fraction,
+            **_job_kwargs(args, INFERENCE_INPUTS),
+        )
+    except EstimatorError as exc:
+        raise _in_flags(exc, args) from None
     per_gram = score_per_gram(args.score, result.co2e_g) if args.score is not None else None
     if args.format == "json":
         out = result.to_dict()
@@ -561,14 +588,17 @@ def _cmd_preflight(args: argparse.Namespace) -> None:
     from estimator import report
     from estimator.preflight import preflight
 
-    p = preflight(
-        flops=args.flops,
-        params=args.params,
-        tokens=args.tokens,
-        mfu=args.mfu,
-        precision=args.precision,
-        **_job_kwargs(args, PREFLIGHT_INPUTS),
-    )
+    try:
+        p = preflight(
+            flops=args.flops,
+            params=args.params,
+            tokens=args.tokens,
+            mfu=args.mfu,
+            precision=args.precision,
+            **_job_kwargs(args, PREFLIGHT_INPUTS),
+        )
+    except EstimatorError as exc:
+        raise _in_flags(exc, args) from None
     if args.format == "json":
         print(_json(p.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -1009,6 +1039,11 @@ def _add_slurm_parser(sub: Any) -> None:
     _add_job_args(sl, LISTING_INPUTS)
 
 
+def _sum_text(value: float) -> str:
+    """A group's sum for the slurm table; "–" when none of its jobs had a figure (a sum of nothing is NaN)."""
+    return "–" if math.isnan(value) else num(value)
+
+
 def _cmd_slurm(args: argparse.Namespace) -> None:
     from pathlib import Path
 
@@ -1047,11 +1082,13 @@ def _cmd_slurm(args: argparse.Namespace) -> None:
     print(slurm.totals_text(slurm.totals(out)))
     top = summary if len(summary) <= 11 else summary.iloc[[*range(10), len(summary) - 1]]
     rows = [
-        (r[args.by], f"{r['jobs']:,}", num(r["gpu_hours"]), num(r["energy_kwh"]), num(r["co2e_kg"]))
+        (r[args.by], f"{r['jobs']:,}", _sum_text(r["gpu_hours"]), _sum_text(r["energy_kwh"]), _sum_text(r["co2e_kg"]))
         for _, r in top.iterrows()
     ]
     print()
     print(_table(rows, (args.by, "jobs", "GPU-hours", "kWh", "kg CO2e")))
+    if (top["co2e_kg"].isna() & (top["jobs"] > 0)).any():
+        print("–: no job of the group could be estimated (see the 'error' column)")
     for option, label in (("out", "jobs"), ("summary", "summary"), ("report", "report")):
         if getattr(args, option) is not None:
             print(f"{label}: {getattr(args, option)}")

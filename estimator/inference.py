@@ -166,8 +166,10 @@ def _uptime(
         n_days = check_positive("days", days, "30") if days is not None else 1.0
         up_hours = per_day * n_days
     elif days is not None or idle_fraction is not None:
+        given = [n for n, v in (("days", days), ("idle_fraction", idle_fraction)) if v is not None]
         raise InputError(
-            "days and idle_fraction describe servers kept up: give hours_per_day too (24 for always on), e.g. 24",
+            f"{' and '.join(given)} describe{'s' if len(given) == 1 else ''} servers kept up: "
+            "give hours_per_day too (24 for always on), e.g. 24",
             field="hours_per_day",
         )
     idle_frac = IDLE_DRAW_FRACTION if idle_fraction is None else check_utilization(idle_fraction, "idle_fraction")

@@ -96,7 +96,7 @@ def _device_with_peak(hardware: str, precision: str, data_files: DataFiles) -> D
         have = ", ".join(f"{p} {v:g}" for p, v in device.peaks.items()) or "none"
         raise InputError(
             f"{device.name} has no published dense peak for {precision}; its peaks (TFLOPS): {have}. "
-            "Pass precision= one of those, or flops with your own hours to estimate()",
+            "Pass precision= one of those, or your own hours= to estimate()",
             field="precision",
         )
     return device

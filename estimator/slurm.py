@@ -1696,13 +1696,18 @@ def totals_text(t: ClusterTotals) -> str:
         f"left out: {t.running:,} running, {t.pending:,} pending, {t.never_started:,} cancelled before they started; "
         f"{t.steps:,} job steps folded into their jobs"
         + (f"; {t.duplicates:,} repeated lines" if t.duplicates else ""),
-        f"{num(t.gpu_hours)} GPU-hours, {num(t.cpu_core_hours)} CPU-core-hours",
-        f"total {mass(t.co2e_g)}"
-        + (f" (range {mass(t.co2e_low_g)} to {mass(t.co2e_high_g)})" if not math.isnan(t.co2e_low_g) else "")
-        + f" from {energy(t.energy_kwh)}"
-        + (f"; embodied {mass(t.embodied_g)} beside" if not math.isnan(t.embodied_g) else "")
-        + " (TDP is an upper bound; the grid's life-cycle figure of each year a job ran in)",
     ]
+    if math.isnan(t.co2e_g):  # no job could be estimated: sums of nothing, no figure to give
+        lines.append("no total: no job could be estimated")
+    else:
+        lines += [
+            f"{num(t.gpu_hours)} GPU-hours, {num(t.cpu_core_hours)} CPU-core-hours",
+            f"total {mass(t.co2e_g)}"
+            + (f" (range {mass(t.co2e_low_g)} to {mass(t.co2e_high_g)})" if not math.isnan(t.co2e_low_g) else "")
+            + f" from {energy(t.energy_kwh)}"
+            + (f"; embodied {mass(t.embodied_g)} beside" if not math.isnan(t.embodied_g) else "")
+            + " (TDP is an upper bound; the grid's life-cycle figure of each year a job ran in)",
+        ]
     lines += [f"  {e}" for e in t.first_errors]
     return "\n".join(lines)
 

@@ -765,7 +765,7 @@ def test_a_bad_hours_per_day_is_settled_by_choosing_always_on_or_only_while_serv
 
 def test_an_idle_draw_without_hours_up_is_named_and_ignored() -> None:
     at = run({"idle_fraction": "0.2"})
-    message = "days and idle_fraction describe servers kept up: give hours_per_day too"
+    message = "idle_fraction describes servers kept up: give hours_per_day too"
     assert any(message in w and w.endswith("; ignored") for w in warnings_shown(at))
     assert not errors(at) and at.radio(key="uptime").value == "serving"
     shows_serving(at, estimator.estimate_inference(DEFAULT["hardware"], DEFAULT["region"], **SERVING))
