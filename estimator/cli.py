@@ -190,12 +190,36 @@ def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
         return message
     unknown = re.search(r"unrecognized arguments: (.*)", message)
     if unknown:
+        command = _command_parser(parser, getattr(parser, "command", None))
+        own, every = _options(command or parser), _options(parser)
         for word in unknown.group(1).split():
             if word.startswith("--"):
-                close = difflib.get_close_matches(word.split("=")[0], _options(parser), n=1, cutoff=0.6)
+                flag = word.split("=")[0]
+                if command is not None and flag in every:  # another command's option, not a typo
+                    return f"{message}; {command.prog} has no {flag} ({_takers(parser, flag)})"
+                close = difflib.get_close_matches(flag, own, n=1, cutoff=0.6)
+                close = close or difflib.get_close_matches(flag, every, n=1, cutoff=0.6)
+                if close and command is not None and close[0] not in own:
+                    return f"{message}; did you mean {close[0]!r}? ({_takers(parser, close[0])})"
                 if close:
                     return f"{message}; did you mean {close[0]!r}?"
     return message
+
+
+def _takers(parser: argparse.ArgumentParser, flag: str) -> str:
+    """'estimate, inference and card have it': the commands taking the option ``flag``."""
+    takers = [n for n in PARSERS if flag in _options(_command_parser(parser, n) or parser)]
+    listed = " and ".join([", ".join(takers[:-1]), takers[-1]] if len(takers) > 1 else takers)
+    return f"{listed} {'has' if len(takers) == 1 else 'have'} it"
+
+
+def _command_parser(parser: argparse.ArgumentParser, name: str | None) -> argparse.ArgumentParser | None:
+    """The parser of the command ``name`` under ``parser`` (None: no such command, or none asked)."""
+    for action in parser._actions:
+        if name is not None and isinstance(action, argparse._SubParsersAction) and name in action.choices:
+            chosen: argparse.ArgumentParser = action.choices[name]
+            return chosen
+    return None
 
 
 def _finite(what: str, example: str) -> Callable[[str], float]:
@@ -1141,7 +1165,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     if argv[0] in PARSERS:
         with contextlib.suppress(_NotPlain):
             return build_parser(argv[0], _Quick).parse_args(argv)
-    return build_parser().parse_args(argv)
+    parser = build_parser()
+    parser.command = argv[0] if argv and argv[0] in PARSERS else None  # type: ignore[attr-defined]
+    return parser.parse_args(argv)
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:

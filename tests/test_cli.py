@@ -210,3 +210,13 @@ def test_regions_show_the_pue_an_estimate_there_uses(tmp_path: Path) -> None:
     assert country.rstrip().endswith(f"{estimate(hardware='T4', hours=1, region='FR').pue:g} (industry)")
     missing = run_cli("scan", str(tmp_path / "nothere"))
     assert missing.returncode == 2 and "not a folder (nothing is there)" in missing.stderr
+
+
+def test_an_option_of_another_command_is_named_as_such_not_suggested() -> None:
+    # "unrecognized arguments: --power-w 200; did you mean '--power-w'?" suggested the flag it had just refused
+    out = run_cli("preflight", "--params", "7e9", "--tokens", "2e12", "--hardware", "T4", "--power-w", "200")
+    assert out.returncode == 2 and "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert "co2-estimator preflight has no --power-w (estimate, inference and card have it)" in out.stderr
+    assert "did you mean '--power-w'" not in out.stderr
+    typo = run_cli("estimate", "--hardware", "T4", "--hours", "2", "--huors", "2")
+    assert typo.returncode == 2 and "did you mean '--hours'?" in typo.stderr
