@@ -1202,6 +1202,8 @@ def _run(argv: list[str]) -> int:
     try:
         COMMANDS[args.command](args)
     except EstimatorError as exc:
+        if args.command == "estimate":  # the message names the flags the person typed, not estimate()'s keywords
+            exc = _in_flags(exc, args)
         sys.stderr.write(f"{PROG}: error: {' '.join(str(exc).split())}\n")
         return 2
     except BrokenPipeError:  # `co2-estimator regions | head`

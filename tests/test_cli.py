@@ -54,7 +54,7 @@ def test_estimate_json_and_yaml_agree() -> None:
         (("--hours", "1", "--utilization", "1.5"), "utilization"),
         (("--hours", "1", "--pue", "0.5"), "pue must be"),
         (("--hours", "1", "--intensity", "-4"), "intensity"),
-        (("--hours", "1", "--power-w", "0"), "power_w"),
+        (("--hours", "1", "--power-w", "0"), "--power-w must be"),  # the flag typed, not the keyword
         (("--hours", "1", "--region", "Atlantis"), "unknown region"),
         (("--hours", "1", "--hardware", "A100"), "ambiguous"),
         (("--hours", "1", "--hardware", "Quantum Toaster 9000"), "unknown hardware"),
@@ -220,3 +220,14 @@ def test_an_option_of_another_command_is_named_as_such_not_suggested() -> None:
     assert "did you mean '--power-w'" not in out.stderr
     typo = run_cli("estimate", "--hardware", "T4", "--hours", "2", "--huors", "2")
     assert typo.returncode == 2 and "did you mean '--hours'?" in typo.stderr
+
+
+def test_estimate_errors_name_the_flags_the_api_names_the_keywords() -> None:
+    # the CLI's reader typed --cpu-cores, not cpu_cores; estimate() keeps its keyword spelling
+    from estimator import estimate
+    from estimator.errors import InputError
+
+    out = run_cli("estimate", "--hardware", "T4", "--hours", "1", "--cpu-cores", "4")
+    assert out.returncode == 2 and out.stderr.startswith("co2-estimator: error: --cpu-cores needs cpu")
+    with pytest.raises(InputError, match=r"^cpu_cores needs cpu"):
+        estimate(hardware="T4", hours=1, cpu_cores=4)

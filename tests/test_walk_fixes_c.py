@@ -174,7 +174,7 @@ def test_provider_clash_suggests_the_providers_closest_region() -> None:
     r = run_cli("estimate", "--hardware", "T4", "--hours", "1", "--region", "us-east1", "--provider", "aws")
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == (
-        "co2-estimator: error: region gcp:us-east1 is a gcp region but provider is aws; give one of them; "
+        "co2-estimator: error: --region gcp:us-east1 is a gcp region but provider is aws; give one of them; "
         "did you mean aws:us-east-1?\n"
     )
 
