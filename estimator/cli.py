@@ -558,6 +558,11 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
             print(f"\nscore per gram CO2e: {num(per_gram)}")
 
 
+def _counted(n: int, thing: str) -> str:
+    """'1 card', '2 cards': a count and its noun."""
+    return f"{n:,} {thing}{'' if n == 1 else 's'}"
+
+
 def _in_flags(exc: EstimatorError, args: argparse.Namespace) -> EstimatorError:
     """``exc`` with the Python spelling of the command's inputs written as its flags, in place.
 
@@ -712,7 +717,7 @@ def _cmd_scan(args: argparse.Namespace) -> None:
         print("no model cards match")
         return
     print(_table(rows, ("model", "emissions g", "Hub reads g", "hardware", "source", "flags")))
-    print(f"\n{len(rows)} model cards")
+    print(f"\n{_counted(len(rows), 'model card')}")
 
 
 def _cmd_hardware(args: argparse.Namespace) -> None:
@@ -965,7 +970,11 @@ def _cmd_lint(args: argparse.Namespace) -> None:
         errors = sum(f.severity == "error" for f in findings)
         cards = len({f.path for f in findings})
         if findings:
-            print(f"\n{len(findings)} findings ({errors} errors, {len(findings) - errors} warnings) in {cards} cards")
+            warned = len(findings) - errors
+            print(
+                f"\n{_counted(len(findings), 'finding')} ({_counted(errors, 'error')}, {_counted(warned, 'warning')})"
+                f" in {_counted(cards, 'card')}"
+            )
         else:
             print("no problems found")
     if any(f.severity == "error" or args.fail_on == "warning" for f in findings):

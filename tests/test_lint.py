@@ -256,7 +256,7 @@ def test_cli_exit_codes_and_formats(tmp_path: Path) -> None:
     found = run_cli("lint", str(CARDS / "kg_string.md"), str(CARDS / "zero.md"))
     assert found.returncode == 1
     assert f"{CARDS / 'kg_string.md'}:4: error hub-misread" in found.stdout
-    assert "3 findings (2 errors, 1 warnings) in 2 cards" in found.stdout
+    assert "3 findings (2 errors, 1 warning) in 2 cards" in found.stdout
     out = json.loads(run_cli("lint", str(CARDS / "tonnes.md"), "--format", "json").stdout)
     assert [f["code"] for f in out["findings"]][:2] == ["units-in-string", "hub-misread"]
     missing = run_cli("lint", str(tmp_path / "nope.md"))
