@@ -33,14 +33,9 @@ CLUSTER = ROOT / "tests" / "data" / "sacct" / "cluster.yaml"
 HEADER = "JobID|User|Account|Partition|State|Start|End|ElapsedRaw|NCPUS|NNodes|AllocTRES|NodeList"
 H100 = "nvidia-h100-sxm5-80gb"
 FR_2024, FR_2025 = 33.0, 31.0
-COMPARED = (
-    "energy_kwh",
-    "co2e_g",
-    "co2e_low_g",
-    "co2e_high_g",
-    "embodied_g",
-    "intensity_g_per_kwh",
-    "intensity_year",
+# every figure Slurm writes that batch's start path makes too (not the job's own hours, its accelerator, its PUE)
+COMPARED = tuple(
+    c for c in slurm.ESTIMATE_COLUMNS if c not in ("accelerator", "gpu_hours", "cpu_core_hours", "pue_used")
 )
 
 
