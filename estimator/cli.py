@@ -19,7 +19,7 @@ from estimator import api, job
 from estimator.catalog import Catalog, load_catalog
 from estimator.core import Estimate
 from estimator.errors import EstimatorError, InputError
-from estimator.names import matches
+from estimator.names import listed, matches
 from estimator.records import Region
 from estimator.report import num
 from estimator.version import __version__
@@ -209,8 +209,7 @@ def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
 def _takers(parser: argparse.ArgumentParser, flag: str) -> str:
     """'estimate, inference and card have it': the commands taking the option ``flag``."""
     takers = [n for n in PARSERS if flag in _options(_command_parser(parser, n) or parser)]
-    listed = " and ".join([", ".join(takers[:-1]), takers[-1]] if len(takers) > 1 else takers)
-    return f"{listed} {'has' if len(takers) == 1 else 'have'} it"
+    return f"{listed(takers)} {'has' if len(takers) == 1 else 'have'} it"
 
 
 def _command_parser(parser: argparse.ArgumentParser, name: str | None) -> argparse.ArgumentParser | None:
@@ -563,6 +562,9 @@ def _counted(n: int, thing: str) -> str:
     return f"{n:,} {thing}{'' if n == 1 else 's'}"
 
 
+FLAG_WORDED = frozenset({"estimate", "inference", "preflight"})  # commands whose errors come from Job's inputs
+
+
 def _in_flags(exc: EstimatorError, args: argparse.Namespace) -> EstimatorError:
     """``exc`` with the Python spelling of the command's inputs written as its flags, in place.
 
@@ -591,18 +593,15 @@ def _cmd_inference(args: argparse.Namespace) -> None:
     from estimator import report
     from estimator.inference import estimate_inference, score_per_gram
 
-    try:
-        result = estimate_inference(
-            requests=args.requests,
-            seconds_per_request=args.seconds_per_request,
-            requests_per_second=args.requests_per_second,
-            hours_per_day=24.0 if args.always_on else args.hours_per_day,
-            days=args.days,
-            idle_fraction=args.idle_fraction,
-            **_job_kwargs(args, INFERENCE_INPUTS),
-        )
-    except EstimatorError as exc:
-        raise _in_flags(exc, args) from None
+    result = estimate_inference(
+        requests=args.requests,
+        seconds_per_request=args.seconds_per_request,
+        requests_per_second=args.requests_per_second,
+        hours_per_day=24.0 if args.always_on else args.hours_per_day,
+        days=args.days,
+        idle_fraction=args.idle_fraction,
+        **_job_kwargs(args, INFERENCE_INPUTS),
+    )
     per_gram = score_per_gram(args.score, result.co2e_g) if args.score is not None else None
     if args.format == "json":
         out = result.to_dict()
@@ -617,17 +616,14 @@ def _cmd_preflight(args: argparse.Namespace) -> None:
     from estimator import report
     from estimator.preflight import preflight
 
-    try:
-        p = preflight(
-            flops=args.flops,
-            params=args.params,
-            tokens=args.tokens,
-            mfu=args.mfu,
-            precision=args.precision,
-            **_job_kwargs(args, PREFLIGHT_INPUTS),
-        )
-    except EstimatorError as exc:
-        raise _in_flags(exc, args) from None
+    p = preflight(
+        flops=args.flops,
+        params=args.params,
+        tokens=args.tokens,
+        mfu=args.mfu,
+        precision=args.precision,
+        **_job_kwargs(args, PREFLIGHT_INPUTS),
+    )
     if args.format == "json":
         print(_json(p.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -1211,7 +1207,7 @@ def _run(argv: list[str]) -> int:
     try:
         COMMANDS[args.command](args)
     except EstimatorError as exc:
-        if args.command == "estimate":  # the message names the flags the person typed, not estimate()'s keywords
+        if args.command in FLAG_WORDED:  # the message names the flags the person typed, not the keywords
             exc = _in_flags(exc, args)
         sys.stderr.write(f"{PROG}: error: {' '.join(str(exc).split())}\n")
         return 2

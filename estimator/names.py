@@ -85,6 +85,15 @@ def one_edit_apart(a: str, b: str) -> bool:
     return short[i + skip :] == long[i + 1 :]
 
 
+def listed(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c': items in a sentence.
+
+    >>> listed(["estimate"]), listed(["estimate", "card"]), listed(["a", "b", "c"])
+    ('estimate', 'estimate and card', 'a, b and c')
+    """
+    return f"{', '.join(items[:-1])} and {items[-1]}" if len(items) > 1 else "".join(items)
+
+
 def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(fold(text)))
 

@@ -32,7 +32,7 @@ from estimator.catalog import Catalog, load_catalog
 from estimator.core import ComponentSpec
 from estimator.errors import AmbiguousNameError, EstimatorError, InputError, NotFoundError
 from estimator.job import BASES, Job
-from estimator.names import one_edit_apart
+from estimator.names import listed, one_edit_apart
 from estimator.records import Device, Instance, Region
 from estimator.schema import YEAR_RANGE
 
@@ -50,11 +50,13 @@ POWER_BASIS_WORDS = {
 # 2025, ICLR). The earlier 0.76 (large H100 training, Newkirk et al. 2025, arXiv:2506.14551) left 10 of 12
 # measured GPU runs below the range. Pass draw_low_fraction for a run you know better.
 TYPICAL_TRAINING_DRAW_FRACTION = 0.25
+MEASURED_TRAINING_DRAWS = "0.27-0.92 of TDP"  # Dodge et al. 2022, FAccT, Table 2: the measured training runs
 DRAW_FRACTION_SOURCE = (
-    "measured training draws 0.27-0.92 of TDP (Dodge et al. 2022, FAccT, Table 2; calibration in docs/validation.md)"
+    f"measured training draws {MEASURED_TRAINING_DRAWS} (Dodge et al. 2022, FAccT, Table 2; "
+    "calibration in docs/validation.md)"
 )
 TDP_WARNING = (
-    "TDP is an upper bound of draw: real draw is usually lower (training runs measured 0.27-0.92 of TDP). "
+    f"TDP is an upper bound of draw: real draw is usually lower (training runs measured {MEASURED_TRAINING_DRAWS}). "
     "Set utilization (or power_w from nvidia-smi) for a tighter figure."
 )
 
@@ -442,7 +444,7 @@ def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[st
         )
     twins = [] if ":" in name or not reg.is_cloud else _one_edit_twins(catalog, name, reg)
     if twins:
-        others = twins[0] if len(twins) == 1 else f"{', '.join(twins[:-1])} and {twins[-1]}"
+        others = listed(twins)
         warnings.append(
             f"region {name!r} read as {reg.id}; {others} {'is' if len(twins) == 1 else 'are'} one character "
             f"away: if you meant {'it' if len(twins) == 1 else 'one'}, give the full id (e.g. {twins[0]})"
