@@ -396,15 +396,32 @@ def _result_type(name: str) -> Any:
     return pa.string()
 
 
-def _to_arrow(values: Any, kind: Any) -> Any:
-    """A result column (float64 array, NaN blank; or codes.Text) as an Arrow array of type ``kind``."""
+def _to_arrow(values: Any, kind: Any, coded: bool = False) -> Any:
+    """A result column (float64 array, NaN blank; or codes.Text) as an Arrow array of type ``kind``.
+
+    ``coded``: a text column stays a dictionary array of its codes (for a Parquet
+    file, which stores it so: see :class:`_Writer`).
+    """
     pa = _pyarrow("", "writing")
     if isinstance(values, Text):  # indices into the distinct texts: no Python string per row
         indices = pa.array(values.codes, mask=values.codes < 0)
         array = pa.DictionaryArray.from_arrays(indices, pa.array(values.labels, type=pa.string()))
+        if coded and kind == pa.string():
+            return array
         return array.dictionary_decode() if kind == pa.string() else array.cast(kind)
     array = pa.array(values, from_pandas=True)  # NaN is a blank cell, as pandas has it
     return array if array.type == kind else array.cast(kind)
+
+
+def _as_input_type(array: Any, kind: Any, coded: bool) -> Any:
+    """An input column with the type it is written with: ``kind``, or (``coded``) a dictionary of ``kind``."""
+    pa = _pyarrow("", "writing")
+    if array.type == kind:
+        return array
+    if coded and pa.types.is_dictionary(array.type) and not pa.types.is_dictionary(kind):
+        stored = pa.dictionary(array.type.index_type, kind)  # a name column read as Parquet's dictionary
+        return array if array.type == stored else array.cast(stored)
+    return array.cast(kind)
 
 
 class _Writer:
@@ -413,6 +430,13 @@ class _Writer:
     The writing runs on a thread of its own: Arrow formats and compresses
     without holding the GIL, so chunk k is written while chunk k+1 is read and
     computed. At most two batches wait, so memory stays flat.
+
+    Parquet stores text as a dictionary of distinct values and codes per row.
+    With ``coded``, text columns arrive as Arrow dictionary arrays (the codes the
+    estimate already has), so the writer does not decode them to strings and
+    hash them back; the file records the Arrow schema of :func:`output_schema`
+    (plain ``string`` columns, as ``store_schema`` would for the decoded table),
+    so a reader gets the types it always got.
     """
 
     def __init__(self, path: Path | None, handle: IO[bytes] | None, parquet: bool) -> None:
@@ -426,27 +450,39 @@ class _Writer:
         self._thread = threading.Thread(target=self._run, name="co2-estimator-writer", daemon=True)
         self._thread.start()
 
-    def _open(self, schema: Any) -> None:
+    @property
+    def coded(self) -> bool:
+        """Whether batches should keep their text columns as dictionaries (Parquet, a pyarrow that can)."""
+        return self.parquet and hasattr(_pyarrow("parquet", "writing Parquet").ParquetWriter, "add_key_value_metadata")
+
+    def _open(self, schema: Any, stored: Any) -> None:
         pa = _pyarrow("", "writing")
         if self.parquet:
             pq = _pyarrow("parquet", "writing Parquet")
             # text columns dictionary-encoded (repeated names are written once a page: smaller and faster);
             # numbers plain (five result columns are distinct per row: a dictionary would be hashed for nothing)
-            text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-            text += [f.name for f in schema if pa.types.is_string_view(f.type)]
-            self._writer = pq.ParquetWriter(str(self.path), schema, use_dictionary=text or False)
+            text = [f.name for f in stored if _is_text(f.type) or pa.types.is_dictionary(f.type)]
+            coded = schema != stored
+            self._writer = pq.ParquetWriter(
+                str(self.path), schema, use_dictionary=text or False, store_schema=not coded
+            )
+            if coded:  # what store_schema writes (pyarrow's docs: the "ARROW:schema" key), of the decoded table
+                import base64
+
+                self._writer.add_key_value_metadata({"ARROW:schema": base64.b64encode(stored.serialize())})
         else:
             pa_csv = _pyarrow("csv", "writing CSV")
             options = pa_csv.WriteOptions(quoting_style="needed")  # every text cell quoted, numbers bare
             self._writer = pa_csv.CSVWriter(self.handle, schema, write_options=options)
 
     def _run(self) -> None:
-        while (batch := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
             if self._failed is not None:
                 continue  # drain: the error is raised by write() or close()
+            batch, stored = item
             try:
                 if self._writer is None:
-                    self._open(batch.schema)
+                    self._open(batch.schema, stored)
                 if self.parquet:
                     self._writer.write_batch(batch, row_group_size=max(batch.num_rows, 1))
                 else:
@@ -454,10 +490,11 @@ class _Writer:
             except BaseException as exc:  # handed to the caller's thread
                 self._failed = exc
 
-    def write(self, batch: Any) -> None:
+    def write(self, batch: Any, stored: Any) -> None:
+        """Write ``batch``; ``stored``: the schema a reader of the file gets (the batch's own, or its decoded one)."""
         if self._failed is not None:
             raise self._failed
-        self._queue.put(batch)  # every batch has the one output schema (_run_chunks fixes it)
+        self._queue.put((batch, stored))  # every batch has the one output schema (_run_chunks fixes it)
 
     def close(self) -> None:
         """Finish writing (or stop after an error) and raise the writer's error, if any."""
@@ -510,14 +547,22 @@ def output_schema(schema: Any, *, data_files: DataFiles = None, columns: Sequenc
 
 
 def _estimate_batch(
-    batch: Any, schema: Any, data_files: DataFiles, from_csv: bool = False, memo: runs_module.Memo | None = None
+    batch: Any,
+    schema: Any,
+    data_files: DataFiles,
+    from_csv: bool = False,
+    memo: runs_module.Memo | None = None,
+    coded: bool = False,
 ) -> tuple[Any, _Result]:
+    """``batch`` with its results, typed as ``schema`` (``coded``: text columns as dictionaries of those types)."""
     pa = _pyarrow("", "batch")
-    wanted = [f.name for f in list(schema)[batch.num_columns :]]
+    fields = list(schema)
+    wanted = [f.name for f in fields[batch.num_columns :]]
     result = _compute_batch(batch, from_csv, data_files, memo, wanted)
-    arrays = [batch.column(i) for i in range(batch.num_columns)]
-    arrays = [a if a.type == f.type else a.cast(f.type) for a, f in zip(arrays, schema, strict=False)]
-    arrays += [_to_arrow(result.values[f.name], f.type) for f in list(schema)[batch.num_columns :]]
+    arrays = [_as_input_type(batch.column(i), f.type, coded) for i, f in enumerate(fields[: batch.num_columns])]
+    arrays += [_to_arrow(result.values[f.name], f.type, coded) for f in fields[batch.num_columns :]]
+    if coded:  # the fields as they are, their types as the arrays have them
+        schema = pa.schema([f.with_type(a.type) for f, a in zip(fields, arrays, strict=True)], schema.metadata)
     return pa.RecordBatch.from_arrays(arrays, schema=schema), result
 
 
@@ -613,10 +658,12 @@ def _run_chunks(
         if out_schema is None:
             given = batch.schema if in_schema is None else in_schema
             out_schema = output_schema(given, data_files=data_files, columns=options.columns)
-        out_batch, result = _estimate_chunk(src, batch, out_schema, data_files, options.csv_sep is not None, memo)
+        out_batch, result = _estimate_chunk(
+            src, batch, out_schema, data_files, options.csv_sep is not None, memo, writer.coded
+        )
         if options.strict and result.bad.any():
             raise _strict_error(result, src, options.csv_sep, tally.rows)
-        writer.write(out_batch)
+        writer.write(out_batch, out_schema)
         tally.add(result)
 
 
@@ -635,11 +682,11 @@ def _csv_header(src: Path, sep: str | None) -> tuple[list[str], str]:
 
 
 def _estimate_chunk(
-    src: Path, batch: Any, schema: Any, data_files: DataFiles, from_csv: bool, memo: runs_module.Memo
+    src: Path, batch: Any, schema: Any, data_files: DataFiles, from_csv: bool, memo: runs_module.Memo, coded: bool
 ) -> tuple[Any, _Result]:
     """One chunk of a file through the estimate; errors that stop the file name it."""
     try:
-        return _estimate_batch(batch, schema, data_files, from_csv, memo)
+        return _estimate_batch(batch, schema, data_files, from_csv, memo, coded)
     except InputError as exc:
         raise InputError(f"{src}: {exc}") from None
     except _UnclosedQuote:

@@ -466,6 +466,64 @@ def test_parquet_is_streamed_in_row_groups_with_one_schema(tmp_path: Path, monke
     )
 
 
+def test_parquet_text_is_written_from_its_codes_and_read_back_with_the_types_it_had(tmp_path: Path) -> None:
+    """Text columns go to Parquet as dictionaries of their codes; a reader gets output_schema's types, unchanged."""
+    pa: Any = pytest.importorskip("pyarrow")
+    pq: Any = pytest.importorskip("pyarrow.parquet")
+    from estimator.batch import output_schema
+
+    runs = _frame(ROWS * 2)
+    n = len(runs)
+
+    def column(name: str, kind: Any) -> Any:
+        return pa.array(runs[name], type=kind, from_pandas=True)  # NaN: a blank cell
+
+    table = pa.table(
+        {
+            "run": pa.array([f"r{i}" for i in range(n)], type=pa.large_string()),
+            "hardware": column("hardware", pa.large_string()),
+            "instance": column("instance", pa.string()),
+            "hours": column("hours", pa.float64()),
+            "count": column("count", pa.float64()),
+            "region": column("region", pa.string()).dictionary_encode(),  # a pandas category
+            "cpu": column("cpu", pa.large_string()),
+            "cpu_cores": column("cpu_cores", pa.float64()),
+            "team": pa.array(["a", "b"] * (n // 2)),
+        },
+        schema=pa.schema(
+            [
+                pa.field("run", pa.large_string(), nullable=False),  # a REQUIRED column stays required
+                pa.field("hardware", pa.large_string()),
+                pa.field("instance", pa.string()),
+                pa.field("hours", pa.float64()),
+                pa.field("count", pa.float64()),
+                pa.field("region", pa.dictionary(pa.int32(), pa.string())),
+                pa.field("cpu", pa.large_string()),
+                pa.field("cpu_cores", pa.float64()),
+                pa.field("team", pa.string()),
+            ]
+        ),
+    )
+    pq.write_table(table, tmp_path / "runs.parquet", row_group_size=7)
+    estimate_file(tmp_path / "runs.parquet", tmp_path / "out.parquet", progress=False)
+    back = pq.read_table(tmp_path / "out.parquet")
+    assert back.schema.equals(output_schema(table.schema))  # large stays large, the category a dictionary
+    assert back.schema.field("run").nullable is False
+    meta = pq.ParquetFile(tmp_path / "out.parquet").metadata
+    for name in ("hardware", "error", "zone", "hardware_id", "region_id", "pue_basis"):
+        chunk = meta.row_group(0).column(back.schema.get_field_index(name))
+        assert "RLE_DICTIONARY" in chunk.encodings  # written from codes, as Parquet stores text
+    # the same rows and texts as the plain (decoded) path: estimate_many over the same table
+    expected = estimate_many(table.to_pandas())
+    frame = back.to_pandas()
+    assert not any(isinstance(t, pd.CategoricalDtype) for t in frame.drop(columns="region").dtypes)
+    for name in OUTPUT_COLUMNS:
+        want = expected[name].astype(object).where(expected[name].notna(), None).tolist()
+        got = frame[name].astype(object).where(frame[name].notna(), None).tolist()
+        assert got == want, name
+    assert back.column("run").to_pylist() == [f"r{i}" for i in range(n)]
+
+
 def test_a_stray_text_cell_changes_nothing_else_in_its_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import estimator.batch as batch_mod
 
