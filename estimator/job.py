@@ -183,7 +183,13 @@ class Job:
         None, "whole", "CPUs", "whole CPUs (packages) of cpu", "2", low=1, high=core.MAX_COUNT
     )
     cpu_cores: float | None = _field(
-        None, "number", "cores", "cores of cpu used (TDP / cores each)", "16", low=0.0, low_open=True
+        None,
+        "number",
+        "cores",
+        "cores of cpu used (TDP / cores each), over one or more CPUs",
+        "16",
+        low=0.0,
+        low_open=True,
     )
     cpu_utilization: float = _field(
         1.0, "number", "fraction", "share of the CPU's TDP drawn", "0.5", low=0.0, low_open=True, high=1.0

@@ -186,11 +186,17 @@ def _cpu_spec(
         warnings.append(f"cpu {name!r} read as {device.id} ({device.name})")
     if cpu_cores is not None:
         cores = device.cores or 1
-        if cpu_cores > cores:
+        if cpu_cores > cores and device.cores is None:
             raise InputError(
-                f"cpu_cores {cpu_cores:g} is more than the {cores} cores of {device.name}; "
-                "for several CPUs give cpu_count (whole CPUs) instead",
+                f"cpu_cores {cpu_cores:g} needs the cores of {device.name}, which the data does not give; "
+                "give cpu_count (whole CPUs) instead",
                 field="cpu_cores",
+            )
+        if cpu_cores > cores:  # cores across packages (96 of two 64-core CPUs): each core is TDP / cores all the same
+            warnings.append(
+                f"cpu_cores {cpu_cores:g} is more than the {cores} cores of one {device.name}: counted as "
+                f"{cpu_cores / cores:.3g} CPUs at TDP / {cores} per core (for hardware threads, give "
+                "threads ÷ threads per core)"
             )
         source = f"{_power_source(device)} / {cores} cores"
         return ComponentSpec(

@@ -1120,12 +1120,11 @@ class _JobRuns:
 
 
 def _cpu_arguments(cpus: FloatArray, kinds: list[NodeType | None], codes: npt.NDArray[np.int64]) -> dict[str, Any]:
-    """cpu, cpu_cores or cpu_count (+ cpu_utilization) per job, so the draw is cores × TDP / package cores.
+    """cpu with cpu_cores or cpu_count per job, so the draw is cores × TDP / package cores.
 
-    A job's cores are its Slurm CPUs / threads_per_core. Up to one package:
-    ``cpu_cores``. Whole packages: ``cpu_count``. Between (e.g. 96 cores of
-    64-core packages): ``cpu_count`` = 2 at ``cpu_utilization`` 96 / 128, the
-    same watts.
+    A job's cores are its Slurm CPUs / threads_per_core. Whole packages:
+    ``cpu_count``. Otherwise ``cpu_cores``, within one package or across
+    several (96 cores of 64-core packages: 1.5 packages' TDP).
     """
     described = [k if k is not None and k.cpu is not None else None for k in kinds]
     if not described:
@@ -1137,16 +1136,12 @@ def _cpu_arguments(cpus: FloatArray, kinds: list[NodeType | None], codes: npt.ND
     with np.errstate(invalid="ignore", divide="ignore"):
         cores = cpus / tpc
         has = pd.notna(cpu) & (cores > 0)
-        within = has & (cores <= per_core)
-        packages = np.ceil(cores / per_core)
-        whole = has & ~within & (cores == packages * per_core)
-        between = has & ~within & ~whole
-        share = cores / (packages * per_core)
+        packages = cores / per_core
+        whole = has & (cores > per_core) & (packages == np.round(packages))
     return {
         "cpu": _where(has, cpu, None),
-        "cpu_cores": np.where(within, cores, np.nan),
-        "cpu_count": np.where(whole | between, packages, np.nan),
-        "cpu_share": np.where(between, share, 1.0),
+        "cpu_cores": np.where(has & ~whole, cores, np.nan),
+        "cpu_count": np.where(whole, packages, np.nan),
     }
 
 
@@ -1339,12 +1334,9 @@ def _job_runs(jobs: pd.DataFrame, cluster: Cluster) -> _JobRuns:
         "memory_gb": np.where(memory > 0, memory, np.nan)[todo],
         "year": numbers["year"][todo],
     }
-    fraction = cluster.draw_fraction if cluster.draw_fraction is not None else 1.0
-    if cluster.draw_fraction is not None:
-        runs["utilization"] = np.full(len(todo), fraction)
-    share = cpu_args["cpu_share"][todo]
-    if cluster.draw_fraction is not None or (share != 1.0).any():
-        runs["cpu_utilization"] = share * fraction
+    if cluster.draw_fraction is not None:  # the site's measured draw: GPUs and CPUs alike
+        runs["utilization"] = np.full(len(todo), cluster.draw_fraction)
+        runs["cpu_utilization"] = np.full(len(todo), cluster.draw_fraction)
     if cluster.pue is not None:
         runs["pue"] = np.full(len(todo), cluster.pue)
     start = _new_year_starts(jobs, hours)[todo]

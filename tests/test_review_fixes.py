@@ -52,9 +52,18 @@ def test_instance_with_other_hardware_is_refused() -> None:
     assert same.components[0].count == 8
 
 
-def test_cpu_cores_beyond_the_chip() -> None:
-    with pytest.raises(InputError, match="more than the 64 cores"):
-        estimate(hardware="nvidia-t4", hours=1, region="FR", cpu="amd-epyc-7742", cpu_cores=500)
+def test_cpu_cores_beyond_the_chip_are_cores_across_chips_and_said() -> None:
+    """500 cores of 64-core EPYC 7742s (225 W): 500 × 225 / 64 = 1757.8125 W, as 7.81 CPUs, with a note.
+
+    (A multi-node Slurm job holds any number of cores; each draws TDP / cores all the same.)
+    """
+    e = estimate(hardware="nvidia-t4", hours=1, region="FR", cpu="amd-epyc-7742", cpu_cores=500)
+    cpu = e.components[1]
+    assert cpu.count == 500 and cpu.draw_w == 500 * 225 / 64 == 1757.8125
+    said = "cpu_cores 500 is more than the 64 cores of one AMD EPYC 7742: counted as 7.81 CPUs"
+    assert any(said in w for w in e.warnings)
+    within = estimate(hardware="nvidia-t4", hours=1, region="FR", cpu="amd-epyc-7742", cpu_cores=64)
+    assert not any("cpu_cores" in w for w in within.warnings)
 
 
 @pytest.mark.parametrize(

@@ -603,7 +603,7 @@ BAD_INPUTS: dict[str, dict[str, Any]] = {
     "basis": {"basis": "average"},
     # and the other inputs of Job
     "cpu_count": {"cpu": "amd-epyc-7742", "cpu_count": 0},
-    "cpu_cores": {"cpu": "amd-epyc-7742", "cpu_cores": 1000},
+    "cpu_cores": {"cpu": "amd-epyc-7742", "cpu_cores": -4},
     "cpu_utilization": {"cpu": "amd-epyc-7742", "cpu_utilization": 2},
     "memory_gb": {"memory_gb": -1},
     "provider": {"provider": 5},

@@ -200,13 +200,21 @@ def test_fr_low_end_is_the_draw_alone(tmp_path: Path) -> None:
     assert job["co2e_low_g"] == e.co2e_low_g
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (docs/slurm.md, Range): cores between whole packages are passed as cpu_utilization, "
-    "which estimate() reads as a known draw; estimate() cannot take cores across packages at TDP yet",
-)
 def test_cores_between_packages_keep_the_draw_range(tmp_path: Path) -> None:
+    """96 cores of 64-core EPYC 7763s are 96 × 280 / 64 = 420 W at TDP, with the range of any CPU at TDP.
+
+    + 192 GB at 0.3725 W/GB (71.52 W, no draw range): low / central = (0.25 × 420 + 71.52) / (420 + 71.52).
+    """
+    from estimator import estimate, slurm
+
     whole = _cpu_job(tmp_path, 128)
     between = _cpu_job(tmp_path, 96)
     assert whole["co2e_low_g"] < whole["co2e_g"]
-    assert between["co2e_low_g"] < between["co2e_g"]
+    assert between["co2e_low_g"] / between["co2e_g"] == pytest.approx((0.25 * 420 + 71.52) / (420 + 71.52), rel=1e-12)
+    # the draw per core is the same within one package, across two, and in whole packages
+    assert between["co2e_g"] / whole["co2e_g"] == pytest.approx((420 + 71.52) / (560 + 71.52), rel=1e-12)
+    arguments = slurm.job_arguments(between, slurm.load_cluster(TEST_CLUSTER))
+    assert arguments["cpu_cores"] == 96 and "cpu_count" not in arguments and "cpu_utilization" not in arguments
+    e = estimate(**arguments)
+    assert (e.co2e_g, e.co2e_low_g) == (between["co2e_g"], between["co2e_low_g"])
+    assert any("96 is more than the 64 cores of one" in w for w in e.warnings)
