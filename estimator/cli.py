@@ -568,7 +568,7 @@ FLAG_WORDED = frozenset({"estimate", "inference", "preflight"})  # commands whos
 def _in_flags(exc: EstimatorError, args: argparse.Namespace) -> EstimatorError:
     """``exc`` with the Python spelling of the command's inputs written as its flags, in place.
 
-    An input followed by "=" (``precision=``), an input whose name has an
+    An input followed by "=" (``precision=3``: ``--precision 3``), an input whose name has an
     underscore (``hours_per_day``) and one that opens the message ("days must
     be ...") become the flag (``--precision``, ``--hours-per-day``,
     ``--days``); ``estimate()`` becomes ``co2-estimator estimate``. Other bare
@@ -582,7 +582,7 @@ def _in_flags(exc: EstimatorError, args: argparse.Namespace) -> EstimatorError:
     names = "|".join(sorted(map(re.escape, flags), key=len, reverse=True))
     message = re.sub(
         rf"(?<![\w-])({names})(=|(?!\w))",
-        lambda m: flags[m[1]] if m[2] == "=" or "_" in m[1] or m.start() == 0 else m[0],
+        lambda m: flags[m[1]] + " " if m[2] == "=" else flags[m[1]] if "_" in m[1] or m.start() == 0 else m[0],
         str(exc),
     )
     exc.args = (message.replace("estimate()", f"{PROG} estimate"), *exc.args[1:])

@@ -541,6 +541,11 @@ def update_card(
     else:
         raise InputError(f"update_card takes an Estimate; got {type(e).__name__}")
     p = Path(path)
+    if not os.path.lexists(p):  # a card is merged into, never made up: say how to start one
+        raise CardError(
+            f"{p}: no such file; give the path of the model card (README.md) to merge the block into, "
+            f"or create an empty {p.name} there to start one"
+        )
     old = read_text(p)
     new = merge(old, block, str(p))
     if write and new != old:

@@ -193,3 +193,46 @@ def test_bare_region_id_one_character_from_another_providers_gets_a_note() -> No
         assert not any(
             "one character away" in w for w in estimate(hardware="nvidia-t4", hours=1, region=region).warnings
         )
+
+
+# ---------------------------------------------------------------- walk findings left last stop
+
+
+def test_a_place_with_only_a_marginal_figure_says_basis_marginal_uses_it() -> None:
+    """Monaco has only UNFCCC's operating-margin figure (158 g/kWh, 2021): the error names it as the way out."""
+    from estimator import estimate
+    from estimator.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        estimate(hardware="nvidia-t4", hours=1, region="MC")
+    assert str(info.value) == (
+        "no life-cycle intensity figure for MC (Monaco); basis='marginal' uses its UNFCCC operating-margin "
+        "figure, or give intensity in gCO2e/kWh"
+    )
+    assert info.value.field == "region"
+    done = run_cli("estimate", "--hardware", "nvidia-t4", "--hours", "1", "--region", "MC")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "co2-estimator: error: no life-cycle intensity figure for MC (Monaco); --basis 'marginal' uses its "
+        "UNFCCC operating-margin figure, or give intensity in gCO2e/kWh"
+    ]
+    e = estimate(hardware="nvidia-t4", hours=1, region="MC", basis="marginal")  # 70 W × 1 h × PUE 1.54 × 158 g/kWh
+    assert (e.intensity_g_per_kwh, e.intensity_basis) == (158.0, "marginal")
+    assert e.co2e_g == 70 * 1 * 1.54 / 1000 * 158
+
+
+def test_card_on_a_missing_file_says_how_to_start_one_and_an_empty_file_becomes_a_card(tmp_path: Path) -> None:
+    args = ("--hardware", "nvidia-t4", "--hours", "1", "--region", "FR", "--training-type", "fine-tuning")
+    done = run_cli("card", "README.md", *args, cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "co2-estimator: error: README.md: no such file; give the path of the model card (README.md) to merge "
+        "the block into, or create an empty README.md there to start one"
+    ]
+    assert list(tmp_path.iterdir()) == []  # nothing made up
+    (tmp_path / "README.md").write_text("", encoding="utf-8")
+    done = run_cli("card", "README.md", *args, "--write", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("---\nco2_eq_emissions:\n  emissions: ") and text.endswith("---\n")
+    assert "  training_type: fine-tuning\n" in text
