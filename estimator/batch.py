@@ -404,13 +404,35 @@ def _to_arrow(values: Any, kind: Any, coded: bool = False) -> Any:
     """
     pa = _pyarrow("", "writing")
     if isinstance(values, Text):  # indices into the distinct texts: no Python string per row
+        if coded and kind == pa.string():
+            return _used_only(values.codes, pa.array(values.labels, type=pa.string()))
         indices = pa.array(values.codes, mask=values.codes < 0)
         array = pa.DictionaryArray.from_arrays(indices, pa.array(values.labels, type=pa.string()))
-        if coded and kind == pa.string():
-            return array
         return array.dictionary_decode() if kind == pa.string() else array.cast(kind)
     array = pa.array(values, from_pandas=True)  # NaN is a blank cell, as pandas has it
     return array if array.type == kind else array.cast(kind)
+
+
+def _used_only(codes: npt.NDArray[Any], dictionary: Any) -> Any:
+    """A dictionary array of ``codes`` (-1: blank) holding only the entries some row uses.
+
+    Parquet's writer takes a column chunk's statistics (min, max) from its
+    dictionary and writes the dictionary whole: an entry no row of the chunk
+    uses (a row group's names read by ``read_dictionary``, a label of rows
+    blanked as bad) would widen the one and grow the other.
+    """
+    pa = _pyarrow("", "writing")
+    used = np.zeros(len(dictionary) + 1, dtype=bool)
+    used[codes] = True  # a blank's -1 marks the extra last flag
+    used = used[:-1]
+    if used.all():
+        kept, renumbered = dictionary, codes
+    else:
+        number = np.cumsum(used, dtype=np.int32) - 1
+        kept = dictionary.take(pa.array(np.flatnonzero(used)))
+        renumbered = np.where(codes < 0, codes, number[np.maximum(codes, 0)]) if len(number) else codes
+    indices = pa.array(np.asarray(renumbered, dtype=np.int32), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(indices, kept)
 
 
 def _as_input_type(array: Any, kind: Any, coded: bool) -> Any:
@@ -419,8 +441,12 @@ def _as_input_type(array: Any, kind: Any, coded: bool) -> Any:
     if array.type == kind:
         return array
     if coded and pa.types.is_dictionary(array.type) and not pa.types.is_dictionary(kind):
-        stored = pa.dictionary(array.type.index_type, kind)  # a name column read as Parquet's dictionary
-        return array if array.type == stored else array.cast(stored)
+        # a name column read as Parquet's dictionary: the row group's, trimmed to this batch's names
+        dictionary = array.dictionary if array.dictionary.type == kind else array.dictionary.cast(kind)
+        codes = array.indices.to_numpy(zero_copy_only=False) if array.null_count == 0 else None
+        if codes is None:
+            codes = array.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        return _used_only(codes, dictionary)
     return array.cast(kind)
 
 

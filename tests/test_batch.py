@@ -524,6 +524,58 @@ def test_parquet_text_is_written_from_its_codes_and_read_back_with_the_types_it_
     assert back.column("run").to_pylist() == [f"r{i}" for i in range(n)]
 
 
+def test_parquet_written_from_codes_equals_the_decoded_write_chunk_by_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Statistics, sizes and rows of every column chunk as if the writer had been given plain strings.
+
+    Chunks of 5 rows over row groups of 13: each output chunk holds a slice of an input row group
+    whose dictionary names more than the slice uses, and chunks where a name column is all blank.
+    """
+    pa: Any = pytest.importorskip("pyarrow")
+    pq: Any = pytest.importorskip("pyarrow.parquet")
+    import estimator.batch as batch_mod
+
+    monkeypatch.setattr(batch_mod, "CHUNK_ROWS", 5)
+    runs = _frame(ROWS * 4).assign(run=[f"r{i}" for i in range(40)])
+    runs.loc[17, "hardware"] = "Quantum Toaster"  # a bad row: its labels are blanked
+    runs.to_parquet(tmp_path / "runs.parquet", row_group_size=13)
+    written: list[Any] = []
+    write_batch = pq.ParquetWriter.write_batch
+
+    def spy(writer: Any, batch: Any, **kwargs: Any) -> Any:
+        written.append(batch)
+        return write_batch(writer, batch, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetWriter, "write_batch", spy)
+    estimate_file(tmp_path / "runs.parquet", tmp_path / "coded.parquet", progress=False)
+    assert pa.types.is_dictionary(written[0].schema.field("zone").type)  # the coded path was taken
+    assert pa.types.is_dictionary(written[0].schema.field("hardware").type)
+    monkeypatch.setattr(batch_mod._Writer, "coded", property(lambda self: False))
+    written.clear()
+    estimate_file(tmp_path / "runs.parquet", tmp_path / "plain.parquet", progress=False)
+    assert not pa.types.is_dictionary(written[0].schema.field("zone").type)
+    coded, plain = pq.ParquetFile(tmp_path / "coded.parquet"), pq.ParquetFile(tmp_path / "plain.parquet")
+    assert coded.read().equals(plain.read()) and coded.schema_arrow.equals(plain.schema_arrow)
+    a, b = coded.metadata, plain.metadata
+    assert a.num_row_groups == b.num_row_groups >= 8
+    for g in range(a.num_row_groups):
+        for c in range(a.num_columns):
+            x, y = a.row_group(g).column(c), b.row_group(g).column(c)
+            where = (g, x.path_in_schema)
+            assert x.statistics.null_count == y.statistics.null_count, where
+            assert x.statistics.has_min_max == y.statistics.has_min_max, where
+            if x.statistics.has_min_max:
+                assert (x.statistics.min, x.statistics.max) == (y.statistics.min, y.statistics.max), where
+            assert x.total_compressed_size <= y.total_compressed_size * 1.1 + 64, where
+    blank_cpu = [
+        g
+        for g in range(a.num_row_groups)
+        if a.row_group(g).column(a.schema.names.index("cpu")).statistics.null_count == a.row_group(g).num_rows
+    ]
+    assert blank_cpu  # a chunk whose cpu cells are all blank: no min or max made up for it
+
+
 def test_a_stray_text_cell_changes_nothing_else_in_its_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import estimator.batch as batch_mod
 
