@@ -22,7 +22,7 @@ from typing import Any
 import streamlit as st
 
 import estimator
-from estimator.catalog import Catalog
+from estimator.catalog import Catalog, load_catalog
 from estimator.inference import IDLE_DRAW_FRACTION
 from estimator.job import BY_NAME, INPUTS, Job
 from estimator.modelcard import TRAINING_TYPES
@@ -167,13 +167,24 @@ def _link_job(params: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]
     return values, origin
 
 
+def _instance_region(instance: Any) -> str | None:
+    """The region the form picks for ``instance``: its provider's default (None: unknown instance)."""
+    if not isinstance(instance, str):
+        return None
+    try:
+        inst = load_catalog().instance(instance)[0]
+    except estimator.EstimatorError:
+        return None
+    return PROVIDER_DEFAULT_REGION.get(inst.provider)
+
+
 def _base_for(values: Mapping[str, Any]) -> dict[str, Any]:
     """What the form would use for the inputs the link does not give."""
     base: dict[str, Any] = {"hours": DEFAULT_HOURS}
     if "instance" not in values:
         base["hardware"] = DEFAULT_HARDWARE
-    if "region" not in values:
-        base["region"] = DEFAULT_REGION
+    if "region" not in values:  # the form's region: its provider's first for an instance
+        base["region"] = _instance_region(values.get("instance")) or DEFAULT_REGION
     if any(k in values for k in ("cpu_count", "cpu_cores", "cpu_utilization")) and "cpu" not in values:
         base["cpu"] = DEFAULT_CPU
     return base

@@ -141,12 +141,13 @@ def choose(catalog: Catalog, region: Region, year: int | None = None, basis: str
         places = dict.fromkeys((region.grid_id, region.id))  # one place when it has no zone of its own
         others = [f for p in places for f in catalog.intensity.get(p, ()) if f.basis != "marginal"]
         if not others:
-            marginal = [f for p in places for f in catalog.intensity.get(p, ()) if f.basis == "marginal"]
-            also = "basis='marginal' uses its UNFCCC operating-margin figure, or " if marginal else ""
-            raise InputError(
-                f"no life-cycle intensity figure for {region.id} ({region.name}); {also}give intensity in gCO2e/kWh",
-                field="region",
-            )
+            if any(f.basis == "marginal" for p in places for f in catalog.intensity.get(p, ())):
+                raise InputError(
+                    f"no life-cycle intensity figure for {region.id} ({region.name}); basis='marginal' uses its "
+                    "UNFCCC operating-margin figure, or give intensity in gCO2e/kWh",
+                    field="region",
+                )
+            raise InputError(f"no intensity figure for {region.id}; give intensity in gCO2e/kWh", field="region")
         latest = max(f.year for f in others)
         series = tuple(sorted((f for f in others if f.year == latest), key=lambda f: f.dataset))[:1]
         notes.append(

@@ -192,6 +192,12 @@ def _cpu_spec(
                 "give cpu_count (whole CPUs) instead",
                 field="cpu_cores",
             )
+        if cpu_cores > cores * core.MAX_COUNT:
+            raise InputError(
+                f"cpu_cores {cpu_cores:g} would be over {core.MAX_COUNT:,} CPUs of {cores} cores; "
+                "check the number of cores",
+                field="cpu_cores",
+            )
         if cpu_cores > cores:  # cores across packages (96 of two 64-core CPUs): each core is TDP / cores all the same
             warnings.append(
                 f"cpu_cores {cpu_cores:g} is more than the {cores} cores of one {device.name}: counted as "
@@ -375,11 +381,19 @@ def _draw_range(
     out, spread, bounds = [], False, []
     for spec in specs:
         s = spec
-        from_tdp = _from_catalog(s) and s.kind != "memory"
-        if from_tdp and s.utilization == 1.0 and util == 1.0 and fraction < 1:
+        device = catalog.devices[s.device_id] if _from_catalog(s) and s.kind != "memory" else None
+        at_full = s.utilization == 1.0 and util == 1.0
+        if device is not None and device.power_basis == "measured":  # an average drawn, not an upper bound
+            low_w, top_w = device.power_low_w or s.power_w, device.tdp_high_w or s.power_w
+            if at_full and (low_w, top_w) != (s.power_w, s.power_w):
+                s = s._replace(low_fraction=low_w / s.power_w, high_fraction=top_w / s.power_w)
+                bounds.append(f"{s.label}: measured {low_w:g} to {top_w:g} W (mean {s.power_w:g} W; see its note)")
+            out.append(s)
+            continue
+        if device is not None and at_full and fraction < 1:
             s = s._replace(low_fraction=fraction)
             spread = True
-        high_w = catalog.devices[s.device_id].tdp_high_w if from_tdp else None
+        high_w = device.tdp_high_w if device is not None else None
         if high_w is not None and s.kind == "accelerator":  # an estimated power with a published upper bound
             s = s._replace(high_fraction=high_w / s.power_w)
             bounds.append(f"{s.label}: power up to {high_w:g} W (estimate; see its note)")
@@ -448,6 +462,12 @@ def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[st
             + _closest_of_provider(catalog, name, provider),
             field="provider",
         )
+    if inst is not None and inst.provider and reg.is_cloud and reg.provider != inst.provider:
+        raise InputError(  # an instance type runs only in its own provider's regions
+            f"region {reg.id} is a {reg.provider} region but instance {inst.id} runs on {inst.provider}; "
+            f"give one of {inst.provider}'s regions, or a grid zone" + _same_place(catalog, name, reg, inst.provider),
+            field="region",
+        )
     twins = [] if ":" in name or not reg.is_cloud else _one_edit_twins(catalog, name, reg)
     if twins:
         others = listed(twins)
@@ -472,6 +492,18 @@ def _closest_of_provider(catalog: Catalog, name: str, provider: str) -> str:
         return f"; did you mean {exc.suggestions[0]}?" if exc.suggestions else ""
     except AmbiguousNameError:
         return ""
+
+
+def _same_place(catalog: Catalog, name: str, reg: Region, provider: str) -> str:
+    """'; did you mean aws:us-east-1?': ``provider``'s regions one character from a bare ``name`` or in
+    ``reg``'s grid zone (a suggestion by spelling alone could move the job to another grid), or ''."""
+    bare = "" if ":" in name else name.lower()
+    ids = sorted(
+        rid
+        for rid in catalog.provider_regions.get(provider, frozenset())
+        if (bare and one_edit_apart(bare, rid.split(":", 1)[1].lower())) or catalog.regions[rid].grid_id == reg.grid_id
+    )
+    return f"; did you mean {' or '.join(ids[:3])}?" if ids else ""
 
 
 def _one_edit_twins(catalog: Catalog, bare: str, reg: Region) -> list[str]:

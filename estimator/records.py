@@ -42,6 +42,7 @@ class Device:
     peak_year: int | None = None
     peak_note: str = ""
     tdp_high_w: float | None = None  # upper bound where the power figure is an estimate: widens the range
+    power_low_w: float | None = None  # a measured device's lowest measured power [W]: the range's low end
     share_of: str | None = None  # a cloud's fraction of one board: the board's device id (nvidia-a10)
     share: float | None = None  # that fraction (1/6), in (0, 1); given with share_of
 

@@ -166,6 +166,7 @@ DEVICE_FIELDS = [
     "peak_year",
     "peak_note",
     "tdp_high_w",
+    "power_low_w",
     "share_of",
     "share",
 ]
@@ -197,6 +198,12 @@ def parse_device(row: Row) -> Device:
     tdp_high_w = row.number("tdp_high_w", 1, 5000, required=False)
     if tdp_high_w is not None and tdp_high_w < tdp_w:
         raise row.fail("tdp_high_w", f"{tdp_high_w:g} W is below tdp_w {tdp_w:g} W; it is the upper bound")
+    power_basis = row.choice("power_basis", POWER_BASES)
+    power_low_w = row.number("power_low_w", 1, 5000, required=False)
+    if power_low_w is not None and power_basis != "measured":
+        raise row.fail("power_low_w", f"the lowest measured power goes with power_basis measured, not {power_basis}")
+    if power_low_w is not None and power_low_w > tdp_w:
+        raise row.fail("power_low_w", f"{power_low_w:g} W is above tdp_w {tdp_w:g} W; it is the lower bound")
     return Device(
         id=_slug(row),
         name=row.text("name"),
@@ -204,7 +211,8 @@ def parse_device(row: Row) -> Device:
         kind=kind,
         tdp_w=tdp_w,
         tdp_high_w=tdp_high_w,
-        power_basis=row.choice("power_basis", POWER_BASES),
+        power_low_w=power_low_w,
+        power_basis=power_basis,
         released=int(row.integer("released", *DEVICE_YEAR_RANGE) or 0),
         year=int(row.integer("year", *DEVICE_YEAR_RANGE) or 0),
         source=row.text("source"),

@@ -120,6 +120,44 @@ def test_upper_bound_widens_only_the_high_end() -> None:
     assert mine.co2e_high_g == pytest.approx(50.0)
 
 
+def test_a_measured_mean_has_its_measured_range_not_a_tdp_fraction() -> None:
+    """TPU v4: Google measured min/mean/max 90/170/192 W a chip. 4 chips, 10 h, PUE 1, 100 g/kWh:
+    central 4 × 170 × 10 / 1000 = 6.8 kWh -> 680 g; low 4 × 90 × 10 / 1000 = 3.6 kWh -> 360 g (not 0.25 × 680);
+    high 4 × 192 × 10 / 1000 = 7.68 kWh -> 768 g (a mean is no upper bound)."""
+    e = estimate(hardware="google-tpu-v4", count=4, hours=10, pue=1.0, intensity=100)
+    assert (e.energy_kwh, e.energy_low_kwh) == pytest.approx((6.8, 3.6), rel=1e-12)
+    assert (e.co2e_g, e.co2e_low_g, e.co2e_high_g) == pytest.approx((680.0, 360.0, 768.0), rel=1e-12)
+    assert "Google TPU v4: measured 90 to 192 W (mean 170 W; see its note)" in e.range_basis
+    assert not any("× TDP" in b for b in e.range_basis)
+    # a utilization says the draw: no range from the device, as for a TDP device
+    half = estimate(hardware="google-tpu-v4", count=4, hours=10, pue=1.0, intensity=100, utilization=0.5)
+    assert half.co2e_low_g == half.co2e_g == half.co2e_high_g == pytest.approx(340.0, rel=1e-12)
+    # with a TDP device beside it, each keeps its own: an A100 (400 W) at 0.25 to 1 × TDP
+    both = estimate(hardware="google-tpu-v4", count=4, hours=10, pue=1.0, intensity=100, cpu="amd-epyc-7742")
+    assert both.co2e_low_g == pytest.approx(360.0 + 0.25 * 225 * 10 / 1000 * 100, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        (
+            "tdp_w: 170, power_low_w: 90, power_basis: tdp",
+            "the lowest measured power goes with power_basis measured, not tdp",
+        ),
+        ("tdp_w: 170, power_low_w: 200, power_basis: measured", "200 W is above tdp_w 170 W"),
+    ],
+)
+def test_power_low_w_is_a_measured_lower_bound(tmp_path: Path, fields: str, said: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        f"devices:\n- {{id: my-chip, name: My Chip, vendor: me, kind: npu, {fields},\n"
+        "   memory_gb: 16, released: 2025, year: 2025, source: https://example.org/my-chip}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match=said):
+        load_catalog(bad)
+
+
 def test_upper_bound_below_the_figure_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(

@@ -331,7 +331,7 @@ VALUES: dict[str, tuple[Draw, list[Any]]] = {
     "instance": (lambda r: r.choice(INSTANCES), []),
     "provider": (lambda r: r.choice(["aws", "gcp"]), []),
     "cpu": (lambda r: "amd-epyc-7742", []),
-    "cpu_cores": (lambda r: r.choice([1, 8, 64]), [65]),
+    "cpu_cores": (lambda r: r.choice([1, 8, 64, 96]), [0, -1]),
     "memory_gb": (lambda r: r.choice([16, 64.5]), []),
     "draw_low_fraction": (lambda r: r.uniform(0.05, 1.0), [0.0]),
     "hours": (lambda r: r.choice([r.uniform(0.01, 1000), r.randint(1, 500)]), [0, -1]),

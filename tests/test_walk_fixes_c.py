@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -236,3 +237,56 @@ def test_card_on_a_missing_file_says_how_to_start_one_and_an_empty_file_becomes_
     text = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert text.startswith("---\nco2_eq_emissions:\n  emissions: ") and text.endswith("---\n")
     assert "  training_type: fine-tuning\n" in text
+
+
+def _region_id(**kwargs: Any) -> str:
+    from estimator import estimate
+
+    region = estimate(**kwargs).region
+    assert region is not None
+    return str(region["id"])
+
+
+def test_an_instance_with_another_providers_region_is_refused_with_its_providers_region() -> None:
+    """us-east1 is GCP's (South Carolina); a p4d runs only on AWS, whose us-east-1 is in Virginia."""
+    from estimator import estimate
+    from estimator.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        estimate(instance="aws:p4d.24xlarge", hours=1, region="us-east1")
+    assert str(info.value) == (
+        "region gcp:us-east1 is a gcp region but instance aws:p4d.24xlarge runs on aws; give one of aws's regions, "
+        "or a grid zone; did you mean aws:us-east-1?"
+    )
+    assert info.value.field == "region"
+    with pytest.raises(InputError, match=r"runs on aws; give one of aws's regions, or a grid zone$"):
+        estimate(instance="aws:p4d.24xlarge", hours=1, region="gcp:europe-west4")  # said in full: no guess
+    assert _region_id(instance="aws:p4d.24xlarge", hours=1, region="us-east-1") == "aws:us-east-1"
+    assert _region_id(instance="aws:p4d.24xlarge", hours=1, region="FR") == "FR"  # a grid zone is fine
+    assert _region_id(instance="gcp:a2-highgpu-1g", hours=1, region="us-east1") == "gcp:us-east1"
+
+
+def test_the_instance_region_check_holds_with_a_provider_and_suggests_only_the_same_grid_or_a_typo() -> None:
+    from estimator import estimate
+    from estimator.errors import InputError
+
+    with pytest.raises(InputError, match=r"instance aws:p4d\.24xlarge runs on aws"):  # provider gcp fits the region
+        estimate(instance="aws:p4d.24xlarge", provider="gcp", hours=1, region="gcp:us-east1")
+    # us-central1 is Iowa: aws:ca-central-1 (Canada) is spelt alike but another grid, so no guess
+    with pytest.raises(InputError, match=r"give one of aws's regions, or a grid zone$"):
+        estimate(instance="aws:p4d.24xlarge", hours=1, region="us-central1")
+    # europe-west3 is Frankfurt (zone DE): AWS's regions in DE, not Milan's eu-south-1
+    with pytest.raises(InputError, match=r"did you mean aws:eu-central-1( or [^?]+)?\?$") as info:
+        estimate(instance="aws:p4d.24xlarge", hours=1, region="europe-west3")
+    assert "eu-south" not in str(info.value)
+
+
+def test_cpu_cores_over_ten_million_cpus_are_refused() -> None:
+    from estimator import estimate
+    from estimator.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        estimate(cpu="amd-epyc-7742", cpu_cores=1e300, hours=1, region="FR")
+    assert info.value.field == "cpu_cores"
+    assert str(info.value) == "cpu_cores 1e+300 would be over 10,000,000 CPUs of 64 cores; check the number of cores"
+    assert estimate(cpu="amd-epyc-7742", cpu_cores=64 * 10_000_000, hours=1, region="FR").co2e_g > 0
