@@ -296,7 +296,7 @@ def _text_array(array: Any) -> Any:
     """An Arrow text (or dictionary-of-text) array as plain ``string``."""
     pa = _pyarrow("", "reading")
     if pa.types.is_dictionary(array.type):
-        array = array.cast(array.type.value_type)
+        array = array.dictionary_decode()  # a cast cannot decode a dictionary of string_view
     if pa.types.is_large_string(array.type) or pa.types.is_string_view(array.type):
         array = array.cast(pa.string())
     return array
@@ -440,7 +440,10 @@ def _as_input_type(array: Any, kind: Any, coded: bool) -> Any:
     pa = _pyarrow("", "writing")
     if array.type == kind:
         return array
-    if coded and pa.types.is_dictionary(array.type) and not pa.types.is_dictionary(kind):
+    if pa.types.is_dictionary(array.type) and not pa.types.is_dictionary(kind):
+        if not coded or pa.types.is_string_view(kind):  # Parquet's writer takes no dictionary of string_view
+            array = array.dictionary_decode()
+            return array if array.type == kind else array.cast(kind)
         # a name column read as Parquet's dictionary: the row group's, trimmed to this batch's names
         dictionary = array.dictionary if array.dictionary.type == kind else array.dictionary.cast(kind)
         codes = array.indices.to_numpy(zero_copy_only=False) if array.null_count == 0 else None
@@ -448,6 +451,19 @@ def _as_input_type(array: Any, kind: Any, coded: bool) -> Any:
             codes = array.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         return _used_only(codes, dictionary)
     return array.cast(kind)
+
+
+def _csv_types(schema: Any) -> Any:
+    """``schema`` with string_view columns as string: the same text, in a type Arrow's CSV writer takes."""
+    pa = _pyarrow("", "writing")
+    return pa.schema([f.with_type(pa.string()) if pa.types.is_string_view(f.type) else f for f in schema])
+
+
+def _cast_batch(batch: Any, schema: Any) -> Any:
+    """``batch`` with the types of ``schema`` (column by column: RecordBatch.cast is pyarrow 16+)."""
+    pa = _pyarrow("", "writing")
+    columns = [c if c.type == f.type else c.cast(f.type) for c, f in zip(batch.columns, schema, strict=True)]
+    return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 class _Writer:
@@ -471,6 +487,7 @@ class _Writer:
 
         self.path, self.handle, self.parquet = path, handle, parquet
         self._writer: Any = None
+        self._csv_schema: Any = None
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
         self._failed: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="co2-estimator-writer", daemon=True)
@@ -499,7 +516,8 @@ class _Writer:
         else:
             pa_csv = _pyarrow("csv", "writing CSV")
             options = pa_csv.WriteOptions(quoting_style="needed")  # every text cell quoted, numbers bare
-            self._writer = pa_csv.CSVWriter(self.handle, schema, write_options=options)
+            self._csv_schema = _csv_types(schema)
+            self._writer = pa_csv.CSVWriter(self.handle, self._csv_schema, write_options=options)
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -511,6 +529,8 @@ class _Writer:
                     self._open(batch.schema, stored)
                 if self.parquet:
                     self._writer.write_batch(batch, row_group_size=max(batch.num_rows, 1))
+                elif self._csv_schema != batch.schema:  # string_view text, which Arrow's CSV writer cannot take
+                    self._writer.write_batch(_cast_batch(batch, self._csv_schema))
                 else:
                     self._writer.write_batch(batch)
             except BaseException as exc:  # handed to the caller's thread
@@ -625,11 +645,12 @@ def _strict_error(result: _Result, path: Path, sep: str | None, offset: int) -> 
     return BatchRowError(message, position=record, column=column, line=line)
 
 
-def _empty_batch(names: Sequence[str]) -> Any:
+def _empty_batch(names: Sequence[str], schema: Any = None) -> Any:
+    """A batch of no rows: of ``schema`` (a Parquet file's), else every column of ``names`` text (a CSV's)."""
     pa = _pyarrow("", "reading")
-    return pa.RecordBatch.from_arrays(
-        [pa.array([], type=pa.string()) for _ in names], schema=pa.schema([pa.field(n, pa.string()) for n in names])
-    )
+    if schema is None:
+        schema = pa.schema([pa.field(n, pa.string()) for n in names])
+    return pa.RecordBatch.from_arrays([pa.array([], type=f.type) for f in schema], schema=schema)
 
 
 def _check_output(src: Path, output: str | os.PathLike[str] | None) -> Path | None:
@@ -763,14 +784,14 @@ def _copy_out(buffer: IO[bytes], out: IO[str]) -> None:
     text.detach()
 
 
-def _at_least_one(batches: Iterator[Any], names: Sequence[str]) -> Iterator[Any]:
+def _at_least_one(batches: Iterator[Any], names: Sequence[str], schema: Any = None) -> Iterator[Any]:
     """``batches``, or one empty batch when there are none: a header-only file still gets its header written."""
     empty = True
     for batch in batches:
         empty = False
         yield batch
     if empty:
-        yield _empty_batch(names)
+        yield _empty_batch(names, schema)
 
 
 def estimate_file(
@@ -830,7 +851,7 @@ def estimate_file(
             handle: Any = atomic.tmp.open("wb") if atomic is not None and not parquet_out else buffer
             writer = _Writer(atomic.tmp if atomic is not None else None, handle, parquet_out)
             try:
-                chunks = _at_least_one(batches, names)
+                chunks = _at_least_one(batches, names, in_schema)
                 _run_chunks(src, chunks, in_schema, writer, tally, _Options(data_files, strict, csv_sep, wanted))
             finally:
                 writer.close()

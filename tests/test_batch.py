@@ -576,6 +576,37 @@ def test_parquet_written_from_codes_equals_the_decoded_write_chunk_by_chunk(
     assert blank_cpu  # a chunk whose cpu cells are all blank: no min or max made up for it
 
 
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_string_view_and_null_typed_parquet_columns_are_estimated(tmp_path: Path, suffix: str) -> None:
+    """Arrow's newer string_view (no dictionary of it in Parquet's writer, none at all in its CSV writer) and
+    a column of no values (null type, also in a file of no rows) are read and written like any text."""
+    pa: Any = pytest.importorskip("pyarrow")
+    pq: Any = pytest.importorskip("pyarrow.parquet")
+    table = pa.table(
+        {
+            "hardware": pa.array(["nvidia-t4", "Quantum Toaster", None]).cast(pa.string_view()),
+            "hours": [1.0, 2.0, 3.0],
+            "region": pa.array(["FR", "FR", "DE"]).cast(pa.string_view()),
+            "instance": pa.array([None, None, "aws:p4d.24xlarge"], type=pa.string_view()),
+            "note": pa.array([None, None, None], type=pa.null()),
+        }
+    )
+    pq.write_table(table, tmp_path / "runs.parquet")
+    summary = estimate_file(tmp_path / "runs.parquet", tmp_path / f"out{suffix}", progress=False)
+    assert (summary.rows, summary.errors) == (3, 1)
+    back = pd.read_parquet(tmp_path / "out.parquet") if suffix == ".parquet" else pd.read_csv(tmp_path / "out.csv")
+    expected = estimate_many(table.to_pandas())
+    np.testing.assert_array_equal(back["co2e_g"].to_numpy(), expected["co2e_g"].to_numpy())
+    assert back["hardware"].iloc[0] == "nvidia-t4" and "unknown hardware" in back["error"].iloc[1]
+    if suffix == ".parquet":
+        assert pq.read_schema(tmp_path / "out.parquet").field("hardware").type == pa.string_view()
+    # no rows and no values: the header and the schema still written
+    nothing = pa.array([], type=pa.null())
+    pq.write_table(pa.table({"hardware": nothing, "hours": nothing, "region": nothing}), tmp_path / "empty.parquet")
+    assert estimate_file(tmp_path / "empty.parquet", tmp_path / f"none{suffix}", progress=False).rows == 0
+    assert (tmp_path / f"none{suffix}").stat().st_size > 0
+
+
 def test_a_stray_text_cell_changes_nothing_else_in_its_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import estimator.batch as batch_mod
 
