@@ -563,10 +563,17 @@ def result_columns(columns: Sequence[str] | str | None) -> tuple[str, ...]:
     import difflib
 
     asked = [c.strip() for c in columns.split(",")] if isinstance(columns, str) else [str(c) for c in columns]
+    asked = [c for c in asked if c] if isinstance(columns, str) else asked  # "a,b," is a and b
     for name in asked:
         if name not in OUTPUT_COLUMNS:
-            close = difflib.get_close_matches(name, OUTPUT_COLUMNS, n=1, cutoff=0.5)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            parts = [p.strip() for p in name.replace(";", " ").split()]
+            if len(parts) > 1 and all(p in OUTPUT_COLUMNS for p in parts):
+                hint = f"; separate them with commas: {','.join(parts)}"
+            elif name.lower() in OUTPUT_COLUMNS:
+                hint = f"; did you mean {name.lower()!r}?"
+            else:
+                close = difflib.get_close_matches(name, OUTPUT_COLUMNS, n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
             raise InputError(
                 f"unknown result column {name!r}: the result columns are {', '.join(OUTPUT_COLUMNS)}{hint}",
                 field="columns",
@@ -880,7 +887,7 @@ def summary_text(s: BatchSummary) -> str:
     """One or a few lines about a file run, for the CLI."""
     from estimator.report import energy, mass
 
-    head = f"{s.rows:,} runs → {s.output}: {s.estimated:,} estimated"
+    head = f"{s.rows:,} run{'' if s.rows == 1 else 's'} → {s.output}: {s.estimated:,} estimated"
     if s.errors:
         head += f", {s.errors:,} with an error (see the 'error' column)"
     lines = [

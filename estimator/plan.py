@@ -442,6 +442,12 @@ def _provider(catalog: Catalog, job: Job) -> str:
 
 def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[str]) -> Region | None:
     provider = _provider(catalog, job)
+    if provider and inst is not None and inst.provider and inst.provider != provider:
+        raise InputError(
+            f"provider {provider} conflicts with instance {inst.id}, which runs on {inst.provider}; "
+            "leave provider out (the instance says it)",
+            field="provider",
+        )
     if job.region is None:
         return None
     name = _text("region", job.region, "'gcp:us-central1' or 'FR'")
@@ -458,22 +464,26 @@ def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[st
         return shared
     if provider and reg.is_cloud and reg.provider != provider:
         raise InputError(
-            f"region {reg.id} is a {reg.provider} region but provider is {provider}; give one of them"
-            + _closest_of_provider(catalog, name, provider),
+            f"region {reg.id} is {_article(reg.provider)} {reg.provider} region but provider is {provider}; "
+            "give one of them" + _closest_of_provider(catalog, name, provider),
             field="provider",
         )
     if inst is not None and inst.provider and reg.is_cloud and reg.provider != inst.provider:
         raise InputError(  # an instance type runs only in its own provider's regions
-            f"region {reg.id} is a {reg.provider} region but instance {inst.id} runs on {inst.provider}; "
+            f"region {reg.id} is {_article(reg.provider)} {reg.provider} region but instance {inst.id} runs on "
+            f"{inst.provider}; "
             f"give one of {inst.provider}'s regions, or a grid zone" + _same_place(catalog, name, reg, inst.provider),
             field="region",
         )
     twins = [] if ":" in name or not reg.is_cloud else _one_edit_twins(catalog, name, reg)
     if twins:
-        others = listed(twins)
+        exact = [t for t in twins if t.split(":", 1)[1].lower() == name.lower()]
+        near = [t for t in twins if t not in exact]
+        said = [f"{listed(exact)} {'is' if len(exact) == 1 else 'are'} spelt so"] if exact else []
+        said += [f"{listed(near)} {'is' if len(near) == 1 else 'are'} one character away"] if near else []
         warnings.append(
-            f"region {name!r} read as {reg.id}; {others} {'is' if len(twins) == 1 else 'are'} one character "
-            f"away: if you meant {'it' if len(twins) == 1 else 'one'}, give the full id (e.g. {twins[0]})"
+            f"region {name!r} read as {reg.id}; {'; '.join(said)}: if you meant "
+            f"{'it' if len(twins) == 1 else 'one'}, give the full id (e.g. {twins[0]})"
         )
     if hit.loose:
         note = f"region {name!r} read as {reg.id} ({reg.name})"
@@ -494,6 +504,11 @@ def _closest_of_provider(catalog: Catalog, name: str, provider: str) -> str:
         return ""
 
 
+def _article(word: str) -> str:
+    """'an' before a vowel (an aws region, an ibm region), else 'a' (a gcp region)."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def _same_place(catalog: Catalog, name: str, reg: Region, provider: str) -> str:
     """'; did you mean aws:us-east-1?': ``provider``'s regions one character from a bare ``name`` or in
     ``reg``'s grid zone (a suggestion by spelling alone could move the job to another grid), or ''."""
@@ -507,15 +522,16 @@ def _same_place(catalog: Catalog, name: str, reg: Region, provider: str) -> str:
 
 
 def _one_edit_twins(catalog: Catalog, bare: str, reg: Region) -> list[str]:
-    """Other providers' regions whose id is one character from the bare id ``bare`` ('us-east1' -> aws:us-east-1)."""
+    """Other providers' regions whose id is ``bare`` or one character from it ('us-east1' -> aws:us-east-1)."""
     key = bare.lower()
-    return sorted(
+    twins = [
         rid
         for pid, ids in catalog.provider_regions.items()
         if pid != reg.provider
         for rid in ids
-        if one_edit_apart(key, rid.split(":", 1)[1].lower())
-    )
+        if key == (part := rid.split(":", 1)[1].lower()) or one_edit_apart(key, part)
+    ]
+    return sorted(twins, key=lambda rid: (rid.split(":", 1)[1].lower() != key, rid))  # spelt exactly so: first
 
 
 def _shared_zone(catalog: Catalog, candidates: tuple[str, ...]) -> Region | None:

@@ -1005,9 +1005,21 @@ def parse_cluster(text: str, source: str = "<cluster>", *, data_files: DataFiles
         region, _ = catalog.region(query)
     except (NotFoundError, AmbiguousNameError) as exc:
         raise InputError(f"{source}: site.region: {' '.join(str(exc).split())}") from None
-    pue = core.check_pue(site["pue"]) if site.get("pue") is not None else None
-    fraction = site.get("draw_fraction")
-    draw = core.check_utilization(fraction, "site.draw_fraction") if fraction is not None else None
+    from estimator import grid
+
+    try:  # every job is estimated on the site's grid: one without a figure would leave each job in error
+        grid.choose(catalog, region)
+    except InputError:
+        raise InputError(
+            f"{source}: site.region: {region.id} ({region.name}) has no life-cycle intensity figure; give the "
+            "grid the site draws from (a neighbouring country or a grid zone; list them with 'co2-estimator regions')"
+        ) from None
+    try:
+        pue = core.check_pue(site["pue"]) if site.get("pue") is not None else None
+        fraction = site.get("draw_fraction")
+        draw = core.check_utilization(fraction, "draw_fraction") if fraction is not None else None
+    except InputError as exc:
+        raise InputError(f"{source}: site.{exc}") from None
     parts = data.get("partitions") or {}
     nodes = data.get("nodes") or {}
     parts = _mapping(parts, f"{source}: partitions", "{gpu: {accelerator: nvidia-a100-sxm4-80gb}}")
@@ -1683,11 +1695,11 @@ def totals_text(t: ClusterTotals) -> str:
     from estimator.report import energy, mass, num
 
     lines = [
-        f"{t.jobs:,} jobs: {t.estimated:,} estimated ({t.zero_length:,} of zero length)"
+        f"{t.jobs:,} job{'' if t.jobs == 1 else 's'}: {t.estimated:,} estimated ({t.zero_length:,} of zero length)"
         + (f", {t.errors:,} with an error (see the 'error' column)" if t.errors else ""),
         f"left out: {t.running:,} running, {t.pending:,} pending, {t.never_started:,} cancelled before they started; "
         f"{t.steps:,} job steps folded into their jobs"
-        + (f"; {t.duplicates:,} repeated lines" if t.duplicates else ""),
+        + (f"; {t.duplicates:,} repeated line{'' if t.duplicates == 1 else 's'}" if t.duplicates else ""),
     ]
     if math.isnan(t.co2e_g):  # no job could be estimated: sums of nothing, no figure to give
         lines.append("no total: no job could be estimated")
@@ -1701,6 +1713,8 @@ def totals_text(t: ClusterTotals) -> str:
             + " (TDP is an upper bound; the grid's life-cycle figure of each year a job ran in)",
         ]
     lines += [f"  {e}" for e in t.first_errors]
+    if t.errors > len(t.first_errors):
+        lines.append(f"  and {t.errors - len(t.first_errors):,} more (the 'error' column has each)")
     return "\n".join(lines)
 
 

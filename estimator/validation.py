@@ -495,7 +495,8 @@ def text(v: Validation) -> str:
     lines += [
         "",
         f"energy compared (kWh, or Wh per request); range = low draw ({v.training_low_fraction:g} of TDP for training, "
-        f"{v.inference_low_fraction:g} for serving) to TDP; PUE 1 unless the measurement includes the facility",
+        f"{v.inference_low_fraction:g} for serving) to TDP (a measured mean such as TPU v4's: its measured minimum to "
+        "the mean); PUE 1 unless the measurement includes the facility",
         _summary_line(v.training),
         _summary_line(v.inference),
     ]

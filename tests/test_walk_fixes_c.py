@@ -270,7 +270,7 @@ def test_the_instance_region_check_holds_with_a_provider_and_suggests_only_the_s
     from estimator import estimate
     from estimator.errors import InputError
 
-    with pytest.raises(InputError, match=r"instance aws:p4d\.24xlarge runs on aws"):  # provider gcp fits the region
+    with pytest.raises(InputError, match=r"provider gcp conflicts with instance aws:p4d\.24xlarge"):
         estimate(instance="aws:p4d.24xlarge", provider="gcp", hours=1, region="gcp:us-east1")
     # us-central1 is Iowa: aws:ca-central-1 (Canada) is spelt alike but another grid, so no guess
     with pytest.raises(InputError, match=r"give one of aws's regions, or a grid zone$"):
