@@ -512,7 +512,8 @@ class _Writer:
             if coded:  # what store_schema writes (pyarrow's docs: the "ARROW:schema" key), of the decoded table
                 import base64
 
-                self._writer.add_key_value_metadata({"ARROW:schema": base64.b64encode(stored.serialize())})
+                kept = {k: v for k, v in (stored.metadata or {}).items() if k != b"ARROW:schema"}
+                self._writer.add_key_value_metadata({**kept, "ARROW:schema": base64.b64encode(stored.serialize())})
         else:
             pa_csv = _pyarrow("csv", "writing CSV")
             options = pa_csv.WriteOptions(quoting_style="needed")  # every text cell quoted, numbers bare
@@ -596,7 +597,9 @@ def output_schema(schema: Any, *, data_files: DataFiles = None, columns: Sequenc
     renamed = _renames([str(n) for n in schema.names])
     fields = [pa.field(renamed.get(f.name, f.name), f.type, f.nullable) for f in schema]
     fields += [pa.field(c, _result_type(c)) for c in wanted]
-    return pa.schema(fields)
+    # the table's own metadata (pandas' index and dtypes) describes the input columns as they are kept;
+    # not when one was renamed, which it would describe under the result's name
+    return pa.schema(fields, metadata=None if renamed else schema.metadata)
 
 
 def _estimate_batch(

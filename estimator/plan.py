@@ -594,7 +594,15 @@ def _components(
     if (job.cpu_count is not None or job.cpu_cores is not None) and job.cpu is None:
         field = "cpu_count" if job.cpu_count is not None else "cpu_cores"
         also = "; an instance's CPU counts its vCPUs" if inst is not None else ""
-        raise InputError(f"{field} needs cpu, the CPU model (e.g. 'amd-epyc-7742'){also}", field=field)
+        example = "'amd-epyc-7742'"
+        if job.hardware is not None and inst is None:  # a CPU given as hardware: name it as cpu instead
+            try:
+                named = catalog.device(str(job.hardware))[0]
+                if named.is_cpu:
+                    example, also = repr(named.id), f"; {named.id} is a CPU: give it as cpu, not hardware"
+            except EstimatorError:
+                pass
+        raise InputError(f"{field} needs cpu, the CPU model (e.g. {example}){also}", field=field)
     if job.cpu_utilization != 1.0 and job.cpu is None and not (inst is not None and inst.cpu):
         raise InputError(
             "cpu_utilization needs a CPU: give cpu (e.g. 'amd-epyc-7742') or an instance with one",

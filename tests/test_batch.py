@@ -607,6 +607,26 @@ def test_string_view_and_null_typed_parquet_columns_are_estimated(tmp_path: Path
     assert (tmp_path / f"none{suffix}").stat().st_size > 0
 
 
+@pytest.mark.parametrize("coded", [True, False])
+def test_a_pandas_index_comes_back_as_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, coded: bool) -> None:
+    """pandas' own metadata (its index, its dtypes) is kept with the input columns; not when one is renamed."""
+    pytest.importorskip("pyarrow")
+    import estimator.batch as batch_mod
+
+    if not coded:
+        monkeypatch.setattr(batch_mod._Writer, "coded", property(lambda self: False))
+    runs = _frame(ROWS[:3]).assign(name=["a", "b", "c"]).set_index("name")
+    runs.to_parquet(tmp_path / "runs.parquet")
+    estimate_file(tmp_path / "runs.parquet", tmp_path / "out.parquet", progress=False)
+    back = pd.read_parquet(tmp_path / "out.parquet")
+    assert back.index.name == "name" and list(back.index) == ["a", "b", "c"]
+    np.testing.assert_array_equal(back["co2e_g"].to_numpy(), estimate_many(runs)["co2e_g"].to_numpy())
+    runs.assign(co2e_g=1.0).to_parquet(tmp_path / "clash.parquet")  # renamed input_co2e_g: no pandas metadata
+    estimate_file(tmp_path / "clash.parquet", tmp_path / "clash_out.parquet", progress=False)
+    clash = pd.read_parquet(tmp_path / "clash_out.parquet")
+    assert list(clash["input_co2e_g"]) == [1.0, 1.0, 1.0] and "name" in clash.columns
+
+
 def test_a_stray_text_cell_changes_nothing_else_in_its_chunk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import estimator.batch as batch_mod
 

@@ -117,3 +117,15 @@ def test_a_trailing_comma_in_columns_is_no_column_and_one_run_is_one_run(tmp_pat
         0
     ] == '"hardware","hours","region","co2e_g","error"'
     assert f"1 run → {tmp_path / 'out.csv'}: 1 estimated" in done.stdout + done.stderr
+
+
+def test_cpu_cores_with_a_cpu_given_as_hardware_says_to_give_it_as_cpu() -> None:
+    with pytest.raises(InputError) as info:
+        estimate(hardware="amd-epyc-9554", cpu_cores=96, hours=1, region="FR")
+    assert str(info.value) == (
+        "cpu_cores needs cpu, the CPU model (e.g. 'amd-epyc-9554'); amd-epyc-9554 is a CPU: give it as cpu, "
+        "not hardware"
+    )
+    with pytest.raises(InputError, match=r"^cpu_cores needs cpu, the CPU model \(e\.g\. 'amd-epyc-7742'\)$"):
+        estimate(hardware="nvidia-t4", cpu_cores=96, hours=1, region="FR")
+    assert estimate(cpu="amd-epyc-9554", cpu_cores=96, hours=1, region="FR").co2e_g > 0
