@@ -614,6 +614,18 @@ def _components(
     if main is not None or power is not None:
         default_count = inst.accelerator_count if inst and inst.accelerator else 1
         n = core.check_count(job.count) if job.count is not None else default_count
+        if inst is not None and inst.accelerator and n > default_count:
+            times = n / default_count
+            several = (
+                f"{times:g} such instances give hours × {times:g}"
+                if times == int(times)
+                else ("several such instances multiply hours by their number")
+            )
+            raise InputError(
+                f"count {n:g} is more than the {default_count} accelerators of one {inst.id}; "
+                f"for {several} (everything scales with hours)",
+                field="count",
+            )
         spec, device = _device_spec(catalog, main, n, power, util, warnings)
         specs.append(spec)
     elif job.count is not None:

@@ -125,9 +125,9 @@ def test_nv36ads_a10_v5_worked_by_hand() -> None:
 
 
 def test_a_ccf_instance_with_other_gpus_counts_its_server_once() -> None:
-    # p3.2xlarge with count=4: its CCF row no longer applies; 4 x 462.5 kg = 1,850 kg (was + 8/96 x 2 x 600)
-    e = estimate(instance="aws:p3.2xlarge", count=4, hours=10, intensity=100)
-    assert e.embodied_g == pytest.approx(g(4 * GPU_KG, 10), rel=1e-12)
+    # p3.8xlarge (4 V100) with count=2: its CCF row no longer applies; 2 x 462.5 kg = 925 kg, its CPUs inside
+    e = estimate(instance="aws:p3.8xlarge", count=2, hours=10, intensity=100)
+    assert e.embodied_g == pytest.approx(g(2 * GPU_KG, 10), rel=1e-12)
     assert any(b.endswith(f"{SERVER_WORDS}; not counted again") for b in e.embodied_basis)
 
 

@@ -129,3 +129,18 @@ def test_cpu_cores_with_a_cpu_given_as_hardware_says_to_give_it_as_cpu() -> None
     with pytest.raises(InputError, match=r"^cpu_cores needs cpu, the CPU model \(e\.g\. 'amd-epyc-7742'\)$"):
         estimate(hardware="nvidia-t4", cpu_cores=96, hours=1, region="FR")
     assert estimate(cpu="amd-epyc-9554", cpu_cores=96, hours=1, region="FR").co2e_g > 0
+
+
+def test_more_accelerators_than_one_instance_has_is_refused_with_the_hours_to_give() -> None:
+    """16 A100s on an 8-GPU a2-highgpu-8g are two instances: hours × 2 gives exactly that (all scales with hours)."""
+    with pytest.raises(InputError) as info:
+        estimate(instance="gcp:a2-highgpu-8g", count=16, hours=1, region="FR")
+    assert str(info.value) == (
+        "count 16 is more than the 8 accelerators of one gcp:a2-highgpu-8g; for 2 such instances give hours × 2 "
+        "(everything scales with hours)"
+    )
+    assert info.value.field == "count"
+    two = estimate(instance="gcp:a2-highgpu-8g", hours=2, region="FR")
+    one = estimate(instance="gcp:a2-highgpu-8g", hours=1, region="FR")
+    assert two.co2e_g == pytest.approx(2 * one.co2e_g, rel=1e-12)
+    assert estimate(instance="gcp:a2-highgpu-8g", count=4, hours=1, region="FR").components[0].count == 4
