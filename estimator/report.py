@@ -21,6 +21,10 @@ def num(value: float, digits: int = 4, zeros: bool = False) -> str:
         return "0"
     if value == int(value) and not zeros and abs(value) < 1e15:
         return f"{int(value):,}"
+    if abs(value) >= 1e15:  # beyond a double's exact digits: only ``digits`` of them mean anything
+        from decimal import Decimal
+
+        return f"{Decimal(f'{value:.{digits}g}'):,f}"  # the digits, then zeros (a float would show its noise)
     if abs(value) >= 10 ** (digits - 1):
         return f"{value:,.0f}"
     text = f"{value:{'#' if zeros else ''}.{digits}g}"
@@ -63,7 +67,7 @@ def arithmetic(e: Estimate) -> str:
             term += f" × {num(c.utilization)}"
         terms.append(term)
     draw = terms[0] if len(terms) == 1 else f"({' + '.join(terms)})"
-    hours = f"{num(e.hours / e.trials)} h × {e.trials} trials" if e.trials > 1 else f"{num(e.hours)} h"
+    hours = f"{num(e.hours / e.trials)} h × {e.trials:,} trials" if e.trials > 1 else f"{num(e.hours)} h"
     return (
         f"{draw} × {hours} × PUE {pue_text(e.pue)} = {num(e.energy_kwh, zeros=True)} kWh"
         f" × {num(e.intensity_g_per_kwh)} g/kWh = {mass(e.co2e_g)}"

@@ -144,3 +144,14 @@ def test_more_accelerators_than_one_instance_has_is_refused_with_the_hours_to_gi
     one = estimate(instance="gcp:a2-highgpu-8g", hours=1, region="FR")
     assert two.co2e_g == pytest.approx(2 * one.co2e_g, rel=1e-12)
     assert estimate(instance="gcp:a2-highgpu-8g", count=4, hours=1, region="FR").components[0].count == 4
+
+
+def test_numbers_beyond_a_doubles_digits_show_only_their_meaningful_digits() -> None:
+    from estimator.report import arithmetic, num
+
+    assert num(5.0979e21) == "5,098,000,000,000,000,000,000"  # not 5,097,999,999,999,999,475,712
+    assert num(-1.23456e18) == "-1,235,000,000,000,000,000"
+    assert num(123_456_789_012.0) == "123,456,789,012"  # below 1e15: every digit, as before
+    assert num(1234.5678) == "1,235"
+    e = estimate(hardware="nvidia-t4", hours=1e12, count=10_000_000, trials=10_000_000, region="world")
+    assert "× 10,000,000 trials" in arithmetic(e)
