@@ -436,7 +436,7 @@ def _add_scan(sub: Any) -> None:
 
 def _add_hardware(sub: Any) -> None:
     hw = sub.add_parser("hardware", help="list devices", description="List devices (accelerators and CPUs).")
-    hw.add_argument("query", nargs="?", help="words to look for, e.g. 'a100' or 'epyc 7742'")
+    hw.add_argument("query", nargs="*", help="words to look for, e.g. 'a100' or 'epyc 7742'")
     hw.add_argument("--kind", help="gpu, tpu, npu, soc or cpu")
     hw.add_argument("--vendor", help="nvidia, amd, intel, google, ...")
     hw.add_argument("--format", choices=("table", "json"), default="table")
@@ -445,7 +445,7 @@ def _add_hardware(sub: Any) -> None:
 
 def _add_instances(sub: Any) -> None:
     ins = sub.add_parser("instances", help="list cloud instance types", description="List cloud instance types.")
-    ins.add_argument("query", nargs="?", help="words to look for, e.g. 'p4d' or 'h100'")
+    ins.add_argument("query", nargs="*", help="words to look for, e.g. 'p4d' or 'h100'")
     ins.add_argument("--provider", help="aws, gcp, azure, ...")
     ins.add_argument("--format", choices=("table", "json"), default="table")
     _add_job_args(ins, LISTING_INPUTS)
@@ -453,7 +453,7 @@ def _add_instances(sub: Any) -> None:
 
 def _add_regions(sub: Any) -> None:
     reg = sub.add_parser("regions", help="list regions and intensities", description="List regions and intensities.")
-    reg.add_argument("query", nargs="?", help="words to look for, e.g. 'frankfurt' or 'us-east'")
+    reg.add_argument("query", nargs="*", help="words to look for, e.g. 'frankfurt' or 'us-east'")
     reg.add_argument("--provider", help="aws, gcp, azure, ...")
     reg.add_argument("--sort", choices=("id", "intensity", "name"), default="id")
     _add_job_args(reg, ("year", "basis"))
@@ -720,8 +720,8 @@ def _cmd_hardware(args: argparse.Namespace) -> None:
     from estimator import lookup
 
     rows = lookup.hardware(kind=args.kind, vendor=args.vendor, data_files=args.data_files)
-    if args.query:
-        rows = [d for d in rows if matches(args.query, (d.id, d.name, *d.aliases))]
+    if args.query:  # the words, quoted or not ('epyc 7742' or epyc 7742)
+        rows = [d for d in rows if matches(" ".join(args.query), (d.id, d.name, *d.aliases))]
     _emit(
         rows,
         args.format,
@@ -745,7 +745,7 @@ def _cmd_instances(args: argparse.Namespace) -> None:
 
     rows = lookup.instances(args.provider, data_files=args.data_files)
     if args.query:
-        rows = [i for i in rows if matches(args.query, (i.id, i.accelerator or "", i.cpu or "", *i.aliases))]
+        rows = [i for i in rows if matches(" ".join(args.query), (i.id, i.accelerator or "", i.cpu or "", *i.aliases))]
     _emit(
         rows,
         args.format,
@@ -766,7 +766,7 @@ def _cmd_regions(args: argparse.Namespace) -> None:
 
     rows = lookup.regions(args.provider, data_files=args.data_files)
     if args.query:
-        rows = [r for r in rows if matches(args.query, (r.id, r.name, r.location, *r.aliases))]
+        rows = [r for r in rows if matches(" ".join(args.query), (r.id, r.name, r.location, *r.aliases))]
     catalog = load_catalog(args.data_files)
     basis = args.basis or "lifecycle"
     if basis == "marginal":
@@ -1172,6 +1172,11 @@ def _parse(argv: list[str]) -> argparse.Namespace:
             return build_parser(argv[0], _Quick).parse_args(argv)
     parser = build_parser()
     parser.command = argv[0] if argv and argv[0] in PARSERS else None  # type: ignore[attr-defined]
+    first = argv[0].split("=")[0]
+    own = {o for action in parser._actions for o in action.option_strings}
+    if first.startswith("--") and first not in own and first in _options(parser):  # a command's option, first
+        takers = [n for n in PARSERS if first in _options(_command_parser(parser, n) or parser)]
+        parser.error(f"{first} goes after the command, e.g. {PROG} {takers[0]} ... {first} ({_takers(parser, first)})")
     return parser.parse_args(argv)
 
 

@@ -155,3 +155,19 @@ def test_numbers_beyond_a_doubles_digits_show_only_their_meaningful_digits() -> 
     assert num(1234.5678) == "1,235"
     e = estimate(hardware="nvidia-t4", hours=1e12, count=10_000_000, trials=10_000_000, region="world")
     assert "× 10,000,000 trials" in arithmetic(e)
+
+
+def test_a_commands_option_given_before_the_command_says_where_it_goes() -> None:
+    done = run_cli("--format", "json", "estimate", "--hardware", "nvidia-t4", "--hours", "1", "--region", "FR")
+    assert done.returncode == 2 and done.stdout == ""
+    line = done.stderr.strip()
+    assert line.startswith("co2-estimator: error: --format goes after the command, e.g. co2-estimator estimate ")
+    assert "did you mean 'scan'" not in line and len(done.stderr.splitlines()) == 1
+    assert run_cli("--version").returncode == 0
+
+
+def test_lookup_words_may_be_given_unquoted() -> None:
+    quoted, bare = run_cli("hardware", "epyc 9554"), run_cli("hardware", "epyc", "9554")
+    assert bare.returncode == quoted.returncode == 0 and bare.stdout == quoted.stdout
+    assert "amd-epyc-9554 " in bare.stdout
+    assert run_cli("regions", "us", "east").stdout == run_cli("regions", "us east").stdout
