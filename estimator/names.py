@@ -217,6 +217,8 @@ class NameIndex:
         text = query.strip()
         if not text:
             raise self._error(f"{self.what} name is empty; give an id or a name")
+        if ": " in text or " :" in text:  # 'aws: us-east-1' is the id aws:us-east-1
+            text = ":".join(part.strip() for part in text.split(":"))
         hit = self._exact.get(text.lower())
         if hit is not None and (allowed is None or hit in allowed):
             return Resolved(hit)

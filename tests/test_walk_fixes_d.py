@@ -171,3 +171,13 @@ def test_lookup_words_may_be_given_unquoted() -> None:
     assert bare.returncode == quoted.returncode == 0 and bare.stdout == quoted.stdout
     assert "amd-epyc-9554 " in bare.stdout
     assert run_cli("regions", "us", "east").stdout == run_cli("regions", "us east").stdout
+
+
+def test_an_id_with_spaces_around_its_colon_is_that_id() -> None:
+    for spelt in ("aws: us-east-1", "aws : us-east-1", " aws :us-east-1 "):
+        e = estimate(hardware="nvidia-t4", hours=1, region=spelt)
+        assert e.region is not None and e.region["id"] == "aws:us-east-1", spelt
+    assert (
+        estimate(hardware="nvidia-t4", hours=1, region="gcp: us-east1").region
+        == estimate(hardware="nvidia-t4", hours=1, region="gcp:us-east1").region
+    )
