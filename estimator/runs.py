@@ -370,7 +370,8 @@ def _combos(
 
 
 # resolve() checks the device side (instance, then the components) before the place, the year and the
-# PUE, and its errors there depend only on these inputs (and on whether count and power_w are given):
+# PUE, and its errors there depend only on these inputs (on whether count and power_w are given, and on
+# the count with an instance, which may not exceed the instance's accelerators):
 # a combination whose device side failed once fails the same way in every region.
 DEVICE_INPUTS = frozenset(
     {"hardware", "instance", "cpu", "cpu_count", "cpu_cores", "cpu_utilization", "memory_gb", "power_w", "count"}
@@ -379,11 +380,14 @@ DEVICE_KEY = ("hardware", "instance", "cpu", "provider")  # provider too: a fine
 
 
 def _device_columns(table: _Table) -> list[Any]:
-    """The columns the device side of a row depends on (values, or whether given for count and power_w)."""
+    """The columns the device side of a row depends on (values, or whether given for count and power_w;
+    the count's value with an instance)."""
     nums, present = table.nums, table.present
     columns: list[Any] = [table.names[c] for c in DEVICE_KEY if c in present]
     columns += [table.key_values(c) for c in ("cpu_count", "cpu_cores", "cpu_utilization", "memory_gb") if c in present]
     columns += [nums[c][1] for c in ("count", "power_w") if c in present]
+    if "instance" in present and "count" in present:  # an instance bounds the count: its value matters there
+        columns.append(np.where(table.names["instance"].codes >= 0, nums["count"][0], np.nan))
     return columns
 
 

@@ -181,3 +181,23 @@ def test_an_id_with_spaces_around_its_colon_is_that_id() -> None:
         estimate(hardware="nvidia-t4", hours=1, region="gcp: us-east1").region
         == estimate(hardware="nvidia-t4", hours=1, region="gcp:us-east1").region
     )
+
+
+def test_batch_words_an_instances_count_as_estimate_does_for_each_count() -> None:
+    """The count-over-the-instance error depends on the count: batch may not reuse one count's message for another's."""
+    import pandas as pd
+
+    from estimator.batch import estimate_many
+
+    runs = pd.DataFrame(
+        {"instance": ["aws:g5.xlarge"] * 3, "count": [8, 3, 1], "hours": [1.0, 2.0, 3.0], "region": ["FR", "DE", "DE"]}
+    )
+    out = estimate_many(runs)
+    for i, count in enumerate([8, 3]):
+        with pytest.raises(InputError) as info:
+            estimate(instance="aws:g5.xlarge", count=count, hours=float(i + 1), region=str(runs["region"][i]))
+        assert out["error"][i] == str(info.value)
+    assert (
+        pd.isna(out["error"][2])
+        and out["co2e_g"][2] == estimate(instance="aws:g5.xlarge", count=1, hours=3.0, region="DE").co2e_g
+    )
