@@ -41,7 +41,7 @@ from estimator import fileio
 from estimator import runs as runs_module
 from estimator.api import DataFiles
 from estimator.catalog import load_catalog
-from estimator.codes import Factor, Text
+from estimator.codes import Factor, Text, compacted
 from estimator.errors import InputError
 from estimator.runs import INPUT_COLUMNS, NUMBER_COLUMNS, OUTPUT_COLUMNS
 
@@ -422,17 +422,11 @@ def _used_only(codes: npt.NDArray[Any], dictionary: Any) -> Any:
     blanked as bad) would widen the one and grow the other.
     """
     pa = _pyarrow("", "writing")
-    used = np.zeros(len(dictionary) + 1, dtype=bool)
-    used[codes] = True  # a blank's -1 marks the extra last flag
-    used = used[:-1]
-    if used.all():
-        kept, renumbered = dictionary, codes
-    else:
-        number = np.cumsum(used, dtype=np.int32) - 1
-        kept = dictionary.take(pa.array(np.flatnonzero(used)))
-        renumbered = np.where(codes < 0, codes, number[np.maximum(codes, 0)]) if len(number) else codes
+    renumbered, kept = compacted(codes, len(dictionary))
+    if len(kept) < len(dictionary):
+        dictionary = dictionary.take(pa.array(kept))
     indices = pa.array(np.asarray(renumbered, dtype=np.int32), mask=codes < 0)
-    return pa.DictionaryArray.from_arrays(indices, kept)
+    return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
 def _as_input_type(array: Any, kind: Any, coded: bool) -> Any:
@@ -888,9 +882,9 @@ def estimate_file(
 
 def summary_text(s: BatchSummary) -> str:
     """One or a few lines about a file run, for the CLI."""
-    from estimator.report import energy, mass
+    from estimator.report import counted, energy, mass
 
-    head = f"{s.rows:,} run{'' if s.rows == 1 else 's'} → {s.output}: {s.estimated:,} estimated"
+    head = f"{counted(s.rows, 'run')} → {s.output}: {s.estimated:,} estimated"
     if s.errors:
         head += f", {s.errors:,} with an error (see the 'error' column)"
     lines = [

@@ -21,7 +21,7 @@ from estimator.core import Estimate
 from estimator.errors import EstimatorError, InputError
 from estimator.names import listed, matches
 from estimator.records import Region
-from estimator.report import num
+from estimator.report import counted, num
 from estimator.version import __version__
 
 PROG = "co2-estimator"
@@ -206,9 +206,14 @@ def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
     return message
 
 
+def _takers_of(parser: argparse.ArgumentParser, flag: str) -> list[str]:
+    """The commands taking the option ``flag``."""
+    return [n for n in PARSERS if flag in _options(_command_parser(parser, n) or parser)]
+
+
 def _takers(parser: argparse.ArgumentParser, flag: str) -> str:
     """'estimate, inference and card have it': the commands taking the option ``flag``."""
-    takers = [n for n in PARSERS if flag in _options(_command_parser(parser, n) or parser)]
+    takers = _takers_of(parser, flag)
     return f"{listed(takers)} {'has' if len(takers) == 1 else 'have'} it"
 
 
@@ -557,11 +562,6 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
             print(f"\nscore per gram CO2e: {num(per_gram)}")
 
 
-def _counted(n: int, thing: str) -> str:
-    """'1 card', '2 cards': a count and its noun."""
-    return f"{n:,} {thing}{'' if n == 1 else 's'}"
-
-
 FLAG_WORDED = frozenset({"estimate", "inference", "preflight"})  # commands whose errors come from Job's inputs
 
 
@@ -713,7 +713,7 @@ def _cmd_scan(args: argparse.Namespace) -> None:
         print("no model cards match")
         return
     print(_table(rows, ("model", "emissions g", "Hub reads g", "hardware", "source", "flags")))
-    print(f"\n{_counted(len(rows), 'model card')}")
+    print(f"\n{counted(len(rows), 'model card')}")
 
 
 def _cmd_hardware(args: argparse.Namespace) -> None:
@@ -968,8 +968,8 @@ def _cmd_lint(args: argparse.Namespace) -> None:
         if findings:
             warned = len(findings) - errors
             print(
-                f"\n{_counted(len(findings), 'finding')} ({_counted(errors, 'error')}, {_counted(warned, 'warning')})"
-                f" in {_counted(cards, 'card')}"
+                f"\n{counted(len(findings), 'finding')} ({counted(errors, 'error')}, {counted(warned, 'warning')})"
+                f" in {counted(cards, 'card')}"
             )
         else:
             print("no problems found")
@@ -1175,8 +1175,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     first = argv[0].split("=")[0]
     own = {o for action in parser._actions for o in action.option_strings}
     if first.startswith("--") and first not in own and first in _options(parser):  # a command's option, first
-        takers = [n for n in PARSERS if first in _options(_command_parser(parser, n) or parser)]
-        parser.error(f"{first} goes after the command, e.g. {PROG} {takers[0]} ... {first} ({_takers(parser, first)})")
+        example = _takers_of(parser, first)[0]
+        parser.error(f"{first} goes after the command, e.g. {PROG} {example} ... {first} ({_takers(parser, first)})")
     return parser.parse_args(argv)
 
 

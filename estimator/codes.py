@@ -61,12 +61,27 @@ def factorized(columns: Sequence[Any], n: int) -> tuple[npt.NDArray[np.int64], i
 def _renumbered(codes: npt.NDArray[np.int64], radix: int) -> tuple[npt.NDArray[np.int64], int]:
     """``codes`` (each below ``radix``) renumbered 0, 1, ... in order of value, and how many there are."""
     if radix <= max(len(codes), 1 << 16):  # a flag per possible code costs no more than a pass over the rows
-        seen = np.zeros(radix, dtype=bool)
-        seen[codes] = True
-        number = np.cumsum(seen, dtype=np.int64) - 1
-        return number[codes], int(number[-1]) + 1
+        renumbered, kept = compacted(codes, radix, blanks=False)
+        return renumbered, len(kept)
     renumbered, distinct = pd.factorize(codes)
     return renumbered.astype(np.int64), len(distinct)
+
+
+def compacted(codes: npt.NDArray[Any], size: int, blanks: bool = True) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """``codes`` into ``size`` values renumbered 0, 1, ... over the values used, in order; and the old code of each.
+
+    ``blanks``: a code -1 (a blank) may occur, and stays -1. The values no code
+    uses are dropped: ``values[kept]`` are the values of the renumbered codes.
+    """
+    used = np.zeros(size + 1, dtype=bool)
+    used[codes] = True  # a blank's -1 marks the extra last flag
+    used = used[:-1]
+    kept = np.flatnonzero(used)
+    if len(kept) == size:  # every value used: the codes are already so numbered
+        return codes, kept
+    number = np.cumsum(used, dtype=np.int64) - 1
+    renumbered = number[codes]
+    return (np.where(codes < 0, -1, renumbered) if blanks else renumbered), kept
 
 
 def key_of(factors: list[tuple[Any, Any]], row: int) -> tuple[Any, ...]:

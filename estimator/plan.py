@@ -465,7 +465,7 @@ def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[st
     if provider and reg.is_cloud and reg.provider != provider:
         raise InputError(
             f"region {reg.id} is {_article(reg.provider)} {reg.provider} region but provider is {provider}; "
-            "give one of them" + _closest_of_provider(catalog, name, provider),
+            "give one of them" + _same_place(catalog, name, reg, provider),
             field="provider",
         )
     if inst is not None and inst.provider and reg.is_cloud and reg.provider != inst.provider:
@@ -475,10 +475,10 @@ def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[st
             f"give one of {inst.provider}'s regions, or a grid zone" + _same_place(catalog, name, reg, inst.provider),
             field="region",
         )
-    twins = [] if ":" in name or not reg.is_cloud else _one_edit_twins(catalog, name, reg)
+    others = [p for p in catalog.provider_regions if p != reg.provider]
+    exact, near = ([], []) if ":" in name or not reg.is_cloud else _spelt_like(catalog, name, others)
+    twins = exact + near
     if twins:
-        exact = [t for t in twins if t.split(":", 1)[1].lower() == name.lower()]
-        near = [t for t in twins if t not in exact]
         said = [f"{listed(exact)} {'is' if len(exact) == 1 else 'are'} spelt so"] if exact else []
         said += [f"{listed(near)} {'is' if len(near) == 1 else 'are'} one character away"] if near else []
         warnings.append(
@@ -493,45 +493,34 @@ def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[st
     return reg
 
 
-def _closest_of_provider(catalog: Catalog, name: str, provider: str) -> str:
-    """'; did you mean aws:us-east-1?': the region of ``provider`` closest to ``name``, or ''."""
-    try:
-        hit = catalog.region_index.resolve(name, catalog.provider_regions.get(provider, frozenset()))
-        return f"; did you mean {hit.id}?"
-    except NotFoundError as exc:
-        return f"; did you mean {exc.suggestions[0]}?" if exc.suggestions else ""
-    except AmbiguousNameError:
-        return ""
-
-
 def _article(word: str) -> str:
     """'an' before a vowel (an aws region, an ibm region), else 'a' (a gcp region)."""
     return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 def _same_place(catalog: Catalog, name: str, reg: Region, provider: str) -> str:
-    """'; did you mean aws:us-east-1?': ``provider``'s regions one character from a bare ``name`` or in
-    ``reg``'s grid zone (a suggestion by spelling alone could move the job to another grid), or ''."""
-    bare = "" if ":" in name else name.lower()
-    ids = sorted(
-        rid
-        for rid in catalog.provider_regions.get(provider, frozenset())
-        if (bare and one_edit_apart(bare, rid.split(":", 1)[1].lower())) or catalog.regions[rid].grid_id == reg.grid_id
-    )
+    """'; did you mean aws:us-east-1?': ``provider``'s regions spelt like a bare ``name`` (or one character
+    from it) or in ``reg``'s grid zone (a suggestion by spelling alone could move the job to another grid), or ''."""
+    exact, near = ([], []) if ":" in name else _spelt_like(catalog, name, [provider])
+    same_grid = [r for r in catalog.provider_regions.get(provider, ()) if catalog.regions[r].grid_id == reg.grid_id]
+    ids = sorted({*exact, *near, *same_grid})
     return f"; did you mean {' or '.join(ids[:3])}?" if ids else ""
 
 
-def _one_edit_twins(catalog: Catalog, bare: str, reg: Region) -> list[str]:
-    """Other providers' regions whose id is ``bare`` or one character from it ('us-east1' -> aws:us-east-1)."""
+def _spelt_like(catalog: Catalog, bare: str, providers: list[str]) -> tuple[list[str], list[str]]:
+    """The regions of ``providers`` whose id after the colon is ``bare``, and those one character from it
+    ('us-east1': aws:us-east-1), each sorted."""
     key = bare.lower()
-    twins = [
-        rid
-        for pid, ids in catalog.provider_regions.items()
-        if pid != reg.provider
-        for rid in ids
-        if key == (part := rid.split(":", 1)[1].lower()) or one_edit_apart(key, part)
-    ]
-    return sorted(twins, key=lambda rid: (rid.split(":", 1)[1].lower() != key, rid))  # spelt exactly so: first
+    exact: list[str] = []
+    near: list[str] = []
+    for pid in providers:
+        for rid in catalog.provider_regions.get(pid, ()):
+            part = rid.split(":", 1)[1].lower()
+            if part == key:
+                exact.append(rid)
+            elif one_edit_apart(key, part):
+                near.append(rid)
+    return sorted(exact), sorted(near)
 
 
 def _shared_zone(catalog: Catalog, candidates: tuple[str, ...]) -> Region | None:

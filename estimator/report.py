@@ -34,6 +34,11 @@ def num(value: float, digits: int = 4, zeros: bool = False) -> str:
     return text.rstrip(".")
 
 
+def counted(n: int, thing: str) -> str:
+    """'1 card', '2 cards': a count and its noun."""
+    return f"{n:,} {thing}{'' if n == 1 else 's'}"
+
+
 def mass(co2e_g: float) -> str:
     """gCO2e in the unit that reads best: mg, g, kg or t CO2e."""
     for unit, size in (("t", 1e6), ("kg", 1e3), ("g", 1.0)):

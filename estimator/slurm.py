@@ -1692,14 +1692,14 @@ def totals(estimated: pd.DataFrame) -> ClusterTotals:
 
 def totals_text(t: ClusterTotals) -> str:
     """A few lines for the CLI."""
-    from estimator.report import energy, mass, num
+    from estimator.report import counted, energy, mass, num
 
     lines = [
-        f"{t.jobs:,} job{'' if t.jobs == 1 else 's'}: {t.estimated:,} estimated ({t.zero_length:,} of zero length)"
+        f"{counted(t.jobs, 'job')}: {t.estimated:,} estimated ({t.zero_length:,} of zero length)"
         + (f", {t.errors:,} with an error (see the 'error' column)" if t.errors else ""),
         f"left out: {t.running:,} running, {t.pending:,} pending, {t.never_started:,} cancelled before they started; "
         f"{t.steps:,} job steps folded into their jobs"
-        + (f"; {t.duplicates:,} repeated line{'' if t.duplicates == 1 else 's'}" if t.duplicates else ""),
+        + (f"; {counted(t.duplicates, 'repeated line')}" if t.duplicates else ""),
     ]
     if math.isnan(t.co2e_g):  # no job could be estimated: sums of nothing, no figure to give
         lines.append("no total: no job could be estimated")

@@ -467,7 +467,9 @@ def test_parquet_is_streamed_in_row_groups_with_one_schema(tmp_path: Path, monke
 
 
 def test_parquet_text_is_written_from_its_codes_and_read_back_with_the_types_it_had(tmp_path: Path) -> None:
-    """Text columns go to Parquet as dictionaries of their codes; a reader gets output_schema's types, unchanged."""
+    """A reader gets output_schema's types back (large strings, a category, a REQUIRED column), the rows those of
+    estimate_many, and text dictionary-encoded. That the writer is handed codes, and that its statistics and sizes
+    are the decoded write's, is test_parquet_written_from_codes_equals_the_decoded_write_chunk_by_chunk."""
     pa: Any = pytest.importorskip("pyarrow")
     pq: Any = pytest.importorskip("pyarrow.parquet")
     from estimator.batch import output_schema
