@@ -244,6 +244,7 @@ class Estimate:
     package_version: str = ""
     warnings: tuple[str, ...] = ()
     energy_low_kwh: float = math.nan
+    energy_high_kwh: float = math.nan  # the high end's energy: above energy_kwh only for a device with an upper bound
     co2e_low_g: float = math.nan
     co2e_high_g: float = math.nan
     range_basis: tuple[str, ...] = ()
@@ -317,6 +318,7 @@ class Estimate:
             "co2e_low_g": self.co2e_low_g,
             "co2e_high_g": self.co2e_high_g,
             "energy_low_kwh": self.energy_low_kwh,
+            "energy_high_kwh": self.energy_high_kwh,
             "range_basis": list(self.range_basis),
             "embodied_g": self.embodied_g,
             "embodied_high_g": self.embodied_high_g,
@@ -367,6 +369,7 @@ class Totals(NamedTuple):
     energy_low_kwh: Any
     co2e_low_g: Any
     co2e_high_g: Any
+    energy_high_kwh: Any
 
 
 class Draws(NamedTuple):
@@ -425,7 +428,7 @@ def totals(
         energy_kwh = draw_w × hours × pue / 1000 [kWh];
         co2e_g = energy_kwh × intensity [gCO2e]; the low end uses the low
         fractions and the low intensity, the high end the high fractions and
-        the high intensity.
+        the high intensity (energy_low_kwh, energy_high_kwh: the ends' energy).
     """
     return totals_of_draws(
         draws(parts), hours, pue, intensity_g_per_kwh, intensity_low_g_per_kwh, intensity_high_g_per_kwh
@@ -445,7 +448,8 @@ def totals_of_draws(
     energy = draw_w * hours * pue / 1000.0
     energy_low = low_draw_w * hours * pue / 1000.0
     energy_high = high_draw_w * hours * pue / 1000.0
-    return _new_tuple(  # Totals(draw_w, it_energy_kwh, energy_kwh, co2e_g, energy_low_kwh, co2e_low_g, co2e_high_g)
+    return _new_tuple(  # Totals(draw_w, it_energy_kwh, energy_kwh, co2e_g, energy_low_kwh, co2e_low_g, co2e_high_g,
+        # energy_high_kwh)
         Totals,
         (
             draw_w,
@@ -455,6 +459,7 @@ def totals_of_draws(
             energy_low,
             energy_low * intensity_low_g_per_kwh,
             energy_high * intensity_high_g_per_kwh,
+            energy_high,
         ),
     )
 
@@ -531,6 +536,7 @@ def compute(
         energy_kwh=t.energy_kwh,
         co2e_g=t.co2e_g,
         energy_low_kwh=t.energy_low_kwh,
+        energy_high_kwh=t.energy_high_kwh,
         co2e_low_g=t.co2e_low_g,
         co2e_high_g=t.co2e_high_g,
         **provenance,
@@ -648,6 +654,7 @@ def of_hours(prepared: Prepared, hours_given: Any, hours: float, trials: int = 1
     values["energy_kwh"] = t.energy_kwh
     values["co2e_g"] = t.co2e_g
     values["energy_low_kwh"] = t.energy_low_kwh
+    values["energy_high_kwh"] = t.energy_high_kwh
     values["co2e_low_g"] = t.co2e_low_g
     values["co2e_high_g"] = t.co2e_high_g
     values["embodied_g"] = p.embodied_g_per_hour * hours
@@ -691,7 +698,7 @@ _deferred("inputs", lambda e, p, hours_given: echo_inputs(hours_given, p.given, 
 _deferred("region", lambda e, p, _: fresh(p.region))
 _deferred("hardware", lambda e, p, _: fresh(p.hardware))
 _PER_RUN = frozenset(
-    {"hours", "it_energy_kwh", "energy_kwh", "co2e_g", "energy_low_kwh", "co2e_low_g", "co2e_high_g"}
+    {"hours", "it_energy_kwh", "energy_kwh", "co2e_g", "energy_low_kwh", "energy_high_kwh", "co2e_low_g", "co2e_high_g"}
     | {"embodied_g", "embodied_high_g", "trials", "components", "inputs", "region", "hardware"}
 )
 _SHARED = frozenset(

@@ -88,6 +88,11 @@ class InferenceEstimate:
         return self._sum(self.estimate.energy_low_kwh, self.idle.energy_low_kwh if self.idle else 0.0)
 
     @property
+    def energy_high_kwh(self) -> float:
+        """High end of the energy range, kWh: serving at its high draw, plus idle."""
+        return self._sum(self.estimate.energy_high_kwh, self.idle.energy_high_kwh if self.idle else 0.0)
+
+    @property
     def co2e_g(self) -> float:
         return self._sum(self.estimate.co2e_g, self.idle.co2e_g if self.idle else 0.0)
 
@@ -127,6 +132,7 @@ class InferenceEstimate:
             "hours": self.hours,
             "energy_kwh": self.energy_kwh,
             "energy_low_kwh": self.energy_low_kwh,
+            "energy_high_kwh": self.energy_high_kwh,
             "co2e_g": self.co2e_g,
             "co2e_g_per_request": self.co2e_g_per_request,
             "co2e_g_per_1k_requests": self.co2e_g_per_1k_requests,

@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 from estimator.errors import AmbiguousNameError, NotFoundError
 
 _WORD = re.compile(r"[a-z0-9]+")
+_PREFIXED = re.compile(r"([A-Za-z]+)\s*(?:/|\s)\s*(\S+)")  # an id 'provider:region' spelt with a slash or a space
 MAX_LISTED = 12
 MAX_NAME_CHARS = 200  # a longer "name" is not one: refused without matching
 MAX_SHOWN_CHARS = 60  # a message shows at most this much of a value
@@ -220,6 +221,8 @@ class NameIndex:
         if ": " in text or " :" in text:  # 'aws: us-east-1' is the id aws:us-east-1
             text = ":".join(part.strip() for part in text.split(":"))
         hit = self._exact.get(text.lower())
+        if hit is None and (spelt := _PREFIXED.fullmatch(text)):  # 'aws/us-east-1', 'AWS us-east-1'
+            hit = self._exact.get(f"{spelt[1]}:{spelt[2]}".lower())
         if hit is not None and (allowed is None or hit in allowed):
             return Resolved(hit)
         key = norm(text) if len(text) <= MAX_NAME_CHARS else ""

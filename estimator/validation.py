@@ -12,7 +12,7 @@ compares energy::
 
 Energy is compared, not CO2e: intensity choices would only scale both sides.
 The draw fractions are read from the estimates themselves
-(``Estimate.energy_low_kwh``), so a change of the package defaults shows here.
+(``Estimate.energy_low_kwh``, ``energy_high_kwh``), so a change of the package defaults shows here.
 The columns of the file are described in docs/validation.md.
 """
 
@@ -366,7 +366,7 @@ def _training_check(run: Run, low_fraction: float | None, data_files: Any) -> Ch
         draw_low_fraction=low_fraction,
         data_files=data_files,
     )
-    return Check(run, e.energy_kwh, e.energy_low_kwh, e.energy_kwh)
+    return Check(run, e.energy_kwh, e.energy_low_kwh, e.energy_high_kwh)
 
 
 def _inference_check(run: Run, low_fraction: float | None, data_files: Any) -> Check:
@@ -386,7 +386,7 @@ def _inference_check(run: Run, low_fraction: float | None, data_files: Any) -> C
         days=run.days,
         data_files=data_files,
     )
-    return Check(run, r.energy_kwh, r.energy_low_kwh, r.energy_kwh)
+    return Check(run, r.energy_kwh, r.energy_low_kwh, r.energy_high_kwh)
 
 
 def _fractions() -> tuple[float, float]:
@@ -496,7 +496,7 @@ def text(v: Validation) -> str:
         "",
         f"energy compared (kWh, or Wh per request); range = low draw ({v.training_low_fraction:g} of TDP for training, "
         f"{v.inference_low_fraction:g} for serving) to TDP (a measured mean such as TPU v4's: its measured minimum to "
-        "the mean); PUE 1 unless the measurement includes the facility",
+        "maximum); PUE 1 unless the measurement includes the facility",
         _summary_line(v.training),
         _summary_line(v.inference),
     ]
