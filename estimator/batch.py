@@ -97,7 +97,9 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
     if renamed:
         runs = runs.rename(columns=renamed)
         warnings.warn(_rename_note(renamed), UserWarning, stacklevel=2)
-    result = _compute(runs, data_files)
+    result = _compute(runs, data_files)  # a missing column is refused first, with its own hint
+    if unread := runs_module.unread_columns_note(list(runs.columns)):
+        warnings.warn(unread, UserWarning, stacklevel=2)
     if renamed:
         result.frame.attrs["renamed_columns"] = dict(renamed)
     if strict and result.bad.any():
@@ -186,7 +188,7 @@ def _read_header(path: Path) -> str:
         raise InputError(f"{path} is not UTF-8 text; save it as UTF-8 CSV (or use Parquet)") from None
     if not text.strip():
         raise InputError(f"{path} is empty: expected a header line such as 'hardware,hours,count,region'")
-    return text
+    return text.split("\r", 1)[0]  # a file whose lines end in CR alone (old Mac): its first line
 
 
 def _wrong_separator_hint(header: str, sep: str) -> str:
@@ -559,6 +561,12 @@ def result_columns(columns: Sequence[str] | str | None) -> tuple[str, ...]:
 
     asked = [c.strip() for c in columns.split(",")] if isinstance(columns, str) else [str(c) for c in columns]
     asked = [c for c in asked if c] if isinstance(columns, str) else asked  # "a,b," is a and b
+    if not asked and isinstance(columns, str):  # "" or " " on a command line (a Python [] asks for error alone)
+        raise InputError(
+            f"no result column named: give one or more of {', '.join(OUTPUT_COLUMNS)} (e.g. energy_kwh,co2e_g), "
+            "or leave columns out for all of them",
+            field="columns",
+        )
     for name in asked:
         if name not in OUTPUT_COLUMNS:
             parts = [p.strip() for p in name.replace(";", " ").split()]
@@ -851,6 +859,8 @@ def estimate_file(
             renamed = _renames(names)
             if renamed:
                 notes.append(_rename_note(renamed))
+            if unread := runs_module.unread_columns_note(names):
+                notes.append(unread)
             parquet_out = dest is not None and _is_parquet(dest)
             handle: Any = atomic.tmp.open("wb") if atomic is not None and not parquet_out else buffer
             writer = _Writer(atomic.tmp if atomic is not None else None, handle, parquet_out)

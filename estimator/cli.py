@@ -482,8 +482,9 @@ def _add_batch(sub: Any) -> None:
     bat.add_argument(
         "--columns",
         metavar="NAMES",
+        action="append",
         help="result columns to write, comma-separated (default: all; 'error' is always written), "
-        "e.g. energy_kwh,co2e_g,co2e_low_g,co2e_high_g",
+        "e.g. energy_kwh,co2e_g,co2e_low_g,co2e_high_g; may be given more than once",
     )
     _add_job_args(bat, LISTING_INPUTS)
 
@@ -550,12 +551,15 @@ def _cmd_estimate(args: argparse.Namespace) -> None:
         from estimator import modelcard
 
         print(modelcard.to_yaml(modelcard.card_block(e, args.training_type)), end="")
+        _note_warnings(e)
         _note_training_type(args.training_type)
     elif args.format == "markdown":
         print(report.markdown_paragraph(e))
+        _note_warnings(e)
     elif args.format == "latex":
         print(report.latex_paragraph(e))
         print(f"\n% BibTeX:\n% {report.LACOSTE_BIBTEX.replace(chr(10), chr(10) + '% ')}")
+        _note_warnings(e)
     else:
         print(report.text(e))
         if per_gram is not None:
@@ -634,6 +638,19 @@ def _note(text: str) -> None:
     sys.stderr.write(f"{PROG}: note: {text}\n")
 
 
+def _note_warnings(e: Estimate) -> None:
+    """The estimate's warnings on stderr, for a format whose output has no place for them (a card, a paragraph)."""
+    for text in _card_warnings(e):
+        _note(text)
+
+
+def _card_warnings(e: Estimate) -> list[str]:
+    """``e``'s warnings but the TDP caveat, which a card's source and a paper's paragraph say themselves."""
+    from estimator.plan import TDP_WARNING
+
+    return [text for text in e.warnings if text != TDP_WARNING]
+
+
 def _note_training_type(training_type: str | None) -> None:
     if training_type is None:
         from estimator.modelcard import TRAINING_TYPE_NOTE
@@ -659,8 +676,9 @@ def _cmd_card(args: argparse.Namespace) -> None:
     else:
         if args.run_id or args.project:
             raise InputError("--run-id and --project choose a run of --from-codecarbon; give that file too")
-        notes = []
-        block = modelcard.card_block(_estimate(args), args.training_type, args.location)
+        e = _estimate(args)
+        notes = _card_warnings(e)  # what the text output says: a PUE by default, a year not in the data, ...
+        block = modelcard.card_block(e, args.training_type, args.location)
     update = modelcard.update_card(args.path, block, write=args.write)
     for line in notes:  # after the work: an error stays the only line on stderr
         _note(line)
@@ -831,7 +849,7 @@ def _cmd_batch(args: argparse.Namespace) -> None:
             strict=args.strict,
             sep=args.sep,
             progress=False if args.no_progress else None,
-            columns=args.columns,
+            columns=None if args.columns is None else ",".join(args.columns),
         )
     except KeyboardInterrupt:
         raise InputError("interrupted; no output written") from None

@@ -244,7 +244,7 @@ class Estimate:
     package_version: str = ""
     warnings: tuple[str, ...] = ()
     energy_low_kwh: float = math.nan
-    energy_high_kwh: float = math.nan  # the high end's energy: above energy_kwh only for a device with an upper bound
+    energy_high_kwh: float = math.nan  # the high end's energy: above energy_kwh only if the figure is no upper bound
     co2e_low_g: float = math.nan
     co2e_high_g: float = math.nan
     range_basis: tuple[str, ...] = ()

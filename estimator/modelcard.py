@@ -23,11 +23,11 @@ from estimator import fileio
 from estimator.core import Estimate
 from estimator.errors import EstimatorError, FileInputError, InputError
 from estimator.names import one_edit_apart
-from estimator.report import intensity_words, mass, num, pue_text
+from estimator.report import intensity_words, mass, num, power_term, pue_text
 
 TRAINING_TYPES = ("pre-training", "fine-tuning")
 MAX_CARD_BYTES = 10_000_000
-METHOD = "TDP × hours × PUE × grid intensity (Lacoste et al. 2019)"
+METHOD = "TDP × hours × PUE × grid intensity (Lacoste et al. 2019)"  # with the device's own power term: power_term
 _KEY_LINE = re.compile(r"""^(["']?)co2_eq_emissions\1[ \t]*:""")
 _CARD = "a model card (README.md)"
 # huggingface_hub's REGEX_YAML_BLOCK (repocard.py), on the text before newline translation: metadata_load
@@ -134,7 +134,8 @@ def card_grams(e: Estimate) -> float:
 
 def _source(e: Estimate) -> str:
     grid = f"; grid {intensity_words(e)}" if intensity_words(e) else "; grid intensity given by the authors"
-    return f"co2-estimator {e.package_version}: {METHOD}{grid}; PUE {pue_text(e.pue)}; data {e.data_version}"
+    method = METHOD.replace("TDP", power_term(e), 1)  # the authors' power, a measured mean, × utilization, ...
+    return f"co2-estimator {e.package_version}: {method}{grid}; PUE {pue_text(e.pue)}; data {e.data_version}"
 
 
 def card_block(
@@ -384,6 +385,46 @@ def _block_span(lines: list[str]) -> tuple[int, int] | None:
     return start, last
 
 
+_ENTRY = re.compile(r"""^([ \t]+)(["']?)([^\s"':#][^"':#]*?)\2[ \t]*:(?:[ \t]|$)""")  # '  key:' in the block
+
+
+def _set_in_place(lines: list[str], block: dict[str, Any], newline: str) -> list[str] | None:
+    """The block's ``lines`` (its ``co2_eq_emissions:`` line first) with each key of ``block`` set where it stands
+    (a new key after the last entry), every other line kept as it is; None when the block is no indented
+    mapping of one entry a line (flow style, a list): then it is written whole."""
+    import yaml
+
+    if not re.fullmatch(r"""(["']?)co2_eq_emissions\1[ \t]*:[ \t]*(#.*)?""", lines[0].rstrip("\r\n")):
+        return None
+    entries = [(i, m) for i, line in enumerate(lines) if i and (m := _ENTRY.match(line))]
+    if not entries:
+        return None
+    indent = entries[0][1][1]
+    at = {m[3]: i for i, m in entries if m[1] == indent}
+    out = list(lines)
+    ends = sorted(at.values())
+    for key, value in reversed(list(block.items())):  # from the end: the indices before stay valid
+        text = yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
+        rendered = [indent + line + newline for line in text.splitlines()]
+        if key in at:
+            start = at[key]
+            stop = start + 1  # the entry's own lines: those indented deeper than the entries (a long value)
+            while stop < len(lines) and _deeper(lines[stop], indent):
+                stop += 1
+            out[start:stop] = rendered
+        else:
+            last = ends[-1]
+            while last + 1 < len(lines) and _deeper(lines[last + 1], indent):
+                last += 1
+            out[last + 1 : last + 1] = rendered
+    return out
+
+
+def _deeper(line: str, indent: str) -> bool:
+    """Whether ``line`` is text indented deeper than ``indent`` (a line of the entry above it)."""
+    return bool(line.strip()) and line.startswith(indent) and line[len(indent) : len(indent) + 1] in (" ", "\t")
+
+
 def merged_block(old: Any, block: dict[str, Any]) -> dict[str, Any]:
     """``block`` over an existing ``co2_eq_emissions`` mapping: its other keys (``training_time``, ...) kept."""
     if not isinstance(old, dict):
@@ -427,6 +468,12 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
             lines[span[0] : span[1]] = [rendered]
         new = fm.bom + fm.head + "".join(lines) + fm.tail
         expected = {k: v for k, v in fm.metadata.items() if k != "co2_eq_emissions"}
+        in_place = _set_in_place(fm.lines[span[0] : span[1]], block, fm.newline) if span else None
+        if in_place is not None:  # the block's other keys, comments and quoting kept, byte for byte
+            kept = [*fm.lines[: span[0]], *in_place, *fm.lines[span[1] :]] if span else []
+            candidate = fm.bom + fm.head + "".join(kept) + fm.tail
+            if _reads_as(candidate, name, expected_block, expected):
+                new = candidate
     if fm.head and len([line for line in fm.lines if _KEY_LINE.match(line)]) > 1:
         where = [str(i + fm.first_line) for i, line in enumerate(fm.lines) if _KEY_LINE.match(line)]
         raise CardError(f"{name}: co2_eq_emissions appears more than once (lines {', '.join(where)}); keep one")
@@ -444,6 +491,16 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
 
 
 # ---------------------------------------------------------------- files
+
+
+def _reads_as(text: str, name: str, block: dict[str, Any], others: dict[str, Any]) -> bool:
+    """Whether card ``text`` reads back with ``block`` as its co2_eq_emissions and ``others`` as its other metadata."""
+    try:
+        check = split_front_matter(text, name)
+    except CardError:
+        return False
+    rest = {k: v for k, v in check.metadata.items() if k != "co2_eq_emissions"}
+    return check.metadata.get("co2_eq_emissions") == block and rest == others
 
 
 def read_text(path: str | os.PathLike[str]) -> str:

@@ -86,6 +86,14 @@ def one_edit_apart(a: str, b: str) -> bool:
     return short[i + skip :] == long[i + 1 :]
 
 
+def _two_swapped(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` with two neighbouring characters swapped ('asw' for 'aws')."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
 def listed(items: Sequence[str]) -> str:
     """'a', 'a and b', 'a, b and c': items in a sentence.
 
@@ -259,6 +267,13 @@ class NameIndex:
             exc = self._ambiguous(text, loose)
             return (AmbiguousNameError, str(exc), exc.candidates)
         picked = self._closest(text, allowed)
+        ids = sorted(i for i in self._exact.values() if allowed is None or i in allowed)
+        if not picked and len(ids) <= MAX_LISTED:  # a short list (providers): a swap of two letters, or all of it
+            swapped = tuple(i for i in ids if _two_swapped(text.lower(), i.lower()) or one_edit_apart(text.lower(), i))
+            listed_all = "; ".join(self._labels.get(i, i) for i in ids)
+            if not swapped:
+                return (self._error, f"unknown {self.what} {shown(text)}. The {self.what}s are: {listed_all}.", ())
+            picked = swapped
         listed = "; ".join(self._labels.get(i, i) for i in picked)
         hint = f" Closest matches: {listed}." if picked else " No close match."
         return (self._error, f"unknown {self.what} {shown(text)}.{hint}", picked)

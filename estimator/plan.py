@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import re
 import time
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
@@ -177,7 +178,11 @@ def _cpu_spec(
     catalog: Catalog, cpu: str, cpu_count: int | None, cpu_cores: float | None, util: float, warnings: list[str]
 ) -> ComponentSpec:
     name = _text("cpu", cpu, "'amd-epyc-7742'")
-    device, hit = _about("cpu", lambda: catalog.device(name))
+    try:
+        device, hit = catalog.device(name)
+    except (NotFoundError, AmbiguousNameError) as exc:  # the devices' index says "hardware": here it is the cpu
+        exc.args = (re.sub(r"^(unknown )?hardware ", r"\1cpu ", str(exc), count=1), *exc.args[1:])
+        raise exc.about("cpu") from None
     if not device.is_cpu:
         raise InputError(
             f"cpu {name!r} is {device.name}, a {device.kind}, not a CPU; pass it as hardware instead", field="cpu"

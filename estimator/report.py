@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, NamedTuple
 
-from estimator.core import Estimate
+from estimator.core import Component, Estimate
 
 if TYPE_CHECKING:
     from estimator.inference import InferenceEstimate
@@ -327,9 +327,46 @@ def intensity_words(e: Estimate) -> str:
     return f"{zone}{via}, {e.intensity_year} yearly average ({basis}; {region.get('dataset', '')})"
 
 
+POWER_WORDS = {  # what a device's catalog figure is (its power_basis), as a paper's sentence says it
+    "tdp": "the vendor's TDP, an upper bound of draw",
+    "tbp": "the vendor's typical board power, an upper bound of draw",
+    "measured": "a measured average draw, not an upper bound",
+    "estimate": "an estimate (no vendor TDP published)",
+}
+
+
+POWER_TERMS = {"tdp": "TDP", "tbp": "typical board power", "measured": "measured power", "estimate": "estimated power"}
+
+
+def main_component(e: Estimate) -> Component:
+    """The component a one-line description names: the first accelerator or CPU (else the first of any kind)."""
+    return next((c for c in e.components if c.kind in ("accelerator", "cpu")), e.components[0])
+
+
+def _basis(e: Estimate, main: Component) -> str | None:
+    """``main``'s power basis: None for the user's own power_w, else the catalog row's (a CPU's is its TDP)."""
+    if main.power_source.startswith("user-supplied"):
+        return None
+    return str((e.hardware or {}).get("power_basis") or "tdp") if main.kind == "accelerator" else "tdp"
+
+
+def power_term(e: Estimate) -> str:
+    """The power in the formula, as a card's ``source`` names it: 'TDP', 'given power', 'TDP × utilization', ..."""
+    main = main_component(e)
+    basis = _basis(e, main)
+    term = "given power" if basis is None else POWER_TERMS.get(basis, "TDP")
+    return term if main.utilization == 1 else f"{term} × utilization"
+
+
+def _power_words(e: Estimate, main: Component) -> str:
+    """What the power figure of ``main`` is: the authors' own, or the catalog's (its basis), and at what utilization."""
+    basis = _basis(e, main)
+    what = "given by the authors" if basis is None else POWER_WORDS.get(basis, POWER_WORDS["tdp"])
+    return what if main.utilization == 1 else f"{what}; at {num(main.utilization)} utilization"
+
+
 def _facts(e: Estimate) -> dict[str, str]:
-    accelerators = [c for c in e.components if c.kind in ("accelerator", "cpu")]
-    main = accelerators[0] if accelerators else e.components[0]
+    main = main_component(e)
     region = e.region or {}
     provider = region.get("provider_name") or ""
     where = region.get("place") or "an unspecified location"
@@ -338,6 +375,7 @@ def _facts(e: Estimate) -> dict[str, str]:
     return {
         "hardware": f"{num(main.count)} × {main.label}",
         "power": f"{num(main.power_w)} W {'per device' if main.count != 1 else ''}".strip(),
+        "power_what": _power_words(e, main),
         "hours": num(e.hours),
         "device_hours": num(e.hours * main.count),
         "where": where,
@@ -365,7 +403,7 @@ def markdown_paragraph(e: Estimate) -> str:
     f = _facts(e)
     return (
         f"Experiments ran for {f['hours']} hours on {f['hardware']} ({f['device_hours']} device-hours; "
-        f"{f['power']}, the vendor's TDP, an upper bound of draw) in {f['where']}, "
+        f"{f['power']}, {f['power_what']}) in {f['where']}, "
         f"whose grid emits {f['intensity']} gCO2e/kWh ({f['grid']}). With a PUE of {f['pue']}, this is "
         f"{f['energy']} and an estimated **{f['co2e']}**{f['range']}. Estimated with co2-estimator {f['version']} "
         f"(data {f['data']}), following the method of the Machine Learning Impact calculator "
@@ -387,7 +425,7 @@ def latex_paragraph(e: Estimate) -> str:
     f = {k: _latex_escape(v) for k, v in _facts(e).items()}
     return (
         f"Experiments ran for {f['hours']} hours on {f['hardware']} ({f['device_hours']} device-hours; "
-        f"{f['power']}, the vendor's TDP, an upper bound of draw) in {f['where']}, "
+        f"{f['power']}, {f['power_what']}) in {f['where']}, "
         f"whose grid emits {f['intensity']}~gCO\\textsubscript{{2}}e/kWh ({f['grid']}). "
         f"With a PUE of {f['pue']}, this is {f['energy']} and an estimated \\textbf{{{f['co2e']}}}{f['range']}. "
         f"Estimated with co2-estimator {f['version']} (data {f['data']}), following the method of the "
@@ -417,8 +455,7 @@ def environmental_impact_section(e: Estimate) -> str:
         f"- **Carbon Emitted:** {f['co2e']}{f['range']} ({f['energy']} including PUE {f['pue']}, "
         f"at {f['intensity']} gCO2e/kWh, {f['grid']})",
         "",
-        "Power is the vendor's TDP, an upper bound of what the hardware draws; idle nodes and networking "
-        "are not included.",
+        f"Power ({f['power']}) is {f['power_what']}; idle nodes and networking are not included.",
     ]
     if e.embodied_g == e.embodied_g:
         lines += [

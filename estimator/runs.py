@@ -89,6 +89,52 @@ OUTPUT_COLUMNS = FLOAT_OUTPUTS + INT_OUTPUTS + TEXT_OUTPUTS
 # ---------------------------------------------------------------- columns
 
 
+# Names a log often gives an input under: read as a likely slip, never as the input itself
+LIKELY_MEANT = {
+    "gpus": "count",
+    "num_gpus": "count",
+    "n_gpus": "count",
+    "gpu_count": "count",
+    "devices": "count",
+    "gpu": "hardware",
+    "device": "hardware",
+    "accelerator": "hardware",
+    "power": "power_w",
+    "watts": "power_w",
+    "util": "utilization",
+    "duration": "hours",
+    "hrs": "hours",
+    "location": "region",
+    "instance_type": "instance",
+}
+
+
+def unread_columns_note(columns: Sequence[Any]) -> str | None:
+    """A note naming the columns that look like a misspelt input (``utilisation``, ``gpus``, ``Hours``) but are
+    passed through unread, each with the input it may mean; None when there is none."""
+    import difflib
+
+    names = [str(c) for c in columns]
+    inputs = [*INPUT_COLUMNS, START_COLUMN]
+    slips = []
+    for name in names:
+        if name in inputs:
+            continue
+        key = name.strip().lower().replace(" ", "_").replace("-", "_")
+        meant = key if key in inputs else LIKELY_MEANT.get(key)
+        if meant is None:
+            close = difflib.get_close_matches(key, inputs, n=1, cutoff=0.8)
+            meant = close[0] if close else None
+        if meant is not None and meant not in names:
+            slips.append(f"{name!r} (did you mean {meant!r}?)")
+    if not slips:
+        return None
+    return (
+        f"column{'s' if len(slips) > 1 else ''} {', '.join(slips)} passed through unread: "
+        "input columns are spelt as in the README (rename the column to have it used)"
+    )
+
+
 def check_columns(columns: Sequence[Any]) -> None:
     """Refuse a table that cannot be estimated, naming the column and the closest match."""
     import difflib

@@ -210,7 +210,13 @@ def _map_columns(names: Sequence[str], delimiter: str, name: str) -> dict[str, s
     shown = ", ".join(n for n in names[:14] if n.strip())
     if "job_id" not in found:
         others = [d for d in ("|", ",", ";", "\t", ":") if d != delimiter and d in names[0]] if len(names) == 1 else []
-        if others:
+        if others and others[0] == "," and "alloctres" in names[0].lower():  # --delimiter ',' would misread it
+            hint = (
+                " The header is comma-separated, but sacct's AllocTRES values hold commas too "
+                "(cpu=8,mem=64G,gres/gpu=4), so the columns cannot be told apart: export again with "
+                "sacct --parsable2 (fields separated by '|', the default here)."
+            )
+        elif others:
             shown_d = {"\t": "tab"}.get(others[0], repr(others[0]))
             hint = f" The header holds {shown_d}: is the file {shown_d}-separated (--delimiter {shown_d})?"
         elif len(names) == 1:

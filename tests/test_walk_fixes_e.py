@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import warnings
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from estimator import estimate, estimate_inference
@@ -84,3 +87,177 @@ def test_a_name_of_two_words_is_not_read_as_an_id() -> None:
     words = estimate(hardware="nvidia-t4", hours=1, region="aws us-gov")  # no id aws:us-gov: matched by words
     assert words.region is not None and words.region["id"] == "US"  # both GovCloud regions: one grid zone, said
     assert any("aws:us-gov-east-1 or aws:us-gov-west-1, all in grid zone US" in w for w in words.warnings)
+
+
+# ---------------------------------------------------------------- a third new user's walk
+
+
+def test_a_csv_whose_lines_end_in_cr_alone_is_read(tmp_path: Path) -> None:
+    """Old Mac line endings: was a raw _csv.Error traceback from the header's reader."""
+    src = tmp_path / "cr.csv"
+    src.write_bytes(b"hardware,hours,region\rnvidia-t4,2,FR\rnvidia-t4,3,DE\r")
+    out = run_cli("batch", str(src), "-o", str(tmp_path / "out.csv"))
+    assert out.returncode == 0, out.stderr
+    rows = pd.read_csv(tmp_path / "out.csv")
+    assert len(rows) == 2
+    for row in rows.to_dict("records"):
+        assert row["co2e_g"] == estimate(hardware="nvidia-t4", hours=row["hours"], region=row["region"]).co2e_g
+    src.write_bytes(b"hardware,hours,region\rnvidia-t4,x,FR\r")
+    bad = run_cli("batch", str(src), "-o", str(tmp_path / "bad.csv"), "--strict")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        f"co2-estimator: error: {src}, line 2, column 'hours': hours must be a number (hours > 0, e.g. 72); got 'x'"
+    ]
+
+
+def test_card_and_a_modelcard_print_the_estimates_warnings_on_stderr(tmp_path: Path) -> None:
+    """The text output says a bare region was read as a grid zone with the default PUE; a card said nothing."""
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n# m\n", encoding="utf-8")
+    out = run_cli("card", str(card), "--hardware", "nvidia-t4", "--hours", "2", "--region", "us-east-1")
+    assert out.returncode == 0, out.stderr
+    assert "all in grid zone US-MIDA-PJM: using the zone's figure and the default PUE" in out.stderr
+    yaml_out = run_cli(
+        "estimate", "--hardware", "nvidia-t4", "--hours", "2", "--region", "FR", "--year", "2019", "--format",
+        "modelcard", "--training-type", "fine-tuning",
+    )  # fmt: skip
+    assert "co2-estimator: note: 2019 asked; 2021 is the earliest year for FR" in yaml_out.stderr
+    assert yaml_out.stdout.startswith("co2_eq_emissions:\n") and "note" not in yaml_out.stdout
+
+
+def test_the_paper_paragraph_and_the_card_say_what_the_power_figure_is() -> None:
+    """50 W given by the user is not 'the vendor's TDP'; a utilization is named, so the figure can be reproduced."""
+    from estimator import report
+    from estimator.modelcard import card_block
+
+    mine = estimate(hardware="nvidia-t4", hours=2, region="FR", power_w=50)
+    assert "(2 device-hours; 50 W, given by the authors)" in report.markdown_paragraph(mine)
+    assert "vendor's TDP" not in report.latex_paragraph(mine)
+    assert card_block(mine)["source"].startswith("co2-estimator 0.1.0: given power × hours × PUE")
+    half = estimate(hardware="nvidia-t4", hours=2, region="FR", utilization=0.5)
+    assert "70 W, the vendor's TDP, an upper bound of draw; at 0.5 utilization)" in report.markdown_paragraph(half)
+    assert ": TDP × utilization × hours × PUE × grid intensity" in card_block(half)["source"]
+    tpu = estimate(hardware="google-tpu-v4", count=4, hours=2, region="FR")
+    assert "170 W per device, a measured average draw, not an upper bound)" in report.markdown_paragraph(tpu)
+    assert "Power (170 W per device) is a measured average draw" in report.environmental_impact_section(tpu)
+    plain = estimate(hardware="nvidia-t4", hours=2, region="FR")
+    assert card_block(plain)["source"].startswith("co2-estimator 0.1.0: TDP × hours × PUE × grid intensity")
+
+
+CARD = (
+    "---\n"
+    "license: mit\n"
+    "co2_eq_emissions:\n"
+    "    emissions: 5\n"
+    "    # my comment\n"
+    '    training_time: "2 h"  # measured\n'
+    "    source: >-\n"
+    "      an old source\n"
+    "      on two lines\n"
+    "other: 1\n"
+    "---\n"
+    "# m\n"
+)
+
+
+def test_card_keeps_the_blocks_other_keys_comments_and_quoting_byte_for_byte(tmp_path: Path) -> None:
+    from huggingface_hub.repocard import metadata_load
+
+    from estimator.modelcard import card_block, update_card
+
+    path = tmp_path / "README.md"
+    path.write_text(CARD, encoding="utf-8")
+    e = estimate(hardware="nvidia-t4", hours=2, region="FR")
+    block = card_block(e, "fine-tuning")
+    update_card(path, block, write=True)
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[3] == f"    emissions: {block['emissions']}"  # set where it stood, at the block's indentation
+    assert lines[4:6] == ["    # my comment", '    training_time: "2 h"  # measured']  # untouched
+    assert lines[6].startswith("    source: 'co2-estimator") and "an old source" not in text  # the folded value
+    added = ["    training_type: fine-tuning", "    geographical_location: France", "    hardware_used: 1 x NVIDIA T4"]
+    assert lines[7:10] == added
+    assert lines[10:] == ["other: 1", "---", "# m"]
+    assert (metadata_load(path) or {})["co2_eq_emissions"] == {**block, "training_time": "2 h"}
+    assert not update_card(path, block, write=True).changed  # twice changes nothing
+
+
+def test_a_flow_style_block_is_written_whole(tmp_path: Path) -> None:
+    from huggingface_hub.repocard import metadata_load
+
+    from estimator.modelcard import card_block, update_card
+
+    path = tmp_path / "README.md"
+    path.write_text("---\nco2_eq_emissions: {emissions: 5, training_time: 3 h}\n---\n", encoding="utf-8")
+    block = card_block(estimate(hardware="nvidia-t4", hours=2, region="FR"), "fine-tuning")
+    update_card(path, block, write=True)
+    assert (metadata_load(path) or {})["co2_eq_emissions"] == {**block, "training_time": "3 h"}
+    assert path.read_text(encoding="utf-8").splitlines()[1] == "co2_eq_emissions:"
+
+
+def test_a_misspelt_input_column_is_named_not_silently_passed_through(tmp_path: Path) -> None:
+    """'utilisation' 0.5 gave a full-TDP figure with no word; 'gpus' and 'Power' likewise."""
+    from estimator.batch import estimate_file, estimate_many
+
+    runs = pd.DataFrame(
+        {"hardware": ["nvidia-t4"], "hours": [2.0], "region": ["FR"], "utilisation": [0.5], "gpus": [8], "Power": [50]}
+    )
+    with pytest.warns(UserWarning, match="passed through unread") as caught:
+        frame = estimate_many(runs)
+    said = [str(w.message) for w in caught]
+    assert said == [
+        "columns 'utilisation' (did you mean 'utilization'?), 'gpus' (did you mean 'count'?), 'Power' (did you "
+        "mean 'power_w'?) passed through unread: input columns are spelt as in the README (rename the column to "
+        "have it used)"
+    ]
+    assert frame["co2e_g"][0] == estimate(hardware="nvidia-t4", hours=2.0, region="FR").co2e_g  # still unread
+    runs.to_csv(tmp_path / "runs.csv", index=False)
+    assert estimate_file(tmp_path / "runs.csv", tmp_path / "out.csv", progress=False).notes == (said[0],)
+    fine = pd.DataFrame({"hardware": ["nvidia-t4"], "hours": [2.0], "region": ["FR"], "team": ["a"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        estimate_many(fine)  # a column that is no slip: no word
+
+
+def test_columns_may_be_given_twice_and_not_empty(tmp_path: Path) -> None:
+    src = tmp_path / "runs.csv"
+    src.write_text("hardware,hours,region\nnvidia-t4,2,FR\n", encoding="utf-8")
+    out = run_cli("batch", str(src), "-o", str(tmp_path / "o.csv"), "--columns", "co2e_g", "--columns", "energy_kwh")
+    assert out.returncode == 0, out.stderr
+    assert pd.read_csv(tmp_path / "o.csv").columns.tolist()[3:] == ["energy_kwh", "co2e_g", "error"]
+    empty = run_cli("batch", str(src), "-o", str(tmp_path / "e.csv"), "--columns", " ")
+    assert empty.returncode == 2 and len(empty.stderr.strip().splitlines()) == 1
+    assert "no result column named: give one or more of energy_kwh, co2e_g" in empty.stderr
+    assert not (tmp_path / "e.csv").exists()
+
+
+def test_an_ambiguous_or_unknown_cpu_is_worded_as_the_cpu() -> None:
+    with pytest.raises(LookupError) as info:
+        estimate(cpu="epyc 77", hours=1, region="DE")
+    assert str(info.value).startswith("cpu 'epyc 77' is ambiguous: it matches 7 entries: amd-epyc-7702")
+    assert getattr(info.value, "field", None) == "cpu"
+    out = run_cli("estimate", "--cpu", "epyk 7763x", "--hours", "1", "--region", "DE")
+    assert out.returncode == 2
+    assert out.stderr.startswith("co2-estimator: error: unknown cpu 'epyk 7763x'. Closest matches: amd-epyc-7763")
+
+
+def test_an_unknown_provider_gets_the_swap_it_likely_is_or_the_whole_short_list() -> None:
+    with pytest.raises(LookupError, match=r"^unknown provider 'asw'\. Closest matches: aws \(Amazon Web Services\)\.$"):
+        estimate(hardware="nvidia-t4", hours=1, region="FR", provider="asw")
+    with pytest.raises(LookupError) as info:
+        estimate(hardware="nvidia-t4", hours=1, region="FR", provider="xyz")
+    assert str(info.value).startswith("unknown provider 'xyz'. The providers are: alibaba (Alibaba Cloud); aws (")
+
+
+def test_a_comma_separated_sacct_file_with_alloctres_is_told_to_export_with_pipes(tmp_path: Path) -> None:
+    """Before, the advice was --delimiter ',', which then read every job as an error (AllocTRES holds commas)."""
+    src = tmp_path / "sacct.csv"
+    src.write_text(
+        "JobID,JobName,User,Account,Partition,State,Start,End,ElapsedRaw,NCPUS,NNodes,AllocTRES,NodeList\n"
+        '1,a,u,acc,gpu,COMPLETED,2025-01-01T00:00:00,2025-01-01T01:00:00,3600,8,1,"cpu=8,mem=64G,gres/gpu=4",n1\n',
+        encoding="utf-8",
+    )
+    out = run_cli("slurm", str(src), "--cluster", str(Path(__file__).parent / "data" / "sacct" / "cluster.yaml"))
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "AllocTRES values hold commas too" in out.stderr and "export again with sacct --parsable2" in out.stderr
+    assert "--delimiter ','" not in out.stderr
