@@ -197,7 +197,9 @@ def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
                 flag = word.split("=")[0]
                 if command is not None and flag in every:  # another command's option, not a typo
                     return f"{message}; {command.prog} has no {flag} ({_takers(parser, flag)})"
-                close = difflib.get_close_matches(flag, own, n=1, cutoff=0.6)
+                meant = job.LIKELY_MEANT.get(flag[2:].replace("-", "_"))  # --gpus: --count, not --pue
+                close = [job.BY_NAME[meant].cli_flag] if meant and job.BY_NAME[meant].cli_flag in own else []
+                close = close or difflib.get_close_matches(flag, own, n=1, cutoff=0.6)
                 close = close or difflib.get_close_matches(flag, every, n=1, cutoff=0.6)
                 if close and command is not None and close[0] not in own:
                     return f"{message}; did you mean {close[0]!r}? ({_takers(parser, close[0])})"
@@ -260,6 +262,25 @@ def _number(what: str, example: str) -> Callable[[str], float]:
             return float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{what} must be a number, e.g. {example}; got {text!r}") from None
+
+    return parse
+
+
+SCALE_SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}  # 7B parameters, 2T tokens, 1M requests
+
+
+def _amount(what: str, example: str) -> Callable[[str], float]:
+    """A count of things (requests, parameters, tokens, FLOPs): a number, '1,000,000', or one with K, M, B or T."""
+
+    def parse(text: str) -> float:
+        plain = text.strip().replace(",", "")
+        scale = SCALE_SUFFIXES.get(plain[-1:].lower(), 1.0) if plain[-1:].isalpha() else 1.0
+        try:
+            return float(plain[:-1] if scale != 1.0 else plain) * scale
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a number, e.g. {example} (1,000,000, 7B and 2T read too); got {text!r}"
+            ) from None
 
     return parse
 
@@ -365,7 +386,7 @@ def _add_inference(sub: Any) -> None:
         description="Energy and CO2e of serving requests: in total, per request and per 1,000 requests.",
     )
     _add_job_args(inf, INFERENCE_INPUTS)
-    inf.add_argument("--requests", type=_number("--requests", "1000000"), required=True, help="requests served")
+    inf.add_argument("--requests", type=_amount("--requests", "1000000"), required=True, help="requests served")
     rate = inf.add_mutually_exclusive_group()
     rate.add_argument("--seconds-per-request", type=_number("--seconds-per-request", "0.25"))
     rate.add_argument("--requests-per-second", type=_number("--requests-per-second", "40"))
@@ -395,9 +416,9 @@ def _add_preflight(sub: Any) -> None:
         description="Device-hours and CO2e from training compute: FLOPs, or 6 × params × tokens; "
         "device-hours = FLOPs / (dense peak × MFU).",
     )
-    pre.add_argument("--flops", type=_number("--flops", "8.4e22"), help="total training FLOPs")
-    pre.add_argument("--params", type=_number("--params", "7e9"), help="parameters (with --tokens)")
-    pre.add_argument("--tokens", type=_number("--tokens", "2e12"), help="training tokens (with --params)")
+    pre.add_argument("--flops", type=_amount("--flops", "8.4e22"), help="total training FLOPs")
+    pre.add_argument("--params", type=_amount("--params", "7e9"), help="parameters (with --tokens)")
+    pre.add_argument("--tokens", type=_amount("--tokens", "2e12"), help="training tokens (with --params)")
     _add_job_args(pre, PREFLIGHT_INPUTS, required=("hardware",))
     pre.add_argument("--mfu", type=_number("--mfu", "0.4"), help="model FLOPs utilisation (default 0.4, range 0.3-0.5)")
     pre.add_argument("--precision", default="bf16", help="fp32, tf32, bf16, fp16, fp8 or int8 (default bf16)")

@@ -309,4 +309,25 @@ BY_NAME: dict[str, Input] = {spec.name: spec for spec in INPUTS}
 _NAME_SET = frozenset(NAMES)
 ALWAYS_ECHOED = frozenset({"utilization", "cpu_utilization"})  # echoed even at their default, as before
 BATCH_INPUTS: tuple[Input, ...] = tuple(spec for spec in INPUTS if spec.batch)
+
+# Other names an input is often given under (a log's column, a flag): suggested, never read as the input itself
+LIKELY_MEANT = {
+    "gpus": "count",
+    "num_gpus": "count",
+    "n_gpus": "count",
+    "gpu_count": "count",
+    "devices": "count",
+    "gpu": "hardware",
+    "device": "hardware",
+    "accelerator": "hardware",
+    "power": "power_w",
+    "watts": "power_w",
+    "util": "utilization",
+    "duration": "hours",
+    "hrs": "hours",
+    "location": "region",
+    "instance_type": "instance",
+}
+
+
 _shape = operator.attrgetter(*(n for n in NAMES if n not in ("hours", "trials")))

@@ -167,11 +167,30 @@ def _device_spec(
     if power_w is not None:
         label = device.name if device else (hardware or "custom device")
         source = f"user-supplied power_w {power_w:g} W"
+        if slip := _power_slip(power_w, count, device):
+            warnings.append(slip)
         spec = ComponentSpec(label, "accelerator", count, power_w, util, source, device.id if device else "")
         return spec, device
     assert device is not None
     kind = "cpu" if device.is_cpu else "accelerator"
     return ComponentSpec(device.name, kind, count, device.tdp_w, util, _power_source(device), device.id), device
+
+
+POWER_SLIP_HIGH = 1.5  # power_w above this × the device's catalog figure: a whole node's, or a unit slip?
+POWER_SLIP_LOW = 0.05  # below this × the figure: under any device's idle draw (kW typed as W?)
+
+
+def _power_slip(power_w: float, count: int, device: Device | None) -> str | None:
+    """A warning when ``power_w`` [W per device] looks like a node's total or a figure in kW, else None."""
+    if device is None:
+        return f"power_w {power_w:g} W per device is under 1 W: is it in kW? (give watts)" if power_w < 1 else None
+    figure = f"{device.name}'s {POWER_BASIS_WORDS[device.power_basis]} of {device.tdp_w:g} W"
+    if power_w > POWER_SLIP_HIGH * device.tdp_w:
+        total = f" (the total of {count} devices? give it per device: {power_w / count:g} W)" if count > 1 else ""
+        return f"power_w {power_w:g} W is per device, {power_w / device.tdp_w:.3g} × the {figure}{total}"
+    if power_w < POWER_SLIP_LOW * device.tdp_w:
+        return f"power_w {power_w:g} W is under {POWER_SLIP_LOW:g} × the {figure}: is it in kW? (give watts)"
+    return None
 
 
 def _cpu_spec(
@@ -619,6 +638,11 @@ def _components(
                 f"count {n:g} is more than the {default_count} accelerators of one {inst.id}; "
                 f"for {several} (everything scales with hours)",
                 field="count",
+            )
+        if inst is not None and inst.accelerator and n < default_count and (inst.cpu or inst.memory_gb):
+            warnings.append(
+                f"count {n:g} of the {default_count} accelerators of {inst.id}: those {n:g} and the whole "
+                "instance's host (its CPU and memory) are counted; for several instances give hours × their number"
             )
         spec, device = _device_spec(catalog, main, n, power, util, warnings)
         specs.append(spec)

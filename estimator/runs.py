@@ -43,7 +43,7 @@ from estimator.api import compute as compute_plan
 from estimator.catalog import load_catalog
 from estimator.codes import Factor, Text, factorized, key_of, keys_of
 from estimator.errors import EstimatorError, InputError
-from estimator.job import BATCH_INPUTS, Job
+from estimator.job import BATCH_INPUTS, LIKELY_MEANT, Job
 from estimator.names import shown
 from estimator.plan import Plan, resolve
 from estimator.version import __version__
@@ -89,26 +89,6 @@ OUTPUT_COLUMNS = FLOAT_OUTPUTS + INT_OUTPUTS + TEXT_OUTPUTS
 # ---------------------------------------------------------------- columns
 
 
-# Names a log often gives an input under: read as a likely slip, never as the input itself
-LIKELY_MEANT = {
-    "gpus": "count",
-    "num_gpus": "count",
-    "n_gpus": "count",
-    "gpu_count": "count",
-    "devices": "count",
-    "gpu": "hardware",
-    "device": "hardware",
-    "accelerator": "hardware",
-    "power": "power_w",
-    "watts": "power_w",
-    "util": "utilization",
-    "duration": "hours",
-    "hrs": "hours",
-    "location": "region",
-    "instance_type": "instance",
-}
-
-
 def unread_columns_note(columns: Sequence[Any]) -> str | None:
     """A note naming the columns that look like a misspelt input (``utilisation``, ``gpus``, ``Hours``) but are
     passed through unread, each with the input it may mean; None when there is none."""
@@ -121,7 +101,7 @@ def unread_columns_note(columns: Sequence[Any]) -> str | None:
         if name in inputs:
             continue
         key = name.strip().lower().replace(" ", "_").replace("-", "_")
-        meant = key if key in inputs else LIKELY_MEANT.get(key)
+        meant = key if key in inputs else LIKELY_MEANT.get(key)  # job's list of common other names
         if meant is None:
             close = difflib.get_close_matches(key, inputs, n=1, cutoff=0.8)
             meant = close[0] if close else None

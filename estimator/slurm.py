@@ -1711,7 +1711,7 @@ def totals_text(t: ClusterTotals) -> str:
         lines.append("no total: no job could be estimated")
     else:
         lines += [
-            f"{num(t.gpu_hours)} GPU-hours, {num(t.cpu_core_hours)} CPU-core-hours",
+            f"{num(t.gpu_hours)} GPU-hours, {num(t.cpu_core_hours)} Slurm CPU-hours",
             f"total {mass(t.co2e_g)}"
             + (f" (range {mass(t.co2e_low_g)} to {mass(t.co2e_high_g)})" if not math.isnan(t.co2e_low_g) else "")
             + f" from {energy(t.energy_kwh)}"

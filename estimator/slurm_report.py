@@ -142,14 +142,14 @@ def chart_partitions(estimated: pd.DataFrame) -> Any:
 
 
 def chart_device_hours(estimated: pd.DataFrame) -> Any:
-    """GPU-hours and CPU-core-hours per month, side by side."""
+    """GPU-hours and Slurm CPU-hours (hardware threads where a node has several a core) per month, side by side."""
     alt = _alt()
     table = summarize(estimated, "month")
     table = table[table["month"] != "total"]
     long = table.melt(
         id_vars=["month"], value_vars=["gpu_hours", "cpu_core_hours"], var_name="kind", value_name="hours"
     )
-    long["kind"] = long["kind"].map({"gpu_hours": "GPU-hours", "cpu_core_hours": "CPU-core-hours"})
+    long["kind"] = long["kind"].map({"gpu_hours": "GPU-hours", "cpu_core_hours": "Slurm CPU-hours"})
     return (
         alt.Chart(long)
         .mark_bar(color="#4c78a8")
@@ -327,7 +327,7 @@ def _table(frame: pd.DataFrame, columns: Sequence[str], headers: Sequence[str], 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-SUMMARY_HEAD = ("jobs", "errors", "GPU-hours", "CPU-core-hours", "kWh", "kg CO2e", "low", "high", "embodied kg")
+SUMMARY_HEAD = ("jobs", "errors", "GPU-hours", "Slurm CPU-hours", "kWh", "kg CO2e", "low", "high", "embodied kg")
 SUMMARY_COLS = SUMMARY_COLUMNS  # the summary's columns, in the order of SUMMARY_HEAD
 
 
@@ -396,13 +396,13 @@ def _head(name: str, estimated: pd.DataFrame, cluster: Cluster) -> list[str]:
 
 
 def _headline(t: ClusterTotals) -> list[str]:
-    """The cards (CO2e with its range, kWh, GPU- and CPU-core-hours, jobs, embodied) and what was left out."""
+    """The cards (CO2e with its range, kWh, GPU- and Slurm CPU-hours, jobs, embodied) and what was left out."""
     return [
         '<div class="cards">',
         _card(mass(t.co2e_g), f"CO2e, location-based (range {range_text(t)})"),
         _card("n/a" if math.isnan(t.energy_kwh) else energy(t.energy_kwh), "energy, with the PUE"),
         _card(_num(t.gpu_hours), "GPU-hours"),
-        _card(_num(t.cpu_core_hours), "CPU-core-hours"),
+        _card(_num(t.cpu_core_hours), "Slurm CPU-hours"),
         _card(f"{t.estimated:,}", f"jobs estimated ({t.zero_length:,} of zero length)"),
         _card(mass(t.embodied_g), "embodied (manufacturing), beside"),
         "</div>",

@@ -261,3 +261,63 @@ def test_a_comma_separated_sacct_file_with_alloctres_is_told_to_export_with_pipe
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
     assert "AllocTRES values hold commas too" in out.stderr and "export again with sacct --parsable2" in out.stderr
     assert "--delimiter ','" not in out.stderr
+
+
+def test_a_power_w_that_looks_like_a_nodes_total_or_kilowatts_is_named() -> None:
+    """power_w is per device: 8 × 3,200 W on A100s (TDP 400 W) is 8 × the figure; 0.4 W is under 0.05 × it."""
+    total = estimate(hardware="nvidia-a100-sxm4-80gb", count=8, power_w=3200, hours=1, region="FR")
+    assert (
+        "power_w 3200 W is per device, 8 × the NVIDIA A100 SXM4 80GB's TDP of 400 W (the total of 8 devices? "
+        "give it per device: 400 W)"
+    ) in total.warnings
+    assert total.draw_w == 8 * 3200  # a warning, not a change: the user's figure is used as given
+    kilo = estimate(hardware="nvidia-a100-sxm4-80gb", power_w=0.4, hours=1, region="FR")
+    assert any(w.startswith("power_w 0.4 W is under 0.05 × the NVIDIA A100") for w in kilo.warnings)
+    bare = estimate(power_w=0.5, hours=1, region="FR")
+    assert "power_w 0.5 W per device is under 1 W: is it in kW? (give watts)" in bare.warnings
+    fine = estimate(hardware="nvidia-a100-sxm4-80gb", power_w=500, hours=1, region="FR")  # 1.25 × TDP: boards do
+    assert not any(w.startswith("power_w") for w in fine.warnings)
+
+
+def test_an_instance_with_fewer_accelerators_than_it_has_says_the_host_is_counted_whole() -> None:
+    e = estimate(instance="aws:p4d.24xlarge", count=2, hours=1, region="aws:us-east-1")
+    assert (
+        "count 2 of the 8 accelerators of aws:p4d.24xlarge: those 2 and the whole instance's host (its CPU and "
+        "memory) are counted; for several instances give hours × their number"
+    ) in e.warnings
+    whole = estimate(instance="aws:p4d.24xlarge", hours=1, region="aws:us-east-1")
+    assert not any("accelerators of" in w for w in whole.warnings)
+
+
+def test_a_flag_named_as_logs_name_it_suggests_the_input() -> None:
+    out = run_cli("estimate", "--hardware", "nvidia-t4", "--hours", "1", "--region", "FR", "--gpus", "8")
+    assert out.returncode == 2
+    assert out.stderr.strip() == (
+        "co2-estimator: error: unrecognized arguments: --gpus 8; did you mean '--count'? (see 'co2-estimator --help')"
+    )
+
+
+def test_counts_of_things_read_with_thousands_separators_and_scale_suffixes() -> None:
+    """--params 7B --tokens 2T is 7e9 and 2e12 (6 × 7e9 × 2e12 = 8.4e22 FLOP); --requests 1,000,000 is 1e6."""
+    base = ("preflight", "--hardware", "nvidia-h100-sxm5-80gb", "--count", "8", "--region", "FR", "--format", "json")
+    short = run_cli(*base, "--params", "7B", "--tokens", "2T")
+    plain = run_cli(*base, "--params", "7e9", "--tokens", "2e12")
+    assert short.returncode == 0, short.stderr
+    assert json.loads(short.stdout) == json.loads(plain.stdout)
+    serve = (
+        "inference",
+        "--hardware",
+        "nvidia-l4",
+        "--region",
+        "FR",
+        "--seconds-per-request",
+        "0.2",
+        "--format",
+        "json",
+    )
+    commas = run_cli(*serve, "--requests", "1,000,000")
+    assert commas.returncode == 0, commas.stderr
+    assert json.loads(commas.stdout) == json.loads(run_cli(*serve, "--requests", "1e6").stdout)
+    bad = run_cli(*serve, "--requests", "1x")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "--requests must be a number, e.g. 1000000 (1,000,000, 7B and 2T read too); got '1x'" in bad.stderr
