@@ -8,7 +8,7 @@ from typing import Any
 from estimator.api import estimate
 from estimator.catalog import load_catalog
 from estimator.core import Estimate, check_power_w
-from estimator.errors import InputError
+from estimator.errors import InputError, did_you_mean
 
 SCOPES = ("provider", "all")
 
@@ -63,7 +63,7 @@ def alternatives(
     that hardware, in the same region, is listed too.
     """
     if scope not in SCOPES:
-        raise InputError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}")
+        raise InputError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}{did_you_mean(scope, SCOPES)}")
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError(f"n must be a whole number, 1 or more; got {n!r}")
     if "intensity" in e.inputs:

@@ -78,3 +78,14 @@ class FileInputError(InputError):
 
 class MissingExtraError(EstimatorError, ImportError):
     """An optional dependency is not installed; the message names the extra to install."""
+
+
+def did_you_mean(value: object, choices: tuple[str, ...] | list[str]) -> str:
+    """'; did you mean 'lifecycle'?' for a ``value`` close to one of ``choices`` (same letters in another case,
+    or spelt alike), else ''."""
+    import difflib
+
+    text = str(value)
+    close = [c for c in choices if c.lower() == text.strip().lower()]
+    close = close or difflib.get_close_matches(text.strip().lower(), list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -7,7 +7,7 @@ from typing import Any
 from estimator import grid
 from estimator.api import DataFiles
 from estimator.catalog import load_catalog
-from estimator.errors import InputError
+from estimator.errors import InputError, did_you_mean
 from estimator.plan import check_basis, check_year
 from estimator.records import DEVICE_KINDS, Device, Instance, Region
 
@@ -15,7 +15,9 @@ from estimator.records import DEVICE_KINDS, Device, Instance, Region
 def hardware(kind: str | None = None, vendor: str | None = None, data_files: DataFiles = None) -> list[Device]:
     """Devices, sorted by id; ``kind`` is one of gpu, tpu, npu, soc, cpu."""
     if kind is not None and kind not in DEVICE_KINDS:
-        raise InputError(f"kind must be one of {', '.join(DEVICE_KINDS)}; got {kind!r}")
+        raise InputError(
+            f"kind must be one of {', '.join(DEVICE_KINDS)}; got {kind!r}{did_you_mean(kind, DEVICE_KINDS)}"
+        )
     rows = load_catalog(data_files).devices.values()
     return sorted(
         (d for d in rows if (kind is None or d.kind == kind) and (vendor is None or d.vendor == vendor.lower())),

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, TypeVar
 from estimator import core, grid
 from estimator.catalog import Catalog, load_catalog
 from estimator.core import ComponentSpec
-from estimator.errors import AmbiguousNameError, EstimatorError, InputError, NotFoundError
+from estimator.errors import AmbiguousNameError, EstimatorError, InputError, NotFoundError, did_you_mean
 from estimator.job import BASES, Job
 from estimator.names import listed, one_edit_apart
 from estimator.records import Device, Instance, Region
@@ -452,7 +452,9 @@ def check_year(year: object) -> int | None:
 def check_basis(basis: object) -> str:
     """One of Job's bases: "lifecycle" or "marginal"."""
     if basis not in BASES:
-        raise InputError(f"basis must be one of {', '.join(BASES)}; got {_short(basis)}", field="basis")
+        raise InputError(
+            f"basis must be one of {', '.join(BASES)}; got {_short(basis)}{did_you_mean(basis, BASES)}", field="basis"
+        )
     return str(basis)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from estimator.api import DataFiles, estimate
 from estimator.catalog import load_catalog
 from estimator.core import Estimate, check_count, check_positive
-from estimator.errors import InputError
+from estimator.errors import InputError, did_you_mean
 from estimator.records import PRECISIONS, Device
 
 MFU_CENTRAL = 0.4
@@ -161,7 +161,9 @@ def preflight(
         compute = 6.0 * check_positive("params", params, "7e9") * check_positive("tokens", tokens, "2e12")
         assumptions.append(f"compute {compute:.3g} FLOP = {DENSE_RULE_SOURCE}")
     if precision not in PRECISIONS:
-        raise InputError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+        raise InputError(
+            f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}{did_you_mean(precision, PRECISIONS)}"
+        )
     if hardware is None:
         raise InputError("hardware is required: the accelerator you will train on, e.g. 'nvidia-h100-sxm5-80gb'")
     n = check_count(count)

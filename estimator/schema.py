@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from estimator.errors import DataError
+from estimator.errors import DataError, did_you_mean
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -114,7 +114,7 @@ class Row:
     def choice(self, key: str, allowed: Sequence[str]) -> str:
         value = self.text(key)
         if value not in allowed:
-            raise self.fail(key, f"{value!r} is not one of {', '.join(allowed)}")
+            raise self.fail(key, f"{value!r} is not one of {', '.join(allowed)}{did_you_mean(value, list(allowed))}")
         return value
 
     def names(self, key: str) -> tuple[str, ...]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from estimator import estimate, estimate_inference
 from estimator import validation as validation_module
+from estimator.errors import InputError
 from tests.conftest import run_cli
 
 
@@ -321,3 +323,50 @@ def test_counts_of_things_read_with_thousands_separators_and_scale_suffixes() ->
     bad = run_cli(*serve, "--requests", "1x")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "--requests must be a number, e.g. 1000000 (1,000,000, 7B and 2T read too); got '1x'" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: estimate(hardware="nvidia-t4", hours=1, region="FR", basis="lifecycl"),
+            "basis must be one of lifecycle, marginal; got 'lifecycl'; did you mean 'lifecycle'?",
+        ),
+        (lambda: _hardware(kind="GPU"), "kind must be one of gpu, tpu, npu, soc, cpu; got 'GPU'; did you mean 'gpu'?"),
+        (
+            lambda: _preflight(precision="BF16"),
+            "precision must be one of fp32, tf32, bf16, fp16, fp8, int8; got 'BF16'; did you mean 'bf16'?",
+        ),
+        (
+            lambda: estimate(hardware="nvidia-t4", hours=1, region="FR", basis="xyz"),
+            "basis must be one of lifecycle, marginal; got 'xyz'",  # nothing close: no guess
+        ),
+    ],
+)
+def test_a_choice_that_is_spelt_nearly_right_gets_the_closest(call: Any, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        call()
+    assert str(info.value) == message
+
+
+def _hardware(**kw: Any) -> Any:
+    from estimator import hardware
+
+    return hardware(**kw)
+
+
+def _preflight(**kw: Any) -> Any:
+    from estimator.preflight import preflight
+
+    return preflight(params=7e9, tokens=2e12, hardware="nvidia-t4", region="FR", **kw)
+
+
+def test_a_data_file_choice_spelt_nearly_right_gets_the_closest(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "devices:\n  - id: my-gpu\n    name: My GPU\n    kind: gpu\n    vendor: me\n    tdp_w: 300\n"
+        "    power_basis: measurd\n    source: my own measurement\n    year: 2025\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"'measurd' is not one of .*; did you mean 'measured'\?"):
+        estimate(hardware="my-gpu", hours=1, region="FR", data_files=[mine])
