@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -198,7 +199,7 @@ def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
                 if command is not None and flag in every:  # another command's option, not a typo
                     return f"{message}; {command.prog} has no {flag} ({_takers(parser, flag)})"
                 meant = job.LIKELY_MEANT.get(flag[2:].replace("-", "_"))  # --gpus: --count, not --pue
-                close = [job.BY_NAME[meant].cli_flag] if meant and job.BY_NAME[meant].cli_flag in own else []
+                close = [job.BY_NAME[meant].cli_flag] if meant and job.BY_NAME[meant].cli_flag in every else []
                 close = close or difflib.get_close_matches(flag, own, n=1, cutoff=0.6)
                 close = close or difflib.get_close_matches(flag, every, n=1, cutoff=0.6)
                 if close and command is not None and close[0] not in own:
@@ -273,7 +274,15 @@ def _amount(what: str, example: str) -> Callable[[str], float]:
     """A count of things (requests, parameters, tokens, FLOPs): a number, '1,000,000', or one with K, M, B or T."""
 
     def parse(text: str) -> float:
-        plain = text.strip().replace(",", "")
+        plain = text.strip()
+        if "," in plain:  # thousands only ('1,000,000'): '7,5B' is no 75B, and not read as 7.5B either
+            head = plain.rstrip("kKmMbBgGtT")
+            if not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", head):
+                raise argparse.ArgumentTypeError(
+                    f"{what} reads a comma only between thousands (1,000,000): write decimals with a point "
+                    f"(7.5B); got {text!r}"
+                )
+            plain = plain.replace(",", "")
         scale = SCALE_SUFFIXES.get(plain[-1:].lower(), 1.0) if plain[-1:].isalpha() else 1.0
         try:
             return float(plain[:-1] if scale != 1.0 else plain) * scale

@@ -199,6 +199,8 @@ class ComponentSpec(NamedTuple):
     device_id: str = ""
     low_fraction: float = 1.0  # of power_w × utilization, for the low end of the range
     high_fraction: float = 1.0  # of power_w × utilization, for the high end (a published upper bound)
+    power_basis: str = "tdp"  # what power_w is: "tdp", "tbp", "measured", "estimate" (the row's), "user", "memory"
+    per: str = ""  # power_w is a share of the device's figure: per "core" or "vCPU" ("" for the whole device)
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,8 @@ class Component:
     co2e_g: float
     power_source: str
     device_id: str = ""
+    power_basis: str = "tdp"  # as ComponentSpec's ("tdp", "tbp", "measured", "estimate", "user", "memory"), or "pue"
+    per: str = ""  # "core", "vCPU": power_w is that share of the device's figure
 
 
 @dataclass(frozen=True)
@@ -291,6 +295,7 @@ class Estimate:
             energy_kwh=self.overhead_kwh,
             co2e_g=self.overhead_kwh * self.intensity_g_per_kwh,
             power_source=self.pue_source,
+            power_basis="pue",  # (PUE - 1) × the IT draw
         )
         return (*self.components, overhead)
 
@@ -494,6 +499,8 @@ def components(specs: tuple[ComponentSpec, ...], hours: float, intensity_g_per_k
             co2e_g=e * intensity_g_per_kwh,
             power_source=s.power_source,
             device_id=s.device_id,
+            power_basis=s.power_basis,
+            per=s.per,
         )
         for s in specs
     )

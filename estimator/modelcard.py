@@ -385,13 +385,13 @@ def _block_span(lines: list[str]) -> tuple[int, int] | None:
     return start, last
 
 
-_ENTRY = re.compile(r"""^([ \t]+)(["']?)([^\s"':#][^"':#]*?)\2[ \t]*:(?:[ \t]|$)""")  # '  key:' in the block
+_ENTRY = re.compile(r"""^([ \t]+)(["']?)([^\s"':#][^"':#]*?)\2[ \t]*:(?:[ \t]|\r?$)""")  # '  key:' in the block
 
 
 def _set_in_place(lines: list[str], block: dict[str, Any], newline: str) -> list[str] | None:
     """The block's ``lines`` (its ``co2_eq_emissions:`` line first) with each key of ``block`` set where it stands
     (a new key after the last entry), every other line kept as it is; None when the block is no indented
-    mapping of one entry a line (flow style, a list): then it is written whole."""
+    mapping of one entry a line (flow style, a list) or names a key twice: then it is written whole."""
     import yaml
 
     if not re.fullmatch(r"""(["']?)co2_eq_emissions\1[ \t]*:[ \t]*(#.*)?""", lines[0].rstrip("\r\n")):
@@ -400,23 +400,30 @@ def _set_in_place(lines: list[str], block: dict[str, Any], newline: str) -> list
     if not entries:
         return None
     indent = entries[0][1][1]
-    at = {m[3]: i for i, m in entries if m[1] == indent}
+    keys = [(m[3], i) for i, m in entries if m[1] == indent]
+    at = dict(keys)
+    if len(at) < len(keys):  # a key twice: the whole rewrite keeps the one YAML reads (the last)
+        return None
+
+    def end_of(start: int) -> int:
+        """The line after the entry at ``start``: its own lines are those indented deeper (a long value)."""
+        stop = start + 1
+        while stop < len(lines) and _deeper(lines[stop], indent):
+            stop += 1
+        return stop
+
+    def rendered(key: str) -> list[str]:
+        text = yaml.safe_dump(
+            {key: block[key]}, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096
+        )
+        return [indent + line + newline for line in text.splitlines()]
+
     out = list(lines)
-    ends = sorted(at.values())
-    for key, value in reversed(list(block.items())):  # from the end: the indices before stay valid
-        text = yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
-        rendered = [indent + line + newline for line in text.splitlines()]
-        if key in at:
-            start = at[key]
-            stop = start + 1  # the entry's own lines: those indented deeper than the entries (a long value)
-            while stop < len(lines) and _deeper(lines[stop], indent):
-                stop += 1
-            out[start:stop] = rendered
-        else:
-            last = ends[-1]
-            while last + 1 < len(lines) and _deeper(lines[last + 1], indent):
-                last += 1
-            out[last + 1 : last + 1] = rendered
+    after_last = end_of(max(at.values()))
+    out[after_last:after_last] = [line for key in block if key not in at for line in rendered(key)]
+    for start in sorted((at[key] for key in block if key in at), reverse=True):  # bottom up: the lines above stay put
+        key = next(k for k, i in at.items() if i == start)
+        out[start : end_of(start)] = rendered(key)
     return out
 
 

@@ -267,8 +267,9 @@ class NameIndex:
             exc = self._ambiguous(text, loose)
             return (AmbiguousNameError, str(exc), exc.candidates)
         picked = self._closest(text, allowed)
-        ids = sorted(i for i in self._exact.values() if allowed is None or i in allowed)
-        if not picked and len(ids) <= MAX_LISTED:  # a short list (providers): a swap of two letters, or all of it
+        short = not picked and len(self._exact) <= MAX_LISTED  # a short list (providers): a letter swap, or all of it
+        ids = sorted(i for i in self._exact.values() if allowed is None or i in allowed) if short else []
+        if short:
             swapped = tuple(i for i in ids if _two_swapped(text.lower(), i.lower()) or one_edit_apart(text.lower(), i))
             listed_all = "; ".join(self._labels.get(i, i) for i in ids)
             if not swapped:

@@ -169,11 +169,16 @@ def _device_spec(
         source = f"user-supplied power_w {power_w:g} W"
         if slip := _power_slip(power_w, count, device):
             warnings.append(slip)
-        spec = ComponentSpec(label, "accelerator", count, power_w, util, source, device.id if device else "")
+        spec = ComponentSpec(
+            label, "accelerator", count, power_w, util, source, device.id if device else "", power_basis="user"
+        )
         return spec, device
     assert device is not None
     kind = "cpu" if device.is_cpu else "accelerator"
-    return ComponentSpec(device.name, kind, count, device.tdp_w, util, _power_source(device), device.id), device
+    spec = ComponentSpec(
+        device.name, kind, count, device.tdp_w, util, _power_source(device), device.id, power_basis=device.power_basis
+    )
+    return spec, device
 
 
 POWER_SLIP_HIGH = 1.5  # power_w above this × the device's catalog figure: a whole node's, or a unit slip?
@@ -229,10 +234,21 @@ def _cpu_spec(
                 "threads ÷ threads per core)"
             )
         source = f"{_power_source(device)} / {cores} cores"
+        label = f"{device.name} (per core)"
+        basis = device.power_basis
         return ComponentSpec(
-            f"{device.name} (per core)", "cpu", cpu_cores, device.tdp_w / cores, util, source, device.id
+            label, "cpu", cpu_cores, device.tdp_w / cores, util, source, device.id, power_basis=basis, per="core"
         )
-    return ComponentSpec(device.name, "cpu", cpu_count or 1, device.tdp_w, util, _power_source(device), device.id)
+    return ComponentSpec(
+        device.name,
+        "cpu",
+        cpu_count or 1,
+        device.tdp_w,
+        util,
+        _power_source(device),
+        device.id,
+        power_basis=device.power_basis,
+    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -241,13 +257,25 @@ def _instance_cpu_spec(device: Device, inst: Instance, util: float) -> Component
     threads = device.threads or device.cores or 1
     source = f"{_power_source(device)} / {threads} threads, × {inst.vcpus} vCPUs of {inst.id}"
     label = f"{device.name} ({inst.vcpus} vCPUs)"
-    return ComponentSpec(label, "cpu", inst.vcpus, device.tdp_w / threads, util, source, device.id)
+    return ComponentSpec(
+        label,
+        "cpu",
+        inst.vcpus,
+        device.tdp_w / threads,
+        util,
+        source,
+        device.id,
+        power_basis=device.power_basis,
+        per="vCPU",
+    )
 
 
 @functools.lru_cache(maxsize=1024)
 def _memory_spec(memory_gb: float) -> ComponentSpec:
     label = f"memory ({memory_gb:g} GB)"
-    return ComponentSpec(label, "memory", memory_gb, core.MEMORY_W_PER_GB, 1.0, core.MEMORY_W_PER_GB_SOURCE)
+    return ComponentSpec(
+        label, "memory", memory_gb, core.MEMORY_W_PER_GB, 1.0, core.MEMORY_W_PER_GB_SOURCE, power_basis="memory"
+    )
 
 
 def default_pue(catalog: Catalog, region: Region | None, provider_id: str = "") -> PueChoice:

@@ -327,15 +327,22 @@ def intensity_words(e: Estimate) -> str:
     return f"{zone}{via}, {e.intensity_year} yearly average ({basis}; {region.get('dataset', '')})"
 
 
-POWER_WORDS = {  # what a device's catalog figure is (its power_basis), as a paper's sentence says it
+POWER_WORDS = {  # what a component's power figure is (its power_basis), as a paper's sentence says it
     "tdp": "the vendor's TDP, an upper bound of draw",
     "tbp": "the vendor's typical board power, an upper bound of draw",
     "measured": "a measured average draw, not an upper bound",
     "estimate": "an estimate (no vendor TDP published)",
+    "user": "given by the authors",
+    "memory": "a per-GB figure for memory",
 }
-
-
-POWER_TERMS = {"tdp": "TDP", "tbp": "typical board power", "measured": "measured power", "estimate": "estimated power"}
+POWER_TERMS = {  # the same, as the formula in a card's source names it
+    "tdp": "TDP",
+    "tbp": "typical board power",
+    "measured": "measured power",
+    "estimate": "estimated power",
+    "user": "given power",
+    "memory": "memory power per GB",
+}
 
 
 def main_component(e: Estimate) -> Component:
@@ -343,25 +350,18 @@ def main_component(e: Estimate) -> Component:
     return next((c for c in e.components if c.kind in ("accelerator", "cpu")), e.components[0])
 
 
-def _basis(e: Estimate, main: Component) -> str | None:
-    """``main``'s power basis: None for the user's own power_w, else the catalog row's (a CPU's is its TDP)."""
-    if main.power_source.startswith("user-supplied"):
-        return None
-    return str((e.hardware or {}).get("power_basis") or "tdp") if main.kind == "accelerator" else "tdp"
-
-
 def power_term(e: Estimate) -> str:
-    """The power in the formula, as a card's ``source`` names it: 'TDP', 'given power', 'TDP × utilization', ..."""
+    """The power in the formula, as a card's ``source`` names it: 'TDP', 'given power', 'TDP / cores × utilization'."""
     main = main_component(e)
-    basis = _basis(e, main)
-    term = "given power" if basis is None else POWER_TERMS.get(basis, "TDP")
+    term = POWER_TERMS.get(main.power_basis, main.power_basis)
+    term = f"{term} / {main.per}s" if main.per else term
     return term if main.utilization == 1 else f"{term} × utilization"
 
 
-def _power_words(e: Estimate, main: Component) -> str:
-    """What the power figure of ``main`` is: the authors' own, or the catalog's (its basis), and at what utilization."""
-    basis = _basis(e, main)
-    what = "given by the authors" if basis is None else POWER_WORDS.get(basis, POWER_WORDS["tdp"])
+def _power_words(main: Component) -> str:
+    """What the power figure of ``main`` is (its basis, a share of a CPU's), and at what utilization."""
+    what = POWER_WORDS.get(main.power_basis, main.power_basis)
+    what = f"a {main.per}'s share of {what}" if main.per else what
     return what if main.utilization == 1 else f"{what}; at {num(main.utilization)} utilization"
 
 
@@ -375,7 +375,7 @@ def _facts(e: Estimate) -> dict[str, str]:
     return {
         "hardware": f"{num(main.count)} × {main.label}",
         "power": f"{num(main.power_w)} W {'per device' if main.count != 1 else ''}".strip(),
-        "power_what": _power_words(e, main),
+        "power_what": _power_words(main),
         "hours": num(e.hours),
         "device_hours": num(e.hours * main.count),
         "where": where,

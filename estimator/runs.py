@@ -89,6 +89,16 @@ OUTPUT_COLUMNS = FLOAT_OUTPUTS + INT_OUTPUTS + TEXT_OUTPUTS
 # ---------------------------------------------------------------- columns
 
 
+_UNIT_ENDINGS = frozenset({"w", "kw", "mw", "wh", "kwh", "g", "kg", "t", "gb", "mb", "tb", "s", "h", "id", "ids"})
+
+
+def _same_unit(name: str, meant: str) -> bool:
+    """Whether column ``name`` may be input ``meant`` misspelt: not when their unit or id endings differ
+    ('power_kw' is no 'power_w' in W, 'instance_id' no instance type)."""
+    ends = [n.rsplit("_", 1)[-1] if "_" in n else "" for n in (name, meant)]
+    return ends[0] == ends[1] or not ({*ends} & _UNIT_ENDINGS)
+
+
 def unread_columns_note(columns: Sequence[Any]) -> str | None:
     """A note naming the columns that look like a misspelt input (``utilisation``, ``gpus``, ``Hours``) but are
     passed through unread, each with the input it may mean; None when there is none."""
@@ -104,7 +114,7 @@ def unread_columns_note(columns: Sequence[Any]) -> str | None:
         meant = key if key in inputs else LIKELY_MEANT.get(key)  # job's list of common other names
         if meant is None:
             close = difflib.get_close_matches(key, inputs, n=1, cutoff=0.8)
-            meant = close[0] if close else None
+            meant = close[0] if close and _same_unit(key, close[0]) else None
         if meant is not None and meant not in names:
             slips.append(f"{name!r} (did you mean {meant!r}?)")
     if not slips:

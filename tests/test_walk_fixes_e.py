@@ -370,3 +370,102 @@ def test_a_data_file_choice_spelt_nearly_right_gets_the_closest(tmp_path: Path) 
     )
     with pytest.raises(ValueError, match=r"'measurd' is not one of .*; did you mean 'measured'\?"):
         estimate(hardware="my-gpu", hours=1, region="FR", data_files=[mine])
+
+
+# ---------------------------------------------------------------- the review of the day's change
+
+
+def _merged(tmp_path: Path, text: str, newline: str = "\n") -> tuple[str, dict[str, Any]]:
+    from estimator.modelcard import card_block, update_card
+
+    path = tmp_path / "README.md"
+    path.write_bytes(text.replace("\n", newline).encode("utf-8"))
+    block = card_block(estimate(hardware="nvidia-t4", hours=2, region="FR"), "fine-tuning")
+    update_card(path, block, write=True)
+    return path.read_bytes().decode("utf-8"), block
+
+
+def _keys(text: str) -> list[str]:
+    """The keys of the co2_eq_emissions block, as lines say them (a key twice shows twice)."""
+    inside = text.split("co2_eq_emissions:", 1)[1].split("---", 1)[0]
+    return [line.split(":")[0].strip() for line in inside.splitlines() if line.startswith("  ") and ":" in line]
+
+
+def test_a_value_shorter_than_before_above_other_keys_leaves_no_key_twice(tmp_path: Path) -> None:
+    """A two-line folded source replaced by one line moved the lines below it: the edit below overwrote a comment
+    and left 'emissions' twice (YAML reads the last, so the check passed)."""
+    card = (
+        "---\nco2_eq_emissions:\n  source: >-\n    Measured with CodeCarbon\n  emissions: 5\n  # grams\n"
+        "  geographical_location: x\n  hardware_used: y\n---\n"
+    )
+    text, block = _merged(tmp_path, card)
+    assert _keys(text) == ["source", "emissions", "geographical_location", "hardware_used", "training_type"]
+    assert "  # grams\n" in text
+    assert text.splitlines()[3] == f"  emissions: {block['emissions']}"
+
+
+def test_a_crlf_card_whose_key_has_its_value_on_the_next_lines_is_set_in_place(tmp_path: Path) -> None:
+    card = "---\nco2_eq_emissions:\n  emissions: 5\n  hardware_used:\n    - A100\n  source: x\n---\n"
+    text, block = _merged(tmp_path, card, "\r\n")
+    assert "\n" not in text.replace("\r\n", "")  # every line break stays CRLF
+    assert _keys(text.replace("\r\n", "\n")) == [
+        "emissions", "hardware_used", "source", "training_type", "geographical_location",
+    ]  # fmt: skip
+    assert "- A100" not in text and f"  hardware_used: {block['hardware_used']}\r\n" in text
+
+
+def test_a_block_naming_a_key_twice_is_written_whole_with_each_key_once(tmp_path: Path) -> None:
+    text, _ = _merged(tmp_path, "---\nco2_eq_emissions:\n  emissions: 1\n  emissions: 2\n---\n")
+    assert _keys(text) == ["emissions", "source", "training_type", "geographical_location", "hardware_used"]
+
+
+@pytest.mark.parametrize("given", ["7,5B", "1,5M", "1,2", "12,34"])
+def test_a_decimal_comma_is_refused_not_read_as_thousands(given: str) -> None:
+    """'7,5B' read as 75B gave ten times the compute; a comma now reads only between groups of three digits."""
+    out = run_cli("preflight", "--params", given, "--tokens", "2T", "--hardware", "nvidia-h100-sxm5-80gb")
+    assert out.returncode == 2
+    assert (
+        f"--params reads a comma only between thousands (1,000,000): write decimals with a point (7.5B); got {given!r}"
+        in out.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("job", "term", "words"),
+    [
+        ({"cpu": "amd-epyc-74f3v"}, "estimated power", "240 W, an estimate (no vendor TDP published))"),
+        ({"instance": "aws:c5.24xlarge"}, "estimated power / vCPUs", "a vCPU's share of an estimate (no vendor"),
+        ({"memory_gb": 64}, "memory power per GB", "a per-GB figure for memory)"),
+        ({"cpu": "amd-epyc-7763", "cpu_cores": 8}, "TDP / cores", "a core's share of the vendor's TDP, an upper"),
+        ({"instance": "aws:g4ad.xlarge"}, "estimated power", "225 W, an estimate (no vendor TDP published))"),
+    ],
+)
+def test_the_power_is_worded_from_the_main_components_own_basis(job: dict[str, Any], term: str, words: str) -> None:
+    """An estimated CPU or instance figure, memory alone or a per-core share was called "the vendor's TDP"."""
+    from estimator import report
+    from estimator.modelcard import card_block
+
+    e = estimate(hours=10, region="FR", **job)
+    assert card_block(e)["source"].startswith(f"co2-estimator 0.1.0: {term} × hours × PUE")
+    assert words in report.markdown_paragraph(e)
+
+
+def test_columns_with_another_unit_or_an_id_are_not_taken_for_an_input() -> None:
+    from estimator.runs import unread_columns_note
+
+    ordinary = ["user", "job_id", "name", "start_time", "device_id", "power_kw", "instance_id", "energy_wh"]
+    assert unread_columns_note(["hardware", "hours", "region", *ordinary]) is None
+    assert unread_columns_note(["hardware", "hours", "region", "gpu_utilization", "cpus"]) == (
+        "columns 'gpu_utilization' (did you mean 'utilization'?), 'cpus' (did you mean 'cpu_count'?) passed "
+        "through unread: input columns are spelt as in the README (rename the column to have it used)"
+    )
+
+
+def test_a_flag_logs_use_is_suggested_where_another_command_has_it(tmp_path: Path) -> None:
+    src = tmp_path / "runs.csv"
+    src.write_text("hardware,hours,region\nnvidia-t4,2,FR\n", encoding="utf-8")
+    out = run_cli("batch", str(src), "--gpus", "8")
+    assert out.returncode == 2
+    assert "unrecognized arguments: --gpus 8; did you mean '--count'? (estimate, inference, preflight and card" in (
+        out.stderr
+    )
