@@ -84,7 +84,9 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
     ``intensity_basis``, ``hardware_id``, ``region_id`` and ``error``
     (None, or the message of a bad row, whose numbers are NaN). An input
     column with one of these names is kept as ``input_<name>``
-    (a warning says so). Every good row equals
+    (a warning says so); a column that looks like a misspelt input
+    (``utilisation``, ``gpus``) is not read, and a warning names the input it
+    may mean. Every good row equals
     ``estimate()`` of that row exactly. TDP is an upper bound of draw.
 
     strict: raise :class:`BatchRowError` at the first bad row (naming its

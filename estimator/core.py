@@ -453,8 +453,8 @@ def totals_of_draws(
     energy = draw_w * hours * pue / 1000.0
     energy_low = low_draw_w * hours * pue / 1000.0
     energy_high = high_draw_w * hours * pue / 1000.0
-    return _new_tuple(  # Totals(draw_w, it_energy_kwh, energy_kwh, co2e_g, energy_low_kwh, co2e_low_g, co2e_high_g,
-        # energy_high_kwh)
+    # Totals(draw_w, it_energy_kwh, energy_kwh, co2e_g, energy_low_kwh, co2e_low_g, co2e_high_g, energy_high_kwh)
+    return _new_tuple(
         Totals,
         (
             draw_w,

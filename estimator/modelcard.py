@@ -476,8 +476,8 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
         new = fm.bom + fm.head + "".join(lines) + fm.tail
         expected = {k: v for k, v in fm.metadata.items() if k != "co2_eq_emissions"}
         in_place = _set_in_place(fm.lines[span[0] : span[1]], block, fm.newline) if span else None
-        if in_place is not None:  # the block's other keys, comments and quoting kept, byte for byte
-            kept = [*fm.lines[: span[0]], *in_place, *fm.lines[span[1] :]] if span else []
+        if span is not None and in_place is not None:  # the block's other keys, comments and quoting, byte for byte
+            kept = [*fm.lines[: span[0]], *in_place, *fm.lines[span[1] :]]
             candidate = fm.bom + fm.head + "".join(kept) + fm.tail
             if _reads_as(candidate, name, expected_block, expected):
                 new = candidate

@@ -672,7 +672,7 @@ def _components(
         if inst is not None and inst.accelerator and n < default_count and (inst.cpu or inst.memory_gb):
             warnings.append(
                 f"count {n:g} of the {default_count} accelerators of {inst.id}: those {n:g} and the whole "
-                "instance's host (its CPU and memory) are counted; for several instances give hours × their number"
+                "instance's host (its CPU and memory) are counted; leave count out for the whole instance"
             )
         spec, device = _device_spec(catalog, main, n, power, util, warnings)
         specs.append(spec)

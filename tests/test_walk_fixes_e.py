@@ -285,7 +285,7 @@ def test_an_instance_with_fewer_accelerators_than_it_has_says_the_host_is_counte
     e = estimate(instance="aws:p4d.24xlarge", count=2, hours=1, region="aws:us-east-1")
     assert (
         "count 2 of the 8 accelerators of aws:p4d.24xlarge: those 2 and the whole instance's host (its CPU and "
-        "memory) are counted; for several instances give hours × their number"
+        "memory) are counted; leave count out for the whole instance"
     ) in e.warnings
     whole = estimate(instance="aws:p4d.24xlarge", hours=1, region="aws:us-east-1")
     assert not any("accelerators of" in w for w in whole.warnings)
