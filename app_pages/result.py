@@ -38,7 +38,7 @@ def headline(e: Estimate) -> None:
     st.code(report.arithmetic(e), language=None, wrap_lines=True)
     _market_note(e)
     embodied_note(e)
-    for warning in e.warnings:
+    for warning in [*e.warnings, *report.typed_hours_notes(e)]:
         plain.info(warning)  # may echo a name as the person typed it
 
 

@@ -675,10 +675,12 @@ def _note_warnings(e: Estimate) -> None:
 
 
 def _card_warnings(e: Estimate) -> list[str]:
-    """``e``'s warnings but the TDP caveat, which a card's source and a paper's paragraph say themselves."""
+    """``e``'s warnings but the TDP caveat, which a card's source and a paper's paragraph say themselves;
+    and the note on hours that look like seconds."""
+    from estimator import report
     from estimator.plan import TDP_WARNING
 
-    return [text for text in e.warnings if text != TDP_WARNING]
+    return [*(text for text in e.warnings if text != TDP_WARNING), *report.typed_hours_notes(e)]
 
 
 def _note_training_type(training_type: str | None) -> None:

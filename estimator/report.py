@@ -154,9 +154,28 @@ def equivalent_lines(co2e_g: float) -> list[str]:
     return ["About as much as:", *[f"  {q}" for q in equivalents(co2e_g)], f"  ({EQUIVALENTS_SOURCES})"]
 
 
-def note_lines(parts: list[Estimate]) -> list[str]:
-    """A blank line, 'Notes:' and the parts' warnings, each once; nothing when there are none."""
-    notes = list(dict.fromkeys(w for e in parts for w in e.warnings))
+HOURS_PER_YEAR = 8766.0  # 365.25 days
+LONG_RUN_HOURS = 2 * HOURS_PER_YEAR  # typed hours of one run past two years: seconds, or device-hours?
+
+
+def typed_hours_notes(e: Estimate) -> list[str]:
+    """A note when the hours a person typed for one run are over two years (a unit slip is likelier), else none.
+
+    Said where hours are typed (the CLI's estimate and card, the web form), not in ``e.warnings``: serving
+    for years or a preflight's computed device-hours are long on purpose.
+    """
+    run_hours = e.hours / e.trials
+    if run_hours <= LONG_RUN_HOURS:
+        return []
+    return [
+        f"hours {run_hours:g} is {run_hours / HOURS_PER_YEAR:.3g} years of wall-clock time for one run: if these "
+        f"are seconds, that is {run_hours / 3600:.3g} h; if device-hours, give hours per run (count multiplies them)"
+    ]
+
+
+def note_lines(parts: list[Estimate], extra: list[str] | None = None) -> list[str]:
+    """A blank line, 'Notes:' and the parts' warnings (and ``extra``), each once; nothing when there are none."""
+    notes = list(dict.fromkeys([*(w for e in parts for w in e.warnings), *(extra or [])]))
     return ["", "Notes:", *[f"  - {w}" for w in notes]] if notes else []
 
 
@@ -167,7 +186,7 @@ def text(e: Estimate, title: str = "", whose: str = "") -> str:
     """
     lines = [*summary_lines(e, title, whose), "", *breakdown_lines([("", e)]), "", *source_lines([e])]
     lines += ["", *equivalent_lines(e.co2e_g)]
-    return "\n".join(lines + note_lines([e]))
+    return "\n".join(lines + note_lines([e], [] if title else typed_hours_notes(e)))
 
 
 def inference_text(result: InferenceEstimate, per_gram: float | None = None) -> str:

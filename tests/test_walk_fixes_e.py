@@ -469,3 +469,34 @@ def test_a_flag_logs_use_is_suggested_where_another_command_has_it(tmp_path: Pat
     assert "unrecognized arguments: --gpus 8; did you mean '--count'? (estimate, inference, preflight and card" in (
         out.stderr
     )
+
+
+def test_typed_hours_that_look_like_seconds_are_named_where_they_are_typed() -> None:
+    """86,400 'hours' is 9.86 years for one run, or 24 h if they are seconds: said by the CLI's text, its card's
+    notes and the web form; not by serving for years, whose hours are long on purpose."""
+    note = (
+        "hours 86400 is 9.86 years of wall-clock time for one run: if these are seconds, that is 24 h; if "
+        "device-hours, give hours per run (count multiplies them)"
+    )
+    args = ("estimate", "--hardware", "nvidia-t4", "--hours", "86400", "--region", "FR")
+    assert f"  - {note}" in run_cli(*args).stdout.splitlines()
+    card = run_cli(*args, "--format", "modelcard", "--training-type", "fine-tuning")
+    assert f"co2-estimator: note: {note}" in card.stderr.splitlines()
+    assert (
+        "wall-clock" not in run_cli("estimate", "--hardware", "nvidia-t4", "--hours", "17000", "--region", "FR").stdout
+    )
+    assert "wall-clock" not in run_cli(*args[:4], "--hours", "40000", "--trials", "3", "--region", "FR").stdout
+    serving = run_cli(
+        "inference", "--hardware", "nvidia-l4", "--region", "FR", "--requests", "1e6", "--seconds-per-request", "0.2",
+        "--always-on", "--days", "1000",
+    )  # fmt: skip
+    assert serving.returncode == 0 and "wall-clock" not in serving.stdout + serving.stderr
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60).run()
+    at.number_input(key="hours").set_value(86400.0).run()
+    assert not at.exception
+    from app_pages import plain
+
+    assert note in [plain.unescape(block.value) for block in at.info]  # as plain text
