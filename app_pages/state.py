@@ -26,7 +26,7 @@ from estimator.catalog import Catalog, load_catalog
 from estimator.inference import IDLE_DRAW_FRACTION
 from estimator.job import BY_NAME, INPUTS, Job
 from estimator.modelcard import TRAINING_TYPES
-from estimator.plan import resolve
+from estimator.plan import place, resolve
 
 DEFAULT_HARDWARE = "nvidia-a100-sxm4-80gb"
 DEFAULT_REGION = "gcp:us-central1"
@@ -218,7 +218,7 @@ def _seed_names(cat: Catalog, values: Mapping[str, Any], seed: dict[str, Any]) -
         seed["instance"], seed["provider"] = inst.id, inst.provider
     if "region" in values:
         provider = seed.get("provider") if "instance" in seed else values.get("provider")
-        region = cat.region(values["region"], provider)[0]
+        region = place(cat, values["region"], provider)  # as estimate() reads it: 'us-east-1' is its grid zone
         seed["region"] = region.id
         seed["provider"] = region.provider or ONPREM
     if "cpu" in values:

@@ -10,7 +10,7 @@ from estimator import core
 from estimator.catalog import Catalog, load_catalog
 from estimator.core import Estimate
 from estimator.job import Job, hashable_files
-from estimator.plan import Plan, PueChoice, catalog_for, remember, resolve, run_hours, shape_key
+from estimator.plan import Plan, PueChoice, catalog_for, place, remember, resolve, run_hours, shape_key
 from estimator.plan import default_pue as _default_pue
 from estimator.version import __version__
 
@@ -250,6 +250,6 @@ def default_pue(region: str | None = None, provider: str | None = None, data_fil
     Uptime Institute, Global Data Center Survey 2025 (industry average 1.54).
     """
     catalog = load_catalog(data_files)
-    reg = catalog.region(region, provider)[0] if region is not None else None
+    reg = place(catalog, region, provider) if region is not None else None
     pid = catalog.provider(provider).id if provider else ""
     return _default_pue(catalog, reg, pid)

@@ -8,7 +8,7 @@ from estimator import grid
 from estimator.api import DataFiles
 from estimator.catalog import load_catalog
 from estimator.errors import InputError, did_you_mean
-from estimator.plan import check_basis, check_year
+from estimator.plan import check_basis, check_year, place
 from estimator.records import DEVICE_KINDS, Device, Instance, Region
 
 
@@ -58,7 +58,7 @@ def region_intensity(
         ``value_g_per_kwh`` [gCO2e/kWh], ``year``, ``basis``, ``zone``, ``source``, ``beside``, range.
     """
     catalog = load_catalog(data_files)
-    reg, _ = catalog.region(region)
+    reg = place(catalog, region)
     return grid.choose(catalog, reg, check_year(year), check_basis(basis))
 
 
@@ -72,7 +72,7 @@ def intensity_series(region: str, basis: str = "lifecycle", data_files: DataFile
     """
     basis = check_basis(basis)
     catalog = load_catalog(data_files)
-    reg, _ = catalog.region(region)
+    reg = place(catalog, region)
     return [
         {
             "year": f.year,

@@ -577,6 +577,18 @@ def _spelt_like(catalog: Catalog, bare: str, providers: list[str]) -> tuple[list
     return sorted(exact), sorted(near)
 
 
+def place(catalog: Catalog, name: str, provider: str | None = None) -> Region:
+    """The place ``name`` names, as estimate() reads it: a name several cloud regions share, all on one grid
+    (``us-east-1``: aws and alibaba), is that grid zone; the look-ups and the web form's links read it so."""
+    try:
+        return catalog.region(name, provider)[0]
+    except AmbiguousNameError as exc:
+        shared = _shared_zone(catalog, exc.candidates)
+        if shared is None:
+            raise
+        return shared
+
+
 def _shared_zone(catalog: Catalog, candidates: tuple[str, ...]) -> Region | None:
     """The grid zone every candidate cloud region draws from, if they all draw from one."""
     regions = [catalog.regions[c] for c in candidates if c in catalog.regions]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from estimator import estimate, estimate_inference, modelcard
-from estimator.errors import MissingExtraError
+from estimator.errors import InputError, MissingExtraError
 from estimator.integrations import mlflow as co2_mlflow
 from tests.conftest import import_needed
 
@@ -46,7 +46,7 @@ def test_log_estimate_round_trip(tracking: Any, tmp_path: Path) -> None:
     assert data.params["co2_data_version"] == e.data_version
     local = tracking.download_artifacts(logged, co2_mlflow.ARTIFACT, str(tmp_path))
     assert yaml.safe_load(Path(local).read_text(encoding="utf-8")) == {
-        "co2_eq_emissions": modelcard.card_block(e, "pre-training")
+        "co2_eq_emissions": modelcard.card_block(e)  # no training_type given: none in the card
     }
 
 
@@ -68,3 +68,23 @@ def test_missing_mlflow_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(builtins, "__import__", no_mlflow)
     with pytest.raises(MissingExtraError, match=r"co2-estimator\[mlflow\]"):
         co2_mlflow.log_estimate(estimate(hardware="nvidia-t4", hours=1, region="FR"))
+
+
+def test_a_bad_argument_logs_nothing_and_a_second_estimate_is_refused(tracking: Any) -> None:
+    """A bad training_type left a finished run with metrics and no card; a second estimate in a run overwrote its
+    metrics, then failed on MLflow's first-value params, leaving metrics and params of two estimates."""
+    e = estimate(hardware="nvidia-t4", hours=2, region="FR")
+    before = len(tracking.search_runs([tracking.get_experiment_by_name("Default").experiment_id]))
+    with pytest.raises(InputError, match="finetuning"):
+        co2_mlflow.log_estimate(e, training_type="finetuning")
+    with pytest.raises(InputError, match="log_estimate takes an Estimate from estimate\\(\\); got dict"):
+        co2_mlflow.log_estimate({"co2e_g": 1.0})  # type: ignore[arg-type]
+    assert len(tracking.search_runs([tracking.get_experiment_by_name("Default").experiment_id])) == before
+    with mlflow.start_run() as run:
+        co2_mlflow.log_estimate(e, training_type="fine-tuning")
+        again = estimate(hardware="nvidia-t4", hours=4, region="FR")
+        with pytest.raises(InputError, match=r"already holds another estimate \(co2_hours='2', this one '4'\)"):
+            co2_mlflow.log_estimate(again)
+        co2_mlflow.log_estimate(e, training_type="fine-tuning")  # the same estimate again: allowed, unchanged
+    data = tracking.get_run(run.info.run_id).data
+    assert data.metrics["co2e_g"] == pytest.approx(e.co2e_g) and data.params["co2_hours"] == "2"

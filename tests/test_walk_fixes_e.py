@@ -500,3 +500,31 @@ def test_typed_hours_that_look_like_seconds_are_named_where_they_are_typed() -> 
     from app_pages import plain
 
     assert note in [plain.unescape(block.value) for block in at.info]  # as plain text
+
+
+# ---------------------------------------------------------------- a fourth walk: the API in a notebook, the app
+
+
+def test_a_link_with_a_region_several_providers_spell_alike_opens_on_its_grid_zone() -> None:
+    """'us-east-1' (aws and alibaba, one grid) crashed the web form with a traceback on every rerun; estimate()
+    reads it as the zone US-MIDA-PJM, and so do the link and the look-ups now."""
+    from streamlit.testing.v1 import AppTest
+
+    from estimator import default_pue, region_intensity
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", "region": "us-east-1"})
+    at.run()
+    assert not at.exception
+    e = estimate(hardware="nvidia-a100-sxm4-80gb", hours=10, region="us-east-1")
+    assert e.region is not None and e.region["id"] == "US-MIDA-PJM"
+    assert at.selectbox(key="region").value == "US-MIDA-PJM"
+    assert any(m.value == report_mass(e.co2e_g) for m in at.metric)
+    assert region_intensity("us-east-1").value_g_per_kwh == e.intensity_g_per_kwh
+    assert default_pue("us-east-1").pue == e.pue
+
+
+def report_mass(grams: float) -> str:
+    from estimator import report
+
+    return report.mass(grams)

@@ -16,7 +16,7 @@ from typing import Any
 
 from estimator import modelcard
 from estimator.core import Estimate
-from estimator.errors import EstimatorError, MissingExtraError
+from estimator.errors import EstimatorError, InputError, MissingExtraError
 from estimator.inference import InferenceEstimate, score_per_gram
 
 ARTIFACT = "co2_eq_emissions.yaml"
@@ -112,27 +112,44 @@ def log_estimate(
     run_id: str | None = None,
     inference: InferenceEstimate | None = None,
     score: float | None = None,
-    training_type: str = "pre-training",
+    training_type: str | None = None,
 ) -> str:
     """Log ``estimate`` to the MLflow run ``run_id`` (default: the active run, else a new one).
 
     Returns the run id. Metrics: energy_kwh, co2e_g, co2e_low_g, co2e_high_g, and
     per-1k-requests emissions when ``inference`` is given, score per gram when
     ``score`` is; params: hardware, count, region, PUE, intensity, data version;
-    artifact: the model card's co2_eq_emissions YAML. Raises ``TrackingStoreError``
-    (one line naming what to set) when MLflow refuses its tracking store.
+    artifact: the model card's co2_eq_emissions YAML (``training_type`` in it only when
+    given: the Hub shows it, and there is no safe default). Raises ``TrackingStoreError``
+    (one line naming what to set) when MLflow refuses its tracking store. Everything is
+    checked before the run is touched: a bad argument logs nothing, and a run already
+    holding another estimate's params is refused (MLflow keeps a param's first value).
     """
-    mlflow = _mlflow()
+    if not isinstance(estimate, Estimate):
+        raise InputError(f"log_estimate takes an Estimate from estimate(); got {type(estimate).__name__}")
+    if inference is not None and not isinstance(inference, InferenceEstimate):
+        raise InputError(
+            f"inference must be the result of estimate_inference(); got {type(inference).__name__}", field="inference"
+        )
+    card = modelcard.card_yaml(estimate, training_type)  # a bad training_type is refused here, before the run
     metrics, params = metrics_and_params(estimate, inference, score)
+    mlflow = _mlflow()
     client, run_id, started = _open(mlflow, run_id)
     try:
+        held = client.get_run(run_id).data.params
+        differ = sorted(k for k, v in params.items() if k in held and held[k] != v)
+        if differ:
+            raise InputError(
+                f"MLflow run {run_id} already holds another estimate ({differ[0]}={held[differ[0]]!r}, this one "
+                f"{params[differ[0]]!r}); MLflow keeps a param's first value: log this estimate in a new run"
+            )
         for metric, number in metrics.items():
             client.log_metric(run_id, metric, float(number))
         for param, text in params.items():
             client.log_param(run_id, param, text)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / ARTIFACT
-            path.write_text(modelcard.card_yaml(estimate, training_type), encoding="utf-8")
+            path.write_text(card, encoding="utf-8")
             client.log_artifact(run_id, str(path))
     finally:
         if started:
