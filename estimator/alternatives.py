@@ -60,7 +60,9 @@ def alternatives(
     list means ``e`` already ran in the cleanest. With ``hardware`` and
     ``speedup`` (how many times faster the other hardware runs this job, from
     your own measurement: we never invent performance data), the same job on
-    that hardware, in the same region, is listed too.
+    that hardware, in the same region, is listed too. A cloud instance is
+    compared across its own provider's regions only; a region without a figure
+    on the estimate's basis (marginal) is left out.
     """
     if scope not in SCOPES:
         raise InputError(f"scope must be one of {', '.join(SCOPES)}; got {scope!r}{did_you_mean(scope, SCOPES)}")
@@ -75,12 +77,23 @@ def alternatives(
         raise InputError(
             "scope='provider' needs a cloud region (such as 'gcp:us-central1'); use scope='all' for any cloud region"
         )
-    candidates = [r for r in catalog.regions.values() if r.is_cloud and (scope == "all" or r.provider == provider)]
+    instance = catalog.instances.get(str((e.hardware or {}).get("instance") or ""))
+    runs_on = instance.provider if instance is not None and instance.provider else None  # its own regions only
+    candidates = [
+        r
+        for r in catalog.regions.values()
+        if r.is_cloud and (scope == "all" or r.provider == provider) and (runs_on is None or r.provider == runs_on)
+    ]
     options: list[Alternative] = []
     for r in candidates:
         if r.id == region.get("id"):
             continue
-        other = _rerun(e, region=r.id)
+        try:
+            other = _rerun(e, region=r.id)
+        except InputError as exc:
+            if exc.field != "basis":
+                raise
+            continue  # no figure on the estimate's basis there (marginal: per country): not a choice to offer
         if other.co2e_g < e.co2e_g:
             options.append(_option(f"{r.id} ({catalog.region_place(r)})", e, other))
     options.sort(key=lambda a: (a.estimate.co2e_g, a.label))

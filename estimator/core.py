@@ -111,14 +111,15 @@ def check_hours(hours: object) -> float:
     return number
 
 
-def check_count(count: object, name: str = "count") -> int:
+def check_count(count: object, name: str = "count", what: str = "devices") -> int:
+    """``count`` as an int of ``what`` ("devices", "runs", "CPUs"), 1 to MAX_COUNT, or an InputError naming it."""
     if type(count) is int and count_ok(count):  # fast path
         return count
     if isinstance(count, bool) or not isinstance(count, Real):
-        raise InputError(f"{name} must be a whole number of devices, 1 or more; got {count!r}", field=name)
+        raise InputError(f"{name} must be a whole number of {what}, 1 or more; got {count!r}", field=name)
     number = float(count)
     if not math.isfinite(number) or number != int(number):
-        raise InputError(f"{name} must be a whole number of devices, 1 or more; got {count!r}", field=name)
+        raise InputError(f"{name} must be a whole number of {what}, 1 or more; got {count!r}", field=name)
     if number < 1:
         raise InputError(f"{name} must be 1 or more; got {int(number)}", field=name)
     if number > MAX_COUNT:

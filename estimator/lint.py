@@ -429,7 +429,8 @@ def _value_findings(add: Add, value: Any, meant: float | None, hub: float | None
         )
     if value is not None and meant is not None and meant > 0 and hub_differs(meant, hub):
         said = "leaves it out" if hub is None else f"reads {num(hub)} g"
-        factor = f" ({num(meant / hub)} times less)" if hub else ""
+        ratio = meant / hub if hub else 0.0
+        factor = f" ({num(ratio)} times less)" if ratio > 1 else (f" ({num(1 / ratio)} times more)" if ratio else "")
         add(
             "hub-misread",
             "error",

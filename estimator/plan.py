@@ -454,6 +454,11 @@ def _draw_range(
 
 
 def _given_range(given: Any, ci: float) -> tuple[float, float, str]:
+    if isinstance(given, (str, bytes)) or not isinstance(given, (tuple, list)) or len(given) != 2:
+        raise InputError(
+            f"intensity_range must be (low, high) in gCO2e/kWh, e.g. (300, 450); got {_short(given)}",
+            field="intensity_range",
+        )
     try:
         low, high = (core.check_intensity(v) for v in given)
     except (TypeError, ValueError) as exc:
@@ -693,7 +698,7 @@ def _components(
     has_acc = bool(specs)
     if job.cpu is not None:
         cores = core.check_cores(job.cpu_cores) if job.cpu_cores is not None else None
-        n_cpu = core.check_count(job.cpu_count, "cpu_count") if job.cpu_count is not None else None
+        n_cpu = core.check_count(job.cpu_count, "cpu_count", "CPUs") if job.cpu_count is not None else None
         specs.append(_cpu_spec(catalog, job.cpu, n_cpu, cores, cpu_util, warnings))
     elif inst is not None and inst.cpu:
         specs.append(_instance_cpu_spec(catalog.devices[inst.cpu], inst, cpu_util))
@@ -850,7 +855,7 @@ def run_hours(hours: object, trials: object) -> tuple[float, int]:
     if hours is None:
         raise InputError("hours is required: wall-clock hours the job ran, > 0, e.g. 72", field="hours")
     checked = core.check_hours(hours)
-    runs = core.check_count(trials, "trials")
+    runs = core.check_count(trials, "trials", "runs")
     return checked * runs, runs
 
 

@@ -167,7 +167,7 @@ def preflight(
     if hardware is None:
         raise InputError("hardware is required: the accelerator you will train on, e.g. 'nvidia-h100-sxm5-80gb'")
     n = check_count(count)
-    n_trials = check_count(trials, "trials")
+    n_trials = check_count(trials, "trials", "runs")
     device = _device_with_peak(hardware, precision, data_files)
     peaks = device.peaks
     central, low_mfu, high_mfu = _mfus(mfu, mfu_range, assumptions)

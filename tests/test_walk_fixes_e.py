@@ -528,3 +528,46 @@ def report_mass(grams: float) -> str:
     from estimator import report
 
     return report.mass(grams)
+
+
+def test_lint_says_more_when_the_hub_reads_more(tmp_path: Path) -> None:
+    """'1e-3' g read by the Hub as 1 g is 1,000 times more, not '0.001 times less'."""
+    small, large = tmp_path / "a.md", tmp_path / "b.md"
+    small.write_text("---\nco2_eq_emissions:\n  emissions: 1e-3\n---\n# m\n", encoding="utf-8")
+    large.write_text("---\nco2_eq_emissions:\n  emissions: 2.5 kg\n---\n# m\n", encoding="utf-8")
+    out = run_cli("lint", str(small), str(large)).stdout
+    assert "means 0.001 g but the Hub's emissions filter reads 1 g (1,000 times more)" in out
+    assert "means 2,500 g but the Hub's emissions filter reads 2.5 g (1,000 times less)" in out
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"trials": 2.5}, "trials must be a whole number of runs, 1 or more; got 2.5"),
+        ({"cpu": "amd-epyc-7763", "cpu_count": 1.5}, "cpu_count must be a whole number of CPUs, 1 or more; got 1.5"),
+        ({"intensity_range": 400}, "intensity_range must be (low, high) in gCO2e/kWh, e.g. (300, 450); got 400"),
+        (
+            {"intensity_range": "300-400"},
+            "intensity_range must be (low, high) in gCO2e/kWh, e.g. (300, 450); got '300-400'",
+        ),
+    ],
+)
+def test_counts_and_ranges_are_worded_as_what_they_count(given: dict[str, Any], message: str) -> None:
+    with pytest.raises(InputError) as info:
+        estimate(hardware="nvidia-t4", hours=1, region="FR", **given)
+    assert str(info.value) == message
+
+
+def test_cleaner_regions_skip_places_without_a_figure_and_keep_an_instance_on_its_provider() -> None:
+    """On the marginal basis the whole list failed on the first region without a country margin; an instance
+    with scope='all' failed on the first region of another provider."""
+    from estimator import alternatives
+
+    marginal = estimate(hardware="nvidia-a100-sxm4-80gb", hours=72, count=8, region="gcp:us-east1", basis="marginal")
+    found = alternatives(marginal, n=3)
+    assert len(found) == 3
+    assert all(a.estimate.intensity_basis == "marginal" and a.estimate.co2e_g < marginal.co2e_g for a in found)
+    assert [a.estimate.co2e_g for a in found] == sorted(a.estimate.co2e_g for a in found)
+    p4d = estimate(instance="aws:p4d.24xlarge", hours=10, region="aws:us-east-1")
+    anywhere = alternatives(p4d, scope="all", n=5)
+    assert anywhere and all(a.label.startswith("aws:") for a in anywhere)
