@@ -107,7 +107,9 @@ def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
                 help="Throughput of the whole deployment (its devices together).",
             )
         }
-    same: dict[str, Any] = {k: job[k] for k in ("region", "pue", "intensity", "utilization") if k in job}
+    same: dict[str, Any] = {
+        k: job[k] for k in ("region", "provider", "pue", "intensity", "year", "basis", "utilization") if k in job
+    }
     return {"hardware": hardware, "count": count, "requests": _int(requests), **rate, **same}
 
 

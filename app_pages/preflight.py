@@ -145,7 +145,7 @@ def inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
         help="1 = a single run.",
     )
     kwargs |= _mfu()
-    same = {k: job[k] for k in ("region", "pue", "intensity") if k in job}
+    same = {k: job[k] for k in ("region", "provider", "pue", "intensity", "year", "basis") if k in job}
     return kwargs | {"hardware": hardware, "count": count, "trials": trials} | same
 
 
@@ -211,7 +211,7 @@ def section(cat: Catalog, job: dict[str, Any]) -> None:
     """The 'Before you train' tab: compute, precision, MFU, trials in; the preflight out."""
     st.markdown(
         "**Before you train**: emissions from the compute the run will need, on the sidebar's hardware, "
-        "count, region and PUE (its hours, utilization, CPU and memory are not used here)."
+        "count, region, PUE, year and basis (its hours, utilization, CPU and memory are not used here)."
     )
     kwargs = inputs(cat, job)
     try:

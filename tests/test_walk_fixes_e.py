@@ -571,3 +571,34 @@ def test_cleaner_regions_skip_places_without_a_figure_and_keep_an_instance_on_it
     p4d = estimate(instance="aws:p4d.24xlarge", hours=10, region="aws:us-east-1")
     anywhere = alternatives(p4d, scope="all", n=5)
     assert anywhere and all(a.label.startswith("aws:") for a in anywhere)
+
+
+def _grams(text: str) -> float:
+    number, unit = text.split()[:2]
+    return float(number.replace(",", "")) * {"mg": 1e-3, "g": 1.0, "kg": 1e3, "t": 1e6}[unit]
+
+
+def test_the_forms_other_tabs_follow_the_sidebars_year_and_basis() -> None:
+    """'Before you train' and the serving figures stayed at the latest lifecycle year while the sidebar said 2022
+    or marginal, so 'Whole life' added a 2022 training to a 2025 serving."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "region": "DE", "hours": "10", "count": "8"})
+    at.run()
+
+    def figures() -> dict[str, float]:
+        wanted = ("Emissions", "Expected emissions", "Per 1,000 requests")
+        return {m.label: _grams(m.value) for m in at.metric if m.label in wanted}
+
+    latest = figures()
+    at.selectbox(key="year").set_value(2022).run()
+    older = figures()
+    at.radio(key="basis").set_value("marginal").run()
+    marginal = figures()
+    assert not at.exception and len(latest) == 3
+    for then in (older, marginal):
+        scale = then["Emissions"] / latest["Emissions"]  # the grid figure's change, the same for every tab
+        assert scale != pytest.approx(1.0, abs=0.05)
+        for label in ("Expected emissions", "Per 1,000 requests"):
+            assert then[label] / latest[label] == pytest.approx(scale, rel=2e-3)
