@@ -30,6 +30,7 @@ def catalog() -> Catalog:
 def main() -> None:
     cat = catalog()
     state.seed_once(cat)
+    state.keep_hidden_inputs()
     st.title("co2-estimator")
     st.caption(
         "Energy and CO2e of machine-learning work, offline and sourced: the method of the ML CO2 Impact "

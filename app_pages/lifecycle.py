@@ -50,7 +50,8 @@ def _follow_training_hardware(trained_on: str) -> None:
 
 
 def _serving_inputs(cat: Catalog, job: dict[str, Any]) -> dict[str, Any]:
-    """Serving hardware, count, traffic and its speed; the training run's region, PUE and intensity."""
+    """Serving hardware, count, traffic and its speed; the training run's region, provider, PUE, intensity, year
+    and basis."""
     ids, labels = device_options(cat, cat.data_version)
     trained_on = job.get("hardware")
     if trained_on is None and job.get("instance"):

@@ -332,6 +332,20 @@ def seed_once(cat: Catalog) -> Errors:
     return unresolved()
 
 
+# Inputs a choice in the form hides and shows again: hours (while device-hours are given), the device and its
+# count (while an instance is). Not the region or provider, whose options follow the instance's provider.
+KEPT_WHILE_HIDDEN = ("hours", "device_hours", "count", "hardware", "utilization", "power_w")
+
+
+def keep_hidden_inputs() -> None:
+    """Keep what the person set in an input while a choice hides it: Streamlit drops a widget's value when the
+    widget is not drawn in a run, and writing it back at the top of the run keeps it (Streamlit's way)."""
+    state = st.session_state
+    for key in KEPT_WHILE_HIDDEN:
+        if key in state:
+            state[key] = state[key]
+
+
 def ignored() -> Errors:
     """The link's parameters the form does not take (shown once, never blocking a figure)."""
     out: Errors = st.session_state.get(IGNORED_KEY, {})

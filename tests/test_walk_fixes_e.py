@@ -602,3 +602,20 @@ def test_the_forms_other_tabs_follow_the_sidebars_year_and_basis() -> None:
         assert scale != pytest.approx(1.0, abs=0.05)
         for label in ("Expected emissions", "Per 1,000 requests"):
             assert then[label] / latest[label] == pytest.approx(scale, rel=2e-3)
+
+
+def test_inputs_a_choice_hides_keep_their_values_when_shown_again() -> None:
+    """Hours 10 came back as 24 after a look at device-hours; count 4 came back as 1 after a look at instances."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "region": "FR", "hours": "10", "count": "4"})
+    at.run()
+    first = at.code[0].value
+    at.radio(key="duration").set_value("device_hours").run()
+    at.radio(key="duration").set_value("hours").run()
+    assert at.number_input(key="hours").value == 10.0 and at.code[0].value == first
+    at.radio(key="what").set_value("instance").run()
+    at.radio(key="what").set_value("device").run()
+    assert at.number_input(key="count").value == 4 and at.selectbox(key="hardware").value == "nvidia-a100-sxm4-80gb"
+    assert not at.exception
