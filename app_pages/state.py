@@ -24,7 +24,7 @@ import streamlit as st
 import estimator
 from estimator.catalog import Catalog, load_catalog
 from estimator.inference import IDLE_DRAW_FRACTION
-from estimator.job import BY_NAME, INPUTS, Job
+from estimator.job import BY_NAME, INPUTS, LIKELY_MEANT, Job
 from estimator.modelcard import TRAINING_TYPES
 from estimator.plan import place, resolve
 
@@ -259,7 +259,8 @@ def unknown_params(params: Iterable[str]) -> Errors:
         if name in NOT_FROM_A_LINK:
             out[name] = f"{name} cannot be given in a link: {NOT_FROM_A_LINK[name]}; ignored"
             continue
-        close = difflib.get_close_matches(name, LINK_PARAMS, n=1)
+        meant = LIKELY_MEANT.get(name.lower())  # gpus=8: count, not a spelling neighbour
+        close = [meant] if meant in LINK_PARAMS else difflib.get_close_matches(name, LINK_PARAMS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         out[name] = f"unknown link parameter {name[:60]!r}{hint}; ignored. The form takes: {', '.join(LINK_PARAMS)}"
     return out

@@ -7,7 +7,7 @@ from typing import Any
 from estimator import grid
 from estimator.api import DataFiles
 from estimator.catalog import load_catalog
-from estimator.errors import InputError, did_you_mean
+from estimator.errors import EstimatorError, InputError, did_you_mean
 from estimator.plan import check_basis, check_year, place
 from estimator.records import DEVICE_KINDS, Device, Instance, Region
 
@@ -58,7 +58,7 @@ def region_intensity(
         ``value_g_per_kwh`` [gCO2e/kWh], ``year``, ``basis``, ``zone``, ``source``, ``beside``, range.
     """
     catalog = load_catalog(data_files)
-    reg = place(catalog, region)
+    reg = _place(catalog, region)
     return grid.choose(catalog, reg, check_year(year), check_basis(basis))
 
 
@@ -69,10 +69,16 @@ def intensity_series(region: str, basis: str = "lifecycle", data_files: DataFile
     -------
     list of dict
         ``year``, ``intensity_g_per_kwh`` [gCO2e/kWh], ``basis``, ``dataset``, ``zone``, ``source``.
+
+    Raises
+    ------
+    InputError
+        When the place has no figure on ``basis`` (no marginal figure for ``world``), as
+        :func:`region_intensity` does; lookup errors name the ``region`` argument (``err.field``).
     """
     basis = check_basis(basis)
     catalog = load_catalog(data_files)
-    reg = place(catalog, region)
+    reg = _place(catalog, region)
     return [
         {
             "year": f.year,
@@ -83,7 +89,21 @@ def intensity_series(region: str, basis: str = "lifecycle", data_files: DataFile
             "source": f.source,
         }
         for f in grid.central_series(catalog, reg, basis)
-    ]
+    ] or _no_series(catalog, reg, basis)
+
+
+def _no_series(catalog: Any, reg: Region, basis: str) -> list[dict[str, Any]]:
+    """No series on ``basis`` for ``reg``: region_intensity's error (no marginal figure for 'world'), not []."""
+    grid.choose(catalog, reg, None, basis)  # raises, naming what to use instead
+    return []
+
+
+def _place(catalog: Any, region: str) -> Region:
+    """:func:`estimator.plan.place`, its errors about the ``region`` argument."""
+    try:
+        return place(catalog, region)
+    except EstimatorError as exc:
+        raise exc.about("region") from None
 
 
 def cleanest_regions(

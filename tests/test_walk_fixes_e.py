@@ -619,3 +619,23 @@ def test_inputs_a_choice_hides_keep_their_values_when_shown_again() -> None:
     at.radio(key="what").set_value("device").run()
     assert at.number_input(key="count").value == 4 and at.selectbox(key="hardware").value == "nvidia-a100-sxm4-80gb"
     assert not at.exception
+
+
+def test_lookups_name_the_region_argument_and_a_missing_series_is_said() -> None:
+    """intensity_series('world', basis='marginal') returned [] while region_intensity refused it; lookup errors
+    carried no field."""
+    from estimator import intensity_series, region_intensity
+
+    with pytest.raises(InputError, match=r"^no marginal \(UNFCCC operating margin\) figure for world"):
+        intensity_series("world", basis="marginal")
+    with pytest.raises(LookupError) as info:
+        region_intensity("Frankfurtt")
+    assert getattr(info.value, "field", None) == "region"
+    assert [r["year"] for r in intensity_series("FR")] == sorted(r["year"] for r in intensity_series("FR"))
+
+
+def test_a_link_parameter_named_as_logs_name_an_input_suggests_it() -> None:
+    from app_pages import state
+
+    said = state.unknown_params(["gpus"])["gpus"]
+    assert said.startswith("unknown link parameter 'gpus' (did you mean 'count'?); ignored.")
