@@ -267,7 +267,8 @@ def _grid_year(cat: Catalog, region: str | None, custom: bool) -> dict[str, Any]
     years = [int(row["year"]) for row in series]
     latest = max(years, default=None)
     chosen = st.session_state.get("year")
-    if chosen is None and not state.unresolved(["year"]) and latest is not None:
+    followed = not st.session_state.get(state.YEAR_CHOSEN_KEY)  # a default year follows the place's latest
+    if (chosen is None or followed) and not state.unresolved(["year"]) and latest is not None:
         st.session_state["year"] = chosen = latest
     options = sorted({*years, *([chosen] if chosen is not None else [])})
     year = st.selectbox(
@@ -277,7 +278,7 @@ def _grid_year(cat: Catalog, region: str | None, custom: bool) -> dict[str, Any]
         disabled=custom or not options,
         placeholder=UNSET if state.unresolved(["year"]) else "no series for this place",
         help="The grid intensity of that year. Default: the latest year in the data for this place.",
-        **state.watch("year"),
+        **state.watch_year(),
     )
     if year is not None and year != latest:
         out["year"] = int(year)

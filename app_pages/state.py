@@ -65,6 +65,7 @@ ALWAYS_ON_HOURS = 24.0
 ERRORS_KEY = "_link_errors"
 IGNORED_KEY = "_link_ignored"
 SEEDED_KEY = "_seeded"
+YEAR_CHOSEN_KEY = "_year_chosen"  # the year was set by the person or the link: it stays when the place changes
 
 # Job's inputs a link may not set, and why.
 NOT_FROM_A_LINK = {"data_files": "a link must not name files on the server that runs the form"}
@@ -266,6 +267,26 @@ def unknown_params(params: Iterable[str]) -> Errors:
     return out
 
 
+def provider_params(cat: Catalog, params: Mapping[str, str]) -> Errors:
+    """A link's provider with a place that is none of its regions (region=FR&provider=aws): the form takes a
+    provider with its own regions, so it is ignored, said, with the provider's regions on that grid."""
+    name, provider = params.get("region"), params.get("provider")
+    if not name or not provider or "instance" in params:
+        return {}
+    try:
+        reg, pid = place(cat, name, provider), cat.provider(provider).id
+    except estimator.EstimatorError:
+        return {}  # a bad region or provider: its own message comes from the link's check
+    if reg.is_cloud and reg.provider == pid:
+        return {}
+    on_grid = sorted(r for r in cat.provider_regions.get(pid, ()) if cat.regions[r].grid_id == reg.grid_id)
+    hint = f" ({', '.join(on_grid[:3])} {'is' if len(on_grid) == 1 else 'are'} on its grid)" if on_grid else ""
+    return {
+        "provider": f"provider {pid} with region {reg.id}: the form takes a provider with one of its regions{hint}; "
+        f"provider ignored, so the figure is {reg.id}'s with its default PUE"
+    }
+
+
 def moot_params(params: Mapping[str, str]) -> Errors:
     """The link's values no figure uses, with the API's message: an idle draw without the hours servers are up."""
     if "idle_fraction" not in params or "hours_per_day" in params:
@@ -327,8 +348,9 @@ def seed_once(cat: Catalog) -> Errors:
         seed, errors = seed_from_link(cat, params)
         for key, value in seed.items():
             state[key] = value
+        state[YEAR_CHOSEN_KEY] = "year" in seed
         state[ERRORS_KEY] = errors
-        state[IGNORED_KEY] = unknown_params(params) | moot_params(params)
+        state[IGNORED_KEY] = unknown_params(params) | moot_params(params) | provider_params(cat, params)
         state[SEEDED_KEY] = True
     return unresolved()
 
@@ -386,6 +408,16 @@ def settle(*names: str) -> None:
     """The link's values for ``names`` no longer count (the person set them, or made them moot)."""
     for name in names:
         _settle(name)
+
+
+def _year_set() -> None:
+    st.session_state[YEAR_CHOSEN_KEY] = True
+    _settle("year")
+
+
+def watch_year() -> dict[str, Any]:
+    """The year's ``on_change``: as :func:`watch`, and the year is the person's from then on."""
+    return {"on_change": _year_set}
 
 
 def watch(key: str) -> dict[str, Any]:

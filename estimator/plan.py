@@ -549,7 +549,19 @@ def _region(catalog: Catalog, job: Job, inst: Instance | None, warnings: list[st
         if reg.is_cloud:
             note += f", a cloud region with its provider's PUE; for the local grid give {reg.zone or reg.country}"
         warnings.append(note)
+    elif not reg.is_cloud and name.lower() != reg.id.lower() and (namesakes := _namesakes(catalog, reg)):
+        meant = "; ".join(f"{r.id} is {r.name}" for r in namesakes)  # 'Georgia': the country, or the US state?
+        warnings.append(f"region {name!r} read as {reg.id} ({reg.name}); {meant}: give its id if you meant it")
     return reg
+
+
+def _namesakes(catalog: Catalog, reg: Region) -> list[Region]:
+    """Other grids named as ``reg`` with a qualifier ('Georgia (US state)' beside the country 'Georgia'); not cloud
+    regions, whose names say their country ('Canada (Central)')."""
+    prefix = f"{reg.name} (".lower()
+    return [
+        r for r in catalog.regions.values() if not r.is_cloud and r.id != reg.id and r.name.lower().startswith(prefix)
+    ]
 
 
 def _article(word: str) -> str:

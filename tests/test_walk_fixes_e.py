@@ -639,3 +639,52 @@ def test_a_link_parameter_named_as_logs_name_an_input_suggests_it() -> None:
 
     said = state.unknown_params(["gpus"])["gpus"]
     assert said.startswith("unknown link parameter 'gpus' (did you mean 'count'?); ignored.")
+
+
+def test_a_place_name_another_grid_shares_with_a_qualifier_is_said() -> None:
+    """'Georgia' is the country GE; the US state is US-GA ('Georgia (US state)'): said, and not for the id."""
+    e = estimate(hardware="nvidia-t4", hours=1, region="Georgia")
+    assert e.region is not None and e.region["id"] == "GE"
+    assert "region 'Georgia' read as GE (Georgia); US-GA is Georgia (US state): give its id if you meant it" in (
+        e.warnings
+    )
+    assert not any("read as" in w for w in estimate(hardware="nvidia-t4", hours=1, region="GE").warnings)
+    assert not any("read as" in w for w in estimate(hardware="nvidia-t4", hours=1, region="Canada").warnings)
+
+
+def test_a_default_year_follows_the_place_and_a_chosen_one_stays() -> None:
+    """The default page's 2025 stayed (and was pinned in the link) on moving to 'world', whose data ends earlier."""
+    from streamlit.testing.v1 import AppTest
+
+    from estimator import intensity_series
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60).run()
+    world_latest = max(r["year"] for r in intensity_series("world"))
+    fr_latest = max(r["year"] for r in intensity_series("FR"))
+    assert world_latest != fr_latest  # else this test shows nothing
+    at.selectbox(key="provider").set_value("onprem").run()
+    at.selectbox(key="region").set_value("world").run()
+    assert at.selectbox(key="year").value == world_latest and "year" not in at.query_params
+    at.selectbox(key="region").set_value("FR").run()
+    assert at.selectbox(key="year").value == fr_latest
+    at.selectbox(key="year").set_value(2022).run()
+    at.selectbox(key="region").set_value("DE").run()
+    assert at.selectbox(key="year").value == 2022 and at.query_params["year"] == "2022"
+    assert not at.exception
+
+
+def test_a_links_provider_with_a_place_not_its_region_is_said_not_dropped_silently() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from app_pages import plain
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", "region": "FR", "provider": "aws"})
+    at.run()
+    said = [plain.unescape(w.value) for w in at.warning]
+    assert (
+        "From the link: provider aws with region FR: the form takes a provider with one of its regions "
+        "(aws:eu-west-3 is on its grid); provider ignored, so the figure is FR's with its default PUE"
+    ) in said
+    e = estimate(hardware="nvidia-a100-sxm4-80gb", hours=10, region="FR")
+    assert any(m.value == report_mass(e.co2e_g) for m in at.metric) and not at.exception
