@@ -368,6 +368,12 @@ def lifecycle(
                 f"{span:g} h"
                 + (f" over {inference.days:g} days" if inference.days not in (None, 1) else "")
                 + ", more than a day: make it with the requests of one day (days=1)"
+                + (
+                    f"; if {inference.requests:,.0f} requests are one day's, check the time per request (with "
+                    "batching or several replicas serving at once, it is the serving time divided by their number)"
+                    if inference.up_hours is None and inference.days in (None, 1)
+                    else ""
+                )
             )
     training_g = training.co2e_g * float(experiments_factor) * (1 + retrainings)
     inference_g = 0.0

@@ -688,3 +688,17 @@ def test_a_links_provider_with_a_place_not_its_region_is_said_not_dropped_silent
     ) in said
     e = estimate(hardware="nvidia-a100-sxm4-80gb", hours=10, region="FR")
     assert any(m.value == report_mass(e.co2e_g) for m in at.metric) and not at.exception
+
+
+def test_a_days_requests_that_take_more_than_a_day_name_the_time_per_request() -> None:
+    """1,000,000 requests a day at 0.2 s is 55.6 h: the message named days=1, which the form has no field for."""
+    from estimator import estimate_inference, lifecycle
+
+    training = estimate(hardware="nvidia-a100-sxm4-80gb", hours=10, region="FR")
+    serving = estimate_inference("nvidia-l4", "FR", requests=1_000_000, seconds_per_request=0.2)
+    with pytest.raises(InputError) as info:
+        lifecycle(training, serving, period_days=365)
+    assert str(info.value).endswith(
+        "; if 1,000,000 requests are one day's, check the time per request (with batching or several replicas "
+        "serving at once, it is the serving time divided by their number)"
+    )
