@@ -198,19 +198,41 @@ def _power_slip(power_w: float, count: int, device: Device | None) -> str | None
     return None
 
 
+@functools.lru_cache(maxsize=8)
+def _cpu_ids(catalog: Catalog) -> frozenset[str]:
+    """The ids of the catalog's CPUs (what ``cpu`` may name)."""
+    return frozenset(i for i, d in catalog.devices.items() if d.is_cpu)
+
+
+def _not_a_cpu(catalog: Catalog, name: str) -> str:
+    """'is NVIDIA T4, a gpu' or 'names gpus (nvidia-a100-...)' when ``name`` names devices of another kind, else ''."""
+    try:
+        device = catalog.device(name)[0]
+    except AmbiguousNameError as exc:
+        found = [catalog.devices[i] for i in exc.candidates if i in catalog.devices]
+        if found and not any(d.is_cpu for d in found):
+            kinds = sorted({f"{d.kind}s" for d in found})
+            return (
+                f"names {' and '.join(kinds)} ({listed([d.id for d in found][:3])}{', ...' if len(found) > 3 else ''})"
+            )
+        return ""
+    except EstimatorError:
+        return ""
+    return "" if device.is_cpu else f"is {device.name}, a {device.kind}"
+
+
 def _cpu_spec(
     catalog: Catalog, cpu: str, cpu_count: int | None, cpu_cores: float | None, util: float, warnings: list[str]
 ) -> ComponentSpec:
     name = _text("cpu", cpu, "'amd-epyc-7742'")
-    try:
-        device, hit = catalog.device(name)
+    try:  # among the CPUs: 'epyc 77' is ambiguous among EPYCs, 'a100' no CPU at all
+        hit = catalog.device_index.resolve(name, _cpu_ids(catalog))
     except (NotFoundError, AmbiguousNameError) as exc:  # the devices' index says "hardware": here it is the cpu
+        if named := _not_a_cpu(catalog, name):
+            raise InputError(f"cpu {name!r} {named}, not a CPU; pass it as hardware instead", field="cpu") from None
         exc.args = (re.sub(r"^(unknown )?hardware ", r"\1cpu ", str(exc), count=1), *exc.args[1:])
         raise exc.about("cpu") from None
-    if not device.is_cpu:
-        raise InputError(
-            f"cpu {name!r} is {device.name}, a {device.kind}, not a CPU; pass it as hardware instead", field="cpu"
-        )
+    device = catalog.devices[hit.id]
     if hit.loose:
         warnings.append(f"cpu {name!r} read as {device.id} ({device.name})")
     if cpu_cores is not None:

@@ -702,3 +702,16 @@ def test_a_days_requests_that_take_more_than_a_day_name_the_time_per_request() -
         "; if 1,000,000 requests are one day's, check the time per request (with batching or several replicas "
         "serving at once, it is the serving time divided by their number)"
     )
+
+
+def test_a_cpu_is_looked_up_among_the_cpus() -> None:
+    """cpu='a100' was 'ambiguous' among four GPUs; a GPU's name as cpu says to give it as hardware."""
+    with pytest.raises(InputError) as info:
+        estimate(cpu="a100", hours=1, region="FR")
+    assert str(info.value) == (
+        "cpu 'a100' names gpus (nvidia-a100-pcie-40gb, nvidia-a100-pcie-80gb and nvidia-a100-sxm4-40gb, ...), "
+        "not a CPU; pass it as hardware instead"
+    )
+    with pytest.raises(InputError, match=r"^cpu 'nvidia-t4' is NVIDIA T4, a gpu, not a CPU; pass it as hardware"):
+        estimate(cpu="nvidia-t4", hours=1, region="FR")
+    assert estimate(cpu="EPYC 7763", hours=1, region="FR").components[0].device_id == "amd-epyc-7763"
