@@ -56,7 +56,7 @@ def main() -> None:
         plain.error(str(exc))
         state.write_link(link)
         return
-    result.headline(e)
+    result.headline(e, job.typed_hours)
     tabs = st.tabs(
         [
             "Breakdown & sources",

@@ -35,6 +35,7 @@ class Job:
     link: dict[str, Any]
     training_type: str | None
     notes: list[str] = field(default_factory=list)
+    typed_hours: float | None = None  # the hours of one run as typed (not device- or instance-hours), for a note
 
 
 # ---------------------------------------------------------------- option lists (built once per server)
@@ -282,7 +283,7 @@ def _grid_year(cat: Catalog, region: str | None, custom: bool) -> dict[str, Any]
     )
     if year is not None and year != latest:
         out["year"] = int(year)
-    return out
+    return {} if custom else out  # your own intensity has no year or basis (both boxes are greyed out)
 
 
 def _pue(cat: Catalog, region: str | None) -> float | None:
@@ -479,6 +480,7 @@ def sidebar(cat: Catalog) -> Job:
         training_type = _training_type()
         if training_type is not None:
             link["training_type"] = training_type
+    typed = hours if "instance" not in kwargs and "device_hours" not in hours_link else None
     if "instance" in kwargs:
         kwargs["provider"] = None
-    return Job({k: v for k, v in kwargs.items() if v is not None}, link, training_type, notes)
+    return Job({k: v for k, v in kwargs.items() if v is not None}, link, training_type, notes, typed)

@@ -20,8 +20,9 @@ def metric_row() -> Any:
     return st.container(horizontal=True, gap="small")
 
 
-def headline(e: Estimate) -> None:
-    """Emissions (with the range), energy, intensity and PUE, and the formula with its numbers."""
+def headline(e: Estimate, typed_hours: float | None = None) -> None:
+    """Emissions (with the range), energy, intensity and PUE, and the formula with its numbers; ``typed_hours``:
+    the hours of one run as the person typed them (noted when they look like seconds)."""
     row = metric_row()
     row.metric("Emissions", report.mass(e.co2e_g), help="Operational: location-based, central estimate.", width=FIT)
     embodied_metric(row, e)
@@ -38,7 +39,7 @@ def headline(e: Estimate) -> None:
     st.code(report.arithmetic(e), language=None, wrap_lines=True)
     _market_note(e)
     embodied_note(e)
-    for warning in [*e.warnings, *report.typed_hours_notes(e)]:
+    for warning in [*e.warnings, *report.long_run_notes(typed_hours)]:
         plain.info(warning)  # may echo a name as the person typed it
 
 

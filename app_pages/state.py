@@ -323,6 +323,12 @@ def seed_from_link(cat: Catalog, params: Mapping[str, str]) -> tuple[dict[str, A
     _seed_other(cat, params, seed, errors)
     for name in errors:
         seed[name] = None  # empty in the form: what the link meant is not known
+    if "provider" in seed and seed["provider"] is None:  # a provider box is never empty: the region's, else the default
+        region = cat.regions.get(str(seed.get("region")))
+        if region is not None:
+            seed["provider"] = region.provider or ONPREM
+        else:
+            del seed["provider"]
     if "intensity_range" in errors:
         seed.pop("intensity_range")
         seed["intensity_low"] = seed["intensity_high"] = None
@@ -356,8 +362,22 @@ def seed_once(cat: Catalog) -> Errors:
 
 
 # Inputs a choice in the form hides and shows again: hours (while device-hours are given), the device and its
-# count (while an instance is). Not the region or provider, whose options follow the instance's provider.
-KEPT_WHILE_HIDDEN = ("hours", "device_hours", "count", "hardware", "utilization", "power_w")
+# count (while an instance is), a custom intensity (while unticked), the serving speed either way, CPUs as
+# packages or cores, the serving hours a day. Not the region or provider, whose options follow the instance's.
+KEPT_WHILE_HIDDEN = (
+    "hours",
+    "device_hours",
+    "count",
+    "hardware",
+    "utilization",
+    "power_w",
+    "intensity",
+    "seconds_per_request",
+    "requests_per_second",
+    "cpu_count",
+    "cpu_cores",
+    "hours_per_day",
+)
 
 
 def keep_hidden_inputs() -> None:

@@ -159,13 +159,17 @@ LONG_RUN_HOURS = 2 * HOURS_PER_YEAR  # typed hours of one run past two years: se
 
 
 def typed_hours_notes(e: Estimate) -> list[str]:
+    """:func:`long_run_notes` of ``e``'s hours for one run (the CLI's ``--hours``)."""
+    return long_run_notes(e.hours / e.trials)
+
+
+def long_run_notes(run_hours: float | None) -> list[str]:
     """A note when the hours a person typed for one run are over two years (a unit slip is likelier), else none.
 
-    Said where hours are typed (the CLI's estimate and card, the web form), not in ``e.warnings``: serving
-    for years or a preflight's computed device-hours are long on purpose.
+    Said where hours of one run are typed (the CLI's estimate and card, the web form's hours), not in
+    ``e.warnings``: serving for years or a preflight's computed device-hours are long on purpose.
     """
-    run_hours = e.hours / e.trials
-    if run_hours <= LONG_RUN_HOURS:
+    if run_hours is None or run_hours <= LONG_RUN_HOURS:
         return []
     return [
         f"hours {run_hours:g} is {run_hours / HOURS_PER_YEAR:.3g} years of wall-clock time for one run: if these "

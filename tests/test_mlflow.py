@@ -85,6 +85,9 @@ def test_a_bad_argument_logs_nothing_and_a_second_estimate_is_refused(tracking: 
         again = estimate(hardware="nvidia-t4", hours=4, region="FR")
         with pytest.raises(InputError, match=r"already holds another estimate \(co2_hours='2', this one '4'\)"):
             co2_mlflow.log_estimate(again)
+        half = estimate(hardware="nvidia-t4", hours=2, region="FR", utilization=0.5)  # the same params, half the g
+        with pytest.raises(InputError, match=r"already holds another estimate \(co2e_g="):
+            co2_mlflow.log_estimate(half)
         co2_mlflow.log_estimate(e, training_type="fine-tuning")  # the same estimate again: allowed, unchanged
     data = tracking.get_run(run.info.run_id).data
     assert data.metrics["co2e_g"] == pytest.approx(e.co2e_g) and data.params["co2_hours"] == "2"

@@ -500,6 +500,13 @@ def test_typed_hours_that_look_like_seconds_are_named_where_they_are_typed() -> 
     from app_pages import plain
 
     assert note in [plain.unescape(block.value) for block in at.info]  # as plain text
+    at.number_input(key="count").set_value(8).run()
+    at.radio(key="duration").set_value("device_hours").run()
+    at.number_input(key="device_hours").set_value(200_000.0).run()  # 25,000 h each: typed as device-hours, no note
+    assert not any("wall-clock time for one run" in plain.unescape(b.value) for b in at.info)
+    at.radio(key="what").set_value("instance").run()
+    at.number_input(key="hours").set_value(20_000.0).run()  # an instance's help asks for total instance-hours
+    assert not any("wall-clock time for one run" in plain.unescape(b.value) for b in at.info)
 
 
 # ---------------------------------------------------------------- a fourth walk: the API in a notebook, the app
@@ -715,3 +722,35 @@ def test_a_cpu_is_looked_up_among_the_cpus() -> None:
     with pytest.raises(InputError, match=r"^cpu 'nvidia-t4' is NVIDIA T4, a gpu, not a CPU; pass it as hardware"):
         estimate(cpu="nvidia-t4", hours=1, region="FR")
     assert estimate(cpu="EPYC 7763", hours=1, region="FR").components[0].device_id == "amd-epyc-7763"
+
+
+def test_a_custom_intensity_after_a_chosen_year_gives_a_figure_not_a_dead_end() -> None:
+    """Year 2022 then a custom 300 g/kWh said 'leave out year' about a greyed-out box."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", "region": "DE"})
+    at.run()
+    at.selectbox(key="year").set_value(2022).run()
+    at.radio(key="basis").set_value("marginal").run()
+    at.checkbox(key="custom_intensity").check().run()
+    at.number_input(key="intensity").set_value(300.0).run()
+    assert not at.exception and not at.error
+    e = estimate(hardware="nvidia-a100-sxm4-80gb", hours=10, region="DE", intensity=300)
+    assert any(m.value == report_mass(e.co2e_g) for m in at.metric)
+    assert "year" not in at.query_params and "basis" not in at.query_params
+
+
+def test_a_custom_intensity_and_a_serving_speed_come_back_as_set() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60).run()
+    at.checkbox(key="custom_intensity").check().run()
+    at.number_input(key="intensity").set_value(300.0).run()
+    at.checkbox(key="custom_intensity").uncheck().run()
+    at.checkbox(key="custom_intensity").check().run()
+    assert at.number_input(key="intensity").value == 300.0
+    at.number_input(key="seconds_per_request").set_value(0.5).run()
+    at.radio(key="rate_by").set_value("throughput").run()
+    at.radio(key="rate_by").set_value("latency").run()
+    assert at.number_input(key="seconds_per_request").value == 0.5 and not at.exception

@@ -136,12 +136,15 @@ def log_estimate(
     mlflow = _mlflow()
     client, run_id, started = _open(mlflow, run_id)
     try:
-        held = client.get_run(run_id).data.params
-        differ = sorted(k for k, v in params.items() if k in held and held[k] != v)
-        if differ:
+        data = client.get_run(run_id).data
+        differ = sorted(k for k, v in params.items() if k in data.params and data.params[k] != v)
+        differ += sorted(k for k, v in metrics.items() if k in data.metrics and data.metrics[k] != float(v))
+        if differ:  # a param differs (MLflow keeps its first value), or a figure (its inputs need not be params)
+            name = differ[0]
+            held, this = (data.params, params) if name in params else (data.metrics, metrics)
             raise InputError(
-                f"MLflow run {run_id} already holds another estimate ({differ[0]}={held[differ[0]]!r}, this one "
-                f"{params[differ[0]]!r}); MLflow keeps a param's first value: log this estimate in a new run"
+                f"MLflow run {run_id} already holds another estimate ({name}={held[name]!r}, this one "
+                f"{this[name]!r}): log this estimate in a new run"
             )
         for metric, number in metrics.items():
             client.log_metric(run_id, metric, float(number))
