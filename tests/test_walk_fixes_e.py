@@ -754,3 +754,26 @@ def test_a_custom_intensity_and_a_serving_speed_come_back_as_set() -> None:
     at.radio(key="rate_by").set_value("throughput").run()
     at.radio(key="rate_by").set_value("latency").run()
     assert at.number_input(key="seconds_per_request").value == 0.5 and not at.exception
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        {"region": "FR", "provider": "onprem"},
+        {"provider": "aws"},
+        {"region": "aws:us-east-1", "provider": "gcp"},
+        {"region": "eu-west-3", "provider": "azure"},
+    ],
+    ids=repr,
+)
+def test_a_link_whose_provider_is_refused_shows_its_error_and_the_form_works(link: dict[str, str]) -> None:
+    """Each crashed the form at every run (KeyError: None): a refused provider was seeded empty."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", **link})
+    at.run()
+    assert not at.exception
+    assert any("From the link" in e.value for e in at.error)
+    at.number_input(key="hours").set_value(12.0).run()  # and it keeps working
+    assert not at.exception
