@@ -27,6 +27,7 @@ from estimator.inference import IDLE_DRAW_FRACTION
 from estimator.job import BY_NAME, INPUTS, LIKELY_MEANT, Job
 from estimator.modelcard import TRAINING_TYPES
 from estimator.plan import place, resolve
+from estimator.records import Region
 
 DEFAULT_HARDWARE = "nvidia-a100-sxm4-80gb"
 DEFAULT_REGION = "gcp:us-central1"
@@ -220,8 +221,13 @@ def _seed_names(cat: Catalog, values: Mapping[str, Any], seed: dict[str, Any]) -
     if "region" in values:
         provider = seed.get("provider") if "instance" in seed else values.get("provider")
         region = place(cat, values["region"], provider)  # as estimate() reads it: 'us-east-1' is its grid zone
-        seed["region"] = region.id
-        seed["provider"] = region.provider or ONPREM
+        if "instance" in seed and not region.is_cloud:  # the form lists the instance's provider's regions only
+            on_grid = _on_grid(cat, seed["provider"], region)  # one on the same grid (provider_params says so)
+            if on_grid:
+                seed["region"] = on_grid[0]
+        else:
+            seed["region"] = region.id
+            seed["provider"] = region.provider or ONPREM
     if "cpu" in values:
         seed["cpu"] = cat.device(values["cpu"])[0].id
 
@@ -267,11 +273,19 @@ def unknown_params(params: Iterable[str]) -> Errors:
     return out
 
 
+def _on_grid(cat: Catalog, provider: str, reg: Region) -> list[str]:
+    """``provider``'s regions on ``reg``'s grid, sorted."""
+    return sorted(r for r in cat.provider_regions.get(provider, ()) if cat.regions[r].grid_id == reg.grid_id)
+
+
 def provider_params(cat: Catalog, params: Mapping[str, str]) -> Errors:
     """A link's provider with a place that is none of its regions (region=FR&provider=aws): the form takes a
-    provider with its own regions, so it is ignored, said, with the provider's regions on that grid."""
+    provider with its own regions, so it is ignored, said, with the provider's regions on that grid. The same
+    for an instance with a place that is no cloud region (instance=aws:p4d.24xlarge&region=FR)."""
     name, provider = params.get("region"), params.get("provider")
-    if not name or not provider or "instance" in params:
+    if name and "instance" in params:
+        return _instance_place(cat, params["instance"], name)
+    if not name or not provider:
         return {}
     try:
         reg, pid = place(cat, name, provider), cat.provider(provider).id
@@ -279,11 +293,30 @@ def provider_params(cat: Catalog, params: Mapping[str, str]) -> Errors:
         return {}  # a bad region or provider: its own message comes from the link's check
     if reg.is_cloud and reg.provider == pid:
         return {}
-    on_grid = sorted(r for r in cat.provider_regions.get(pid, ()) if cat.regions[r].grid_id == reg.grid_id)
+    on_grid = _on_grid(cat, pid, reg)
     hint = f" ({', '.join(on_grid[:3])} {'is' if len(on_grid) == 1 else 'are'} on its grid)" if on_grid else ""
     return {
         "provider": f"provider {pid} with region {reg.id}: the form takes a provider with one of its regions{hint}; "
         f"provider ignored, so the figure is {reg.id}'s with its default PUE"
+    }
+
+
+def _instance_place(cat: Catalog, instance: str, name: str) -> Errors:
+    """An instance's link with a place that is no cloud region: which of its provider's regions the form shows."""
+    try:
+        inst = cat.instance(instance)[0]
+        reg = place(cat, name, inst.provider)
+    except estimator.EstimatorError:
+        return {}  # its own message comes from the link's check
+    if reg.is_cloud or not inst.provider:
+        return {}
+    on_grid = _on_grid(cat, inst.provider, reg)
+    shown = (
+        f"{on_grid[0]}, on {reg.id}'s grid" if on_grid else f"{inst.provider}'s default region (none is on its grid)"
+    )
+    return {
+        "region": f"region {reg.id} with instance {inst.id}: the form takes one of {inst.provider}'s regions for an "
+        f"instance, so it shows {shown}; estimate() takes the place itself"
     }
 
 

@@ -777,3 +777,25 @@ def test_a_link_whose_provider_is_refused_shows_its_error_and_the_form_works(lin
     assert any("From the link" in e.value for e in at.error)
     at.number_input(key="hours").set_value(12.0).run()  # and it keeps working
     assert not at.exception
+
+
+def test_an_instance_link_with_a_country_shows_its_providers_region_on_that_grid_and_says_so() -> None:
+    """instance=aws:p4d.24xlarge&region=FR moved the job to aws:us-east-1 (19.6 kg) without a word; estimate()
+    gives FR's grid (1.45 kg): the form now shows aws:eu-west-3, on FR's grid, and says why."""
+    from streamlit.testing.v1 import AppTest
+
+    from app_pages import plain
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.query_params.update({"instance": "aws:p4d.24xlarge", "hours": "10", "region": "FR"})
+    at.run()
+    assert not at.exception and at.selectbox(key="region").value == "aws:eu-west-3"
+    said = [plain.unescape(w.value) for w in at.warning]
+    assert (
+        "From the link: region FR with instance aws:p4d.24xlarge: the form takes one of aws's regions for an "
+        "instance, so it shows aws:eu-west-3, on FR's grid; estimate() takes the place itself"
+    ) in said
+    api = estimate(instance="aws:p4d.24xlarge", hours=10, region="FR")
+    shown = estimate(instance="aws:p4d.24xlarge", hours=10, region="aws:eu-west-3")
+    assert api.intensity_g_per_kwh == shown.intensity_g_per_kwh
+    assert any(m.value == report_mass(shown.co2e_g) for m in at.metric)
