@@ -193,15 +193,12 @@ def results(p: Preflight) -> None:
     st.markdown("\n".join(dict.fromkeys(lines)))  # each once
 
 
-HOURS_PER_YEAR = 8766.0  # 365.25 days of 24 h
-
-
 def years_note(wall_hours: float, count: float) -> None:
     """A sanity note when one run's wall-clock time runs to a year or more: more devices, or a check of the inputs."""
-    if wall_hours < HOURS_PER_YEAR:
+    if wall_hours < report.HOURS_PER_YEAR:
         return
     plain.warning(
-        f"One run would take {report.num(wall_hours / HOURS_PER_YEAR, 3)} years of wall-clock time on "
+        f"One run would take {report.num(wall_hours / report.HOURS_PER_YEAR, 3)} years of wall-clock time on "
         f"{devices(count)}. Large runs spread over many devices: set the number of devices in the sidebar, "
         "or check the parameters, tokens and FLOPs."
     )

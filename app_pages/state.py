@@ -26,8 +26,7 @@ from estimator.catalog import Catalog, load_catalog
 from estimator.inference import IDLE_DRAW_FRACTION
 from estimator.job import BY_NAME, INPUTS, LIKELY_MEANT, Job
 from estimator.modelcard import TRAINING_TYPES
-from estimator.plan import place, resolve
-from estimator.records import Region
+from estimator.plan import place, regions_on_grid, resolve
 
 DEFAULT_HARDWARE = "nvidia-a100-sxm4-80gb"
 DEFAULT_REGION = "gcp:us-central1"
@@ -222,7 +221,7 @@ def _seed_names(cat: Catalog, values: Mapping[str, Any], seed: dict[str, Any]) -
         provider = seed.get("provider") if "instance" in seed else values.get("provider")
         region = place(cat, values["region"], provider)  # as estimate() reads it: 'us-east-1' is its grid zone
         if "instance" in seed and not region.is_cloud:  # the form lists the instance's provider's regions only
-            on_grid = _on_grid(cat, seed["provider"], region)  # one on the same grid (provider_params says so)
+            on_grid = regions_on_grid(cat, seed["provider"], region)  # one on the same grid (provider_params says so)
             if on_grid:
                 seed["region"] = on_grid[0]
         else:
@@ -273,11 +272,6 @@ def unknown_params(params: Iterable[str]) -> Errors:
     return out
 
 
-def _on_grid(cat: Catalog, provider: str, reg: Region) -> list[str]:
-    """``provider``'s regions on ``reg``'s grid, sorted."""
-    return sorted(r for r in cat.provider_regions.get(provider, ()) if cat.regions[r].grid_id == reg.grid_id)
-
-
 def provider_params(cat: Catalog, params: Mapping[str, str]) -> Errors:
     """A link's provider with a place that is none of its regions (region=FR&provider=aws): the form takes a
     provider with its own regions, so it is ignored, said, with the provider's regions on that grid. The same
@@ -293,7 +287,7 @@ def provider_params(cat: Catalog, params: Mapping[str, str]) -> Errors:
         return {}  # a bad region or provider: its own message comes from the link's check
     if reg.is_cloud and reg.provider == pid:
         return {}
-    on_grid = _on_grid(cat, pid, reg)
+    on_grid = regions_on_grid(cat, pid, reg)
     hint = f" ({', '.join(on_grid[:3])} {'is' if len(on_grid) == 1 else 'are'} on its grid)" if on_grid else ""
     return {
         "provider": f"provider {pid} with region {reg.id}: the form takes a provider with one of its regions{hint}; "
@@ -310,7 +304,7 @@ def _instance_place(cat: Catalog, instance: str, name: str) -> Errors:
         return {}  # its own message comes from the link's check
     if reg.is_cloud or not inst.provider:
         return {}
-    on_grid = _on_grid(cat, inst.provider, reg)
+    on_grid = regions_on_grid(cat, inst.provider, reg)
     shown = (
         f"{on_grid[0]}, on {reg.id}'s grid" if on_grid else f"{inst.provider}'s default region (none is on its grid)"
     )

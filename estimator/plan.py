@@ -34,17 +34,11 @@ from estimator.core import ComponentSpec
 from estimator.errors import AmbiguousNameError, EstimatorError, InputError, NotFoundError, did_you_mean
 from estimator.job import BASES, Job
 from estimator.names import listed, one_edit_apart
-from estimator.records import Device, Instance, Region
+from estimator.records import POWER_BASIS_WORDS, Device, Instance, Region
 from estimator.schema import YEAR_RANGE
 
 OLD_FIGURE_YEARS = 5
 THIS_YEAR = time.localtime().tm_year
-POWER_BASIS_WORDS = {
-    "tdp": "TDP",
-    "tbp": "typical board power",
-    "measured": "measured average power",
-    "estimate": "estimated power",
-}
 # Low end of the draw range, calibrated on measured runs (data/validation.csv, docs/validation.md):
 # training runs measured on Azure drew 0.27 to 0.92 of TDP, median 0.43 (Dodge et al. 2022, FAccT,
 # doi:10.1145/3531146.3533234, Table 2); OLMo training drew 15 % to 85 % of maximum power (Morrison et al.
@@ -595,9 +589,13 @@ def _same_place(catalog: Catalog, name: str, reg: Region, provider: str) -> str:
     """'; did you mean aws:us-east-1?': ``provider``'s regions spelt like a bare ``name`` (or one character
     from it) or in ``reg``'s grid zone (a suggestion by spelling alone could move the job to another grid), or ''."""
     exact, near = ([], []) if ":" in name else _spelt_like(catalog, name, [provider])
-    same_grid = [r for r in catalog.provider_regions.get(provider, ()) if catalog.regions[r].grid_id == reg.grid_id]
-    ids = sorted({*exact, *near, *same_grid})
+    ids = sorted({*exact, *near, *regions_on_grid(catalog, provider, reg)})
     return f"; did you mean {' or '.join(ids[:3])}?" if ids else ""
+
+
+def regions_on_grid(catalog: Catalog, provider: str, reg: Region) -> list[str]:
+    """``provider``'s cloud regions on ``reg``'s grid, sorted (where the same job draws the same grid figure)."""
+    return sorted(r for r in catalog.provider_regions.get(provider, ()) if catalog.regions[r].grid_id == reg.grid_id)
 
 
 def _spelt_like(catalog: Catalog, bare: str, providers: list[str]) -> tuple[list[str], list[str]]:

@@ -8,6 +8,12 @@ from typing import Any, NamedTuple
 DEVICE_KINDS = ("gpu", "tpu", "npu", "soc", "cpu")
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8", "int8")
 POWER_BASES = ("tdp", "tbp", "measured", "estimate")
+POWER_BASIS_WORDS = {  # each basis as the texts name a figure of it ("NVIDIA T4: TDP 70 W")
+    "tdp": "TDP",
+    "tbp": "typical board power",
+    "measured": "measured average power",
+    "estimate": "estimated power",
+}
 REGION_KINDS = ("world", "country", "subdivision", "zone", "cloud")
 GRID_KINDS = ("world", "country", "subdivision", "zone")
 INTENSITY_BASES = ("lifecycle", "direct", "marginal", "unknown")

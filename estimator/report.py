@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING, NamedTuple
 
 from estimator.core import Component, Estimate
+from estimator.records import POWER_BASIS_WORDS
 
 if TYPE_CHECKING:
     from estimator.inference import InferenceEstimate
@@ -358,14 +359,7 @@ POWER_WORDS = {  # what a component's power figure is (its power_basis), as a pa
     "user": "given by the authors",
     "memory": "a per-GB figure for memory",
 }
-POWER_TERMS = {  # the same, as the formula in a card's source names it
-    "tdp": "TDP",
-    "tbp": "typical board power",
-    "measured": "measured power",
-    "estimate": "estimated power",
-    "user": "given power",
-    "memory": "memory power per GB",
-}
+POWER_TERMS = {**POWER_BASIS_WORDS, "user": "given power", "memory": "memory power per GB"}  # a card's formula
 
 
 def main_component(e: Estimate) -> Component:

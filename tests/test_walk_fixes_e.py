@@ -10,10 +10,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from estimator import estimate, estimate_inference
+from estimator import estimate, estimate_inference, report
 from estimator import validation as validation_module
 from estimator.errors import InputError
 from tests.conftest import run_cli
+from tests.test_app import infos, warnings_shown
+from tests.test_app import run as run_app
 
 
 def test_the_energy_high_end_of_a_measured_mean_is_its_measured_maximum() -> None:
@@ -129,7 +131,6 @@ def test_card_and_a_modelcard_print_the_estimates_warnings_on_stderr(tmp_path: P
 
 def test_the_paper_paragraph_and_the_card_say_what_the_power_figure_is() -> None:
     """50 W given by the user is not 'the vendor's TDP'; a utilization is named, so the figure can be reproduced."""
-    from estimator import report
     from estimator.modelcard import card_block
 
     mine = estimate(hardware="nvidia-t4", hours=2, region="FR", power_w=50)
@@ -442,7 +443,6 @@ def test_a_decimal_comma_is_refused_not_read_as_thousands(given: str) -> None:
 )
 def test_the_power_is_worded_from_the_main_components_own_basis(job: dict[str, Any], term: str, words: str) -> None:
     """An estimated CPU or instance figure, memory alone or a per-core share was called "the vendor's TDP"."""
-    from estimator import report
     from estimator.modelcard import card_block
 
     e = estimate(hours=10, region="FR", **job)
@@ -492,21 +492,17 @@ def test_typed_hours_that_look_like_seconds_are_named_where_they_are_typed() -> 
     )  # fmt: skip
     assert serving.returncode == 0 and "wall-clock" not in serving.stdout + serving.stderr
 
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60).run()
+    at = run_app()
     at.number_input(key="hours").set_value(86400.0).run()
     assert not at.exception
-    from app_pages import plain
-
-    assert note in [plain.unescape(block.value) for block in at.info]  # as plain text
+    assert note in infos(at)  # as plain text
     at.number_input(key="count").set_value(8).run()
     at.radio(key="duration").set_value("device_hours").run()
     at.number_input(key="device_hours").set_value(200_000.0).run()  # 25,000 h each: typed as device-hours, no note
-    assert not any("wall-clock time for one run" in plain.unescape(b.value) for b in at.info)
+    assert not any("wall-clock time for one run" in text for text in infos(at))
     at.radio(key="what").set_value("instance").run()
     at.number_input(key="hours").set_value(20_000.0).run()  # an instance's help asks for total instance-hours
-    assert not any("wall-clock time for one run" in plain.unescape(b.value) for b in at.info)
+    assert not any("wall-clock time for one run" in text for text in infos(at))
 
 
 # ---------------------------------------------------------------- a fourth walk: the API in a notebook, the app
@@ -515,26 +511,16 @@ def test_typed_hours_that_look_like_seconds_are_named_where_they_are_typed() -> 
 def test_a_link_with_a_region_several_providers_spell_alike_opens_on_its_grid_zone() -> None:
     """'us-east-1' (aws and alibaba, one grid) crashed the web form with a traceback on every rerun; estimate()
     reads it as the zone US-MIDA-PJM, and so do the link and the look-ups now."""
-    from streamlit.testing.v1 import AppTest
-
     from estimator import default_pue, region_intensity
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
-    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", "region": "us-east-1"})
-    at.run()
+    at = run_app({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", "region": "us-east-1"})
     assert not at.exception
     e = estimate(hardware="nvidia-a100-sxm4-80gb", hours=10, region="us-east-1")
     assert e.region is not None and e.region["id"] == "US-MIDA-PJM"
     assert at.selectbox(key="region").value == "US-MIDA-PJM"
-    assert any(m.value == report_mass(e.co2e_g) for m in at.metric)
+    assert any(m.value == report.mass(e.co2e_g) for m in at.metric)
     assert region_intensity("us-east-1").value_g_per_kwh == e.intensity_g_per_kwh
     assert default_pue("us-east-1").pue == e.pue
-
-
-def report_mass(grams: float) -> str:
-    from estimator import report
-
-    return report.mass(grams)
 
 
 def test_lint_says_more_when_the_hub_reads_more(tmp_path: Path) -> None:
@@ -588,11 +574,7 @@ def _grams(text: str) -> float:
 def test_the_forms_other_tabs_follow_the_sidebars_year_and_basis() -> None:
     """'Before you train' and the serving figures stayed at the latest lifecycle year while the sidebar said 2022
     or marginal, so 'Whole life' added a 2022 training to a 2025 serving."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
-    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "region": "DE", "hours": "10", "count": "8"})
-    at.run()
+    at = run_app({"hardware": "nvidia-a100-sxm4-80gb", "region": "DE", "hours": "10", "count": "8"})
 
     def figures() -> dict[str, float]:
         wanted = ("Emissions", "Expected emissions", "Per 1,000 requests")
@@ -613,11 +595,7 @@ def test_the_forms_other_tabs_follow_the_sidebars_year_and_basis() -> None:
 
 def test_inputs_a_choice_hides_keep_their_values_when_shown_again() -> None:
     """Hours 10 came back as 24 after a look at device-hours; count 4 came back as 1 after a look at instances."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
-    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "region": "FR", "hours": "10", "count": "4"})
-    at.run()
+    at = run_app({"hardware": "nvidia-a100-sxm4-80gb", "region": "FR", "hours": "10", "count": "4"})
     first = at.code[0].value
     at.radio(key="duration").set_value("device_hours").run()
     at.radio(key="duration").set_value("hours").run()
@@ -661,11 +639,9 @@ def test_a_place_name_another_grid_shares_with_a_qualifier_is_said() -> None:
 
 def test_a_default_year_follows_the_place_and_a_chosen_one_stays() -> None:
     """The default page's 2025 stayed (and was pinned in the link) on moving to 'world', whose data ends earlier."""
-    from streamlit.testing.v1 import AppTest
-
     from estimator import intensity_series
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60).run()
+    at = run_app()
     world_latest = max(r["year"] for r in intensity_series("world"))
     fr_latest = max(r["year"] for r in intensity_series("FR"))
     assert world_latest != fr_latest  # else this test shows nothing
@@ -681,20 +657,14 @@ def test_a_default_year_follows_the_place_and_a_chosen_one_stays() -> None:
 
 
 def test_a_links_provider_with_a_place_not_its_region_is_said_not_dropped_silently() -> None:
-    from streamlit.testing.v1 import AppTest
-
-    from app_pages import plain
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
-    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", "region": "FR", "provider": "aws"})
-    at.run()
-    said = [plain.unescape(w.value) for w in at.warning]
+    at = run_app({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", "region": "FR", "provider": "aws"})
+    said = warnings_shown(at)
     assert (
         "From the link: provider aws with region FR: the form takes a provider with one of its regions "
         "(aws:eu-west-3 is on its grid); provider ignored, so the figure is FR's with its default PUE"
     ) in said
     e = estimate(hardware="nvidia-a100-sxm4-80gb", hours=10, region="FR")
-    assert any(m.value == report_mass(e.co2e_g) for m in at.metric) and not at.exception
+    assert any(m.value == report.mass(e.co2e_g) for m in at.metric) and not at.exception
 
 
 def test_a_days_requests_that_take_more_than_a_day_name_the_time_per_request() -> None:
@@ -726,25 +696,19 @@ def test_a_cpu_is_looked_up_among_the_cpus() -> None:
 
 def test_a_custom_intensity_after_a_chosen_year_gives_a_figure_not_a_dead_end() -> None:
     """Year 2022 then a custom 300 g/kWh said 'leave out year' about a greyed-out box."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
-    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", "region": "DE"})
-    at.run()
+    at = run_app({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", "region": "DE"})
     at.selectbox(key="year").set_value(2022).run()
     at.radio(key="basis").set_value("marginal").run()
     at.checkbox(key="custom_intensity").check().run()
     at.number_input(key="intensity").set_value(300.0).run()
     assert not at.exception and not at.error
     e = estimate(hardware="nvidia-a100-sxm4-80gb", hours=10, region="DE", intensity=300)
-    assert any(m.value == report_mass(e.co2e_g) for m in at.metric)
+    assert any(m.value == report.mass(e.co2e_g) for m in at.metric)
     assert "year" not in at.query_params and "basis" not in at.query_params
 
 
 def test_a_custom_intensity_and_a_serving_speed_come_back_as_set() -> None:
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60).run()
+    at = run_app()
     at.checkbox(key="custom_intensity").check().run()
     at.number_input(key="intensity").set_value(300.0).run()
     at.checkbox(key="custom_intensity").uncheck().run()
@@ -768,11 +732,7 @@ def test_a_custom_intensity_and_a_serving_speed_come_back_as_set() -> None:
 )
 def test_a_link_whose_provider_is_refused_shows_its_error_and_the_form_works(link: dict[str, str]) -> None:
     """Each crashed the form at every run (KeyError: None): a refused provider was seeded empty."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
-    at.query_params.update({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", **link})
-    at.run()
+    at = run_app({"hardware": "nvidia-a100-sxm4-80gb", "hours": "10", **link})
     assert not at.exception
     assert any("From the link" in e.value for e in at.error)
     at.number_input(key="hours").set_value(12.0).run()  # and it keeps working
@@ -782,15 +742,9 @@ def test_a_link_whose_provider_is_refused_shows_its_error_and_the_form_works(lin
 def test_an_instance_link_with_a_country_shows_its_providers_region_on_that_grid_and_says_so() -> None:
     """instance=aws:p4d.24xlarge&region=FR moved the job to aws:us-east-1 (19.6 kg) without a word; estimate()
     gives FR's grid (1.45 kg): the form now shows aws:eu-west-3, on FR's grid, and says why."""
-    from streamlit.testing.v1 import AppTest
-
-    from app_pages import plain
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
-    at.query_params.update({"instance": "aws:p4d.24xlarge", "hours": "10", "region": "FR"})
-    at.run()
+    at = run_app({"instance": "aws:p4d.24xlarge", "hours": "10", "region": "FR"})
     assert not at.exception and at.selectbox(key="region").value == "aws:eu-west-3"
-    said = [plain.unescape(w.value) for w in at.warning]
+    said = warnings_shown(at)
     assert (
         "From the link: region FR with instance aws:p4d.24xlarge: the form takes one of aws's regions for an "
         "instance, so it shows aws:eu-west-3, on FR's grid; estimate() takes the place itself"
@@ -798,4 +752,4 @@ def test_an_instance_link_with_a_country_shows_its_providers_region_on_that_grid
     api = estimate(instance="aws:p4d.24xlarge", hours=10, region="FR")
     shown = estimate(instance="aws:p4d.24xlarge", hours=10, region="aws:eu-west-3")
     assert api.intensity_g_per_kwh == shown.intensity_g_per_kwh
-    assert any(m.value == report_mass(shown.co2e_g) for m in at.metric)
+    assert any(m.value == report.mass(shown.co2e_g) for m in at.metric)
