@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 import estimator
-from app_pages import state
+from app_pages import plain, state
 from app_pages.widgets import UNSET, job_number, spec_of
 from estimator import core, grid, report
 from estimator.catalog import Catalog
@@ -207,8 +207,11 @@ def _location(cat: Catalog, instance: str | None) -> str | None:
             **state.watch("provider"),
         )
     options = by_provider[provider]
-    if st.session_state.get("region") not in options and not state.unresolved(["region"]):
-        st.session_state["region"] = PROVIDER_DEFAULT.get(provider, options[0])
+    previous = st.session_state.get("region")
+    if previous not in options and not state.unresolved(["region"]):
+        st.session_state["region"], moved = state.region_for(cat, provider, options, previous)
+        if moved:
+            plain.info(moved)
     region: str | None = st.selectbox(
         ("Region" if provider != state.ONPREM else "Country or grid zone") + " (gCO2e/kWh)",
         options,
@@ -219,10 +222,8 @@ def _location(cat: Catalog, instance: str | None) -> str | None:
         "country, a subdivision (US state, Canadian province, ...) or a grid zone. Type to search.",
         **state.watch("region"),
     )
+    state.remember_region(provider, region)
     return region
-
-
-PROVIDER_DEFAULT = state.PROVIDER_DEFAULT_REGION
 
 
 @st.cache_resource(max_entries=512)

@@ -404,7 +404,45 @@ KEPT_WHILE_HIDDEN = (
     "cpu_count",
     "cpu_cores",
     "hours_per_day",
+    "provider",  # drawn only for hardware: an instance's provider replaces it while an instance is chosen
 )
+# The region last chosen for each provider: a switch of provider (or to an instance of another provider) and
+# back restores it instead of the provider's first region.
+REGION_BY_PROVIDER_KEY = "_region_by_provider"
+
+
+def remember_region(provider: str, region: str | None) -> None:
+    """Note ``region`` as the one chosen for ``provider``."""
+    if region is not None:
+        st.session_state.setdefault(REGION_BY_PROVIDER_KEY, {})[provider] = region
+
+
+def region_for(cat: Catalog, provider: str, options: list[str], previous: str | None) -> tuple[str, str | None]:
+    """The region to show when ``provider``'s list (``options``) does not hold ``previous``, and a note.
+
+    The one last chosen for ``provider``; else the one on ``previous``'s grid (a
+    provider's region draws the same grid figure; on-premise, the grid zone
+    itself); else the provider's first. The note says so when the job moved to
+    another grid not chosen by the person (None: nothing to say).
+    """
+    remembered = st.session_state.get(REGION_BY_PROVIDER_KEY, {}).get(provider)
+    first = PROVIDER_DEFAULT_REGION.get(provider, options[0])
+    if remembered in options:
+        return remembered, None  # the person's own choice for this provider: nothing to say
+    if previous is None or previous not in cat.regions:
+        return first, None
+    before = cat.regions[previous]
+    same = [r for r in options if r == before.grid_id] if provider == ONPREM else []
+    same = same or regions_on_grid(cat, provider, before)
+    if same:
+        return same[0], None  # the same grid figure: nothing changed in the estimate's intensity
+    if cat.regions[first].grid_id == before.grid_id:
+        return first, None
+    where = "a country or grid zone" if provider == ONPREM else f"{provider}'s regions"
+    return first, (
+        f"Region set to {first}: {previous} is not among {where}, and none of them is on its grid "
+        f"({before.grid_id}). Choose the region the job ran in."
+    )
 
 
 def keep_hidden_inputs() -> None:
