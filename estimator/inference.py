@@ -68,6 +68,7 @@ class InferenceEstimate:
     up_hours: float | None = None
     days: float | None = None
     busy_known: bool = True
+    rate_input: str | None = None  # "seconds_per_request" or "requests_per_second": what gave ``hours`` (None: neither)
 
     @property
     def idle_hours(self) -> float:
@@ -273,8 +274,10 @@ def estimate_inference(
             e = _named_draw_source(e, idle_frac, "idle " + IDLE_DRAW_SOURCE)
         return InferenceEstimate(n, up_hours, e, None, up_hours, n_days, busy_known=False)
     if seconds_per_request is not None:
+        rate_input = "seconds_per_request"
         seconds = check_positive("seconds_per_request", seconds_per_request, "0.25")
     else:
+        rate_input = "requests_per_second"
         seconds = 1.0 / check_positive("requests_per_second", requests_per_second, "40")
     hours = n * seconds / 3600.0
     if up_hours is not None and hours > up_hours * (1 + 1e-12):
@@ -286,7 +289,7 @@ def estimate_inference(
     if draw_low_fraction is None:
         e = _named_draw_source(e, serving_low, "serving: " + INFERENCE_DRAW_SOURCE)
     if up_hours is None:
-        return InferenceEstimate(requests=n, hours=hours, estimate=e)
+        return InferenceEstimate(requests=n, hours=hours, estimate=e, rate_input=rate_input)
     idle_hours = up_hours - hours
     idle: Estimate | None = None
     if idle_hours > 0:
@@ -294,7 +297,16 @@ def estimate_inference(
         host_cpu = instance is not None and any(c.kind == "cpu" for c in e.components[1:])
         cpu_idle = idle_frac if host_cpu else 1.0
         idle = estimate(hours=idle_hours, utilization=idle_frac, cpu_utilization=cpu_idle, **common)
-    return InferenceEstimate(n, hours, e, idle, up_hours, n_days)
+    return InferenceEstimate(n, hours, e, idle, up_hours, n_days, rate_input=rate_input)
+
+
+# What to check when one day's requests take more than a day, by the input that gave the serving time.
+_RATE_HINT = {
+    "seconds_per_request": "check the time per request (with batching or several replicas serving at once, it is "
+    "the serving time divided by their number)",
+    "requests_per_second": "check the requests per second (with several replicas serving at once, it is the rate "
+    "of all of them together)",
+}
 
 
 @dataclass(frozen=True)
@@ -362,18 +374,16 @@ def lifecycle(
         raise InputError(f"inference must come from estimate_inference(); got {type(inference).__name__}")
     if inference is not None and days is not None:
         span = inference.up_hours if inference.up_hours is not None else inference.hours
-        if span > 24 or (inference.days is not None and inference.days != 1):
+        if inference.days is not None and inference.days != 1:
             raise InputError(
                 f"with period_days, inference must be ONE day of serving (requests per day); this one covers "
-                f"{span:g} h"
-                + (f" over {inference.days:g} days" if inference.days not in (None, 1) else "")
-                + ", more than a day: make it with the requests of one day (days=1)"
-                + (
-                    f"; if {inference.requests:,.0f} requests are one day's, check the time per request (with "
-                    "batching or several replicas serving at once, it is the serving time divided by their number)"
-                    if inference.up_hours is None and inference.days in (None, 1)
-                    else ""
-                )
+                f"{span:g} h over {inference.days:g} days: make it with the requests of one day (days=1)"
+            )
+        if span > 24:
+            raise InputError(
+                f"with period_days, inference must be ONE day of serving (requests per day); this one covers "
+                f"{span:g} h of serving, more than a day; if {inference.requests:,.0f} requests are one day's, "
+                + _RATE_HINT.get(inference.rate_input or "", "check the rate")
             )
     training_g = training.co2e_g * float(experiments_factor) * (1 + retrainings)
     inference_g = 0.0

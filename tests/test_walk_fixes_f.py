@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 
+from app_pages import plain
 from estimator import estimate
-from estimator.errors import AmbiguousNameError
+from estimator.errors import AmbiguousNameError, InputError
 from tests.test_app import infos
 from tests.test_app import run as run_app
+
+LIFECYCLE_TAB = "Inference & lifecycle"
 
 
 @pytest.mark.parametrize(("name", "place"), [("England", "GB-ENG"), ("Scotland", "GB-SCT"), ("Wales", "GB-WLS")])
@@ -69,3 +72,37 @@ def test_on_premise_takes_the_grid_zone_of_the_cloud_region_chosen_before() -> N
     assert at.session_state["region"] == "NL"
     at.selectbox(key="provider").set_value("gcp").run()
     assert at.session_state["region"] == "gcp:europe-west4"
+
+
+def test_a_days_requests_at_a_throughput_that_take_more_than_a_day_name_the_requests_per_second() -> None:
+    """100,000 requests at 1 per second is 27.78 h: the message named the time per request and days=1, neither
+    of which the user gave (the web form has no days field)."""
+    from estimator import estimate_inference, lifecycle
+
+    training = estimate(hardware="nvidia-a100-sxm4-80gb", hours=10, region="FR")
+    serving = estimate_inference("nvidia-l4", "FR", requests=100_000, requests_per_second=1)
+    with pytest.raises(InputError) as info:
+        lifecycle(training, serving, period_days=365)
+    assert str(info.value) == (
+        "with period_days, inference must be ONE day of serving (requests per day); this one covers 27.7778 h of "
+        "serving, more than a day; if 100,000 requests are one day's, check the requests per second (with several "
+        "replicas serving at once, it is the rate of all of them together)"
+    )
+    week = estimate_inference("nvidia-l4", "FR", requests=100_000, requests_per_second=10, hours_per_day=24, days=7)
+    with pytest.raises(InputError) as info:
+        lifecycle(training, week, period_days=365)
+    assert str(info.value) == (
+        "with period_days, inference must be ONE day of serving (requests per day); this one covers 168 h over "
+        "7 days: make it with the requests of one day (days=1)"
+    )
+
+
+def test_the_forms_lifecycle_says_what_to_check_in_its_own_inputs() -> None:
+    """The form's throughput: 100,000 requests a day at 1 per second; the message names the requests per second."""
+    at = run_app({"requests_per_day": "100000", "requests_per_second": "1"}, tab=LIFECYCLE_TAB)
+    assert at.session_state["rate_by"] == "throughput"
+    shown = [plain.unescape(e.value) for e in at.error]
+    assert len(shown) == 1 and shown[0].endswith(
+        "check the requests per second (with several replicas serving at once, it is the rate of all of them together)"
+    )
+    assert "days=1" not in shown[0]
