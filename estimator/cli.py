@@ -294,14 +294,14 @@ def _amount(what: str, example: str) -> Callable[[str], float]:
     return parse
 
 
-def _whole(what: str) -> Callable[[str], int]:
+def _whole(what: str, example: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
         if not math.isfinite(value) or value != int(value):
-            raise argparse.ArgumentTypeError(f"{what} must be a whole number, e.g. 8; got {text!r}")
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number, e.g. {example}; got {text!r}")
         return int(value)
 
     return parse
@@ -335,7 +335,7 @@ def _add_job_args(p: argparse.ArgumentParser, names: Sequence[str] = job.NAMES, 
         if spec.kind == "number":
             options["type"] = _number(spec.cli_flag, spec.example)
         elif spec.kind == "whole":
-            options["type"] = _whole(spec.cli_flag)
+            options["type"] = _whole(spec.cli_flag, spec.example)
         elif spec.kind == "choice":
             options["choices"] = spec.choices
         elif spec.kind == "pair":
@@ -397,8 +397,17 @@ def _add_inference(sub: Any) -> None:
     _add_job_args(inf, INFERENCE_INPUTS)
     inf.add_argument("--requests", type=_amount("--requests", "1000000"), required=True, help="requests served")
     rate = inf.add_mutually_exclusive_group()
-    rate.add_argument("--seconds-per-request", type=_number("--seconds-per-request", "0.25"))
-    rate.add_argument("--requests-per-second", type=_number("--requests-per-second", "40"))
+    rate.add_argument(
+        "--seconds-per-request",
+        type=_number("--seconds-per-request", "0.25"),
+        help="wall-clock seconds the whole deployment (all --count devices together) spends per request, e.g. 0.25; "
+        "with batching or several replicas at once, the serving time divided by their number",
+    )
+    rate.add_argument(
+        "--requests-per-second",
+        type=_number("--requests-per-second", "40"),
+        help="requests the whole deployment (all --count devices together) serves per second, e.g. 40",
+    )
     up = inf.add_mutually_exclusive_group()
     up.add_argument(
         "--hours-per-day",

@@ -423,8 +423,36 @@ def _set_in_place(lines: list[str], block: dict[str, Any], newline: str) -> list
     out[after_last:after_last] = [line for key in block if key not in at for line in rendered(key)]
     for start in sorted((at[key] for key in block if key in at), reverse=True):  # bottom up: the lines above stay put
         key = next(k for k, i in at.items() if i == start)
-        out[start : end_of(start)] = rendered(key)
+        new = rendered(key)
+        stop = end_of(start)
+        comment = _trailing_comment(lines[start]) if stop == start + 1 and len(new) == 1 else None
+        if comment is not None:  # 'emissions: 5000  # grams': the person's comment stays with the new value
+            new = [new[0][: -len(newline)] + comment + newline]
+        out[start:stop] = new
     return out
+
+
+def _trailing_comment(line: str) -> str | None:
+    """The comment ending a one-line entry, with the blanks before it ('  # grams'), or None.
+
+    A ``#`` after a blank starts a comment in YAML unless it is inside a quoted
+    value: the comment starts at the first such ``#`` where the line before it
+    reads as the same mapping as the whole line.
+    """
+    import yaml
+
+    body = line.rstrip("\r\n")
+    try:
+        whole = yaml.safe_load(body.strip())
+    except yaml.YAMLError:
+        return None
+    for m in re.finditer(r"[ \t]+#", body):
+        try:
+            if yaml.safe_load(body[: m.start()].strip()) == whole:
+                return body[m.start() :]
+        except yaml.YAMLError:
+            continue
+    return None
 
 
 def _deeper(line: str, indent: str) -> bool:

@@ -106,3 +106,18 @@ def test_the_forms_lifecycle_says_what_to_check_in_its_own_inputs() -> None:
         "check the requests per second (with several replicas serving at once, it is the rate of all of them together)"
     )
     assert "days=1" not in shown[0]
+
+
+def test_a_comment_after_a_key_the_card_sets_stays_with_the_new_value() -> None:
+    """'emissions: 5000  # grams' became 'emissions: 10': the README promises the block's comments stay."""
+    from estimator.modelcard import merge
+
+    card = (
+        '---\nco2_eq_emissions:\n  emissions: 5000  # grams\n  source: "a # b"   # who\n'
+        "  training_type: pre-training # kept as is\n  hardware_used: |\n    8 x A100  # not a comment\n---\n"
+    )
+    out = merge(card, {"emissions": 10.5, "source": "c # d", "hardware_used": "1 x T4"})
+    assert out == (
+        "---\nco2_eq_emissions:\n  emissions: 10.5  # grams\n  source: 'c # d'   # who\n"
+        "  training_type: pre-training # kept as is\n  hardware_used: 1 x T4\n---\n"
+    )
