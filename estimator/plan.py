@@ -331,12 +331,14 @@ def _power_notes(catalog: Catalog, device_ids: tuple[str, ...], utilization_give
     return notes
 
 
-def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None:
+def _embodied_item(catalog: Catalog, device: Device, host: Instance | None = None) -> tuple[float, str] | None:
     """kg per device (with its share of a server) and the sources, or None without a figure.
 
     An accelerator carries its own kg plus 1/N of the N-accelerator server, whose
     figure is the whole server but its accelerators (host CPUs, memory, board and
-    chassis inside: Luccioni et al. 2022, BLOOM). A CPU carries 1/S of the S-socket
+    chassis inside: Luccioni et al. 2022, BLOOM). An instance's accelerators share
+    one host, so with ``host`` (the instance) N is at least its accelerator count:
+    the 16 chips of a trn2.48xlarge carry 1/16 each, one server in all. A CPU carries 1/S of the S-socket
     base server, which already holds one CPU (Cloud Carbon Footprint: the base plus
     100 kg per CPU *beyond* it), plus 1/S of the S - 1 CPUs the base lacks.
     A share of one board (``share_of``, ``share``: a cloud's 1/6 of an A10) carries
@@ -368,13 +370,15 @@ def _embodied_item(catalog: Catalog, device: Device) -> tuple[float, str] | None
         )
         return kg, what
     server = emb.accelerator_server
-    kg = found.kg + (server.kg / server.per if server else 0.0)
-    what = f"{device.name}: {own}"
-    if server:
-        what += (
-            f" + 1/{server.per} of a {server.kg:g} kg server, its host CPUs, memory and chassis included "
-            f"({_cited(server.source, server.year)}) = {kg:.4g} kg"
-        )
+    if server is None:
+        return found.kg, f"{device.name}: {own}"
+    per = max(server.per, host.accelerator_count if host is not None else 0)
+    kg = found.kg + server.kg / per
+    shared = f"; {host.id}'s {per} accelerators share one host" if per > server.per and host is not None else ""
+    what = (
+        f"{device.name}: {own} + 1/{per} of a {server.kg:g} kg server, its host CPUs, memory and chassis included "
+        f"({_cited(server.source, server.year)}{shared}) = {kg:.4g} kg"
+    )
     return kg, what
 
 
@@ -408,7 +412,7 @@ def _embodied(catalog: Catalog, specs: list[ComponentSpec], has_acc: bool, inst:
         if device.is_cpu and host:
             basis.append(f"{s.label}: inside the {host}; not counted again")
             continue
-        per_item = _embodied_item(catalog, device)
+        per_item = _embodied_item(catalog, device, inst if i == 0 and has_acc else None)
         if per_item is None:
             basis.append(f"no embodied figure for {device.name} ({device.kind}); left out")
             continue

@@ -52,14 +52,15 @@ def g(kg: float, hours: float, life_h: float = LIFE_H) -> float:
     return kg * 1000 * hours / life_h
 
 
-def accelerator_kg(device: Device) -> float:
-    """What one accelerator carries, from the data: its kg (or its kind's) + 1/8 of the server; a share its share."""
+def accelerator_kg(device: Device, on_host: int = 0) -> float:
+    """What one accelerator carries, from the data: its kg (or its kind's) + 1/8 of the server, or 1/N when the
+    instance's N accelerators are more than 8 (they share one host); a share its share."""
     emb = CATALOG.embodied
     if device.share_of is not None and device.share is not None:
         return device.share * accelerator_kg(CATALOG.devices[device.share_of])
     found = emb.devices.get(device.id) or emb.kinds[device.kind]
     assert emb.accelerator_server is not None
-    return found.kg + emb.accelerator_server.kg / emb.accelerator_server.per
+    return found.kg + emb.accelerator_server.kg / max(emb.accelerator_server.per, on_host)
 
 
 def test_the_hand_figures_are_the_datas() -> None:
@@ -137,13 +138,15 @@ def test_a_ccf_instance_with_other_gpus_counts_its_server_once() -> None:
     hours=st.floats(min_value=0.01, max_value=1e5, allow_nan=False, allow_infinity=False),
 )
 def test_property_a_gpu_instance_without_a_row_is_its_accelerators(instance: str, hours: float) -> None:
-    """Embodied per hour = accelerators x (their kg + 2,500 kg / 8) / 44,676 h, whatever the vCPUs."""
+    """Embodied per hour = accelerators x (their kg + 2,500 kg / max(8, accelerators)) / 44,676 h, whatever
+    the vCPUs."""
     inst = CATALOG.instances[instance]
     device = CATALOG.devices[str(inst.accelerator)]
-    per_hour = inst.accelerator_count * accelerator_kg(device) * 1000 / LIFE_H
+    each = accelerator_kg(device, inst.accelerator_count)
+    per_hour = inst.accelerator_count * each * 1000 / LIFE_H
     emb = resolve(Job(instance=instance, hours=hours, intensity=100), CATALOG).embodied
     assert emb.fixed_per_hour_g == emb.fixed_high_per_hour_g == 0
-    assert emb.per_device_hour_g == pytest.approx(accelerator_kg(device) * 1000 / LIFE_H, rel=1e-12)
+    assert emb.per_device_hour_g == pytest.approx(each * 1000 / LIFE_H, rel=1e-12)
     e = estimate(instance=instance, hours=hours, intensity=100)
     assert e.embodied_g == pytest.approx(per_hour * hours, rel=1e-12)
     assert e.embodied_high_g == pytest.approx(per_hour * hours * 6 / 4, rel=1e-12)

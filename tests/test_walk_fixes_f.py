@@ -121,3 +121,17 @@ def test_a_comment_after_a_key_the_card_sets_stays_with_the_new_value() -> None:
         "---\nco2_eq_emissions:\n  emissions: 10.5  # grams\n  source: 'c # d'   # who\n"
         "  training_type: pre-training # kept as is\n  hardware_used: 1 x T4\n---\n"
     )
+
+
+def test_an_instances_accelerators_share_one_host_server() -> None:
+    """trn2.48xlarge: 16 Trainium2 on one host. Each carried 1/8 of the 2,500 kg accelerator server (two servers
+    in all); now 1/16: 16 × (150 + 2500/16) kg = 4,900 kg over 6 y × 8,760 h × 0.85, × 10 h. An 8-GPU instance
+    keeps 1/8 (p5.48xlarge: 8 × (150 + 312.5) kg)."""
+    trn2 = estimate(instance="aws:trn2.48xlarge", hours=10, region="aws:us-east-1")
+    assert trn2.embodied_g == pytest.approx(16 * (150 + 2500 / 16) * 1000 / (6 * 8760 * 0.85) * 10, rel=1e-12)
+    assert "1/16 of a 2500 kg server" in " ".join(trn2.embodied_basis)
+    assert "aws:trn2.48xlarge's 16 accelerators share one host" in " ".join(trn2.embodied_basis)
+    p5 = estimate(instance="aws:p5.48xlarge", hours=10, region="aws:us-east-1")
+    assert p5.embodied_g == pytest.approx(8 * (150 + 2500 / 8) * 1000 / (6 * 8760 * 0.85) * 10, rel=1e-12)
+    bare = estimate(hardware="aws-trainium2", count=16, hours=10, region="aws:us-east-1")
+    assert bare.embodied_g == pytest.approx(16 * (150 + 2500 / 8) * 1000 / (6 * 8760 * 0.85) * 10, rel=1e-12)
