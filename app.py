@@ -42,6 +42,8 @@ def main() -> None:
         plain.error(f"From the link: {message}")
     for message in state.ignored().values():
         plain.warning(f"From the link: {message}")
+    for message in state.read_notes().values():
+        plain.info(f"From the link: {message}")
     missing = state.unresolved(state.TRAINING_PARAMS)
     if missing:
         plain.warning(

@@ -64,6 +64,7 @@ UPTIME_LABELS = {
 ALWAYS_ON_HOURS = 24.0
 ERRORS_KEY = "_link_errors"
 IGNORED_KEY = "_link_ignored"
+READ_KEY = "_link_read"
 SEEDED_KEY = "_seeded"
 YEAR_CHOSEN_KEY = "_year_chosen"  # the year was set by the person or the link: it stays when the place changes
 
@@ -208,6 +209,29 @@ def check_link_job(values: Mapping[str, Any], origin: Mapping[str, str]) -> Erro
                 return errors
             errors[origin.get(field, field)] = str(exc)
             del left[field]
+
+
+NAME_FIELDS = ("hardware", "instance", "cpu", "region")  # the names the form shows as the ids they were read as
+
+
+def link_reading(params: Mapping[str, str], errors: Errors) -> Errors:
+    """What ``estimate()`` says of how the link's names were read, per name: the form shows the id it was read
+    as ('us-east1' as gcp:us-east1), so the note that the name was read so, and the near ones, would be lost."""
+    values, origin = _link_job(params)
+    good = {k: v for k, v in values.items() if origin[k] not in errors}
+    if not any(k in good for k in NAME_FIELDS):
+        return {}
+    try:
+        plan = resolve(Job.from_kwargs(_base_for(good) | good))
+    except estimator.EstimatorError:
+        return {}
+    notes: Errors = {}
+    for name in NAME_FIELDS:
+        if name in good:
+            said = [w for w in plan.warnings if w.startswith(f"{name} {good[name]!r} ")]
+            if said:
+                notes[origin[name]] = "; ".join(said)
+    return notes
 
 
 def _seed_names(cat: Catalog, values: Mapping[str, Any], seed: dict[str, Any]) -> None:
@@ -384,6 +408,7 @@ def seed_once(cat: Catalog) -> Errors:
         state[YEAR_CHOSEN_KEY] = "year" in seed
         state[ERRORS_KEY] = errors
         state[IGNORED_KEY] = unknown_params(params) | moot_params(params) | provider_params(cat, params)
+        state[READ_KEY] = link_reading(params, errors)
         state[SEEDED_KEY] = True
     return unresolved()
 
@@ -454,6 +479,12 @@ def keep_hidden_inputs() -> None:
             state[key] = state[key]
 
 
+def read_notes() -> Errors:
+    """How the link's names were read ('us-east1' read as gcp:us-east1, ...), until the person sets that input."""
+    out: Errors = st.session_state.get(READ_KEY, {})
+    return out
+
+
 def ignored() -> Errors:
     """The link's parameters the form does not take (shown once, never blocking a figure)."""
     out: Errors = st.session_state.get(IGNORED_KEY, {})
@@ -485,8 +516,10 @@ SETTLES: dict[str, tuple[str, ...]] = {
 
 def _settle(key: str) -> None:
     errors: Errors = st.session_state.get(ERRORS_KEY, {})
+    read: Errors = st.session_state.get(READ_KEY, {})
     for name in (key, *SETTLES.get(key, ())):
         errors.pop(name, None)
+        read.pop(name, None)
 
 
 def settle(*names: str) -> None:

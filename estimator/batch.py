@@ -99,9 +99,12 @@ def estimate_many(runs: pd.DataFrame, *, data_files: DataFiles = None, strict: b
     if renamed:
         runs = runs.rename(columns=renamed)
         warnings.warn(_rename_note(renamed), UserWarning, stacklevel=2)
-    result = _compute(runs, data_files)  # a missing column is refused first, with its own hint
+    memo = runs_module.Memo()
+    result = _compute(runs, data_files, memo)  # a missing column is refused first, with its own hint
     if unread := runs_module.unread_columns_note(list(runs.columns)):
         warnings.warn(unread, UserWarning, stacklevel=2)
+    if read := runs_module.readings_note(memo):
+        warnings.warn(read, UserWarning, stacklevel=2)
     if renamed:
         result.frame.attrs["renamed_columns"] = dict(renamed)
     if strict and result.bad.any():
@@ -706,15 +709,21 @@ class _Options:
 
 
 def _run_chunks(
-    src: Path, batches: Iterator[Any], in_schema: Any, writer: _Writer, tally: _Tally, options: _Options
+    src: Path,
+    batches: Iterator[Any],
+    in_schema: Any,
+    writer: _Writer,
+    tally: _Tally,
+    options: _Options,
+    memo: runs_module.Memo,
 ) -> None:
     """Every chunk through the estimate and to the writer; under ``strict`` stop at the first bad row.
 
     ``in_schema``: the input columns' types to write (a Parquet file's own), None: the first batch's.
+    ``memo``: one for the file (a combination met in one chunk is not resolved again in the next).
     """
     out_schema: Any = None
     data_files = options.data_files
-    memo = runs_module.Memo()  # a combination met in one chunk is not resolved again in the next
     for batch in batches:
         if out_schema is None:
             given = batch.schema if in_schema is None else in_schema
@@ -866,13 +875,17 @@ def estimate_file(
             parquet_out = dest is not None and _is_parquet(dest)
             handle: Any = atomic.tmp.open("wb") if atomic is not None and not parquet_out else buffer
             writer = _Writer(atomic.tmp if atomic is not None else None, handle, parquet_out)
+            memo = runs_module.Memo()
             try:
                 chunks = _at_least_one(batches, names, in_schema)
-                _run_chunks(src, chunks, in_schema, writer, tally, _Options(data_files, strict, csv_sep, wanted))
+                options = _Options(data_files, strict, csv_sep, wanted)
+                _run_chunks(src, chunks, in_schema, writer, tally, options, memo)
             finally:
                 writer.close()
                 if handle is not None and handle is not buffer:
                     handle.close()
+        if read := runs_module.readings_note(memo):
+            notes.append(read)
         if atomic is not None:
             atomic.commit()
         elif buffer is not None:

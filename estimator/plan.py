@@ -738,6 +738,12 @@ def _components(
         specs.append(_cpu_spec(catalog, job.cpu, n_cpu, cores, cpu_util, warnings))
     elif inst is not None and inst.cpu:
         specs.append(_instance_cpu_spec(catalog.devices[inst.cpu], inst, cpu_util))
+    elif inst is not None and inst.vcpus:
+        cores = inst.vcpus / 2  # two vCPUs (threads) a core
+        warnings.append(
+            f"{inst.id}'s {inst.vcpus} host vCPUs are not counted: no CPU model is published for it; to count "
+            f"them, give cpu (the host's model, e.g. 'amd-epyc-7742') and cpu_cores={cores:g}"
+        )
     if job.memory_gb is not None:
         specs.append(_memory_spec(core.check_memory_gb(job.memory_gb)))
     elif inst is not None:

@@ -260,16 +260,19 @@ def preflight_text(p: Preflight) -> str:
     estimate at the central device-hours, labelled so its own range (draw and grid only) is not taken for the whole.
     """
     fewest, most = p.device_hours_range
+    trials = p.trials > 1
+    per_trial = " per trial" if trials else ""
+    total = f"; {num(p.device_hours * p.trials)} over the {p.trials} trials" if trials else ""
     lines = [
         f"{mass(p.co2e_g)} expected (range {mass(p.low)} to {mass(p.high)}) "
-        f"for {p.compute_flop:.3g} FLOP{f' × {p.trials} trials' if p.trials > 1 else ''}",
-        f"device-hours: {num(p.device_hours)} (range {num(fewest)}-{num(most)}) "
+        f"for {p.compute_flop:.3g} FLOP{f' × {p.trials} trials' if trials else ''}",
+        f"device-hours: {num(p.device_hours)}{per_trial} (range {num(fewest)}-{num(most)}){total} "
         f"at MFU {p.mfu:g} ({p.mfu_range[0]:g}-{p.mfu_range[1]:g})",
         "assumptions:",
         *[f"  - {a}" for a in p.assumptions],
         "",
     ]
-    title = f"At the central device-hours ({num(p.device_hours)}, MFU {p.mfu:g})"
+    title = f"At the central device-hours ({num(p.device_hours)}{per_trial}, MFU {p.mfu:g})"
     return "\n".join(lines) + "\n" + text(p.estimate, title, " at the central device-hours")
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -291,6 +292,25 @@ class _Combo:
         return _plan_texts(self.plan)
 
 
+# What resolve() says of how it read a row's inputs: a name read loosely or among namesakes ("region 'us-east1'
+# read as gcp:us-east1; ..."), a year before the place's series ("2015 asked; 2021 is the earliest year for FR").
+# Not a year after it: runs of this year take last year's figure, as estimate() does by default (intensity_year).
+_READING = re.compile(r"""(hardware|instance|cpu|region) ['"]|\d{4} asked; \d{4} is the earliest year""")
+MAX_READINGS = 1_000
+READINGS_SHOWN = 5
+
+
+def readings_note(memo: Memo) -> str | None:
+    """One note of how the names of a table were read (the first few, and how many more), or None."""
+    notes = list(memo.readings)
+    if not notes:
+        return None
+    more = len(notes) - READINGS_SHOWN
+    tail = f" | and {more}{'+' if len(notes) == MAX_READINGS else ''} more" if more > 0 else ""
+    said = " | ".join(notes[:READINGS_SHOWN])
+    return f"inputs read as (see the hardware_id, region_id and intensity_year columns): {said}{tail}"
+
+
 class Memo:
     """What each combination resolved to, kept across the chunks of one file (or the batches of a partition).
 
@@ -307,6 +327,13 @@ class Memo:
     def __init__(self) -> None:
         self.combos: dict[tuple[Any, ...], _Combo] = {}
         self.devices: dict[tuple[Any, ...], _Combo] = {}  # device-side errors
+        self.readings: dict[str, None] = {}  # how names were read ("region 'us-east1' read as ..."), in order
+
+    def read(self, plan: Plan) -> None:
+        """Keep what ``plan`` says of how its names were read (each note once; at most MAX_READINGS)."""
+        for warning in plan.warnings:
+            if _READING.match(warning) and len(self.readings) < MAX_READINGS:
+                self.readings[warning] = None
 
     @staticmethod
     def get(part: dict[tuple[Any, ...], _Combo], key: tuple[Any, ...]) -> _Combo | None:
@@ -394,7 +421,9 @@ def _combos(
             combos.append(known)
             continue
         try:
-            combo = _Combo(plan=resolve(table.job(row, data_files)))
+            plan = resolve(table.job(row, data_files))
+            memo.read(plan)
+            combo = _Combo(plan=plan)
         except EstimatorError as exc:
             combo = _Combo(error=_error(exc), column=exc.field)
             if exc.field in DEVICE_INPUTS:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from app_pages import plain
-from estimator import estimate
+from estimator import estimate, estimate_many
 from estimator.errors import AmbiguousNameError, InputError
+from tests.conftest import run_cli
 from tests.test_app import infos
 from tests.test_app import run as run_app
 
@@ -135,3 +138,103 @@ def test_an_instances_accelerators_share_one_host_server() -> None:
     assert p5.embodied_g == pytest.approx(8 * (150 + 2500 / 8) * 1000 / (6 * 8760 * 0.85) * 10, rel=1e-12)
     bare = estimate(hardware="aws-trainium2", count=16, hours=10, region="aws:us-east-1")
     assert bare.embodied_g == pytest.approx(16 * (150 + 2500 / 8) * 1000 / (6 * 8760 * 0.85) * 10, rel=1e-12)
+
+
+LOOSE_US_EAST1 = (
+    "region 'us-east1' read as gcp:us-east1; alibaba:us-east-1, aws:us-east-1 and ibm:us-east are one character "
+    "away: if you meant one, give the full id (e.g. alibaba:us-east-1)"
+)
+SHARED_US_EAST_1 = (
+    "region 'us-east-1' is alibaba:us-east-1 or aws:us-east-1, all in grid zone US-MIDA-PJM: using the zone's "
+    "figure and the default PUE; give provider (e.g. 'aws') for that provider's region and PUE"
+)
+
+
+def test_batch_says_how_it_read_loose_names_and_years_once_each(tmp_path: Path) -> None:
+    """'us-east1' (gcp, 654 g/kWh) and 'us-east-1' (PJM's zone at the default PUE) were read without a word, as
+    was a year before the place's series; estimate() says each. Four rows, three notes (us-east1 twice: once)."""
+    src = tmp_path / "loose.csv"
+    src.write_text(
+        "job,hardware,hours,region,year\na,nvidia-t4,100,us-east1,\nb,nvidia-t4,100,us-east-1,\n"
+        "c,nvidia-t4,3,FR,2015\nd,nvidia-t4,1,us-east1,\n",
+        encoding="utf-8",
+    )
+    out = run_cli("batch", str(src), "-o", str(tmp_path / "out.csv"))
+    assert out.returncode == 0, out.stderr
+    expected = (
+        "note: inputs read as (see the hardware_id, region_id and intensity_year columns): "
+        f"{LOOSE_US_EAST1} | {SHARED_US_EAST_1} | 2015 asked; 2021 is the earliest year for FR (electricity-maps)"
+    )
+    assert expected in (out.stdout + out.stderr).splitlines()
+    for row, region in (("a", "us-east1"), ("b", "us-east-1"), ("c", "FR")):
+        said = estimate(hardware="nvidia-t4", hours=1, region=region, year=2015 if row == "c" else None).warnings
+        assert any(note in expected for note in said), region  # the same words estimate() says
+
+
+def test_estimate_many_warns_how_it_read_loose_names() -> None:
+    runs = pd.DataFrame({"hardware": ["nvidia-t4"] * 3, "hours": [1.0, 2.0, 3.0], "region": ["us-east1"] * 3})
+    with pytest.warns(UserWarning, match="^inputs read as") as said:
+        out = estimate_many(runs)
+    assert [str(w.message) for w in said] == [
+        f"inputs read as (see the hardware_id, region_id and intensity_year columns): {LOOSE_US_EAST1}"
+    ]
+    assert list(out["region_id"]) == ["gcp:us-east1"] * 3
+
+
+def test_many_loose_names_are_said_in_part(tmp_path: Path) -> None:
+    """Seven distinct loose names: the first five, and how many more."""
+    from estimator.runs import Memo, readings_note
+
+    memo = Memo()
+    memo.readings = {f"region 'r{k}' read as X{k}": None for k in range(7)}
+    assert readings_note(memo) == (
+        "inputs read as (see the hardware_id, region_id and intensity_year columns): "
+        + " | ".join(f"region 'r{k}' read as X{k}" for k in range(5))
+        + " | and 2 more"
+    )
+    assert readings_note(Memo()) is None
+
+
+def test_the_form_says_how_a_links_region_was_read_until_it_is_set() -> None:
+    """?region=us-east1 showed gcp:us-east1 at 654 g/kWh with no word of the AWS region one character away."""
+    at = run_app({"hardware": "nvidia-t4", "hours": "10", "region": "us-east1"})
+    assert at.session_state["region"] == "gcp:us-east1"
+    assert [i for i in infos(at) if i.startswith("From the link")] == [f"From the link: {LOOSE_US_EAST1}"]
+    at = run_app({"hardware": "nvidia-t4", "hours": "10", "region": "us-east-1"})
+    assert [i for i in infos(at) if i.startswith("From the link")] == [f"From the link: {SHARED_US_EAST_1}"]
+    at.selectbox(key="provider").set_value("aws").run()
+    assert [i for i in infos(at) if i.startswith("From the link")] == []
+    assert [i for i in infos(run_app({"region": "FR"})) if i.startswith("From the link")] == []
+
+
+def test_a_tpu_instance_says_its_host_vcpus_are_not_counted() -> None:
+    """gcp:v4-8 counted 4 chips and 407 GB but not its 240 vCPUs, without a word (a GPU instance counts its own)."""
+    e = estimate(instance="gcp:v4-8", hours=100, region="gcp:us-central2")
+    note = (
+        "gcp:v4-8's 240 host vCPUs are not counted: no CPU model is published for it; to count them, give cpu "
+        "(the host's model, e.g. 'amd-epyc-7742') and cpu_cores=120"
+    )
+    assert note in e.warnings
+    assert [c.kind for c in e.components] == ["accelerator", "memory"]
+    with_host = estimate(instance="gcp:v4-8", hours=100, region="gcp:us-central2", cpu="amd-epyc-7742", cpu_cores=120)
+    assert note not in with_host.warnings
+    assert with_host.draw_w == pytest.approx(e.draw_w + 120 * 225 / 64, rel=1e-12)  # EPYC 7742: 225 W, 64 cores
+    assert not any("host vCPUs" in w for w in estimate(instance="aws:p4d.24xlarge", hours=1, region="FR").warnings)
+
+
+def test_preflight_with_trials_gives_device_hours_per_trial_and_over_all_trials() -> None:
+    """200 trials: 'device-hours: 2.527' under a 200-trial headline was one trial's."""
+    from estimator import preflight, report
+
+    p = preflight(flops=3.6e18, hardware="H100 SXM", region="FR", trials=200)
+    text = report.preflight_text(p)
+    each = p.device_hours
+    assert each == pytest.approx(3.6e18 / (989.5e12 * 0.4) / 3600, rel=1e-12)  # FLOP / (peak × MFU), in hours
+    low, high = p.device_hours_range
+    assert (
+        f"device-hours: {report.num(each)} per trial (range {report.num(low)}-{report.num(high)}); "
+        f"{report.num(each * 200)} over the 200 trials at MFU 0.4 (0.3-0.5)"
+    ) in text.splitlines()
+    assert f"At the central device-hours ({report.num(each)} per trial, MFU 0.4): " in text
+    one = report.preflight_text(preflight(flops=3.6e18, hardware="H100 SXM", region="FR")).splitlines()
+    assert f"device-hours: {report.num(each)} (range {report.num(low)}-{report.num(high)}) at MFU 0.4 (0.3-0.5)" in one
