@@ -87,16 +87,38 @@ def test_the_partial_sizes_are_the_whole_size_divided() -> None:
         assert small.embodied_high_g == pytest.approx(big.embodied_high_g / n, rel=1e-12), part
 
 
+# The GPUs of a board that holds several (nvidia-smi and the clouds count each as one): their board's row.
+BOARD_GPUS = {
+    "nvidia-k80": ("nvidia-k80-board", 2),
+    "nvidia-m60": ("nvidia-m60-board", 2),
+    "nvidia-a16": ("nvidia-a16-board", 4),
+}
+
+
 def test_every_partition_row_says_its_board_and_share() -> None:
-    """Every "<board>-1ofN" row carries share_of: <board>, share: 1/N; no other row carries a share."""
+    """Every "<board>-1ofN" row carries share_of: <board>, share: 1/N, and each GPU of a multi-GPU board its
+    board and 1/GPUs; no other row carries a share."""
     devices = load_catalog().devices
-    by_id = {i: m for i in devices if (m := PARTITION_ID.match(i))}
-    assert set(by_id) == set(SHARES) and len(SHARES) >= 12
-    for ident, m in by_id.items():
+    by_id = {i: (m["board"], int(m["n"])) for i in devices if (m := PARTITION_ID.match(i))}
+    assert set(by_id) | set(BOARD_GPUS) == set(SHARES) and len(SHARES) >= 15
+    for ident, (board, n) in {**by_id, **BOARD_GPUS}.items():
         d = devices[ident]
-        assert d.share_of == m["board"] and d.share == 1 / int(m["n"]), ident
-        assert d.share_text == f"1/{m['n']}"
-        assert d.tdp_w == pytest.approx(devices[m["board"]].tdp_w * d.share, abs=0.01)
+        assert d.share_of == board and d.share == 1 / n, ident
+        assert d.share_text == f"1/{n}"
+        assert d.tdp_w == pytest.approx(devices[board].tdp_w * d.share, abs=0.01)
+
+
+def test_a_gpu_of_a_multi_gpu_board_carries_its_share_of_the_board() -> None:
+    """One K80 GPU (of two on a board) carried a whole board's 150 kg and 1/8 of the server: 462.5 kg, a board
+    counted twice; now 1/2 x (150 + 2500/8) = 231.25 kg. An A16 GPU: 1/4 x 462.5 = 115.625 kg."""
+    life_h = 6 * 8760 * 0.85
+    for gpu, kg in (("nvidia-k80", 231.25), ("nvidia-m60", 231.25), ("nvidia-a16", 115.625)):
+        e = estimate(hardware=gpu, hours=10, intensity=100)
+        assert e.embodied_g == pytest.approx(kg * 1000 / life_h * 10, rel=1e-12), gpu
+    board = estimate(hardware="nvidia-k80-board", hours=10, intensity=100)
+    two = estimate(hardware="nvidia-k80", count=2, hours=10, intensity=100)
+    assert board.embodied_g == pytest.approx(two.embodied_g, rel=1e-12)
+    assert board.energy_kwh == pytest.approx(two.energy_kwh, rel=1e-12)  # 300 W = 2 x 150 W
 
 
 @settings(max_examples=60, deadline=None)
@@ -123,10 +145,12 @@ def test_property_a_share_carries_its_share_of_the_boards_embodied(ident: str, h
 def test_instances_with_a_share_take_the_share_per_device() -> None:
     catalog = load_catalog()
     sold = [i for i in catalog.instances.values() if i.accelerator in SHARES]
-    assert {i.accelerator for i in sold} == set(SHARES)
+    assert {i.accelerator for i in sold} == set(SHARES) - {"nvidia-a16"}  # no instance of the data sells A16s
     for inst in sold:
         d = catalog.devices[str(inst.accelerator)]
         assert d.share is not None and d.share_of is not None
+        if inst.id in catalog.embodied.instances:  # its own row (CCF's p2, g3): the host as CCF counts it
+            continue
         part = resolve(Job(instance=inst.id, hours=1, intensity=100), catalog).embodied
         board = resolve(Job(hardware=d.share_of, hours=1, intensity=100), catalog).embodied
         assert part.per_device_hour_g == pytest.approx(d.share * board.per_device_hour_g, rel=1e-12), inst.id
