@@ -103,7 +103,9 @@ def test_peaks_never_store_sparse_as_dense() -> None:
     for d in estimator.load_catalog().devices.values():
         p = d.peaks
         if "fp8" in p and "bf16" in p:
-            assert p["fp8"] <= 2.01 * p["bf16"], d.id
+            # dense fp8 is twice dense bf16; a sparse figure stored as dense would be 4x. NVIDIA's L40S datasheet
+            # itself gives dense FP8 733 against dense BF16 362.05 (2.025x): the slack is the vendor's rounding
+            assert p["fp8"] <= 2.03 * p["bf16"], d.id
         if "bf16" in p and "fp32" in p:
             assert p["bf16"] >= p["fp32"], d.id
 
