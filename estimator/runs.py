@@ -83,6 +83,9 @@ FLOAT_OUTPUTS = (
     "intensity_g_per_kwh",
 )
 INT_OUTPUTS = ("intensity_year",)
+# Result numbers that are the combination's (one per name, place and year) unless a row gives its own power, PUE
+# or intensity: few distinct values in a file, which Parquet stores once each.
+PER_COMBINATION_OUTPUTS = ("draw_w", "pue_used", "intensity_g_per_kwh", "intensity_year")
 TEXT_OUTPUTS = ("pue_basis", "intensity_basis", "zone", "hardware_id", "region_id", "error")
 OUTPUT_COLUMNS = FLOAT_OUTPUTS + INT_OUTPUTS + TEXT_OUTPUTS
 

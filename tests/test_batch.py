@@ -515,6 +515,10 @@ def test_parquet_text_is_written_from_its_codes_and_read_back_with_the_types_it_
     for name in ("hardware", "error", "zone", "hardware_id", "region_id", "pue_basis"):
         chunk = meta.row_group(0).column(back.schema.get_field_index(name))
         assert "RLE_DICTIONARY" in chunk.encodings  # written from codes, as Parquet stores text
+    for name in ("draw_w", "pue_used", "intensity_g_per_kwh", "intensity_year"):  # one per combination: a dictionary
+        assert "RLE_DICTIONARY" in meta.row_group(0).column(back.schema.get_field_index(name)).encodings, name
+    for name in ("energy_kwh", "co2e_g", "hours", "count"):  # distinct per row, or the input's numbers: plain
+        assert "RLE_DICTIONARY" not in meta.row_group(0).column(back.schema.get_field_index(name)).encodings, name
     # the same rows and texts as the plain (decoded) path: estimate_many over the same table
     expected = estimate_many(table.to_pandas())
     frame = back.to_pandas()
