@@ -301,6 +301,7 @@ class _Combo:
 _READING = re.compile(r"""(hardware|instance|cpu|region) ['"]|\d{4} asked; \d{4} is the earliest year""")
 MAX_READINGS = 1_000
 READINGS_SHOWN = 5
+READINGS_HEAD = "how inputs were read: "
 
 
 def readings_note(memo: Memo) -> str | None:
@@ -311,7 +312,7 @@ def readings_note(memo: Memo) -> str | None:
     more = len(notes) - READINGS_SHOWN
     tail = f" | and {more}{'+' if len(notes) == MAX_READINGS else ''} more" if more > 0 else ""
     said = " | ".join(notes[:READINGS_SHOWN])
-    return f"inputs read as (see the hardware_id, region_id and intensity_year columns): {said}{tail}"
+    return f"{READINGS_HEAD}{said}{tail}"
 
 
 class Memo:

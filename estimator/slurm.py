@@ -1405,6 +1405,19 @@ def _new_year_starts(jobs: pd.DataFrame, hours: FloatArray) -> npt.NDArray[Any]:
 _NEW_YEARS_S = np.arange("1900", "2501", dtype="datetime64[Y]").astype("datetime64[s]").astype(np.int64)
 
 
+def _estimate_many(runs: pd.DataFrame, data_files: DataFiles) -> pd.DataFrame:
+    """:func:`estimator.batch.estimate_many` without its note of how names and years were read: the names are
+    the cluster description's (checked when it is read), the years the jobs' own, shown in ``intensity_year``."""
+    import warnings
+
+    from estimator.batch import estimate_many
+    from estimator.runs import READINGS_HEAD
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=READINGS_HEAD, category=UserWarning)
+        return estimate_many(runs, data_files=data_files)
+
+
 def _estimate_runs(runs: pd.DataFrame, start: npt.NDArray[Any], data_files: DataFiles) -> pd.DataFrame:
     """:func:`estimator.batch.estimate_many` of ``runs``, a job across New Year through batch's ``start`` path.
 
@@ -1416,14 +1429,14 @@ def _estimate_runs(runs: pd.DataFrame, start: npt.NDArray[Any], data_files: Data
     first part's, exactly as a batch table with a ``start`` column. Rows come
     back in the order of ``runs``.
     """
-    from estimator.batch import OUTPUT_COLUMNS, estimate_many
+    from estimator.batch import OUTPUT_COLUMNS
 
-    out = estimate_many(runs, data_files=data_files)
+    out = _estimate_many(runs, data_files)
     across = np.flatnonzero(~np.isnat(start))
     if not len(across):
         return out
     crossing = runs.iloc[across].drop(columns=["year"], errors="ignore").assign(start=start[across])
-    split = estimate_many(crossing, data_files=data_files)
+    split = _estimate_many(crossing, data_files)
     for position in out.columns.get_indexer(pd.Index(OUTPUT_COLUMNS)).tolist():
         out.iloc[across, position] = split[out.columns[position]].to_numpy()
     return out

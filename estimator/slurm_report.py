@@ -32,7 +32,16 @@ from estimator.core import MEMORY_W_PER_GB
 from estimator.errors import EstimatorError, InputError
 from estimator.report import energy, num
 from estimator.report import mass as _mass
-from estimator.slurm import SUMMARY_COLUMNS, Cluster, ClusterTotals, _estimate_runs, _job_runs, summarize, totals
+from estimator.slurm import (
+    SUMMARY_COLUMNS,
+    Cluster,
+    ClusterTotals,
+    _estimate_many,
+    _estimate_runs,
+    _job_runs,
+    summarize,
+    totals,
+)
 from estimator.version import __version__
 
 TOP = 15
@@ -241,7 +250,6 @@ def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files
         in hours); elsewhere, a job across New Year is split by year as
         :func:`estimator.slurm.estimate_jobs` splits it.
     """
-    from estimator.batch import estimate_many
     from estimator.lookup import cleanest_regions
 
     runs, start = _grouped_runs(estimated, cluster)
@@ -263,7 +271,7 @@ def what_if(estimated: pd.DataFrame, cluster: Cluster, *, n: int = 3, data_files
         rows.append({"scenario": label, "co2e_kg": float(np.nansum(out["co2e_g"].to_numpy())) / 1000.0})
     years = _years(estimated)
     if years.size:
-        out = estimate_many(runs.assign(year=np.nan), data_files=data_files)
+        out = _estimate_many(runs.assign(year=np.nan), data_files)
         latest = _years(out)
         if latest.size and latest.max() != years.max():
             label = f"{cluster.region} at its {int(latest.max())} intensity"
@@ -279,20 +287,26 @@ def sources(estimated: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles 
     lines: list[str] = []
     seen: set[str] = set()
     kinds = [*cluster.partitions, *(t for _, t in cluster.nodes)]
+    years: list[int | None] = [int(y) for y in _years(estimated)] or [None]  # the intensity years the jobs used
+    draw: dict[str, Any] = {}
+    if cluster.draw_fraction is not None:  # as estimate_jobs applies it: GPUs and CPUs alike
+        draw = {"utilization": cluster.draw_fraction, "cpu_utilization": cluster.draw_fraction}
     for kind in kinds:
-        kwargs: dict[str, Any] = {"hours": 1.0, "region": cluster.region, "pue": cluster.pue}
-        if kind.accelerator:
-            kwargs["hardware"] = kind.accelerator
-        if kind.cpu:
-            kwargs.update(cpu=kind.cpu, cpu_cores=1)
-        try:
-            e = estimate(**kwargs, data_files=data_files)
-        except EstimatorError:  # pragma: no cover - the cluster description was checked
-            continue
-        for text in (*e.provenance["power"], e.intensity_source, e.pue_source, *e.range_basis, *e.embodied_basis):
-            if text not in seen:
-                seen.add(text)
-                lines.append(text)
+        for year in years:
+            kwargs: dict[str, Any] = {"hours": 1.0, "region": cluster.region, "pue": cluster.pue, "year": year}
+            if kind.accelerator:
+                kwargs["hardware"] = kind.accelerator
+            if kind.cpu:
+                kwargs.update(cpu=kind.cpu, cpu_cores=1)
+            try:
+                e = estimate(**kwargs, **draw, data_files=data_files)
+            except EstimatorError:  # pragma: no cover - the cluster description was checked
+                continue
+            texts = (*e.provenance["power"], e.intensity_source, e.pue_source, *e.range_basis, *e.embodied_basis)
+            for text in texts:
+                if text not in seen:
+                    seen.add(text)
+                    lines.append(text)
     return lines
 
 
@@ -445,18 +459,34 @@ def _what_if_section(scenarios: pd.DataFrame, cluster: Cluster) -> list[str]:
     ]
 
 
-def _method_sections(t: ClusterTotals, year_text: str, src: list[str]) -> list[str]:
-    """The uncertainty (the range and what makes it), the method (the formula, in kWh and gCO2e) and the sources."""
+def _method_sections(t: ClusterTotals, year_text: str, src: list[str], draw_fraction: float | None) -> list[str]:
+    """The uncertainty (the range and what makes it), the method (the formula, in kWh and gCO2e) and the sources.
+
+    ``draw_fraction``: the site's measured fraction of TDP drawn (the cluster description's), applied to GPUs
+    and CPUs: in the formula, and the range is then the intensity's only.
+    """
+    if draw_fraction is None:
+        draw_range = (
+            "The low end takes devices drawing below their TDP as measured in training, and the lowest "
+            "intensity among the sources for the site; the high end, TDP draw and the highest intensity. TDP is "
+            "an upper bound of draw: jobs that leave GPUs idle draw less."
+        )
+        drawn = ""
+    else:
+        draw_range = (
+            f"The devices draw {draw_fraction:g} of their TDP, the site's own figure (the cluster description's "
+            "draw_fraction), so the range is the intensity's: the lowest and the highest among the sources for "
+            "the site."
+        )
+        drawn = f" × {draw_fraction:g} (the site's draw_fraction)"
     return [
         "<h2>The uncertainty</h2>",
-        f"<p>The total is {_e(mass(t.co2e_g))}; the range is {_e(range_text(t))}. The low end takes devices "
-        "drawing below their TDP as measured in training, and the lowest intensity among the sources for "
-        "the site; the high end, TDP draw and the highest intensity. TDP is an upper bound of draw: jobs that "
-        "leave GPUs idle draw less. Jobs are counted from their allocation (the devices they held), not "
-        "their use.</p>",
+        f"<p>The total is {_e(mass(t.co2e_g))}; the range is {_e(range_text(t))}. {_e(draw_range)} Jobs are "
+        "counted from their allocation (the devices they held), not their use.</p>",
         "<h2>Method and sources</h2>",
-        "<p>For each job: energy_kwh = (GPUs × GPU TDP + cores × CPU TDP / cores per package + memory GB × "
-        f"{MEMORY_W_PER_GB:g} W/GB) × hours × PUE / 1000; co2e_g = energy_kwh × the site's location-based intensity "
+        f"<p>For each job: energy_kwh = ((GPUs × GPU TDP + cores × CPU TDP / cores per package){_e(drawn)} + "
+        f"memory GB × {MEMORY_W_PER_GB:g} W/GB) × hours × PUE / 1000; co2e_g = energy_kwh × the site's "
+        "location-based intensity "
         f"(gCO2e/kWh).{_e(year_text)} Hours are sacct's elapsed time; GPUs, CPUs and memory are the "
         "allocation's (AllocTRES, NCPUS); job steps run inside their allocation and are not counted again. "
         "Embodied emissions (manufacturing, amortised over the hardware's life) are shown beside, "
@@ -514,7 +544,7 @@ def report_html(
         *_headline(t),
         *charts_part,
         *_what_if_section(scenarios, cluster),
-        *_method_sections(t, _year_text(estimated), src),
+        *_method_sections(t, _year_text(estimated), src, cluster.draw_fraction),
         *_errors_section(estimated, t),
         "</main></body></html>",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +163,7 @@ def test_batch_says_how_it_read_loose_names_and_years_once_each(tmp_path: Path) 
     out = run_cli("batch", str(src), "-o", str(tmp_path / "out.csv"))
     assert out.returncode == 0, out.stderr
     expected = (
-        "note: inputs read as (see the hardware_id, region_id and intensity_year columns): "
+        "note: how inputs were read: "
         f"{LOOSE_US_EAST1} | {SHARED_US_EAST_1} | 2015 asked; 2021 is the earliest year for FR (electricity-maps)"
     )
     assert expected in (out.stdout + out.stderr).splitlines()
@@ -173,11 +174,9 @@ def test_batch_says_how_it_read_loose_names_and_years_once_each(tmp_path: Path) 
 
 def test_estimate_many_warns_how_it_read_loose_names() -> None:
     runs = pd.DataFrame({"hardware": ["nvidia-t4"] * 3, "hours": [1.0, 2.0, 3.0], "region": ["us-east1"] * 3})
-    with pytest.warns(UserWarning, match="^inputs read as") as said:
+    with pytest.warns(UserWarning, match="^how inputs were read: ") as said:
         out = estimate_many(runs)
-    assert [str(w.message) for w in said] == [
-        f"inputs read as (see the hardware_id, region_id and intensity_year columns): {LOOSE_US_EAST1}"
-    ]
+    assert [str(w.message) for w in said] == [f"how inputs were read: {LOOSE_US_EAST1}"]
     assert list(out["region_id"]) == ["gcp:us-east1"] * 3
 
 
@@ -188,9 +187,7 @@ def test_many_loose_names_are_said_in_part(tmp_path: Path) -> None:
     memo = Memo()
     memo.readings = {f"region 'r{k}' read as X{k}": None for k in range(7)}
     assert readings_note(memo) == (
-        "inputs read as (see the hardware_id, region_id and intensity_year columns): "
-        + " | ".join(f"region 'r{k}' read as X{k}" for k in range(5))
-        + " | and 2 more"
+        "how inputs were read: " + " | ".join(f"region 'r{k}' read as X{k}" for k in range(5)) + " | and 2 more"
     )
     assert readings_note(Memo()) is None
 
@@ -238,3 +235,26 @@ def test_preflight_with_trials_gives_device_hours_per_trial_and_over_all_trials(
     assert f"At the central device-hours ({report.num(each)} per trial, MFU 0.4): " in text
     one = report.preflight_text(preflight(flops=3.6e18, hardware="H100 SXM", region="FR")).splitlines()
     assert f"device-hours: {report.num(each)} (range {report.num(low)}-{report.num(high)}) at MFU 0.4 (0.3-0.5)" in one
+
+
+def test_a_slurm_report_names_the_intensity_of_the_years_its_jobs_ran_and_the_sites_draw_fraction() -> None:
+    """Jobs of 2023 used FR's 2023 figure; the report's sources named the latest (2025) one, and with a site
+    draw_fraction the method line left the fraction out and the range spoke of a draw it did not use."""
+    from estimator import slurm, slurm_report
+
+    data = Path(__file__).parent / "data" / "sacct"
+    text = (data / "basic.txt").read_text().replace("2025-", "2023-")
+    cluster = slurm.load_cluster(data / "cluster.yaml")
+    jobs = slurm.estimate_jobs(slurm.read_sacct(text), cluster)
+    assert set(jobs["intensity_year"].dropna().astype(int)) == {2023}
+    fr_2023 = estimate(hardware="nvidia-t4", hours=1, region="FR", year=2023).intensity_source
+    fr_2025 = estimate(hardware="nvidia-t4", hours=1, region="FR", year=2025).intensity_source
+    lines = slurm_report.sources(jobs, cluster)
+    assert fr_2023 in lines and fr_2025 not in lines
+    page = slurm_report.report_html(jobs, cluster)
+    assert "cores per package) + memory GB" in page and "draw_fraction" not in page
+    drawn = dataclasses.replace(cluster, draw_fraction=0.8)
+    page = slurm_report.report_html(slurm.estimate_jobs(slurm.read_sacct(text), drawn), drawn)
+    assert "cores per package) × 0.8 (the site&#x27;s draw_fraction) + memory GB" in page
+    assert "devices drawing below their TDP" not in page
+    assert "The devices draw 0.8 of their TDP" in page
