@@ -1142,6 +1142,8 @@ def _cmd_slurm(args: argparse.Namespace) -> None:
         target = getattr(args, option)
         if target is not None and Path(target).resolve() == source:
             raise InputError(f"--{option} {target} is the sacct file; write to another file")
+    if args.out is not None and args.summary is not None and Path(args.out).resolve() == Path(args.summary).resolve():
+        raise InputError(f"--out and --summary are both {args.out}: the jobs and the summary need a file each")
     if args.out is not None and Path(args.out).suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise InputError(f"--out {args.out} must end in .csv or .parquet")
     if args.summary is not None and Path(args.summary).suffix.lower() != ".csv":

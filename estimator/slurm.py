@@ -788,6 +788,7 @@ def read_sacct(source: str | os.PathLike[str] | bytes, delimiter: str = "|") -> 
         "unreadable": len(raw.unreadable),
         "repaired": raw.repaired,
         "orphan_steps": len(orphan_ids),
+        "gpu_counts": "tres" in raw.columns,  # AllocTRES read: without it no job holds a GPU
     }
     return out
 
@@ -1496,6 +1497,25 @@ def job_arguments(job: Mapping[Any, Any], cluster: Cluster) -> dict[str, Any]:
     return out
 
 
+def _check_gpu_counts(jobs: pd.DataFrame, cluster: Cluster) -> None:
+    """Refuse accounting read without AllocTRES when its jobs ran on GPU partitions: each would count as CPUs only.
+
+    (A CPU-only cluster needs no AllocTRES: NCPUS and NNodes give what its jobs held.)
+    """
+    if jobs.attrs.get("sacct", {}).get("gpu_counts", True):
+        return
+    names = {str(p) for p in jobs["partition"].dropna().unique()}
+    gpu = sorted(p.name for p in cluster.partitions if p.accelerator and p.name in names)
+    if not gpu and not any(t.accelerator for _, t in cluster.nodes):
+        return
+    where = f"partitions {', '.join(gpu)}" if gpu else "GPU nodes"
+    raise InputError(
+        f"the accounting has no AllocTRES column, which holds the GPUs each job held (gres/gpu=4); the jobs on "
+        f"{where} would be counted as CPUs only. Export again with sacct --parsable2 --format={SACCT_FIELDS} "
+        "(AllocGRES and ReqTRES are not read: they are not what a job held)"
+    )
+
+
 def estimate_jobs(jobs: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles = None) -> pd.DataFrame:
     """The jobs with their energy and emissions, computed through :func:`estimator.batch.estimate_many`.
 
@@ -1541,6 +1561,7 @@ def estimate_jobs(jobs: pd.DataFrame, cluster: Cluster, *, data_files: DataFiles
         raise InputError(f"the jobs table lacks {', '.join(missing)}: give it the DataFrame read_sacct returns")
     if not isinstance(cluster, Cluster):
         raise InputError(f"estimate_jobs takes the Cluster load_cluster returns; got {type(cluster).__name__}")
+    _check_gpu_counts(jobs, cluster)
     built = _job_runs(jobs.reset_index(drop=True), cluster)
     n = len(jobs)
     result = _estimate_runs(built.runs, built.start, data_files) if len(built.runs) else None

@@ -258,3 +258,38 @@ def test_a_slurm_report_names_the_intensity_of_the_years_its_jobs_ran_and_the_si
     assert "cores per package) × 0.8 (the site&#x27;s draw_fraction) + memory GB" in page
     assert "devices drawing below their TDP" not in page
     assert "The devices draw 0.8 of their TDP" in page
+
+
+def test_accounting_without_alloctres_is_refused_when_its_jobs_ran_on_gpu_partitions(tmp_path: Path) -> None:
+    """ReqTRES/AllocGRES in place of AllocTRES: a 4-GPU job was counted as 8 CPUs, without a word."""
+    from estimator import slurm
+
+    data = Path(__file__).parent / "data" / "sacct"
+    header = "JobID|JobName|User|Account|Partition|State|Start|End|ElapsedRaw|NCPUS|NNodes|ReqTRES|NodeList"
+    gpu_job = "1001|train|alice|nlp|gpu|COMPLETED|2025-03-01T10:00:00|2025-03-01T12:00:00|7200|8|1|gres/gpu=4|g1"
+    jobs = slurm.read_sacct(f"{header}\n{gpu_job}\n")
+    cluster = slurm.load_cluster(data / "cluster.yaml")
+    with pytest.raises(InputError, match=r"^the accounting has no AllocTRES column, .* partitions gpu would be"):
+        slurm.estimate_jobs(jobs, cluster)
+    src = tmp_path / "sacct.txt"
+    src.write_text(f"{header}\n{gpu_job}\n", encoding="utf-8")
+    out = run_cli("slurm", str(src), "--cluster", str(data / "cluster.yaml"))
+    assert out.returncode == 2 and out.stderr.startswith("co2-estimator: error: the accounting has no AllocTRES")
+    cpu_only = gpu_job.replace("|gpu|", "|cpu|")
+    if any(p.name == "cpu" and not p.accelerator for p in cluster.partitions):  # a CPU partition needs no AllocTRES
+        fine = slurm.estimate_jobs(slurm.read_sacct(f"{header}\n{cpu_only}\n"), cluster)
+        assert fine["error"].isna().all()
+
+
+def test_slurm_refuses_one_file_for_the_jobs_and_the_summary(tmp_path: Path) -> None:
+    """--out same.csv --summary same.csv wrote the jobs, then the summary over them, and said it wrote both."""
+    data = Path(__file__).parent / "data" / "sacct"
+    same = tmp_path / "same.csv"
+    out = run_cli("slurm", str(data / "basic.txt"), "--cluster", str(data / "cluster.yaml"), "--out", str(same),
+                  "--summary", str(tmp_path / "." / "same.csv"))  # fmt: skip
+    assert out.returncode == 2
+    assert (
+        out.stderr
+        == f"co2-estimator: error: --out and --summary are both {same}: the jobs and the summary need a file each\n"
+    )
+    assert not same.exists()
