@@ -345,10 +345,14 @@ def split_front_matter(text: str, name: str = "model card") -> FrontMatter:
     first = _line_of(rest, len(head))
     dots = _DOTS.search(inner)
     try:
-        loaded = _load(inner, name, first)
-    except _YamlSyntaxError:
+        loaded = _load(match.group(2), name, first)  # the Hub's text: without the line break before '---'
+    except _YamlSyntaxError as hub_error:
         if not dots:
-            raise
+            try:  # the same text with its last line break: the error's lines read better (an unclosed '{')
+                _load(inner, name, first)
+            except _YamlSyntaxError as error:
+                raise error from None
+            raise hub_error from None
         closing = _line_of(rest, match.start(3) + len(brk))
         raise CardError(
             f"{name}: line {_line_of(inner, dots.start(1)) + first - 1}: front matter has a '...' line (YAML's "
@@ -388,10 +392,11 @@ def _block_span(lines: list[str]) -> tuple[int, int] | None:
 _ENTRY = re.compile(r"""^([ \t]+)(["']?)([^\s"':#][^"':#]*?)\2[ \t]*:(?:[ \t]|\r?$)""")  # '  key:' in the block
 
 
-def _set_in_place(lines: list[str], block: dict[str, Any], newline: str) -> list[str] | None:
+def _set_in_place(lines: list[str], block: dict[str, Any], newline: str, at_end: bool = False) -> list[str] | None:
     """The block's ``lines`` (its ``co2_eq_emissions:`` line first) with each key of ``block`` set where it stands
-    (a new key after the last entry), every other line kept as it is; None when the block is no indented
-    mapping of one entry a line (flow style, a list) or names a key twice: then it is written whole."""
+    (a new key after the last entry, or before it when ``at_end`` and it is a kept block scalar: see
+    :func:`_insert_at`), every other line kept as it is; None when the block is no indented mapping of one entry a
+    line (flow style, a list) or names a key twice: then it is written whole."""
     import yaml
 
     if not re.fullmatch(r"""(["']?)co2_eq_emissions\1[ \t]*:[ \t]*(#.*)?""", lines[0].rstrip("\r\n")):
@@ -404,6 +409,7 @@ def _set_in_place(lines: list[str], block: dict[str, Any], newline: str) -> list
     at = dict(keys)
     if len(at) < len(keys):  # a key twice: the whole rewrite keeps the one YAML reads (the last)
         return None
+    last_kept = at_end and keys[-1][0] not in block  # ``at_end``: the block ends the front matter
 
     def end_of(start: int) -> int:
         """The line after the entry at ``start``: its own lines are those indented deeper (a long value)."""
@@ -420,6 +426,8 @@ def _set_in_place(lines: list[str], block: dict[str, Any], newline: str) -> list
 
     out = list(lines)
     after_last = end_of(max(at.values()))
+    if last_kept:  # a kept block scalar ending the front matter stays last (see _insert_at)
+        after_last = _insert_at(lines, 1, after_last, indent)
     out[after_last:after_last] = [line for key in block if key not in at for line in rendered(key)]
     for start in sorted((at[key] for key in block if key in at), reverse=True):  # bottom up: the lines above stay put
         key = next(k for k, i in at.items() if i == start)
@@ -430,6 +438,26 @@ def _set_in_place(lines: list[str], block: dict[str, Any], newline: str) -> list
             new = [new[0][: -len(newline)] + comment + newline]
         out[start:stop] = new
     return out
+
+
+# An entry whose value is a block scalar ('key: |', 'key: >-'), and nothing after the indicator but a comment.
+_BLOCK_SCALAR = re.compile(r"""^[ \t]*(["']?)[^\s"':#][^"':#]*?\1[ \t]*:[ \t]+[|>][-+0-9]*[ \t]*(#.*)?$""")
+
+
+def _insert_at(lines: list[str], lo: int, hi: int, indent: str) -> int:
+    """Where new entries indented ``indent`` go among ``lines[lo:hi]``: after the last, unless the last one's
+    value is a block scalar ('|', '>') ending the front matter. The Hub reads the front matter without its final
+    line break, so such a text has no final line break ('Please agree to the terms'); an entry after it would
+    give it one. New entries then go before it."""
+    last = None
+    for i in range(lo, hi):
+        line = lines[i]
+        body = line[len(indent) :]
+        if line.startswith(indent) and body.strip() and body[0] not in " \t#" and not body.startswith("- "):
+            last = i
+    if last is None or hi != len(lines) or not _BLOCK_SCALAR.match(lines[last].rstrip("\r\n")):
+        return hi
+    return last
 
 
 def _trailing_comment(line: str) -> str | None:
@@ -498,12 +526,13 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
         lines = list(fm.lines)
         span = _block_span(lines)
         if span is None:
-            lines.append(rendered)
+            lines.insert(_insert_at(lines, 0, len(lines), ""), rendered)
         else:
             lines[span[0] : span[1]] = [rendered]
         new = fm.bom + fm.head + "".join(lines) + fm.tail
         expected = {k: v for k, v in fm.metadata.items() if k != "co2_eq_emissions"}
-        in_place = _set_in_place(fm.lines[span[0] : span[1]], block, fm.newline) if span else None
+        at_end = span is not None and not any(line.strip() for line in fm.lines[span[1] :])
+        in_place = _set_in_place(fm.lines[span[0] : span[1]], block, fm.newline, at_end) if span else None
         if span is not None and in_place is not None:  # the block's other keys, comments and quoting, byte for byte
             kept = [*fm.lines[: span[0]], *in_place, *fm.lines[span[1] :]]
             candidate = fm.bom + fm.head + "".join(kept) + fm.tail

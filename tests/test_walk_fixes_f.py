@@ -293,3 +293,39 @@ def test_slurm_refuses_one_file_for_the_jobs_and_the_summary(tmp_path: Path) -> 
         == f"co2-estimator: error: --out and --summary are both {same}: the jobs and the summary need a file each\n"
     )
     assert not same.exists()
+
+
+@pytest.mark.parametrize(
+    ("card", "key", "hub_reads"),
+    [
+        ("---\nlicense: mit\nextra_gated_prompt: >\n  Please agree\n  to the terms\n---\nbody\n", None, None),
+        ("---\nlicense: mit\nnote: |\n  hi\n---\n", None, None),
+        ("---\nlicense: mit\nnote: |+\n  hi\n\n---\n", None, None),
+        (
+            "---\nco2_eq_emissions:\n  emissions: 5\n  training_time: |\n    72 hours\n---\n",
+            "training_time",
+            "72 hours",
+        ),
+    ],
+)
+def test_a_block_scalar_ending_the_front_matter_reads_the_same_after_the_card_is_set(
+    tmp_path: Path, card: str, key: str | None, hub_reads: str | None
+) -> None:
+    """The Hub reads the front matter without its last line break, so a '>' or '|' text ending it has no final
+    line break; entries written after it gave it one ('Please agree to the terms\\n'), unseen by the check."""
+    from huggingface_hub import metadata_load
+
+    from estimator.modelcard import card_grams, update_card
+
+    path = tmp_path / "README.md"
+    path.write_text(card, encoding="utf-8")
+    before = metadata_load(path)
+    e = estimate(hardware="nvidia-t4", hours=3, region="FR", year=2024)
+    update_card(path, e, training_type="fine-tuning", write=True)
+    after = metadata_load(path)
+    assert {k: v for k, v in after.items() if k != "co2_eq_emissions"} == {
+        k: v for k, v in before.items() if k != "co2_eq_emissions"
+    }
+    assert after["co2_eq_emissions"]["emissions"] == card_grams(e)
+    if key is not None:
+        assert after["co2_eq_emissions"][key] == before["co2_eq_emissions"][key] == hub_reads
