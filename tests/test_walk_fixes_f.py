@@ -319,10 +319,10 @@ def test_a_block_scalar_ending_the_front_matter_reads_the_same_after_the_card_is
 
     path = tmp_path / "README.md"
     path.write_text(card, encoding="utf-8")
-    before = metadata_load(path)
+    before = metadata_load(path) or {}
     e = estimate(hardware="nvidia-t4", hours=3, region="FR", year=2024)
     update_card(path, e, training_type="fine-tuning", write=True)
-    after = metadata_load(path)
+    after = metadata_load(path) or {}
     assert {k: v for k, v in after.items() if k != "co2_eq_emissions"} == {
         k: v for k, v in before.items() if k != "co2_eq_emissions"
     }
