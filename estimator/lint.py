@@ -436,7 +436,13 @@ def _value_findings(add: Add, value: Any, meant: float | None, hub: float | None
             "error",
             f"emissions {value!r} means {num(meant)} g but the Hub's emissions filter {said}{factor}: "
             "it takes the first number and ignores units",
-            fix_hint or "write the grams as a plain number",
+            fix_hint
+            or (
+                "none: the Hub reads a number of grams under 0.0001 or from 1e16 by the digits before its exponent, "
+                "however it is written; check the figure (a run's hours, its counts)"
+                if meant < 1e-4 or meant >= 1e16
+                else "write the grams as a plain number"
+            ),
         )
     elif value is not None and meant is None and hub is not None:
         add(

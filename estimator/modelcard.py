@@ -132,6 +132,28 @@ def card_grams(e: Estimate) -> float:
     return round_significant(e.co2e_g, range_digits(e.co2e_g, e.low, e.high))
 
 
+def check_emissions(value: Any, name: str = "emissions") -> None:
+    """Refuse an ``emissions`` value the Hub would not read as it is meant: grams as a number above 0.
+
+    The Hub's filter reads the digits of ``str(value)`` (see :func:`hub_grams`): a float under 0.0001 or from
+    1e16 prints with an exponent (``3.34e-05``) and reads as 3.34; text reads its first number whatever its unit.
+    Zero is allowed (a run on a zero-carbon supply): the filter leaves such a card out, and ``lint`` says so.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CardError(
+            f"{name} must be grams of CO2e as a number (e.g. 1250.5), as the Hub reads it; got {value!r}"
+            + (" (text: the Hub reads its first number and ignores the unit)" if isinstance(value, str) else "")
+        )
+    if not math.isfinite(value) or value < 0:
+        raise CardError(f"{name} must be grams of CO2e, 0 or more; got {value!r}")
+    if value and hub_grams(value) != float(value):
+        raise CardError(
+            f"{name} {value!r} g cannot be written so that the Hub reads it: its filter reads the digits before "
+            f"the exponent ({hub_grams(value):g} g). A card carries grams from 0.0001 to below 1e16; check the "
+            "job's hours and counts"
+        )
+
+
 def _source(e: Estimate) -> str:
     grid = f"; grid {intensity_words(e)}" if intensity_words(e) else "; grid intensity given by the authors"
     method = METHOD.replace("TDP", power_term(e), 1)  # the authors' power, a measured mean, × utilization, ...
@@ -151,8 +173,17 @@ def card_block(
     fine-tune published as pre-training is wrong metadata); a type the Hub
     does not know warns.
     """
+    grams_ = card_grams(e)
+    check_emissions(grams_)
+    if grams_ == 0:
+        warnings.warn(
+            "emissions 0 g (a zero intensity or power): the Hub's emissions filter leaves a card with 0 out "
+            "(it skips falsy values), and co2-estimator lint reports it",
+            CardWarning,
+            stacklevel=2,
+        )
     block: dict[str, Any] = {
-        "emissions": card_grams(e),
+        "emissions": grams_,
         "source": source or _source(e),
     }
     if training_type is not None:
@@ -659,6 +690,8 @@ def update_card(
                 "pass e, or e_block['co2_eq_emissions']"
             )
         block = dict(e)
+        if "emissions" in block:
+            check_emissions(block["emissions"])
     else:
         raise InputError(f"update_card takes an Estimate; got {type(e).__name__}")
     p = Path(path)

@@ -329,3 +329,36 @@ def test_a_block_scalar_ending_the_front_matter_reads_the_same_after_the_card_is
     assert after["co2_eq_emissions"]["emissions"] == card_grams(e)
     if key is not None:
         assert after["co2_eq_emissions"][key] == before["co2_eq_emissions"][key] == hub_reads
+
+
+def test_a_card_refuses_grams_the_hub_would_read_as_other_grams(tmp_path: Path) -> None:
+    """36 ms on a T4 is 3.34e-05 g: written as such, the Hub's filter read 3.34 g (the digits before the
+    exponent); update_card wrote any mapping's emissions ('12 kg', -3, True)."""
+    from estimator.modelcard import CardError, CardWarning, card_block, hub_grams, update_card
+
+    tiny = estimate(hardware="nvidia-t4", hours=0.00001, region="FR", year=2024)
+    assert hub_grams(tiny.co2e_g) == pytest.approx(float(str(tiny.co2e_g).split("e")[0]))  # the misreading
+    with pytest.raises(CardError, match=r"^emissions \d\.\d+e-05 g cannot be written so that the Hub reads it"):
+        card_block(tiny)
+    path = tmp_path / "README.md"
+    path.write_text("---\nlicense: mit\n---\n", encoding="utf-8")
+    for bad, said in (("12 kg", "as a number"), (-3, "0 or more"), (True, "as a number"), (1e16, "cannot be")):
+        with pytest.raises(CardError, match=said):
+            update_card(path, {"emissions": bad}, write=True)
+    assert path.read_text(encoding="utf-8") == "---\nlicense: mit\n---\n"
+    out = run_cli("card", str(path), "--hardware", "nvidia-t4", "--hours", "0.00001", "--region", "FR", "--write")
+    assert out.returncode == 2 and "cannot be written so that the Hub reads it" in out.stderr
+    zero = estimate(hardware="nvidia-t4", hours=3, intensity=0)
+    with pytest.warns(CardWarning, match=r"^emissions 0 g .*the Hub's emissions filter leaves a card with 0 out"):
+        assert card_block(zero)["emissions"] == 0
+
+
+def test_lint_does_not_offer_a_fix_that_cannot_work_for_tiny_grams(tmp_path: Path) -> None:
+    card = tmp_path / "README.md"
+    card.write_text("---\nco2_eq_emissions:\n  emissions: 0.0000334\n---\n", encoding="utf-8")
+    out = run_cli("lint", str(card))
+    assert out.returncode == 1
+    assert (
+        "    fix: none: the Hub reads a number of grams under 0.0001 or from 1e16 by the digits before its exponent, "
+        "however it is written; check the figure (a run's hours, its counts)"
+    ) in out.stdout.splitlines()
