@@ -859,13 +859,15 @@ def estimate_file(
     else:
         header_names, csv_sep = _csv_header(src, sep)
 
-    atomic = fileio.AtomicFile(dest) if dest is not None else None
-    buffer = None if atomic is not None else tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed below
     tally = _Tally()
     notes: list[str] = []
     from tqdm import tqdm
 
+    atomic = fileio.AtomicFile(dest) if dest is not None else None  # from here to the try: no import, no call
+    buffer = None
     try:
+        if atomic is None:
+            buffer = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - closed below
         with tqdm(
             total=src.stat().st_size, unit="B", unit_scale=True, desc=src.name, disable=not show, delay=0.5
         ) as bar:
@@ -896,6 +898,8 @@ def estimate_file(
     except OSError as exc:
         if atomic is not None:
             atomic.discard()
+        if isinstance(exc, BrokenPipeError) and dest is None:
+            raise  # `co2-estimator batch runs.csv | head`: the reader closed the pipe; the CLI ends quietly
         target = dest if dest is not None else "stdout"
         raise InputError(f"cannot write {target}: {exc.strerror or exc}; nothing written") from None
     except BaseException:

@@ -1254,12 +1254,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     again (about 5 ms of a cold start's teardown); a call given ``argv`` leaves
     the collector alone.
     """
+    if argv is None:  # the program: a SIGTERM (Slurm's at a time limit, kill) unwinds as Ctrl-C does, so a
+        import signal  # file being written is removed, not left half-written beside the target
+
+        signal.signal(signal.SIGTERM, _terminated)
     status = _run(list(sys.argv[1:] if argv is None else argv))
     if argv is None:
         import gc
 
         gc.freeze()
     return status
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM: leave through the ``finally`` and ``except BaseException`` blocks, exit status 128 + 15."""
+    raise SystemExit(128 + signum)
 
 
 def _run(argv: list[str]) -> int:
@@ -1277,8 +1286,11 @@ def _run(argv: list[str]) -> int:
             exc = _in_flags(exc, args)
         sys.stderr.write(f"{PROG}: error: {' '.join(str(exc).split())}\n")
         return 2
-    except BrokenPipeError:  # `co2-estimator regions | head`
-        sys.stderr.close()
+    except BrokenPipeError:  # `co2-estimator regions | head`: the reader has what it wanted
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush into the closed pipe at exit
         return 0
     return 0
 

@@ -198,8 +198,13 @@ class AtomicFile:
             fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=folder)
         except OSError as exc:
             raise FileInputError(f"cannot write {self.path}: {exc.strerror or exc} (folder {folder})") from None
-        os.close(fd)
-        self.tmp = Path(name)
+        try:
+            os.close(fd)
+            self.tmp = Path(name)
+        except BaseException:  # a signal (SIGTERM, Ctrl-C) between the two: no temporary file is left behind
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            raise
 
     def commit(self) -> None:
         """fsync the temporary file, give it the target's owner and mode, and rename it over the target."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -362,3 +363,56 @@ def test_lint_does_not_offer_a_fix_that_cannot_work_for_tiny_grams(tmp_path: Pat
         "    fix: none: the Hub reads a number of grams under 0.0001 or from 1e16 by the digits before its exponent, "
         "however it is written; check the figure (a run's hours, its counts)"
     ) in out.stdout.splitlines()
+
+
+def _runs_csv(path: Path, n: int) -> None:
+    rows = "".join(f"nvidia-t4,{1 + k % 7},FR\n" for k in range(n))
+    path.write_text("hardware,hours,region\n" + rows, encoding="utf-8")
+
+
+def test_sigterm_mid_batch_leaves_no_temporary_file(tmp_path: Path) -> None:
+    """Slurm ends a job at its time limit with SIGTERM: the half-written temporary file stayed beside the output."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src, out = tmp_path / "runs.csv", tmp_path / "out.csv"
+    _runs_csv(src, 600_000)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "estimator", "batch", str(src), "-o", str(out), "--no-progress"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")] and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    if proc.poll() is not None:  # pragma: no cover - finished before its temporary file was seen
+        pytest.skip("the batch ended before it could be interrupted")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.csv"]  # no output, no temporary file
+
+
+def test_a_closed_pipe_ends_batch_quietly(tmp_path: Path) -> None:
+    """`co2-estimator batch runs.csv | head -3` said 'cannot write stdout: Broken pipe; nothing written', exit 2."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "runs.csv"
+    _runs_csv(src, 200_000)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "estimator", "batch", str(src), "--no-progress"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b'"hardware","hours","region","energy_kwh"')
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
