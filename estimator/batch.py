@@ -359,6 +359,12 @@ class _UnclosedQuote(Exception):
     """A name cell of a CSV holds a line break: a closing quote is missing."""
 
 
+# A name cell holding a line break and a delimiter: the lines after an unclosed quote, read as one cell. A cell
+# with a line break alone ('"nvidia-t4\n"', as pandas writes a name ending in one) is a name, read as estimate()
+# reads it.
+_SWALLOWED_LINES = r"\n[\s\S]*[,;\t|]|[,;\t|][\s\S]*\n"
+
+
 def _name_factor(array: Any, from_csv: bool) -> Factor:
     """A name column for the arithmetic: codes into its distinct texts, from Arrow's dictionary encoding."""
     pa = _pyarrow("", "reading")
@@ -368,7 +374,7 @@ def _name_factor(array: Any, from_csv: bool) -> Factor:
             return Factor.of(np.asarray(array.to_pylist(), dtype=object))  # numbers as names: refused
         array = array.dictionary_encode()  # large or view strings too: only the distinct texts are cast below
     array = pa.DictionaryArray.from_arrays(array.indices, _text_array(array.dictionary))
-    if from_csv and pc.any(pc.match_substring(array.dictionary, "\n")).as_py():
+    if from_csv and pc.any(pc.match_substring_regex(array.dictionary, _SWALLOWED_LINES)).as_py():
         raise _UnclosedQuote
     codes = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False)
     return Factor(codes, array.dictionary.to_pylist())

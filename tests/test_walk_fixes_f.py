@@ -416,3 +416,21 @@ def test_a_closed_pipe_ends_batch_quietly(tmp_path: Path) -> None:
     proc.stdout.close()
     assert proc.wait(timeout=60) == 0
     assert proc.stderr.read() == b""
+
+
+def test_a_quoted_name_ending_in_a_line_break_is_a_name_not_an_unclosed_quote(tmp_path: Path) -> None:
+    """pandas writes a name ending in a line break quoted; batch refused the whole file ('is a closing quote
+    missing?'), while estimate_many of the same table estimated every row."""
+    src = tmp_path / "runs.csv"
+    pd.DataFrame({"hardware": ["nvidia-t4\n", "nvidia-t4"], "hours": [1, 2], "region": ["FR", "FR"]}).to_csv(
+        src, index=False
+    )
+    out = run_cli("batch", str(src), "-o", str(tmp_path / "out.csv"))
+    assert out.returncode == 0, out.stderr
+    got = pd.read_csv(tmp_path / "out.csv")
+    want = estimate_many(pd.read_csv(src))
+    assert got["co2e_g"].tolist() == want["co2e_g"].tolist() and got["error"].isna().all()
+    swallowed = tmp_path / "swallowed.csv"  # an unclosed quote: the next lines read as one cell, delimiters and all
+    swallowed.write_text('hardware,hours,region\n"nvidia-t4,1,FR\nnvidia-t4,2,FR\n"x",3,FR\n', encoding="utf-8")
+    out = run_cli("batch", str(swallowed), "-o", str(tmp_path / "out2.csv"))
+    assert out.returncode == 2 and "is a closing quote missing?" in out.stderr
