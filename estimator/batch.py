@@ -23,6 +23,7 @@ This module imports pandas and numpy; ``import estimator`` does not import it.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import sys
@@ -359,12 +360,6 @@ class _UnclosedQuote(Exception):
     """A name cell of a CSV holds a line break: a closing quote is missing."""
 
 
-# A name cell holding a line break and a delimiter: the lines after an unclosed quote, read as one cell. A cell
-# with a line break alone ('"nvidia-t4\n"', as pandas writes a name ending in one) is a name, read as estimate()
-# reads it.
-_SWALLOWED_LINES = r"\n[\s\S]*[,;\t|]|[,;\t|][\s\S]*\n"
-
-
 def _name_factor(array: Any, from_csv: bool) -> Factor:
     """A name column for the arithmetic: codes into its distinct texts, from Arrow's dictionary encoding."""
     pa = _pyarrow("", "reading")
@@ -374,7 +369,7 @@ def _name_factor(array: Any, from_csv: bool) -> Factor:
             return Factor.of(np.asarray(array.to_pylist(), dtype=object))  # numbers as names: refused
         array = array.dictionary_encode()  # large or view strings too: only the distinct texts are cast below
     array = pa.DictionaryArray.from_arrays(array.indices, _text_array(array.dictionary))
-    if from_csv and pc.any(pc.match_substring_regex(array.dictionary, _SWALLOWED_LINES)).as_py():
+    if from_csv and pc.any(pc.match_substring(array.dictionary, "\n")).as_py():
         raise _UnclosedQuote
     codes = pc.fill_null(array.indices, -1).to_numpy(zero_copy_only=False)
     return Factor(codes, array.dictionary.to_pylist())
@@ -765,13 +760,35 @@ def _estimate_chunk(
 ) -> tuple[Any, _Result]:
     """One chunk of a file through the estimate; errors that stop the file name it."""
     try:
-        return _estimate_batch(batch, schema, data_files, from_csv, memo, coded)
+        try:
+            return _estimate_batch(batch, schema, data_files, from_csv, memo, coded)
+        except _UnclosedQuote:
+            stat = src.stat()
+            if not _quotes_closed(src, stat.st_mtime_ns, stat.st_size):
+                raise
+            # every quote of the file is closed: a name holding a line break ('"nvidia-t4\n"', as pandas writes
+            # one) is a name, read as estimate() reads it
+            return _estimate_batch(batch, schema, data_files, False, memo, coded)
     except InputError as exc:
         raise InputError(f"{src}: {exc}") from None
     except _UnclosedQuote:
         raise InputError(
             f"{src}: cannot read as CSV (a name cell runs over a line break: is a closing quote missing?)"
         ) from None
+
+
+@functools.lru_cache(maxsize=16)
+def _quotes_closed(path: Path, mtime_ns: int, size: int) -> bool:
+    """Whether ``path`` holds an even number of double quotes (an escaped quote is two): none left open.
+
+    Read only when a name cell holds a line break (rare), in 1 MiB blocks, once per file as it is
+    (``mtime_ns``, ``size``: the cache's key).
+    """
+    count = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            count += block.count(b'"')
+    return count % 2 == 0
 
 
 @dataclass
