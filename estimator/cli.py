@@ -1002,12 +1002,16 @@ def _cmd_lint(args: argparse.Namespace) -> None:
         raise InputError("--write goes with --fix: co2-estimator lint --fix --write PATH")
     findings = lint(args.paths, require_block=args.require_block, data_files=args.data_files)
     updates = []
+    unwritable = 0  # cards whose fix could not be written (read-only): exit 2, as card's --write
     if args.fix:
+        import os
+
         for card in card_paths(args.paths):
             try:
                 update = fix(card, write=args.write)
-            except CardError as exc:  # invalid YAML (a bad-card finding), a duplicated block, ...
+            except CardError as exc:  # invalid YAML (a bad-card finding), a duplicated block, a read-only file...
                 sys.stderr.write(f"{PROG}: cannot fix {card}: {' '.join(str(exc).split())}\n")
+                unwritable += args.write and (not os.stat(card).st_mode & 0o222 or not os.access(card, os.W_OK))
                 continue
             if update is not None and update.changed:
                 updates.append(update)
@@ -1032,6 +1036,8 @@ def _cmd_lint(args: argparse.Namespace) -> None:
             )
         else:
             print("no problems found")
+    if unwritable:
+        raise SystemExit(2)
     if any(f.severity == "error" or args.fail_on == "warning" for f in findings):
         raise SystemExit(1)
 

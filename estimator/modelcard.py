@@ -157,7 +157,8 @@ def check_emissions(value: Any, name: str = "emissions") -> None:
 def _source(e: Estimate) -> str:
     grid = f"; grid {intensity_words(e)}" if intensity_words(e) else "; grid intensity given by the authors"
     method = METHOD.replace("TDP", power_term(e), 1)  # the authors' power, a measured mean, × utilization, ...
-    return f"co2-estimator {e.package_version}: {method}{grid}; PUE {pue_text(e.pue)}; data {e.data_version}"
+    runs = f"; all {e.trials} runs of a sweep" if e.trials > 1 else ""  # emissions cover them all
+    return f"co2-estimator {e.package_version}: {method}{grid}; PUE {pue_text(e.pue)}{runs}; data {e.data_version}"
 
 
 def card_block(
@@ -465,6 +466,8 @@ def _set_in_place(lines: list[str], block: dict[str, Any], newline: str, at_end:
         new = rendered(key)
         stop = end_of(start)
         comment = _trailing_comment(lines[start]) if stop == start + 1 and len(new) == 1 else None
+        if comment is not None and key == "emissions" and _OTHER_UNIT.search(comment):
+            comment = None  # 'emissions: 5  # kg' would call the new grams kilograms
         if comment is not None:  # 'emissions: 5000  # grams': the person's comment stays with the new value
             new = [new[0][: -len(newline)] + comment + newline]
         out[start:stop] = new
@@ -489,6 +492,10 @@ def _insert_at(lines: list[str], lo: int, hi: int, indent: str) -> int:
     if last is None or hi != len(lines) or not _BLOCK_SCALAR.match(lines[last].rstrip("\r\n")):
         return hi
     return last
+
+
+# A comment naming a mass unit other than grams (the Hub's emissions are grams).
+_OTHER_UNIT = re.compile(r"\b(kg|kgs|kilo\w*|mg|t|tons?|tonnes?|lbs?|pounds?|mt|kt|gt)\b", re.IGNORECASE)
 
 
 def _trailing_comment(line: str) -> str | None:
@@ -702,6 +709,11 @@ def update_card(
         )
     old = read_text(p)
     new = merge(old, block, str(p))
+    if len(new.encode("utf-8")) > MAX_CARD_BYTES:  # it could not be read back (read_text's limit)
+        raise CardError(
+            f"{p}: with the block the card would be over the {MAX_CARD_BYTES:,}-byte limit of a card this tool "
+            "reads; the file is left untouched"
+        )
     if write and new != old:
         try:
             fileio.write_atomic(p, new)

@@ -434,3 +434,41 @@ def test_a_quoted_name_ending_in_a_line_break_is_a_name_not_an_unclosed_quote(tm
     swallowed.write_text('hardware,hours,region\n"nvidia-t4,1,FR\nnvidia-t4,2,FR\n"x",3,FR\n', encoding="utf-8")
     out = run_cli("batch", str(swallowed), "-o", str(tmp_path / "out2.csv"))
     assert out.returncode == 2 and "is a closing quote missing?" in out.stderr
+
+
+def test_a_unit_comment_on_emissions_goes_with_the_old_value(tmp_path: Path) -> None:
+    """'emissions: 5  # kg' became 'emissions: 10  # kg': the new grams called kilograms. Other comments stay."""
+    from estimator.modelcard import merge
+
+    card = "---\nco2_eq_emissions:\n  emissions: 5  # kg\n  source: x  # who\n---\n"
+    out = merge(card, {"emissions": 10, "source": "y"})
+    assert out == "---\nco2_eq_emissions:\n  emissions: 10\n  source: y  # who\n---\n"
+    assert merge("---\nco2_eq_emissions:\n  emissions: 5  # grams, measured\n---\n", {"emissions": 10}) == (
+        "---\nco2_eq_emissions:\n  emissions: 10  # grams, measured\n---\n"
+    )
+
+
+def test_a_sweeps_card_says_its_emissions_cover_all_runs() -> None:
+    from estimator.modelcard import card_block
+
+    e = estimate(hardware="nvidia-t4", hours=3, region="FR", trials=50)
+    assert "; all 50 runs of a sweep; data " in card_block(e)["source"]
+    assert "runs of a sweep" not in card_block(estimate(hardware="nvidia-t4", hours=3, region="FR"))["source"]
+
+
+def test_card_and_lint_fix_refuse_what_they_cannot_write_with_exit_2(tmp_path: Path) -> None:
+    """A card the block would push over the 10 MB limit was written (and then refused by card and lint); lint
+    --fix --write on a read-only card exited 1, the status of findings."""
+    from estimator.modelcard import MAX_CARD_BYTES, CardError, update_card
+
+    big = tmp_path / "big.md"
+    big.write_text("x" * (MAX_CARD_BYTES - 100), encoding="utf-8")
+    with pytest.raises(CardError, match="over the 10,000,000-byte limit"):
+        update_card(big, estimate(hardware="nvidia-t4", hours=3, region="FR"), write=True)
+    assert big.stat().st_size == MAX_CARD_BYTES - 100
+    ro = tmp_path / "ro.md"
+    ro.write_text('---\nco2_eq_emissions:\n  emissions: "1.7 kg"\n---\n', encoding="utf-8")
+    ro.chmod(0o444)
+    out = run_cli("lint", "--fix", "--write", str(ro))
+    assert out.returncode == 2 and "is read-only" in out.stderr
+    assert ro.read_text(encoding="utf-8") == '---\nco2_eq_emissions:\n  emissions: "1.7 kg"\n---\n'
