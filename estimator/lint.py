@@ -308,6 +308,15 @@ def _line_numbers(fm: modelcard.FrontMatter) -> tuple[int | None, int | None]:
     return key + 2, emissions + 2
 
 
+def _bad_card_fix(message: str) -> str:
+    """The fix for front matter this tool cannot read, by what the message found."""
+    if "aliases" in message:
+        return "write each aliased value (*name) out in full: aliases are valid YAML, but refused here"
+    if "'...'" in message:
+        return "change the '...' line to '---', where the Hub ends front matter"
+    return "make the front matter valid YAML (plain keys and values; no !!python tags)"
+
+
 def lint_text(
     text: str, name: str = "model card", require_block: bool = False, catalog: Catalog | None = None
 ) -> list[Finding]:
@@ -324,7 +333,7 @@ def lint_text(
                 "error",
                 message,
                 int(line_match.group(1)) if line_match else None,
-                "make the front matter valid YAML (plain keys and values; no !!python tags)",
+                _bad_card_fix(message),
             )
         ]
     raw = fm.metadata.get("co2_eq_emissions") if fm.head else None
