@@ -472,3 +472,31 @@ def test_card_and_lint_fix_refuse_what_they_cannot_write_with_exit_2(tmp_path: P
     out = run_cli("lint", "--fix", "--write", str(ro))
     assert out.returncode == 2 and "is read-only" in out.stderr
     assert ro.read_text(encoding="utf-8") == '---\nco2_eq_emissions:\n  emissions: "1.7 kg"\n---\n'
+
+
+def test_the_dask_recipe_of_docs_slurm_runs_and_writes_parquet(tmp_path: Path) -> None:
+    """docs/slurm.md's 'Beyond one machine' ended in ArrowInvalid at to_parquet (Dask's placeholder objects)."""
+    import dask
+    import dask.dataframe as dd
+
+    from estimator import slurm
+
+    data = Path(__file__).parent / "data" / "sacct"
+    text = (data / "basic.txt").read_text()
+    files = []
+    for month in (1, 2):
+        path = tmp_path / f"sacct-2025-{month:02d}.txt"
+        path.write_text(text.replace("2025-03-", f"2025-{month:02d}-"), encoding="utf-8")
+        files.append(path)
+    cluster = slurm.load_cluster(data / "cluster.yaml")
+    months = [dask.delayed(slurm.read_sacct)(str(f)) for f in files]
+    jobs = dd.from_delayed(months, meta=slurm.read_sacct(str(files[0])).iloc[:0])
+    out = jobs.map_partitions(slurm.estimate_jobs, cluster, meta=slurm.estimate_jobs(jobs._meta, cluster))
+    with dask.config.set(scheduler="synchronous"):
+        out.to_parquet(str(tmp_path / "jobs"), schema=None)
+    back = pd.read_parquet(tmp_path / "jobs")
+    want = pd.concat([slurm.estimate_jobs(slurm.read_sacct(str(f)), cluster) for f in files], ignore_index=True)
+    assert back["co2e_g"].fillna(-1).tolist() == want["co2e_g"].fillna(-1).tolist()
+    assert (tmp_path / "jobs").is_dir() and "schema=None" in (
+        Path(__file__).parent.parent / "docs" / "slurm.md"
+    ).read_text()
