@@ -23,7 +23,6 @@ import html
 import itertools
 import math
 import os
-import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -32,7 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from estimator.errors import InputError
-from estimator.modelcard import CardError, CardRecord, hub_within, record_from_metadata, split_front_matter
+from estimator.modelcard import (
+    HUB_FRONT,
+    CardError,
+    CardRecord,
+    hub_within,
+    record_from_metadata,
+    split_front_matter,
+)
 from estimator.report import num
 
 FORMATS = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
@@ -44,7 +50,6 @@ JSONL_CHUNK_BYTES = 16 << 20  # JSON Lines read this many bytes (whole lines) at
 TOP = 10
 # Decade bins in grams: < 1 g, 1-10 g, ..., 100-1,000 t, >= 1,000 t.
 EDGES_G = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9)
-_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(?P<inner>.*?)^---[ \t]*\r?$", re.DOTALL | re.MULTILINE)
 
 
 def _mass_label(grams_value: float) -> str:
@@ -274,10 +279,13 @@ def read_dump_card(text: str, model_id: str, loader: Any = None) -> tuple[CardRe
     """
     import yaml
 
-    match = _FRONT.match(text)
-    if match is not None and "*" not in match["inner"]:  # aliases: the card reader refuses them, say it the same
+    match = HUB_FRONT.match(text)  # the Hub's rule: '---' alone on its line ('--- ' opens nothing)
+    inner = match.group(2) if match is not None else ""
+    # aliases: the card reader refuses them, say it the same; a tab: libyaml takes 'key:\tvalue', which the Hub's
+    # pure-Python loader refuses (both to the reference reader)
+    if match is not None and "*" not in inner and "\t" not in inner:
         try:
-            metadata = yaml.load(match["inner"], Loader=loader or _loader())  # a safe loader (libyaml's or PyYAML's)
+            metadata = yaml.load(inner, Loader=loader or _loader())  # a safe loader (libyaml's or PyYAML's)
         except yaml.YAMLError:
             metadata = None
         if isinstance(metadata, dict):

@@ -35,6 +35,7 @@ _CARD = "a model card (README.md)"
 _BREAK = re.compile(r"\r\n|\r|\n")
 _FRONT = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(?:\r\n|\r|\n|$))")
 _EMPTY = re.compile(r"^(\s*---(?:\r\n|\r|\n))()(---[ \t]*(?:\r\n|\r|\n|$))")  # '---' twice: an empty block
+HUB_FRONT = _FRONT  # the Hub's front matter: group 2 is the YAML text it loads (hubdump's fast path reads it too)
 _OPENER = re.compile(r"^\s*(---)(?:\r\n|\r|\n)")
 _OPENER_SPACES = re.compile(r"^\s*(---)[ \t]+(?:\r\n|\r|\n)")
 _DOTS = re.compile(r"(?:^|\r\n|\r|\n)(\.\.\.)[ \t]*(?=\r\n|\r|\n|$)")

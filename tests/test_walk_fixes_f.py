@@ -500,3 +500,31 @@ def test_the_dask_recipe_of_docs_slurm_runs_and_writes_parquet(tmp_path: Path) -
     assert (tmp_path / "jobs").is_dir() and "schema=None" in (
         Path(__file__).parent.parent / "docs" / "slurm.md"
     ).read_text()
+
+
+@pytest.mark.parametrize(
+    "card",
+    [
+        "--- \nlicense: mit\nco2_eq_emissions:\n  emissions: 3500\n---\n# m\n",  # the Hub finds no front matter
+        "---\nlicense: mit\nco2_eq_emissions:\n  emissions:\t2500\n---\n# m\n",  # the Hub's loader refuses the tab
+    ],
+)
+def test_the_dump_scan_reads_a_card_as_the_folder_reader_does(tmp_path: Path, card: str) -> None:
+    """The dump scan's fast path (libyaml, its own opener rule) counted 3,500 and 2,500 g that the Hub never
+    reads, and that the folder scan and lint refuse."""
+    from huggingface_hub import metadata_load
+
+    from estimator.hubdump import read_dump_card
+    from estimator.modelcard import CardError, read_card_text
+
+    record, has_block, bad = read_dump_card(card, "m/x")
+    assert (record.emissions_g, has_block, bad) == (None, False, True)
+    with pytest.raises(CardError):
+        read_card_text(card, "m/x")
+    path = tmp_path / "README.md"
+    path.write_text(card, encoding="utf-8")
+    try:
+        hub = metadata_load(path)
+    except Exception:
+        hub = None
+    assert not hub or "co2_eq_emissions" not in hub
