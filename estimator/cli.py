@@ -514,7 +514,7 @@ def _add_batch(sub: Any) -> None:
         "a bad row gets its message in the 'error' column.",
     )
     bat.add_argument("runs", help="runs file: .csv (any delimiter) or .parquet")
-    bat.add_argument("-o", "--output", help="results file, .csv or .parquet (default: CSV on stdout)")
+    bat.add_argument("-o", "--output", help="results file, .csv or .parquet (default, or '-': CSV on stdout)")
     bat.add_argument("--strict", action="store_true", help="stop at the first bad row, naming its line and column")
     bat.add_argument("--sep", help="CSV delimiter (default: guessed from the header)")
     bat.add_argument("--no-progress", action="store_true", help="no progress bar (it only shows on a terminal)")
@@ -882,6 +882,8 @@ def _cmd_batch(args: argparse.Namespace) -> None:
     from estimator.batch import estimate_file, summary_text
     from estimator.errors import InputError
 
+    if args.output == "-":  # the usual name of stdout
+        args.output = None
     try:
         summary = estimate_file(
             args.runs,

@@ -710,6 +710,17 @@ def update_card(
         )
     old = read_text(p)
     new = merge(old, block, str(p))
+    made_here = str(block.get("source", "")).startswith("co2-estimator")  # an estimate's block, not a user's keys
+    if made_here and "emissions" in block and "geographical_location" not in block:
+        before = split_front_matter(old, str(p)).metadata.get("co2_eq_emissions")
+        if isinstance(before, dict) and before.get("geographical_location"):
+            warnings.warn(
+                f"{p}: geographical_location {str(before['geographical_location'])!r} is kept from the card; this "
+                "estimate names no place (its intensity was given): give location_text (CLI --location) if it "
+                "ran elsewhere",
+                CardWarning,
+                stacklevel=2,
+            )
     if len(new.encode("utf-8")) > MAX_CARD_BYTES:  # it could not be read back (read_text's limit)
         raise CardError(
             f"{p}: with the block the card would be over the {MAX_CARD_BYTES:,}-byte limit of a card this tool "

@@ -1297,6 +1297,13 @@ def _set_allocation_errors(
             f"{cpn[i]:g} allows in {partition[i]!r}"
         ),
     )
+    with np.errstate(invalid="ignore"):
+        held_nothing = known & ~has_gpus & ~(cpus > 0)
+    _set_error(
+        error,
+        held_nothing,
+        "the job held no GPUs and no CPUs (NCPUS 0: a job cancelled before it was given any); nothing to count",
+    )
     _set_error(
         error,
         known & ~has_gpus & pd.isna(cpu_args["cpu"]),

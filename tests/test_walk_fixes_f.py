@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -528,3 +529,42 @@ def test_the_dump_scan_reads_a_card_as_the_folder_reader_does(tmp_path: Path, ca
     except Exception:
         hub = None
     assert not hub or "co2_eq_emissions" not in hub
+
+
+def test_a_job_that_held_nothing_says_so(tmp_path: Path) -> None:
+    """NCPUS 0 in a partition with a cpu model was told 'partition 'cpu' has no cpu in the cluster description'."""
+    from estimator import slurm
+
+    data = Path(__file__).parent / "data" / "sacct"
+    header = "JobID|JobName|User|Account|Partition|State|Start|End|ElapsedRaw|NCPUS|NNodes|AllocTRES|NodeList"
+    line = "9101|z|u|a|cpu|CANCELLED by 0|2025-03-10T08:00:00|2025-03-10T08:05:00|300|0|0||None assigned"
+    out = slurm.estimate_jobs(slurm.read_sacct(f"{header}\n{line}\n"), slurm.load_cluster(data / "cluster.yaml"))
+    assert out["error"].tolist() == [
+        "the job held no GPUs and no CPUs (NCPUS 0: a job cancelled before it was given any); nothing to count"
+    ]
+
+
+def test_batch_output_dash_is_stdout(tmp_path: Path) -> None:
+    src = tmp_path / "runs.csv"
+    _runs_csv(src, 3)
+    out = run_cli("batch", str(src), "-o", "-")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0].startswith('"hardware","hours","region","energy_kwh"')
+    assert not (tmp_path / "-").exists() and "3 runs" in out.stderr
+
+
+def test_a_card_kept_place_beside_a_given_intensity_is_said(tmp_path: Path) -> None:
+    """An estimate with intensity given names no place: the card's old 'France' stayed beside 'grid intensity
+    given by the authors' without a word."""
+    from estimator.modelcard import CardWarning, update_card
+
+    path = tmp_path / "README.md"
+    path.write_text("---\nco2_eq_emissions:\n  emissions: 5\n  geographical_location: France\n---\n", encoding="utf-8")
+    e = estimate(hardware="nvidia-t4", hours=2, intensity=50)
+    with pytest.warns(CardWarning, match="geographical_location 'France' is kept from the card"):
+        update = update_card(path, e, training_type="fine-tuning")
+    assert "geographical_location: France" in update.new
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        update_card(path, estimate(hardware="nvidia-t4", hours=2, region="DE"), training_type="fine-tuning")
+        update_card(path, {"emissions": 7})  # the person's own keys: nothing said
