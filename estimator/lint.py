@@ -300,7 +300,7 @@ def _line_numbers(fm: modelcard.FrontMatter) -> tuple[int | None, int | None]:
     emissions = key
     for i in range(key + 1, len(fm.lines)):
         line = fm.lines[i]
-        if line.strip() and line[0] not in " \t" and not line.startswith("- "):
+        if line.strip() and line[0] not in " \t#" and not line.startswith("- "):  # a column-0 comment: still in
             break
         if _EMISSIONS_LINE.match(line):
             emissions = i

@@ -411,7 +411,7 @@ def _block_span(lines: list[str]) -> tuple[int, int] | None:
     last = start + 1
     while end < len(lines):
         line = lines[end]
-        if line.strip() == "":
+        if line.strip() == "" or line.startswith("#"):  # a comment at column 0 may sit between the block's lines
             end += 1
             continue
         if line[0] in " \t" or line.startswith("- "):

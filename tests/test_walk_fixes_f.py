@@ -568,3 +568,26 @@ def test_a_card_kept_place_beside_a_given_intensity_is_said(tmp_path: Path) -> N
         warnings.simplefilter("error")
         update_card(path, estimate(hardware="nvidia-t4", hours=2, region="DE"), training_type="fine-tuning")
         update_card(path, {"emissions": 7})  # the person's own keys: nothing said
+
+
+def test_a_column_0_comment_inside_the_block_is_part_of_it(tmp_path: Path) -> None:
+    """The Hub reads 'co2_eq_emissions:\\n# measured\\n  emissions: ...' as one block; card refused it ('the merge
+    would change other metadata'), lint --fix could not fix it and its findings pointed at the key's line."""
+    from huggingface_hub import metadata_load
+
+    text = '---\nlicense: mit\nco2_eq_emissions:\n# measured\n  emissions: "1.7 kg"\n---\n'
+    path = tmp_path / "README.md"
+    path.write_text(text, encoding="utf-8")
+    out = run_cli("lint", str(path))
+    assert (
+        f"{path}:5: warning units-in-string: emissions is text '1.7 kg', not a number of grams; it means 1,700 g"
+        in (out.stdout.splitlines())
+    )
+    assert run_cli("lint", "--fix", "--write", str(path)).returncode == 1  # fixed; the missing fields remain
+    assert (
+        path.read_text(encoding="utf-8") == "---\nlicense: mit\nco2_eq_emissions:\n# measured\n  emissions: 1700\n---\n"
+    )
+    out = run_cli("card", str(path), "--hardware", "nvidia-t4", "--hours", "3", "--region", "FR", "--write")
+    assert out.returncode == 0, out.stderr
+    block = (metadata_load(path) or {})["co2_eq_emissions"]
+    assert block["emissions"] == 10 and "# measured\n  emissions: 10\n" in path.read_text(encoding="utf-8")
