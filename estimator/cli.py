@@ -1262,11 +1262,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     again (about 5 ms of a cold start's teardown); a call given ``argv`` leaves
     the collector alone.
     """
-    if argv is None:  # the program: a SIGTERM (Slurm's at a time limit, kill) unwinds as Ctrl-C does, so a
-        import signal  # file being written is removed, not left half-written beside the target
-
-        signal.signal(signal.SIGTERM, _terminated)
-    status = _run(list(sys.argv[1:] if argv is None else argv))
+    status = _run(list(sys.argv[1:] if argv is None else argv), program=argv is None)
     if argv is None:
         import gc
 
@@ -1279,7 +1275,12 @@ def _terminated(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
-def _run(argv: list[str]) -> int:
+# The commands that write files: as the program, a SIGTERM (Slurm's at a time limit, kill) unwinds them as Ctrl-C
+# does, so a file being written is removed, not left half-written beside its target.
+WRITERS = frozenset({"batch", "slurm", "card", "lint", "scan"})
+
+
+def _run(argv: list[str], program: bool = False) -> int:
     import warnings
 
     warnings.showwarning = _show_warning
@@ -1287,6 +1288,10 @@ def _run(argv: list[str]) -> int:
         build_parser().print_help()
         return 0
     args = _parse(argv)
+    if program and args.command in WRITERS:
+        import signal
+
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         COMMANDS[args.command](args)
     except EstimatorError as exc:
