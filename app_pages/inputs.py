@@ -210,6 +210,7 @@ def _location(cat: Catalog, instance: str | None) -> str | None:
     previous = st.session_state.get("region")
     if previous not in options and not state.unresolved(["region"]):
         st.session_state["region"], moved = state.region_for(cat, provider, options, previous)
+        state.settle("region")  # the link's note on how its region was read is about the region left
         if moved:
             plain.info(moved)
     region: str | None = st.selectbox(
@@ -220,9 +221,8 @@ def _location(cat: Catalog, instance: str | None) -> str | None:
         placeholder=UNSET,
         help="After each name: the grid's carbon intensity in gCO2e/kWh (location-based). On-premise: a "
         "country, a subdivision (US state, Canadian province, ...) or a grid zone. Type to search.",
-        **state.watch("region"),
+        **state.watch_region(provider),
     )
-    state.remember_region(provider, region)
     return region
 
 

@@ -409,6 +409,8 @@ def seed_once(cat: Catalog) -> Errors:
         state[ERRORS_KEY] = errors
         state[IGNORED_KEY] = unknown_params(params) | moot_params(params) | provider_params(cat, params)
         state[READ_KEY] = link_reading(params, errors)
+        if seed.get("region") and seed.get("provider"):  # the link's place is the person's choice
+            remember_region(str(seed["provider"]), str(seed["region"]))
         state[SEEDED_KEY] = True
     return unresolved()
 
@@ -437,9 +439,19 @@ REGION_BY_PROVIDER_KEY = "_region_by_provider"
 
 
 def remember_region(provider: str, region: str | None) -> None:
-    """Note ``region`` as the one chosen for ``provider``."""
+    """Note ``region`` as the one the person chose for ``provider`` (never one the form chose for them)."""
     if region is not None:
         st.session_state.setdefault(REGION_BY_PROVIDER_KEY, {})[provider] = region
+
+
+def _region_set(provider: str) -> None:
+    _settle("region")
+    remember_region(provider, st.session_state.get("region"))
+
+
+def watch_region(provider: str) -> dict[str, Any]:
+    """The region's ``on_change``: as :func:`watch`, and the region is remembered as the person's for ``provider``."""
+    return {"on_change": _region_set, "args": (provider,)}
 
 
 def region_for(cat: Catalog, provider: str, options: list[str], previous: str | None) -> tuple[str, str | None]:

@@ -998,7 +998,7 @@ def _add_lint_parser(sub: Any) -> None:
 
 def _cmd_lint(args: argparse.Namespace) -> None:
     from estimator.lint import card_paths, fix, lint
-    from estimator.modelcard import CardError
+    from estimator.modelcard import CardError, CardWriteError
 
     if args.write and not args.fix:
         raise InputError("--write goes with --fix: co2-estimator lint --fix --write PATH")
@@ -1006,14 +1006,12 @@ def _cmd_lint(args: argparse.Namespace) -> None:
     updates = []
     unwritable = 0  # cards whose fix could not be written (read-only): exit 2, as card's --write
     if args.fix:
-        import os
-
         for card in card_paths(args.paths):
             try:
                 update = fix(card, write=args.write)
             except CardError as exc:  # invalid YAML (a bad-card finding), a duplicated block, a read-only file...
                 sys.stderr.write(f"{PROG}: cannot fix {card}: {' '.join(str(exc).split())}\n")
-                unwritable += args.write and (not os.stat(card).st_mode & 0o222 or not os.access(card, os.W_OK))
+                unwritable += isinstance(exc, CardWriteError)
                 continue
             if update is not None and update.changed:
                 updates.append(update)

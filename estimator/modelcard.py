@@ -70,6 +70,10 @@ class CardError(EstimatorError, ValueError):
     """A model card cannot be read or merged; the file is left untouched."""
 
 
+class CardWriteError(CardError):
+    """The card could be merged but not written (read-only, a full disk): the file is left untouched."""
+
+
 class CardWarning(UserWarning):
     """Something about a card or block worth a look, not an error."""
 
@@ -176,7 +180,10 @@ def card_block(
     does not know warns.
     """
     grams_ = card_grams(e)
-    check_emissions(grams_)
+    try:  # shown or logged (the web page, MLflow, --format modelcard) it is still the estimate: said, not refused;
+        check_emissions(grams_)  # update_card refuses to write it
+    except CardError as exc:
+        warnings.warn(str(exc), CardWarning, stacklevel=2)
     if grams_ == 0:
         warnings.warn(
             "emissions 0 g (a zero intensity or power): the Hub's emissions filter leaves a card with 0 out "
@@ -496,7 +503,9 @@ def _insert_at(lines: list[str], lo: int, hi: int, indent: str) -> int:
 
 
 # A comment naming a mass unit other than grams (the Hub's emissions are grams).
-_OTHER_UNIT = re.compile(r"\b(kg|kgs|kilo\w*|mg|t|tons?|tonnes?|lbs?|pounds?|mt|kt|gt)\b", re.IGNORECASE)
+_OTHER_UNIT = re.compile(
+    r"(?<![a-z'])(kg|kgs|kilo\w*|mg|t|tons?|tonnes?|lbs?|pounds?|mt|kt|gt)(?=co2|[^a-z]|$)", re.IGNORECASE
+)
 
 
 def _trailing_comment(line: str) -> str | None:
@@ -698,10 +707,10 @@ def update_card(
                 "pass e, or e_block['co2_eq_emissions']"
             )
         block = dict(e)
-        if "emissions" in block:
-            check_emissions(block["emissions"])
     else:
         raise InputError(f"update_card takes an Estimate; got {type(e).__name__}")
+    if "emissions" in block:
+        check_emissions(block["emissions"])  # a card the Hub would misread is not written
     p = Path(path)
     if not os.path.lexists(p):  # a card is merged into, never made up: say how to start one
         raise CardError(
@@ -730,7 +739,7 @@ def update_card(
         try:
             fileio.write_atomic(p, new)
         except FileInputError as exc:
-            raise CardError(f"{exc}; the file is left untouched") from None
+            raise CardWriteError(f"{exc}; the file is left untouched") from None
     return CardUpdate(p, old, new)
 
 

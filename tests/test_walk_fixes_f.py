@@ -340,10 +340,14 @@ def test_a_card_refuses_grams_the_hub_would_read_as_other_grams(tmp_path: Path) 
 
     tiny = estimate(hardware="nvidia-t4", hours=0.00001, region="FR", year=2024)
     assert hub_grams(tiny.co2e_g) == pytest.approx(float(str(tiny.co2e_g).split("e")[0]))  # the misreading
-    with pytest.raises(CardError, match=r"^emissions \d\.\d+e-05 g cannot be written so that the Hub reads it"):
-        card_block(tiny)
+    with pytest.warns(CardWarning, match=r"^emissions \d\.\d+e-05 g cannot be written so that the Hub reads it"):
+        card_block(tiny)  # shown (web page, MLflow, --format modelcard): said, not refused
     path = tmp_path / "README.md"
     path.write_text("---\nlicense: mit\n---\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CardWarning)
+        with pytest.raises(CardError, match="cannot be written so that the Hub reads it"):
+            update_card(path, tiny, write=True)  # written: refused
     for bad, said in (("12 kg", "as a number"), (-3, "0 or more"), (True, "as a number"), (1e16, "cannot be")):
         with pytest.raises(CardError, match=said):
             update_card(path, {"emissions": bad}, write=True)
@@ -444,6 +448,10 @@ def test_a_unit_comment_on_emissions_goes_with_the_old_value(tmp_path: Path) -> 
     card = "---\nco2_eq_emissions:\n  emissions: 5  # kg\n  source: x  # who\n---\n"
     out = merge(card, {"emissions": 10, "source": "y"})
     assert out == "---\nco2_eq_emissions:\n  emissions: 10\n  source: y  # who\n---\n"
+    for unit in ("# kgCO2e", "# tCO2eq", "# MtCO2e", "# 5kg", "# tonnes"):
+        assert merge(f"---\nco2_eq_emissions:\n  emissions: 5  {unit}\n---\n", {"emissions": 10}).count("#") == 0
+    for kept in ("# don't edit", "# at the wall", "# measured"):
+        assert kept in merge(f"---\nco2_eq_emissions:\n  emissions: 5  {kept}\n---\n", {"emissions": 10})
     assert merge("---\nco2_eq_emissions:\n  emissions: 5  # grams, measured\n---\n", {"emissions": 10}) == (
         "---\nco2_eq_emissions:\n  emissions: 10  # grams, measured\n---\n"
     )
@@ -591,3 +599,32 @@ def test_a_column_0_comment_inside_the_block_is_part_of_it(tmp_path: Path) -> No
     assert out.returncode == 0, out.stderr
     block = (metadata_load(path) or {})["co2_eq_emissions"]
     assert block["emissions"] == 10 and "# measured\n  emissions: 10\n" in path.read_text(encoding="utf-8")
+
+
+def test_the_form_remembers_only_regions_the_person_chose() -> None:
+    """europe-west4 -> instance (aws:us-east-1, chosen by the form) -> hardware -> europe-west9 -> instance gave
+    aws:us-east-1 again (remembered), not aws:eu-west-3 on europe-west9's grid."""
+    at = run_app()
+    at.selectbox(key="region").set_value("gcp:europe-west4").run()
+    at.radio(key="what").set_value("instance").run()
+    assert at.session_state["region"] == "aws:us-east-1"
+    at.radio(key="what").set_value("device").run()
+    at.selectbox(key="region").set_value("gcp:europe-west9").run()
+    at.radio(key="what").set_value("instance").run()
+    assert at.session_state["region"] == "aws:eu-west-3"
+
+
+def test_a_links_reading_note_goes_when_the_form_moves_its_region() -> None:
+    at = run_app({"hardware": "nvidia-t4", "hours": "10", "region": "us-east1"})
+    assert [i for i in infos(at) if i.startswith("From the link")]
+    at.radio(key="what").set_value("instance").run()  # an AWS instance: the region is moved to AWS's
+    assert at.session_state["region"].startswith("aws:")
+    assert [i for i in infos(at) if i.startswith("From the link")] == []
+
+
+def test_a_tiny_estimate_shows_without_a_card_crash() -> None:
+    """A link of 36 s at 0.01 g/kWh: card_block refused the emissions and the page ended in an exception."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        at = run_app({"hardware": "nvidia-t4", "hours": "0.01", "intensity": "0.01"})
+    assert not at.exception and at.metric
