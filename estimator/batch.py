@@ -732,9 +732,7 @@ def _run_chunks(
         if out_schema is None:
             given = batch.schema if in_schema is None else in_schema
             out_schema = output_schema(given, data_files=data_files, columns=options.columns)
-        out_batch, result = _estimate_chunk(
-            src, batch, out_schema, data_files, options.csv_sep is not None, memo, writer.coded
-        )
+        out_batch, result = _estimate_chunk(src, batch, out_schema, data_files, options.csv_sep, memo, writer.coded)
         if options.strict and result.bad.any():
             raise _strict_error(result, src, options.csv_sep, tally.rows)
         writer.write(out_batch, out_schema)
@@ -756,15 +754,16 @@ def _csv_header(src: Path, sep: str | None) -> tuple[list[str], str]:
 
 
 def _estimate_chunk(
-    src: Path, batch: Any, schema: Any, data_files: DataFiles, from_csv: bool, memo: runs_module.Memo, coded: bool
+    src: Path, batch: Any, schema: Any, data_files: DataFiles, sep: str | None, memo: runs_module.Memo, coded: bool
 ) -> tuple[Any, _Result]:
-    """One chunk of a file through the estimate; errors that stop the file name it."""
+    """One chunk of a file (``sep``: a CSV's delimiter, None for Parquet) through the estimate; errors that stop
+    the file name it."""
     try:
         try:
-            return _estimate_batch(batch, schema, data_files, from_csv, memo, coded)
+            return _estimate_batch(batch, schema, data_files, sep is not None, memo, coded)
         except _UnclosedQuote:
             stat = src.stat()
-            if not _quotes_closed(src, stat.st_mtime_ns, stat.st_size):
+            if sep is None or not _quotes_closed(src, stat.st_mtime_ns, stat.st_size, sep):
                 raise
             # every quote of the file is closed: a name holding a line break ('"nvidia-t4\n"', as pandas writes
             # one) is a name, read as estimate() reads it
@@ -778,17 +777,19 @@ def _estimate_chunk(
 
 
 @functools.lru_cache(maxsize=16)
-def _quotes_closed(path: Path, mtime_ns: int, size: int) -> bool:
-    """Whether ``path`` holds an even number of double quotes (an escaped quote is two): none left open.
+def _quotes_closed(path: Path, mtime_ns: int, size: int, sep: str) -> bool:
+    """Whether every quoted cell of ``path`` is closed: Python's CSV reader, strict, reaches the end outside one.
 
-    Read only when a name cell holds a line break (rare), in 1 MiB blocks, once per file as it is
-    (``mtime_ns``, ``size``: the cache's key).
+    A literal quote in an unquoted cell (``12" disk``) is text, as Arrow reads it. Read only when a name cell
+    holds a line break (rare), once per file as it is (``mtime_ns``, ``size``: the cache's key).
     """
-    count = 0
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            count += block.count(b'"')
-    return count % 2 == 0
+    with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+        try:
+            for _ in csv.reader(fh, delimiter=sep, strict=True):
+                pass
+        except csv.Error:
+            return False
+    return True
 
 
 @dataclass

@@ -508,6 +508,15 @@ _OTHER_UNIT = re.compile(
 )
 
 
+def _last_entry(lines: list[str]) -> int | None:
+    """The line of the front matter's last top-level entry ('key:' at column 0), or None."""
+    found = None
+    for i, line in enumerate(lines):
+        if line.strip() and line[0] not in " \t#-":
+            found = i
+    return found
+
+
 def _trailing_comment(line: str) -> str | None:
     """The comment ending a one-line entry, with the blanks before it ('  # grams'), or None.
 
@@ -584,6 +593,13 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
         if span is not None and in_place is not None:  # the block's other keys, comments and quoting, byte for byte
             kept = [*fm.lines[: span[0]], *in_place, *fm.lines[span[1] :]]
             candidate = fm.bom + fm.head + "".join(kept) + fm.tail
+            if _reads_as(candidate, name, expected_block, expected):
+                new = candidate
+        last = _last_entry(fm.lines)
+        if span is None and last is not None and not _reads_as(new, name, expected_block, expected):
+            # the front matter ends inside a nested '>' or '|' text (a list's, a mapping's): before its entry
+            moved = [*fm.lines[:last], rendered, *fm.lines[last:]]
+            candidate = fm.bom + fm.head + "".join(moved) + fm.tail
             if _reads_as(candidate, name, expected_block, expected):
                 new = candidate
     if fm.head and len([line for line in fm.lines if _KEY_LINE.match(line)]) > 1:

@@ -723,9 +723,10 @@ def _components(
                 field="count",
             )
         if inst is not None and inst.accelerator and n < default_count and (inst.cpu or inst.memory_gb):
+            host = "its CPU and memory" if inst.cpu else "its memory"
             warnings.append(
                 f"count {n:g} of the {default_count} accelerators of {inst.id}: those {n:g} and the whole "
-                "instance's host (its CPU and memory) are counted; leave count out for the whole instance"
+                f"instance's host ({host}) are counted; leave count out for the whole instance"
             )
         spec, device = _device_spec(catalog, main, n, power, util, warnings)
         specs.append(spec)
@@ -742,7 +743,7 @@ def _components(
         cores = inst.vcpus / 2  # two vCPUs (threads) a core
         warnings.append(
             f"{inst.id}'s {inst.vcpus} host vCPUs are not counted: no CPU model is published for it; to count "
-            f"them, give cpu (the host's model, e.g. 'amd-epyc-7742') and cpu_cores={cores:g}"
+            f"them, give cpu (the host's CPU model) and cpu_cores={cores:g}, its vCPUs as cores"
         )
     if job.memory_gb is not None:
         specs.append(_memory_spec(core.check_memory_gb(job.memory_gb)))

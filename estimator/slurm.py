@@ -1302,7 +1302,8 @@ def _set_allocation_errors(
     _set_error(
         error,
         held_nothing,
-        "the job held no GPUs and no CPUs (NCPUS 0: a job cancelled before it was given any); nothing to count",
+        "the job held no GPUs and no CPUs (NCPUS 0, as sacct gives for a job cancelled before it was given any); "
+        "nothing to count",
     )
     _set_error(
         error,
@@ -1509,17 +1510,17 @@ def _check_gpu_counts(jobs: pd.DataFrame, cluster: Cluster) -> None:
 
     (A CPU-only cluster needs no AllocTRES: NCPUS and NNodes give what its jobs held.)
     """
-    if jobs.attrs.get("sacct", {}).get("gpu_counts", True):
+    if jobs.attrs.get("sacct", {}).get("gpu_counts", True) or not len(jobs):
         return
-    names = {str(p) for p in jobs["partition"].dropna().unique()}
-    gpu = sorted(p.name for p in cluster.partitions if p.accelerator and p.name in names)
-    if not gpu and not any(t.accelerator for _, t in cluster.nodes):
+    placed = _place(jobs, cluster)  # where each job ran: its node pattern, else its partition
+    gpu_types = [k for k in placed.kinds if k is not None and k.accelerator]
+    if not gpu_types:
         return
-    where = f"partitions {', '.join(gpu)}" if gpu else "GPU nodes"
+    where = ", ".join(sorted({k.name for k in gpu_types}))
     raise InputError(
-        f"the accounting has no AllocTRES column, which holds the GPUs each job held (gres/gpu=4); the jobs on "
-        f"{where} would be counted as CPUs only. Export again with sacct --parsable2 --format={SACCT_FIELDS} "
-        "(AllocGRES and ReqTRES are not read: they are not what a job held)"
+        f"the accounting has no AllocTRES column, which holds the GPUs each job held (gres/gpu=4); the jobs that "
+        f"ran on {where} (GPUs in the cluster description) would be counted as CPUs only. Export again with sacct "
+        f"--parsable2 --format={SACCT_FIELDS} (AllocGRES and ReqTRES are not read: they are not what a job held)"
     )
 
 

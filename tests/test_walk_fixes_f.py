@@ -211,7 +211,7 @@ def test_a_tpu_instance_says_its_host_vcpus_are_not_counted() -> None:
     e = estimate(instance="gcp:v4-8", hours=100, region="gcp:us-central2")
     note = (
         "gcp:v4-8's 240 host vCPUs are not counted: no CPU model is published for it; to count them, give cpu "
-        "(the host's model, e.g. 'amd-epyc-7742') and cpu_cores=120"
+        "(the host's CPU model) and cpu_cores=120, its vCPUs as cores"
     )
     assert note in e.warnings
     assert [c.kind for c in e.components] == ["accelerator", "memory"]
@@ -271,12 +271,19 @@ def test_accounting_without_alloctres_is_refused_when_its_jobs_ran_on_gpu_partit
     gpu_job = "1001|train|alice|nlp|gpu|COMPLETED|2025-03-01T10:00:00|2025-03-01T12:00:00|7200|8|1|gres/gpu=4|g1"
     jobs = slurm.read_sacct(f"{header}\n{gpu_job}\n")
     cluster = slurm.load_cluster(data / "cluster.yaml")
-    with pytest.raises(InputError, match=r"^the accounting has no AllocTRES column, .* partitions gpu would be"):
+    with pytest.raises(
+        InputError, match=r"^the accounting has no AllocTRES column, .* the jobs that ran on gpu \(GPUs in the cluster"
+    ):
         slurm.estimate_jobs(jobs, cluster)
     src = tmp_path / "sacct.txt"
     src.write_text(f"{header}\n{gpu_job}\n", encoding="utf-8")
     out = run_cli("slurm", str(src), "--cluster", str(data / "cluster.yaml"))
     assert out.returncode == 2 and out.stderr.startswith("co2-estimator: error: the accounting has no AllocTRES")
+    gpu_type = next(p for p in cluster.partitions if p.accelerator)
+    patterned = dataclasses.replace(cluster, nodes=(("gpunode*", gpu_type),))  # a GPU node pattern no job ran on
+    on_cpu_node = gpu_job.replace("|gpu|", "|cpu|").replace("|g1", "|c1")
+    fine = slurm.estimate_jobs(slurm.read_sacct(f"{header}\n{on_cpu_node}\n"), patterned)
+    assert fine["error"].isna().all()
     cpu_only = gpu_job.replace("|gpu|", "|cpu|")
     if any(p.name == "cpu" and not p.accelerator for p in cluster.partitions):  # a CPU partition needs no AllocTRES
         fine = slurm.estimate_jobs(slurm.read_sacct(f"{header}\n{cpu_only}\n"), cluster)
@@ -303,6 +310,8 @@ def test_slurm_refuses_one_file_for_the_jobs_and_the_summary(tmp_path: Path) -> 
         ("---\nlicense: mit\nextra_gated_prompt: >\n  Please agree\n  to the terms\n---\nbody\n", None, None),
         ("---\nlicense: mit\nnote: |\n  hi\n---\n", None, None),
         ("---\nlicense: mit\nnote: |+\n  hi\n\n---\n", None, None),
+        ("---\nlicense: mit\nwidget:\n- text: >\n    hello\n---\n", None, None),  # nested in a list
+        ("---\nlicense: mit\nextra:\n  prompt: |\n    agree\n---\n", None, None),  # nested in a mapping
         (
             "---\nco2_eq_emissions:\n  emissions: 5\n  training_time: |\n    72 hours\n---\n",
             "training_time",
@@ -435,6 +444,9 @@ def test_a_quoted_name_ending_in_a_line_break_is_a_name_not_an_unclosed_quote(tm
     got = pd.read_csv(tmp_path / "out.csv")
     want = estimate_many(pd.read_csv(src))
     assert got["co2e_g"].tolist() == want["co2e_g"].tolist() and got["error"].isna().all()
+    literal = tmp_path / "literal.csv"  # a literal quote in an unquoted cell is text, not an open quote
+    literal.write_text('hardware,hours,region,note\n"nvidia-t4\n",1,FR,12" disk\nnvidia-t4,2,FR,x\n', encoding="utf-8")
+    assert run_cli("batch", str(literal), "-o", str(tmp_path / "out1.csv")).returncode == 0
     swallowed = tmp_path / "swallowed.csv"  # an unclosed quote: the next lines read as one cell, delimiters and all
     swallowed.write_text('hardware,hours,region\n"nvidia-t4,1,FR\nnvidia-t4,2,FR\n"x",3,FR\n', encoding="utf-8")
     out = run_cli("batch", str(swallowed), "-o", str(tmp_path / "out2.csv"))
@@ -548,7 +560,8 @@ def test_a_job_that_held_nothing_says_so(tmp_path: Path) -> None:
     line = "9101|z|u|a|cpu|CANCELLED by 0|2025-03-10T08:00:00|2025-03-10T08:05:00|300|0|0||None assigned"
     out = slurm.estimate_jobs(slurm.read_sacct(f"{header}\n{line}\n"), slurm.load_cluster(data / "cluster.yaml"))
     assert out["error"].tolist() == [
-        "the job held no GPUs and no CPUs (NCPUS 0: a job cancelled before it was given any); nothing to count"
+        "the job held no GPUs and no CPUs (NCPUS 0, as sacct gives for a job cancelled before it was given any); "
+        "nothing to count"
     ]
 
 
@@ -628,3 +641,46 @@ def test_a_tiny_estimate_shows_without_a_card_crash() -> None:
         warnings.simplefilter("ignore")
         at = run_app({"hardware": "nvidia-t4", "hours": "0.01", "intensity": "0.01"})
     assert not at.exception and at.metric
+
+
+def test_part_of_a_tpu_instance_says_only_its_memory_is_counted_beside_it() -> None:
+    e = estimate(instance="gcp:v4-8", count=2, hours=1, region="gcp:us-central2")
+    assert (
+        "count 2 of the 4 accelerators of gcp:v4-8: those 2 and the whole instance's host (its memory) are "
+        "counted; leave count out for the whole instance"
+    ) in e.warnings
+
+
+@pytest.mark.parametrize(
+    ("card", "fix"),
+    [
+        (
+            "---\nx: &a 5\nco2_eq_emissions:\n  emissions: *a\n---\n",
+            "write each aliased value (*name) out in full: aliases are valid YAML, but refused here",
+        ),
+        (
+            "---\nco2_eq_emissions:\n  emissions: 5\n...\n# m\n",
+            "change the '...' line to '---', where the Hub ends front matter",
+        ),
+        (
+            "---\nco2_eq_emissions: {emissions: 5\n---\n",
+            "make the front matter valid YAML (plain keys and values; no !!python tags)",
+        ),
+    ],
+)
+def test_lints_fix_for_front_matter_it_cannot_read_says_what_to_do(tmp_path: Path, card: str, fix: str) -> None:
+    path = tmp_path / "README.md"
+    path.write_text(card, encoding="utf-8")
+    out = run_cli("lint", str(path))
+    assert out.returncode == 1 and f"    fix: {fix}" in out.stdout.splitlines()
+
+
+def test_slurm_does_not_print_how_names_were_read(tmp_path: Path) -> None:
+    """Its names are the cluster description's; jobs of 2019 (before FR's series) printed the batch note once per
+    what-if, naming columns its output does not have."""
+    data = Path(__file__).parent / "data" / "sacct"
+    src = tmp_path / "sacct.txt"
+    src.write_text((data / "basic.txt").read_text().replace("2025-", "2019-"), encoding="utf-8")
+    out = run_cli("slurm", str(src), "--cluster", str(data / "cluster.yaml"), "--report", str(tmp_path / "r.html"))
+    assert out.returncode == 0, out.stderr
+    assert "how inputs were read" not in out.stderr and "inputs read as" not in out.stderr
