@@ -371,7 +371,7 @@ def test_python_m_estimator_leaves_collection_on_for_the_command() -> None:
         "import estimator.cli as cli\n"
         "seen = []\n"
         "real = cli._run\n"
-        "cli._run = lambda argv: seen.append(gc.isenabled()) or real(argv)\n"
+        "cli._run = lambda argv, **kw: seen.append(gc.isenabled()) or real(argv, **kw)\n"
         "sys.argv = ['x', 'hardware', 'h100', '--format', 'json']\n"
         "try:\n"
         "    runpy.run_module('estimator', run_name='__main__')\n"
