@@ -110,7 +110,7 @@ def chart_top(estimated: pd.DataFrame, by: str, n: int = TOP) -> Any:
     """Horizontal bars: the ``n`` largest emitters by ``by`` (user or account), kg CO2e."""
     alt = _alt()
     table = summarize(estimated, by)
-    table = table[table[by] != "total"].head(n)
+    table = table.iloc[:-1].head(n)  # summarize's last row is the total (a user may be called 'total')
     return (
         alt.Chart(table)
         .mark_bar(color=GREEN)
@@ -132,7 +132,7 @@ def chart_partitions(estimated: pd.DataFrame) -> Any:
     """kg CO2e and energy per partition."""
     alt = _alt()
     table = summarize(estimated, "partition")
-    table = table[table["partition"] != "total"]
+    table = table.iloc[:-1]  # the groups, without the total row (summarize's last)
     return (
         alt.Chart(table)
         .mark_bar()
@@ -154,7 +154,7 @@ def chart_device_hours(estimated: pd.DataFrame) -> Any:
     """GPU-hours and Slurm CPU-hours (hardware threads where a node has several a core) per month, side by side."""
     alt = _alt()
     table = summarize(estimated, "month")
-    table = table[table["month"] != "total"]
+    table = table.iloc[:-1]  # the months, without the total row (summarize's last)
     long = table.melt(
         id_vars=["month"], value_vars=["gpu_hours", "cpu_core_hours"], var_name="kind", value_name="hours"
     )
@@ -329,12 +329,16 @@ def _cell(value: Any, column: str) -> str:
     return _e(value)
 
 
-def _table(frame: pd.DataFrame, columns: Sequence[str], headers: Sequence[str], total_key: str | None = None) -> str:
+def _table(frame: pd.DataFrame, columns: Sequence[str], headers: Sequence[str], total_last: bool = False) -> str:
+    """An HTML table of ``frame``'s ``columns``; ``total_last``: its last row is the total (styled so).
+
+    The total is found by place, not by name: a user or account may be called 'total'.
+    """
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = []
     for row in frame[list(columns)].itertuples(index=False):
         values = list(row)
-        css = ' class="total"' if total_key is not None and values[0] == total_key else ""
+        css = ' class="total"' if total_last and len(body) == len(frame) - 1 else ""
         body.append(
             f"<tr{css}>" + "".join(f"<td>{_cell(v, c)}</td>" for v, c in zip(values, columns, strict=True)) + "</tr>"
         )
@@ -349,7 +353,7 @@ def _summary_table(estimated: pd.DataFrame, by: str, top: int | None = None) -> 
     table = summarize(estimated, by)
     if top is not None and len(table) > top + 1:
         table = pd.concat([table.head(top), table.tail(1)])
-    return _table(table, (by, *SUMMARY_COLS), (by, *SUMMARY_HEAD), total_key="total")
+    return _table(table, (by, *SUMMARY_COLS), (by, *SUMMARY_HEAD), total_last=True)
 
 
 def mass(co2e_g: float) -> str:

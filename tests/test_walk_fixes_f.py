@@ -684,3 +684,21 @@ def test_slurm_does_not_print_how_names_were_read(tmp_path: Path) -> None:
     out = run_cli("slurm", str(src), "--cluster", str(data / "cluster.yaml"), "--report", str(tmp_path / "r.html"))
     assert out.returncode == 0, out.stderr
     assert "how inputs were read" not in out.stderr and "inputs read as" not in out.stderr
+
+
+def test_a_user_called_total_is_a_user_in_the_report() -> None:
+    """The report's charts dropped every row named 'total', a user of that name too, and styled it as the total."""
+    from estimator import slurm, slurm_report
+
+    data = Path(__file__).parent / "data" / "sacct"
+    text = (data / "basic.txt").read_text().replace("|alice|", "|total|")
+    cluster = slurm.load_cluster(data / "cluster.yaml")
+    jobs = slurm.estimate_jobs(slurm.read_sacct(text), cluster)
+    table = slurm.summarize(jobs, "user")
+    assert list(table["user"]).count("total") == 2  # the user, then the total row (last)
+    user_kg = float(table[table["user"] == "total"].iloc[0]["co2e_kg"])
+    top = slurm_report.chart_top(jobs, "user").data
+    assert "total" in list(top["user"]) and float(top[top["user"] == "total"].iloc[0]["co2e_kg"]) == user_kg
+    assert len(top) == len(table) - 1
+    page = slurm_report.report_html(jobs, cluster)
+    assert page.count('<tr class="total">') == 4  # month, user, account, partition: one total row each
