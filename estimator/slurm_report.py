@@ -335,7 +335,7 @@ def _table(frame: pd.DataFrame, columns: Sequence[str], headers: Sequence[str], 
     The total is found by place, not by name: a user or account may be called 'total'.
     """
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = []
+    body: list[str] = []
     for row in frame[list(columns)].itertuples(index=False):
         values = list(row)
         css = ' class="total"' if total_last and len(body) == len(frame) - 1 else ""
