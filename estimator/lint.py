@@ -292,19 +292,11 @@ def fix_block(raw: Any) -> dict[str, Any] | None:
 
 def _line_numbers(fm: modelcard.FrontMatter) -> tuple[int | None, int | None]:
     """File lines (1-based) of the ``co2_eq_emissions`` key and of its ``emissions`` entry, in a card's front matter."""
-    if not fm.head:
+    span = modelcard.block_span(fm.lines) if fm.head else None
+    if span is None:
         return None, None
-    key = next((i for i, line in enumerate(fm.lines) if modelcard._KEY_LINE.match(line)), None)
-    if key is None:
-        return None, None
-    emissions = key
-    for i in range(key + 1, len(fm.lines)):
-        line = fm.lines[i]
-        if line.strip() and line[0] not in " \t#" and not line.startswith("- "):  # a column-0 comment: still in
-            break
-        if _EMISSIONS_LINE.match(line):
-            emissions = i
-            break
+    key, end = span
+    emissions = next((i for i in range(key + 1, end) if _EMISSIONS_LINE.match(fm.lines[i])), key)
     return key + 2, emissions + 2
 
 

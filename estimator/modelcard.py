@@ -409,8 +409,9 @@ def split_front_matter(text: str, name: str = "model card") -> FrontMatter:
     return FrontMatter(bom, newline, _LINE.findall(inner), head, tail, loaded, first)
 
 
-def _block_span(lines: list[str]) -> tuple[int, int] | None:
-    """Start and end (exclusive) of the top-level co2_eq_emissions entry."""
+def block_span(lines: list[str]) -> tuple[int, int] | None:
+    """Start and end (exclusive) of the top-level co2_eq_emissions entry among the front matter's ``lines``
+    (its indented lines, and comments at column 0 between them); None without one. Lint reads it too."""
     start = next((i for i, line in enumerate(lines) if _KEY_LINE.match(line)), None)
     if start is None:
         return None
@@ -581,7 +582,7 @@ def merge(text: str, block: dict[str, Any], name: str = "model card") -> str:
         expected: dict[str, Any] = {}
     else:
         lines = list(fm.lines)
-        span = _block_span(lines)
+        span = block_span(lines)
         if span is None:
             lines.insert(_insert_at(lines, 0, len(lines), ""), rendered)
         else:
