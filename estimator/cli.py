@@ -1130,6 +1130,13 @@ def _add_slurm_parser(sub: Any) -> None:
     sl.add_argument(
         "--by", choices=("user", "account", "partition", "month"), default="user", help="summary grouping (user)"
     )
+    sl.add_argument(
+        "--within-year",
+        type=_whole("--within-year", "2025"),
+        metavar="YEAR",
+        help="count each job's hours within that calendar year only (sacct's --starttime/--endtime give the jobs "
+        "that overlap the year, whole), so yearly totals add up",
+    )
     _add_job_args(sl, LISTING_INPUTS)
 
 
@@ -1157,6 +1164,8 @@ def _cmd_slurm(args: argparse.Namespace) -> None:
     cluster = slurm.load_cluster(args.cluster, data_files=args.data_files)
     try:
         jobs = slurm.read_sacct(args.sacct, delimiter=args.delimiter)
+        if args.within_year is not None:
+            jobs = slurm.within_year(jobs, args.within_year)
         out = slurm.estimate_jobs(jobs, cluster, data_files=args.data_files)
     except KeyboardInterrupt:
         raise InputError("interrupted; nothing written") from None
@@ -1176,6 +1185,11 @@ def _cmd_slurm(args: argparse.Namespace) -> None:
 
         slurm_report.write_report(out, cluster, args.report, data_files=args.data_files)
     print(slurm.totals_text(slurm.totals(out)))
+    if args.within_year is not None:
+        from estimator.report import counted
+
+        cut = jobs.attrs.get("within_year", {}).get("cut", 0)
+        print(f"hours within {args.within_year} only: {counted(cut, 'job')} cut at the year's bounds")
     top = summary if len(summary) <= 11 else summary.iloc[[*range(10), len(summary) - 1]]
     rows = [
         (r[args.by], f"{r['jobs']:,}", _sum_text(r["gpu_hours"]), _sum_text(r["energy_kwh"]), _sum_text(r["co2e_kg"]))

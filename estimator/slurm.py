@@ -1505,6 +1505,52 @@ def job_arguments(job: Mapping[Any, Any], cluster: Cluster) -> dict[str, Any]:
     return out
 
 
+def within_year(jobs: pd.DataFrame, year: int) -> pd.DataFrame:
+    """``jobs`` with each job's time cut to the calendar ``year`` (the cluster's local time, as sacct prints it).
+
+    ``sacct --starttime Y-01-01 --endtime Y+1-01-01`` gives every job that overlaps
+    the year, whole: a job across New Year is in two years' exports, its hours
+    of the other year with it. Cut, each job keeps the hours it ran within the
+    year (``start`` and ``end`` moved to the year's bounds, ``hours`` the overlap;
+    a job that ran none of them has 0 hours), so yearly totals add up. Every row
+    is kept. Jobs without a start time are left as they are (their ``error``
+    says why they cannot be estimated).
+
+    Parameters
+    ----------
+    jobs : pandas.DataFrame
+        What :func:`read_sacct` returns.
+    year : int
+        The calendar year, e.g. 2025.
+    """
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2500:
+        raise InputError(f"year must be a calendar year such as 2025; got {year!r}")
+    out = jobs.copy()
+    if not len(out):
+        return out
+    first = np.datetime64(f"{year}-01-01T00:00:00", "s")
+    after = np.datetime64(f"{year + 1}-01-01T00:00:00", "s")
+    start = out["start"].to_numpy(dtype="datetime64[s]")
+    hours = pd.to_numeric(out["hours"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    usable = ~np.isnat(start) & np.isfinite(hours)
+    seconds = np.where(usable, np.round(hours * 3600.0), 0).astype(np.int64)
+    end = np.where(usable, start + seconds.astype("timedelta64[s]"), start)
+    cut_start = np.where(usable, np.maximum(start, first), start)
+    cut_end = np.where(usable, np.minimum(end, after), end)
+    overlap_s = np.where(usable, np.maximum((cut_end - cut_start).astype(np.int64), 0), 0)
+    moved = usable & ((cut_start != start) | (cut_end != end))  # a job within the year is left exactly as it was
+    out["hours"] = np.where(moved, overlap_s / 3600.0, hours)
+    out["start"] = np.where(moved, np.minimum(cut_start, after), start).astype("datetime64[s]")
+    if "end" in out:
+        out["end"] = np.where(moved, np.maximum(cut_end, first), out["end"].to_numpy(dtype="datetime64[s]"))
+    if "year" in out:
+        out.loc[moved, "year"] = year
+    if "month" in out:
+        out.loc[moved, "month"] = pd.Series(out["start"]).dt.strftime("%Y-%m")[moved].to_numpy()
+    out.attrs = {**jobs.attrs, "within_year": {"year": year, "cut": int(moved.sum())}}
+    return out
+
+
 def _check_gpu_counts(jobs: pd.DataFrame, cluster: Cluster) -> None:
     """Refuse accounting read without AllocTRES when its jobs ran on GPU partitions: each would count as CPUs only.
 

@@ -8,8 +8,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app_pages import plain
 from estimator import estimate, estimate_many
@@ -702,3 +705,55 @@ def test_a_user_called_total_is_a_user_in_the_report() -> None:
     assert len(top) == len(table) - 1
     page = slurm_report.report_html(jobs, cluster)
     assert page.count('<tr class="total">') == 4  # month, user, account, partition: one total row each
+
+
+NEW_YEAR_JOB = (
+    "JobID|JobName|User|Account|Partition|State|Start|End|ElapsedRaw|NCPUS|NNodes|AllocTRES|NodeList\n"
+    "1005|ny|carol|nlp|gpu|COMPLETED|2024-12-31T18:00:00|2025-01-01T06:00:00|43200|8|1|"
+    "billing=8,cpu=8,gres/gpu=4,mem=64G,node=1|gpu001\n"
+    "1006|in|dave|nlp|gpu|COMPLETED|2025-03-01T10:00:00|2025-03-01T12:00:00|7200|8|1|"
+    "billing=8,cpu=8,gres/gpu=4,mem=64G,node=1|gpu001\n"
+)
+
+
+def test_within_year_cuts_a_job_across_new_year_so_yearly_totals_add_up(tmp_path: Path) -> None:
+    """sacct's window gives the jobs that overlap a year, whole: 12 h from 2024-12-31T18:00 were counted in both
+    years' reports. Cut, 6 h go to each year, at that year's intensity; the two add up to the whole job."""
+    from estimator import slurm
+
+    data = Path(__file__).parent / "data" / "sacct"
+    cluster = slurm.load_cluster(data / "cluster.yaml")
+    jobs = slurm.read_sacct(NEW_YEAR_JOB)
+    whole = slurm.estimate_jobs(jobs, cluster)
+    parts = {y: slurm.estimate_jobs(slurm.within_year(jobs, y), cluster) for y in (2024, 2025)}
+    assert list(parts[2024]["hours"]) == [6.0, 0.0] and list(parts[2025]["hours"]) == [6.0, 2.0]
+    assert str(parts[2025]["start"][0]) == "2025-01-01 00:00:00" and parts[2025]["month"][0] == "2025-01"
+    assert parts[2024]["co2e_g"][0] + parts[2025]["co2e_g"][0] == pytest.approx(whole["co2e_g"][0], rel=1e-12)
+    assert parts[2025]["co2e_g"][1] == whole["co2e_g"][1]  # a job within the year is left as it was
+    assert parts[2024]["co2e_g"][1] == 0.0  # no hour of it in 2024: kept, at 0
+    each = estimate(hardware="nvidia-a100-sxm4-80gb", hours=1, region="FR", year=2025).intensity_g_per_kwh
+    assert parts[2025]["intensity_g_per_kwh"][0] == each  # the 2025 part at the 2025 figure
+    with pytest.raises(InputError, match="calendar year"):
+        slurm.within_year(jobs, 25)
+    src = tmp_path / "sacct.txt"
+    src.write_text(NEW_YEAR_JOB, encoding="utf-8")
+    out = run_cli("slurm", str(src), "--cluster", str(data / "cluster.yaml"), "--within-year", "2025")
+    assert out.returncode == 0, out.stderr
+    assert "hours within 2025 only: 1 job cut at the year's bounds" in out.stdout.splitlines()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start_s=st.integers(min_value=0, max_value=3 * 366 * 86400),
+    hours=st.floats(min_value=0.0, max_value=2 * 8784.0, allow_nan=False),
+)
+def test_property_a_jobs_hours_within_each_year_sum_to_its_hours(start_s: int, hours: float) -> None:
+    """Cut to each year it touches, a job's hours (to the second, as sacct counts them) sum to its whole."""
+    from estimator import slurm
+
+    start = np.datetime64("2023-01-01T00:00:00", "s") + np.timedelta64(start_s, "s")
+    jobs = pd.DataFrame({"start": pd.Series([start], dtype="datetime64[s]"), "hours": [round(hours * 3600) / 3600]})
+    first = int(str(start)[:4])
+    cut = [float(slurm.within_year(jobs, y)["hours"][0]) for y in range(first, first + 4)]
+    assert sum(cut) == pytest.approx(float(jobs["hours"][0]), abs=1e-9)
+    assert all(0.0 <= c <= float(jobs["hours"][0]) + 1e-12 for c in cut)
